@@ -1,0 +1,116 @@
+/* Single x86_64 instructions as inline functions: port I/O, MSRs, control
+ * registers, CPUID, interrupt flag. Everything else in the kernel calls these
+ * instead of writing inline assembly of its own. */
+#pragma once
+#include <stdint.h>
+
+namespace cpu {
+
+inline void outb(uint16_t port, uint8_t value) { asm volatile("outb %0, %1" ::"a"(value), "Nd"(port)); }
+inline void outw(uint16_t port, uint16_t value) { asm volatile("outw %0, %1" ::"a"(value), "Nd"(port)); }
+inline void outl(uint16_t port, uint32_t value) { asm volatile("outl %0, %1" ::"a"(value), "Nd"(port)); }
+
+inline uint8_t inb(uint16_t port)
+{
+    uint8_t value;
+    asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+inline uint16_t inw(uint16_t port)
+{
+    uint16_t value;
+    asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+inline uint32_t inl(uint16_t port)
+{
+    uint32_t value;
+    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t low, high;
+    asm volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+    return (uint64_t(high) << 32) | low;
+}
+
+inline void wrmsr(uint32_t msr, uint64_t value)
+{
+    asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)));
+}
+
+struct CpuidResult {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0)
+{
+    CpuidResult r;
+    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+#define CPU_CONTROL_REGISTER(n)                                                                          \
+    inline uint64_t read_cr##n()                                                                         \
+    {                                                                                                    \
+        uint64_t value;                                                                                  \
+        asm volatile("mov %%cr" #n ", %0" : "=r"(value));                                                \
+        return value;                                                                                    \
+    }                                                                                                    \
+    inline void write_cr##n(uint64_t value) { asm volatile("mov %0, %%cr" #n ::"r"(value) : "memory"); }
+CPU_CONTROL_REGISTER(0)
+CPU_CONTROL_REGISTER(2)
+CPU_CONTROL_REGISTER(3)
+CPU_CONTROL_REGISTER(4)
+#undef CPU_CONTROL_REGISTER
+
+inline uint64_t read_rflags()
+{
+    uint64_t value;
+    asm volatile("pushfq; pop %0" : "=r"(value));
+    return value;
+}
+
+inline uint64_t read_rbp()
+{
+    uint64_t value;
+    asm volatile("mov %%rbp, %0" : "=r"(value));
+    return value;
+}
+
+inline uint64_t read_rsp()
+{
+    uint64_t value;
+    asm volatile("mov %%rsp, %0" : "=r"(value));
+    return value;
+}
+
+inline uint64_t rdtsc()
+{
+    uint32_t low, high;
+    asm volatile("rdtsc" : "=a"(low), "=d"(high));
+    return (uint64_t(high) << 32) | low;
+}
+
+inline void cli() { asm volatile("cli" ::: "memory"); }
+inline void sti() { asm volatile("sti" ::: "memory"); }
+inline void hlt() { asm volatile("hlt" ::: "memory"); }
+inline void pause() { asm volatile("pause"); }
+inline void invlpg(uint64_t address) { asm volatile("invlpg (%0)" ::"r"(address) : "memory"); }
+
+constexpr uint64_t RFLAGS_IF = 1 << 9;
+inline bool interrupts_enabled() { return read_rflags() & RFLAGS_IF; }
+
+[[noreturn]] inline void halt_forever()
+{
+    for (;;) {
+        cli();
+        hlt();
+    }
+}
+
+} // namespace cpu

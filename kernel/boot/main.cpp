@@ -1,0 +1,129 @@
+/* kernel_entry: where boot.S hands over to C++. Brings up the consoles, reads the
+ * Multiboot information, then does what the command line asks: run a named set
+ * of in-kernel tests, or boot normally. */
+#include "arch/x86_64/boot/layout.h"
+#include "arch/x86_64/cpu.h"
+#include "boot/boot.h"
+#include "boot/cmdline.h"
+#include "console/log.h"
+#include "console/serial.h"
+#include "console/vga_text.h"
+#include "cxx/runtime.h"
+#include "debug/panic.h"
+#include "power/power.h"
+#include "test/kernel_test.h"
+
+extern "C" char __image_start[], __image_end[];
+
+namespace {
+
+BootInfo the_boot_info;
+
+const void* direct_map_access(uint64_t address, size_t length)
+{
+    if (address + length < address || address + length > DIRECT_MAP_SIZE)
+        return nullptr;
+    return reinterpret_cast<const void*>(DIRECT_MAP_BASE + address);
+}
+
+/* CPUID.1:ECX[31] says a hypervisor is present; leaf 0x40000000 names it. */
+bool running_under_matryoshka()
+{
+    if (!(cpu::cpuid(1).ecx & (1u << 31)))
+        return false;
+    cpu::CpuidResult r = cpu::cpuid(0x40000000);
+    const char expected[] = "SWEBSWEBSWEB";
+    uint32_t words[3] = {r.ebx, r.ecx, r.edx};
+    return __builtin_memcmp(words, expected, 12) == 0;
+}
+
+const char* region_type_name(uint32_t type)
+{
+    switch (type) {
+    case 1: return "available";
+    case 3: return "ACPI reclaimable";
+    case 4: return "ACPI NVS";
+    case 5: return "bad memory";
+    default: return "reserved";
+    }
+}
+
+void print_boot_info(const BootInfo& info)
+{
+    log(LogCategory::boot, "loader: %s", info.bootloader_name[0] ? info.bootloader_name : "(unnamed)");
+    log(LogCategory::boot, "command line: \"%s\"", info.cmdline);
+    log(LogCategory::boot, "memory: %u KiB lower, %u KiB upper", info.mem_lower_kib, info.mem_upper_kib);
+    log(LogCategory::boot, "memory map (%zu regions%s):", info.region_count, info.regions_truncated ? ", truncated" : "");
+    for (size_t i = 0; i < info.region_count; ++i) {
+        const BootInfo::Region& r = info.regions[i];
+        log(LogCategory::boot, "  [%016lx-%016lx) %s", r.base, r.base + r.length, region_type_name(r.type));
+    }
+    for (size_t i = 0; i < info.module_count; ++i) {
+        const BootInfo::Module& m = info.modules[i];
+        log(LogCategory::boot, "module %zu: [%lx-%lx) \"%s\"", i, m.start, m.end, m.name);
+    }
+}
+
+/* Developer switches that prove the harness reports crashes: crash=panic,
+ * crash=triple_fault, crash=hang. */
+void crash_on_request(const CommandLine& cmdline)
+{
+    char what[32];
+    if (!cmdline.value("crash", what, sizeof(what)))
+        return;
+    if (__builtin_strcmp(what, "panic") == 0)
+        panic("deliberate panic requested on the command line");
+    if (__builtin_strcmp(what, "triple_fault") == 0) {
+        log(LogCategory::boot, "deliberate triple fault requested on the command line");
+        struct [[gnu::packed]] {
+            uint16_t limit;
+            uint64_t base;
+        } empty_idt{0, 0};
+        asm volatile("lidt %0; int3" ::"m"(empty_idt));
+    }
+    if (__builtin_strcmp(what, "hang") == 0) {
+        log(LogCategory::boot, "deliberate hang requested on the command line");
+        cpu::halt_forever();
+    }
+    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang)", what);
+}
+
+} // namespace
+
+const BootInfo& boot_info() { return the_boot_info; }
+
+PhysicalRange kernel_image_range()
+{
+    return {uint64_t(__image_start) - KERNEL_VMA, uint64_t(__image_end) - KERNEL_VMA};
+}
+
+extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
+{
+    cxx::run_global_constructors();
+    serial::init();
+    vga_text::init();
+    if (running_under_matryoshka())
+        log_set_source("guest");
+
+    log(LogCategory::boot, "Matryoshka kernel, built " __DATE__ " " __TIME__);
+    /* In Bochs and in QEMU with -icount the TSC counts emulated instructions, so this
+     * is the boot benchmark's figure (tools/bench/boot_time.py). */
+    log(LogCategory::boot, "time stamp counter at banner: %lu", cpu::rdtsc());
+    MultibootError error = parse_multiboot(magic, info_address, direct_map_access, the_boot_info);
+    if (error != MultibootError::none)
+        panic("%s (magic %x, information at %x)", multiboot_error_name(error), magic, info_address);
+    print_boot_info(the_boot_info);
+
+    CommandLine cmdline(the_boot_info.cmdline);
+    crash_on_request(cmdline);
+
+    char sets[200];
+    if (cmdline.value("test", sets, sizeof(sets))) {
+        TestSummary summary = run_kernel_tests(sets);
+        power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
+    }
+
+    log(LogCategory::boot, "boot complete");
+    log(LogCategory::boot, "POWER OFF: passed");
+    power_off(PowerOffStatus::passed);
+}

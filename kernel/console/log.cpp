@@ -1,0 +1,64 @@
+/* Log lines to VGA and COM1. */
+#include "log.h"
+
+#include "console/serial.h"
+#include "console/vga_text.h"
+#include "lib/format.h"
+#include "lib/string.h"
+
+namespace {
+
+const char* source = "host";
+
+constexpr size_t LINE_CAPACITY = 512;
+
+} // namespace
+
+const char* log_category_name(LogCategory category)
+{
+    switch (category) {
+    case LogCategory::boot: return "boot";
+    case LogCategory::memory: return "memory";
+    case LogCategory::interrupt: return "interrupt";
+    case LogCategory::sched: return "sched";
+    case LogCategory::sync: return "sync";
+    case LogCategory::test: return "test";
+    case LogCategory::panic: return "panic";
+    case LogCategory::vmx: return "vmx";
+    case LogCategory::hypercall: return "hypercall";
+    case LogCategory::device: return "device";
+    case LogCategory::fs: return "fs";
+    case LogCategory::user: return "user";
+    }
+    return "?";
+}
+
+void log_set_source(const char* who) { source = who; }
+const char* log_source() { return source; }
+
+void console_write(const char* text, size_t length)
+{
+    serial::write(text, length);
+    vga_text::write(text, length);
+}
+
+void vlog(LogCategory category, const char* format, va_list args)
+{
+    /* Built in one buffer and written at once, so that lines do not interleave
+     * piecewise. FIXME: once threads exist, writes need an interrupt guard. */
+    char line[LINE_CAPACITY];
+    size_t used = format_string(line, sizeof(line), "[%s %s] ", source, log_category_name(category));
+    if (used < sizeof(line))
+        vformat_string(line + used, sizeof(line) - used, format, args);
+    size_t length = strnlen(line, sizeof(line) - 2);
+    line[length++] = '\n';
+    console_write(line, length);
+}
+
+void log(LogCategory category, const char* format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vlog(category, format, args);
+    va_end(args);
+}

@@ -1,0 +1,62 @@
+/* 16550 UART on COM1, polled. */
+#include "serial.h"
+
+#include "arch/x86_64/cpu.h"
+
+namespace serial {
+
+namespace {
+
+enum Register : uint16_t {
+    DATA = 0,          /* THR on write, RBR on read; divisor low with DLAB */
+    INTERRUPT_ENABLE = 1, /* divisor high with DLAB */
+    FIFO_CONTROL = 2,
+    LINE_CONTROL = 3,
+    MODEM_CONTROL = 4,
+    LINE_STATUS = 5,
+};
+
+constexpr uint8_t LINE_CONTROL_DLAB = 0x80;
+constexpr uint8_t LINE_CONTROL_8N1 = 0x03;
+constexpr uint8_t LINE_STATUS_DATA_READY = 0x01;
+constexpr uint8_t LINE_STATUS_THR_EMPTY = 0x20;
+constexpr uint16_t DIVISOR_115200 = 1;
+
+bool present = false;
+
+void out(Register r, uint8_t value) { cpu::outb(COM1_PORT + r, value); }
+uint8_t in(Register r) { return cpu::inb(COM1_PORT + r); }
+
+} // namespace
+
+void init()
+{
+    out(INTERRUPT_ENABLE, 0);
+    out(LINE_CONTROL, LINE_CONTROL_DLAB);
+    out(DATA, DIVISOR_115200 & 0xFF);
+    out(INTERRUPT_ENABLE, DIVISOR_115200 >> 8);
+    out(LINE_CONTROL, LINE_CONTROL_8N1);
+    out(FIFO_CONTROL, 0xC7);  /* enable and clear FIFOs, 14-byte threshold */
+    out(MODEM_CONTROL, 0x03); /* DTR, RTS */
+    /* An absent UART reads as all ones. */
+    present = in(LINE_STATUS) != 0xFF;
+}
+
+void write(const char* text, size_t length)
+{
+    if (!present)
+        return;
+    for (size_t i = 0; i < length; ++i) {
+        if (text[i] == '\n')
+            write("\r", 1);
+        for (unsigned spins = 0; !(in(LINE_STATUS) & LINE_STATUS_THR_EMPTY) && spins < 100000; ++spins)
+            cpu::pause();
+        out(DATA, uint8_t(text[i]));
+    }
+}
+
+bool has_input() { return present && (in(LINE_STATUS) & LINE_STATUS_DATA_READY); }
+
+uint8_t read_byte() { return in(DATA); }
+
+} // namespace serial

@@ -1,0 +1,18 @@
+/* Driver for the 16550 UART on COM1: the kernel's machine-readable console.
+ * Follows the TI PC16550D datasheet (registers THR/RBR, IER, FCR, LCR, LSR). */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace serial {
+
+constexpr uint16_t COM1_PORT = 0x3F8;
+
+/* 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on. */
+void init();
+void write(const char* text, size_t length);
+/* True when a received byte waits in the receive buffer. */
+bool has_input();
+uint8_t read_byte();
+
+} // namespace serial

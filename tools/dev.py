@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh Debian or Ubuntu machine.
+
+    python3 tools/dev.py demo   the main job: install, build, boot the kernel in Bochs
+    python3 tools/dev.py test   install, build, run every test (pytest)
+
+Both first install what is missing, saying what: Debian packages with apt-get
+(through sudo when not root) and Python packages into the virtual environment
+.venv in the source folder. Then they configure and build in build/.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SOURCE_DIR = Path(__file__).resolve().parents[1]
+BUILD_DIR = SOURCE_DIR / "build"
+VENV_DIR = SOURCE_DIR / ".venv"
+
+DEBIAN_PACKAGES = {
+    "build-essential": "g++ and make for the kernel",
+    "cmake": "the build system",
+    "python3-venv": "the virtual environment for the Python tools",
+    "qemu-system-x86": "QEMU, the fast emulator",
+    "bochs": "Bochs, the emulator with VMX",
+    "bochsbios": "Bochs' BIOS",
+    "vgabios": "Bochs' VGA BIOS",
+    "grub-pc-bin": "GRUB for the bootable ISO",
+    "grub-common": "grub-mkrescue",
+    "xorriso": "ISO writing for grub-mkrescue",
+    "mtools": "grub-mkrescue's FAT helper",
+    "gdb": "the debugger for make debug",
+}
+PYTHON_REQUIREMENTS = SOURCE_DIR / "tools" / "requirements.txt"
+
+
+def say(text: str) -> None:
+    print(f"dev.py: {text}", flush=True)
+
+
+def missing_debian_packages() -> list[str]:
+    missing = []
+    for package in DEBIAN_PACKAGES:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+        if "install ok installed" not in status.stdout:
+            missing.append(package)
+    return missing
+
+
+def install_debian_packages() -> None:
+    if shutil.which("dpkg-query") is None or shutil.which("apt-get") is None:
+        say("not a Debian or Ubuntu machine: install these yourself: " + ", ".join(DEBIAN_PACKAGES))
+        return
+    missing = missing_debian_packages()
+    if not missing:
+        return
+    for package in missing:
+        say(f"installing Debian package {package}: {DEBIAN_PACKAGES[package]}")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def venv_python() -> Path:
+    return VENV_DIR / "bin" / "python"
+
+
+def install_python_packages() -> None:
+    if not venv_python().exists():
+        say(f"creating the virtual environment {VENV_DIR}")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV_DIR)], check=True)
+    stamp = VENV_DIR / ".requirements-installed"
+    wanted = PYTHON_REQUIREMENTS.read_text()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    say("installing Python packages into .venv: " + ", ".join(
+        line.split("#")[0].strip() for line in wanted.splitlines() if line.split("#")[0].strip()))
+    subprocess.run([str(venv_python()), "-m", "pip", "install", "-q", "-r", str(PYTHON_REQUIREMENTS)], check=True)
+    stamp.write_text(wanted)
+
+
+def build() -> None:
+    BUILD_DIR.mkdir(exist_ok=True)
+    if not (BUILD_DIR / "Makefile").exists():
+        say(f"configuring in {BUILD_DIR}")
+        subprocess.run(["cmake", str(SOURCE_DIR)], cwd=BUILD_DIR, check=True)
+    say("building")
+    subprocess.run(["make", f"-j{os.cpu_count() or 2}"], cwd=BUILD_DIR, check=True)
+
+
+def demo() -> int:
+    say("booting the kernel in Bochs (corei7_skylake_x, VMX) with its console on this terminal")
+    return subprocess.call([sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs",
+                            "--headless", "--timeout", "600"])
+
+
+def test(pytest_arguments: list[str]) -> int:
+    return subprocess.call([str(venv_python()), "-m", "pytest", *pytest_arguments], cwd=SOURCE_DIR)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", choices=["demo", "test", "setup"])
+    parser.add_argument("pytest_arguments", nargs=argparse.REMAINDER, help="passed on to pytest (test only)")
+    args = parser.parse_args()
+    install_debian_packages()
+    install_python_packages()
+    build()
+    if args.job == "demo":
+        return demo()
+    if args.job == "test":
+        return test(args.pytest_arguments)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

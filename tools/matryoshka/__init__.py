@@ -1,0 +1,1 @@
+"""Build-machine tooling for Matryoshka: launching emulators, judging kernel runs."""

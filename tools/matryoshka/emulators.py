@@ -1,0 +1,121 @@
+"""Command lines and configuration files for the three ways to run the kernel:
+QEMU (TCG, fast, no VMX), QEMU with KVM (needs nested VMX on the user's Intel
+machine) and Bochs (emulates VMX; see shared/reference/vmx-in-bochs.md)."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QEMU_DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+GDB_PORT = 1234
+
+# Bochs' CPU: Skylake-X has EPT, unrestricted guest, VPID, the preemption timer and
+# VMCS shadowing. ips: with clock sync=none emulated time advances with the
+# instruction count; 50 million instructions per emulated second keeps a 1 kHz timer
+# tick at 50,000 instructions, cheap enough for the guests' ticks, and the BIOS and
+# GRUB waits short in wall time.
+BOCHS_CPU_MODEL = "corei7_skylake_x"
+BOCHS_IPS = 50_000_000
+
+
+@dataclass
+class RunConfig:
+    emulator: str = "qemu"  # qemu, kvm or bochs
+    kernel: Path = Path("kernel.elf")
+    cmdline: str = ""
+    modules: list[Path] = field(default_factory=list)
+    memory_mib: int = 256
+    headless: bool = True
+    timeout: float | None = None
+    debug: bool = False
+    work_dir: Path = Path(".")
+    interactive: bool = False  # serial on this terminal, typed input reaches the kernel
+    bochs_cpu_model: str = BOCHS_CPU_MODEL
+    qemu_extra: list[str] = field(default_factory=list)  # more QEMU arguments, e.g. -icount
+
+
+class CannotRun(Exception):
+    """The emulator or a feature it needs is missing here; the message says what."""
+
+
+def require_program(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise CannotRun(f"{name} not found: install the Debian package {package}")
+    return path
+
+
+def kvm_problem() -> str | None:
+    """Why `make kvm` cannot work on this machine, or None when it can."""
+    if not os.path.exists("/dev/kvm"):
+        return "/dev/kvm does not exist: this machine has no KVM (load kvm_intel, or run on an Intel machine with VT-x)"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm is not accessible: add yourself to the kvm group"
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        cpuinfo = ""
+    if " vmx" not in cpuinfo:
+        return "the CPU offers no VMX (flag vmx missing in /proc/cpuinfo): the hypervisor needs Intel VT-x"
+    nested = Path("/sys/module/kvm_intel/parameters/nested")
+    if nested.exists() and nested.read_text().strip() not in ("Y", "1"):
+        return "KVM's nested VMX is off: echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm.conf and reload kvm_intel"
+    return None
+
+
+def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
+    qemu = require_program("qemu-system-x86_64", "qemu-system-x86")
+    command = [qemu, "-m", f"{config.memory_mib}M", "-no-reboot", *QEMU_DEBUG_EXIT,
+               "-kernel", str(config.kernel), "-append", config.cmdline]
+    if config.modules:
+        command += ["-initrd", ",".join(str(m) for m in config.modules)]
+    if config.emulator == "kvm":
+        problem = kvm_problem()
+        if problem:
+            raise CannotRun(problem)
+        command += ["-enable-kvm", "-cpu", "host,+vmx"]
+    else:
+        command += ["-cpu", "max"]
+    if config.interactive:
+        command += ["-chardev", f"stdio,id=console,mux=on,signal=off,logfile={serial_log}",
+                    "-serial", "chardev:console"]
+    else:
+        command += ["-serial", f"file:{serial_log}"]
+    if config.headless:
+        command += ["-display", "none"]
+    if config.debug:
+        command += ["-gdb", f"tcp::{GDB_PORT}", "-S"]
+    return command + config.qemu_extra
+
+
+def bochs_config(config: RunConfig, iso: Path, serial_log: Path, bochs_log: Path) -> str:
+    display = "term" if config.headless or not os.environ.get("DISPLAY") else "x"
+    return "\n".join([
+        f"megs: {config.memory_mib}",
+        f"cpu: model={config.bochs_cpu_model}, ips={BOCHS_IPS}, reset_on_triple_fault=0, ignore_bad_msrs=0",
+        "clock: sync=none, time0=1",
+        "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
+        "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+        f"ata0-master: type=cdrom, path={iso}, status=inserted",
+        "boot: cdrom",
+        f"com1: enabled=1, mode=file, dev={serial_log}",
+        "port_e9_hack: enabled=1",
+        "magic_break: enabled=1",
+        "panic: action=fatal",
+        "error: action=report",
+        f"log: {bochs_log}",
+        f"display_library: {display}",
+        "",
+    ])
+
+
+def bochs_command(bochsrc: Path, debugger_commands: Path) -> list[str]:
+    bochs = require_program("bochs-bin", "bochs")
+    for needed in ("/usr/share/bochs/BIOS-bochs-latest", "/usr/share/vgabios/vgabios.bin"):
+        if not os.path.exists(needed):
+            raise CannotRun(f"{needed} missing: install the Debian packages bochsbios and vgabios")
+    # Debian's Bochs stops at its debugger prompt first; the command file lets it
+    # run and quit without ever waiting for input.
+    return [bochs, "-q", "-f", str(bochsrc), "-rc", str(debugger_commands)]

@@ -1,0 +1,175 @@
+"""Runs the kernel in an emulator, follows its serial output, and judges the run.
+Used by tools/run.py (people, make targets), by the pytest harness and by the
+benchmarks alike."""
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, TextIO
+
+from . import emulators, image, verdict
+from .emulators import CannotRun, RunConfig
+from .verdict import RunResult, Verdict
+
+# After the kernel printed its last word, the emulator gets this long to exit.
+GRACE_SECONDS = 5.0
+POLL_SECONDS = 0.05
+
+
+def _final_line_seen(serial: str) -> bool:
+    return any(marker in serial for marker in ("] SUMMARY: ", "] PANIC: ", "] POWER OFF: "))
+
+
+class _SerialFollower:
+    """Reads the growing serial log and echoes new text to `echo`."""
+
+    def __init__(self, path: Path, echo: TextIO | None):
+        self.path = path
+        self.echo = echo
+        self.text = ""
+
+    def poll(self) -> None:
+        try:
+            data = self.path.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
+        except FileNotFoundError:
+            return
+        if len(data) > len(self.text):
+            if self.echo is not None:
+                self.echo.write(data[len(self.text):])
+                self.echo.flush()
+            self.text = data
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _follow(process: subprocess.Popen, follower: _SerialFollower, timeout: float | None,
+            on_serial: Callable[[str], None] | None) -> bool:
+    """Waits for the emulator to end; returns True when the timeout stopped it."""
+    start = time.monotonic()
+    finished_at: float | None = None
+    while True:
+        follower.poll()
+        if on_serial is not None:
+            on_serial(follower.text)
+        if process.poll() is not None:
+            follower.poll()
+            return False
+        now = time.monotonic()
+        if finished_at is None and _final_line_seen(follower.text):
+            finished_at = now
+        if finished_at is not None and now - finished_at > GRACE_SECONDS:
+            _stop(process)
+            return False
+        if timeout is not None and now - start > timeout:
+            _stop(process)
+            follower.poll()
+            return True
+        time.sleep(POLL_SECONDS)
+
+
+def _prepare_bochs(config: RunConfig, serial_log: Path) -> tuple[list[str], Path]:
+    iso = image.make_iso(config.kernel, config.cmdline, config.modules, config.work_dir / "boot.iso")
+    bochs_log = config.work_dir / "bochs.log"
+    bochsrc = config.work_dir / "bochsrc"
+    bochsrc.write_text(emulators.bochs_config(config, iso, serial_log, bochs_log))
+    commands = config.work_dir / "bochs-debugger-commands"
+    commands.write_text("continue\nquit\n")
+    return emulators.bochs_command(bochsrc, commands), bochs_log
+
+
+def run(config: RunConfig, echo: TextIO | None = None,
+        on_serial: Callable[[str], None] | None = None) -> RunResult:
+    """Boots the kernel as `config` says and returns the judged result."""
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    serial_log = config.work_dir / "serial.log"
+    serial_log.unlink(missing_ok=True)
+    bochs_log: Path | None = None
+    try:
+        if not config.kernel.exists():
+            raise CannotRun(f"{config.kernel} does not exist: build it first (cmake and make)")
+        if config.emulator == "bochs":
+            command, bochs_log = _prepare_bochs(config, serial_log)
+        elif config.emulator in ("qemu", "kvm"):
+            command = emulators.qemu_command(config, serial_log)
+        else:
+            raise CannotRun(f"unknown emulator {config.emulator!r}: choose qemu, kvm or bochs")
+    except (CannotRun, FileNotFoundError, RuntimeError) as error:
+        return RunResult(Verdict.CANNOT_RUN, str(error), "")
+
+    emulator_output = config.work_dir / "emulator.out"
+    interactive = config.interactive and config.emulator != "bochs"
+    with open(emulator_output, "w") as output:
+        process = subprocess.Popen(
+            command,
+            stdin=None if interactive else subprocess.DEVNULL,
+            stdout=None if interactive else output,
+            stderr=None if interactive else subprocess.STDOUT)
+        follower = _SerialFollower(serial_log, None if interactive else echo)
+        try:
+            timed_out = _follow(process, follower, config.timeout, on_serial)
+        finally:
+            _stop(process)
+    log_text = bochs_log.read_text(errors="replace") if bochs_log and bochs_log.exists() else ""
+    log_text += emulator_output.read_text(errors="replace")
+    return verdict.judge(follower.text, timed_out=timed_out, exit_status=process.returncode,
+                         emulator_log=log_text, crash_hint=_crash_hint(config, process.returncode, log_text))
+
+
+def _crash_hint(config: RunConfig, status: int | None, log_text: str) -> str:
+    if config.emulator == "bochs":
+        return verdict.bochs_crash_hint(log_text)
+    # QEMU runs with -no-reboot, so a reset (a triple fault) ends it with status 0,
+    # which the debug-exit device can never produce (it gives odd statuses).
+    if status == 0:
+        return "machine reset without powering off (triple fault?)"
+    return ""
+
+
+def _wait_for_port(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+
+
+def run_debug(config: RunConfig, gdb_commands: list[str], batch: bool) -> int:
+    """Starts QEMU halted with its GDB stub and GDB attached to it; returns GDB's
+    status. With `batch`, GDB runs `gdb_commands` and quits."""
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    config.debug = True
+    try:
+        command = emulators.qemu_command(config, config.work_dir / "serial.log")
+        gdb = emulators.require_program("gdb", "gdb")
+    except CannotRun as error:
+        print(f"run.py: {error}", file=sys.stderr)
+        return Verdict.CANNOT_RUN
+    qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_port(emulators.GDB_PORT)
+    gdb_command = [gdb, "-q", str(config.kernel),
+                   "-ex", f"target remote localhost:{emulators.GDB_PORT}"]
+    helpers = Path(__file__).resolve().parents[1] / "gdb" / "matryoshka_gdb.py"
+    if helpers.exists():
+        gdb_command += ["-x", str(helpers)]
+    for gdb_line in gdb_commands:
+        gdb_command += ["-ex", gdb_line]
+    if batch:
+        gdb_command.insert(1, "-batch")
+    try:
+        return subprocess.call(gdb_command)
+    finally:
+        _stop(qemu)

@@ -1,0 +1,108 @@
+"""Turns what a kernel run left behind (serial text, exit status, Bochs' log) into
+one verdict. The kernel's own protocol (kernel/test/kernel_test.h) decides; the
+emulator's exit status never counts as a pass on its own."""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+
+class Verdict(enum.IntEnum):
+    """Also the launcher's exit status."""
+
+    PASSED = 0
+    FAILED = 1
+    NO_RESULT = 2  # crash, hang, triple fault, timeout: the kernel never said
+    CANNOT_RUN = 3  # the emulator is missing or the machine cannot do what was asked
+
+
+HOST_LINE = re.compile(r"^\[host (?P<category>[a-z]+)\] (?P<text>.*)$")
+TEST_LINE = re.compile(r"^(?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
+SUMMARY_LINE = re.compile(r"^SUMMARY: (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<skipped>\d+) skipped$")
+PANIC_PREFIX = "PANIC: "
+POWER_OFF_PASSED = "POWER OFF: passed"
+
+
+@dataclass
+class TestOutcome:
+    name: str
+    outcome: str  # PASS, FAIL or SKIP
+    reason: str = ""
+
+
+@dataclass
+class RunResult:
+    verdict: Verdict
+    reason: str
+    serial: str
+    tests: dict[str, TestOutcome] = field(default_factory=dict)
+    emulator_log: str = ""
+
+    def host_lines(self, category: str | None = None) -> list[str]:
+        """The text of the host's own log lines, optionally of one category."""
+        lines = []
+        for line in self.serial.splitlines():
+            match = HOST_LINE.match(line.rstrip("\r"))
+            if match and (category is None or match["category"] == category):
+                lines.append(match["text"])
+        return lines
+
+
+def parse_tests(serial: str) -> dict[str, TestOutcome]:
+    tests: dict[str, TestOutcome] = {}
+    for line in serial.splitlines():
+        host = HOST_LINE.match(line.rstrip("\r"))
+        if not host or host["category"] != "test":
+            continue
+        match = TEST_LINE.match(host["text"])
+        if match:
+            tests[match["name"]] = TestOutcome(match["name"], match["outcome"], match["reason"] or "")
+    return tests
+
+
+def judge(serial: str, *, timed_out: bool, exit_status: int | None, emulator_log: str = "",
+          crash_hint: str = "") -> RunResult:
+    """Decides the verdict of one run. Only the host's own lines count: a guest's
+    relayed output is prefixed with its VM id and can never look like them."""
+    tests = parse_tests(serial)
+    result = RunResult(Verdict.NO_RESULT, "", serial, tests, emulator_log)
+    for line in serial.splitlines():
+        host = HOST_LINE.match(line.rstrip("\r"))
+        if not host:
+            continue
+        text = host["text"]
+        if host["category"] == "panic" and text.startswith(PANIC_PREFIX):
+            result.verdict, result.reason = Verdict.FAILED, "kernel panic: " + text[len(PANIC_PREFIX):]
+            return result
+        summary = SUMMARY_LINE.match(text) if host["category"] == "test" else None
+        if summary:
+            failed = int(summary["failed"])
+            result.verdict = Verdict.FAILED if failed else Verdict.PASSED
+            result.reason = text
+            if not failed and int(summary["passed"]) == 0 and int(summary["skipped"]) == 0:
+                result.verdict, result.reason = Verdict.FAILED, "no test ran: " + text
+            return result
+        if text == POWER_OFF_PASSED:
+            result.verdict, result.reason = Verdict.PASSED, "kernel powered off after a normal boot"
+            return result
+    if timed_out:
+        result.reason = "timeout: the kernel neither finished nor crashed visibly"
+    elif crash_hint:
+        result.reason = crash_hint
+    else:
+        result.reason = f"the emulator ended (status {exit_status}) before the kernel gave a result"
+    return result
+
+
+def bochs_crash_hint(log: str) -> str:
+    """Names the reason Bochs stopped, from its log, when it was a crash."""
+    for pattern, hint in (
+        (r"triple fault|3rd \(\d+\) exception with no resolution", "triple fault"),
+        (r"VMENTER FAIL|VMFAIL", "failed VM entry"),
+        (r"\bPANIC\b.*", "Bochs panic"),
+    ):
+        match = re.search(pattern, log)
+        if match:
+            return f"{hint} (Bochs log: {match.group(0).strip()})"
+    return ""
