@@ -171,3 +171,16 @@ UNIT_TEST(line_editor_stops_at_capacity)
     CHECK_EQ(std::string(s.editor.current()).size(), LineEditor::LINE_CAPACITY - 1);
     CHECK(s.consistent());
 }
+
+UNIT_TEST(line_editor_drops_function_keys)
+{
+    Session s;
+    s.type("ab");
+    s.type("\x1bOP");    /* F1 */
+    s.type("\x1b[15~");  /* F5 */
+    s.type("\x1b[5~");   /* Page Up */
+    s.type("\x1bOH");    /* Home, as some terminals send it */
+    s.type("X");
+    CHECK_EQ(std::string(s.editor.current()), std::string("Xab"));
+    CHECK(s.consistent());
+}

@@ -71,8 +71,17 @@ LineEditor::Event LineEditor::feed_plain(char byte)
 void LineEditor::feed_escape(char byte)
 {
     if (escape_state_ == EscapeState::escape) {
-        escape_state_ = byte == '[' ? EscapeState::bracket : EscapeState::none;
+        escape_state_ = byte == '[' ? EscapeState::bracket : byte == 'O' ? EscapeState::single_shift : EscapeState::none;
         escape_parameter_ = 0;
+        return;
+    }
+    if (escape_state_ == EscapeState::single_shift) {
+        /* ESC O x: F1-F4, or Home/End on some terminals. */
+        escape_state_ = EscapeState::none;
+        if (byte == 'H')
+            move_left(cursor_);
+        else if (byte == 'F')
+            move_right(length_ - cursor_);
         return;
     }
     if (byte >= '0' && byte <= '9') {

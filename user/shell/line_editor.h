@@ -53,8 +53,9 @@ private:
     size_t length_ = 0, cursor_ = 0;
     char finished_[LINE_CAPACITY] = {};
 
-    /* Escape sequences: after ESC, after ESC [, and a numeric parameter. */
-    enum class EscapeState { none, escape, bracket } escape_state_ = EscapeState::none;
+    /* Escape sequences: after ESC, after ESC [ (with a numeric parameter), after
+     * ESC O (one final byte). */
+    enum class EscapeState { none, escape, bracket, single_shift } escape_state_ = EscapeState::none;
     int escape_parameter_ = 0;
 
     /* A ring of past lines; history_position_ == history_count_ means "the line
