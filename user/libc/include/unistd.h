@@ -1,0 +1,53 @@
+/* The POSIX-style system call wrappers, and Matryoshka's own calls (spawn, ps,
+ * free_pages, clock_ns, vm_*). Each returns -1 (or NULL) and sets errno on failure;
+ * the numbers are in abi/syscall_numbers.h, the raw calls in <syscall.h>. */
+#pragma once
+#include <abi/fcntl.h>
+#include <abi/process.h>
+#include <abi/vm.h>
+#include <sys/types.h>
+
+#define STDIN_FILENO 0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+
+extern "C" {
+[[noreturn]] void _exit(int status);
+ssize_t read(int fd, void* buffer, size_t count);
+ssize_t write(int fd, const void* buffer, size_t count);
+int close(int fd);
+off_t lseek(int fd, off_t offset, int whence);
+int rmdir(const char* path);
+int unlink(const char* path);
+int rename(const char* from, const char* to);
+int chdir(const char* path);
+/* Returns `buffer`, or NULL when the path does not fit (ERANGE). */
+char* getcwd(char* buffer, size_t size);
+int dup(int fd);
+
+/* Starts `path` as a new child process with its own address space. envp NULL
+ * gives the child an empty environment. Returns the child's pid. */
+pid_t spawn(const char* path, char* const argv[], char* const envp[]);
+pid_t fork();
+/* Replaces the calling process's program; returns only on failure. */
+int exec(const char* path, char* const argv[], char* const envp[]);
+/* Waits for child `pid` (-1: any child) to exit and stores its status
+ * (abi/process.h) in *status unless NULL. Returns the pid it collected. */
+pid_t wait(pid_t pid, int* status);
+pid_t getpid();
+int sleep_ms(uint64_t milliseconds);
+int yield();
+/* Fills up to `count` entries; returns how many processes exist (may be more). */
+int ps(struct ProcessInfo* out, size_t count);
+/* Free physical pages, for tests that check nothing leaked. */
+long free_pages();
+/* Sets the end of the data segment (POSIX brk); sbrk moves it by `increment` and
+ * returns the old end. */
+int brk(void* end);
+void* sbrk(intptr_t increment);
+/* Nanoseconds since boot, monotonic. */
+uint64_t clock_ns();
+int vm_start(const char* cmdline, uint64_t memory_mib);
+int vm_list(struct VmInfo* out, size_t count);
+int vm_stop(int id);
+}
