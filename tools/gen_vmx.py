@@ -118,9 +118,7 @@ def main() -> int:
     args = parser.parse_args()
     text = header(vmx.load(args.data))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    # Leave an unchanged header alone so that make does not rebuild every user.
-    if not args.output.exists() or args.output.read_text() != text:
-        args.output.write_text(text)
+    args.output.write_text(text)
     return 0
 
 
