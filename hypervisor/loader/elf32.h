@@ -17,6 +17,9 @@ ElfClass elf_class(const uint8_t* file, size_t size);
 
 /* Little-endian reads from a byte buffer; the caller has checked the bounds. */
 inline uint16_t read_le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
-inline uint32_t read_le32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+inline uint32_t read_le32(const uint8_t* p)
+{
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
 
 } // namespace loader

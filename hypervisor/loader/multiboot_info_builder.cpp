@@ -52,10 +52,9 @@ private:
 
 void put_memory_map(InfoWriter& out, multiboot::Info& info, uint64_t ram_size)
 {
-    constexpr uint32_t MEMORY_RESERVED = 2;
     const multiboot::MemoryMapEntry entries[] = {
         {20, 0, LOW_MEMORY_END, multiboot::MEMORY_AVAILABLE},
-        {20, LOW_MEMORY_END, HIGH_MEMORY_START - LOW_MEMORY_END, MEMORY_RESERVED},
+        {20, LOW_MEMORY_END, HIGH_MEMORY_START - LOW_MEMORY_END, multiboot::MEMORY_RESERVED},
         {20, HIGH_MEMORY_START, ram_size - HIGH_MEMORY_START, multiboot::MEMORY_AVAILABLE},
     };
     size_t offset = out.reserve(sizeof(entries), 4);

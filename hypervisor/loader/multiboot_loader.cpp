@@ -74,9 +74,10 @@ LoaderError plan_address_fields(const uint8_t* file, size_t size, size_t header_
 {
     if (header_offset + sizeof(multiboot::Header) > size)
         return LoaderError::truncated;
-    const uint8_t* h = file + header_offset;
-    uint64_t header_addr = read_le32(h + 12), load_addr = read_le32(h + 16);
-    uint64_t load_end = read_le32(h + 20), bss_end = read_le32(h + 24), entry = read_le32(h + 28);
+    multiboot::Header header;
+    __builtin_memcpy(&header, file + header_offset, sizeof(header));
+    uint64_t header_addr = header.header_addr, load_addr = header.load_addr;
+    uint64_t load_end = header.load_end_addr, bss_end = header.bss_end_addr, entry = header.entry_addr;
     /* The file offset of load_addr: the header's own offset minus its distance from it. */
     if (header_addr < load_addr || header_addr - load_addr > header_offset)
         return LoaderError::header_address_invalid;
@@ -198,7 +199,7 @@ LoaderError plan_kernel(const uint8_t* file, size_t size, uint64_t ram_size, Loa
     size_t header_offset = 0;
     if (LoaderError error = find_header(file, size, header_offset); error != LoaderError::none)
         return error;
-    plan.header_flags = read_le32(file + header_offset + 4);
+    plan.header_flags = read_le32(file + header_offset + offsetof(multiboot::Header, flags));
     if (plan.header_flags & 0xFFFF & ~KNOWN_REQUIRED_FLAGS)
         return LoaderError::unsupported_flags;
     plan.video_mode_ignored = plan.header_flags & multiboot::HEADER_VIDEO_MODE;

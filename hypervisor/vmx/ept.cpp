@@ -23,7 +23,11 @@ constexpr unsigned leaf_level(EptPageSize size)
 /* An entry with none of read, write, execute is not present ("EPT Translation
  * Mechanism"); we never write execute-only or write-only entries. */
 constexpr bool is_present(uint64_t entry) { return entry & ept_bits::ACCESS_MASK; }
-constexpr bool maps_page(uint64_t entry, unsigned level) { return level == 1 || (level <= 3 && (entry & ept_bits::LARGE_PAGE)); }
+/* A page table entry always maps a page; a PDE or PDPTE does with bit 7 set. */
+constexpr bool maps_page(uint64_t entry, unsigned level)
+{
+    return level == 1 || (level <= 3 && (entry & ept_bits::LARGE_PAGE));
+}
 constexpr bool is_aligned(uint64_t value, uint64_t alignment) { return (value & (alignment - 1)) == 0; }
 
 } // namespace
@@ -119,12 +123,14 @@ EptTranslation EptHierarchy::translate(uint64_t guest_physical) const
     if (!created_ || guest_physical >= EPT_GUEST_LIMIT)
         return none;
     const uint64_t* table = allocator_.table_at(pml4_physical_);
-    for (unsigned level = 4; level >= 1; --level) {
+    for (unsigned level = 4; level > 0; --level) {
         uint64_t entry = table[index_at(guest_physical, level)];
         if (!is_present(entry))
             return none;
         if (maps_page(entry, level)) {
-            EptPageSize size = level == 1 ? EptPageSize::page_4k : level == 2 ? EptPageSize::page_2m : EptPageSize::page_1g;
+            EptPageSize size = level == 1   ? EptPageSize::page_4k
+                               : level == 2 ? EptPageSize::page_2m
+                                            : EptPageSize::page_1g;
             uint64_t offset = guest_physical & (page_bytes(size) - 1);
             return EptTranslation{
                 true,
@@ -166,8 +172,10 @@ size_t EptHierarchy::table_count() const
 
 void EptHierarchy::destroy()
 {
-    for_each_table([](uint64_t physical, void* allocator) { static_cast<EptPageAllocator*>(allocator)->free_table(physical); },
-                   &allocator_);
+    auto free_table = [](uint64_t physical, void* allocator) {
+        static_cast<EptPageAllocator*>(allocator)->free_table(physical);
+    };
+    for_each_table(free_table, &allocator_);
     created_ = false;
     pml4_physical_ = 0;
 }
@@ -193,7 +201,8 @@ EptError map_around_holes(EptHierarchy& ept, uint64_t start, uint64_t end, uint6
         }
         if (in_hole)
             continue;
-        if (EptError error = ept.map(cursor, host_base + (cursor - guest_base), next - cursor, access); error != EptError::none)
+        EptError error = ept.map(cursor, host_base + (cursor - guest_base), next - cursor, access);
+        if (error != EptError::none)
             return error;
         cursor = next;
     }

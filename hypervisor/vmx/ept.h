@@ -10,11 +10,25 @@
 
 namespace vmx {
 
-enum class EptAccess : uint8_t { none = 0, read = 1, write = 2, execute = 4, read_write = 3, read_execute = 5, all = 7 };
+enum class EptAccess : uint8_t {
+    none = 0,
+    read = 1,
+    write = 2,
+    execute = 4,
+    read_write = 3,
+    read_execute = 5,
+    all = 7,
+};
 constexpr EptAccess operator|(EptAccess a, EptAccess b) { return EptAccess(uint8_t(a) | uint8_t(b)); }
 
 /* The memory types of "EPT and Memory Typing" (the same numbers as the PAT's). */
-enum class EptMemoryType : uint8_t { uncacheable = 0, write_combining = 1, write_through = 4, write_protected = 5, write_back = 6 };
+enum class EptMemoryType : uint8_t {
+    uncacheable = 0,
+    write_combining = 1,
+    write_through = 4,
+    write_protected = 5,
+    write_back = 6,
+};
 
 enum class EptPageSize : uint8_t { page_4k, page_2m, page_1g };
 constexpr uint64_t page_bytes(EptPageSize size)
@@ -81,7 +95,15 @@ protected:
     ~EptPageAllocator() = default;
 };
 
-enum class EptError : uint8_t { none, out_of_memory, misaligned, already_mapped, address_too_large, runs_too_short, no_root };
+enum class EptError : uint8_t {
+    none,
+    out_of_memory,
+    misaligned,
+    already_mapped,
+    address_too_large,
+    runs_too_short,
+    no_root,
+};
 const char* ept_error_text(EptError error);
 
 struct EptTranslation {

@@ -78,7 +78,10 @@ struct FixedBits {
     uint64_t may_be_one;
 };
 
-constexpr uint64_t apply_fixed_bits(uint64_t value, FixedBits fixed) { return (value | fixed.must_be_one) & fixed.may_be_one; }
+constexpr uint64_t apply_fixed_bits(uint64_t value, FixedBits fixed)
+{
+    return (value | fixed.must_be_one) & fixed.may_be_one;
+}
 /* The bits of `value` that break the rule (0 when it holds). */
 constexpr uint64_t fixed_bits_violated(uint64_t value, FixedBits fixed)
 {
