@@ -68,6 +68,7 @@ struct [[gnu::packed]] MemoryMapEntry {
     uint32_t type;
 };
 constexpr uint32_t MEMORY_AVAILABLE = 1;
+constexpr uint32_t MEMORY_RESERVED = 2;
 
 struct Module {
     uint32_t start;

@@ -1,0 +1,37 @@
+/* The Multiboot information a loader hands its kernel, assembled as bytes for a
+ * chosen guest-physical address: memory sizes, a memory map of guest RAM with the
+ * legacy hole, the command line, the loader's name and the modules.
+ * Follows the Multiboot Specification version 0.6.96, section 3.3 ("Boot
+ * information format"). Pure logic, no heap: the caller provides the buffer. */
+#pragma once
+#include "hypervisor/loader/load_plan.h"
+
+namespace loader {
+
+/* Guest RAM as the information describes it: [0, LOW_MEMORY_END) available,
+ * [LOW_MEMORY_END, HIGH_MEMORY_START) reserved (EBDA, VGA, BIOS), the rest up to
+ * the RAM size available. */
+constexpr uint32_t LOW_MEMORY_END = 0x9FC00;
+constexpr uint32_t HIGH_MEMORY_START = 0x100000;
+constexpr const char* BOOT_LOADER_NAME = "Matryoshka";
+
+struct ModulePlacement {
+    uint32_t start;
+    uint32_t end; /* exclusive */
+    const char* name;
+};
+
+struct InfoRequest {
+    uint64_t ram_size;
+    const char* cmdline;
+    const ModulePlacement* modules;
+    size_t module_count;
+    uint32_t info_address; /* where the bytes will lie in the guest; pointers inside refer to it */
+};
+
+/* Writes the information into buffer[0, capacity) and sets `used`; every address
+ * inside it assumes the bytes are placed at request.info_address. */
+[[nodiscard]] LoaderError build_multiboot_info(const InfoRequest& request, uint8_t* buffer, size_t capacity,
+                                               size_t& used);
+
+} // namespace loader

@@ -1,0 +1,87 @@
+/* Loads a Multiboot 1 kernel into a guest: finds and checks its header, plans where
+ * its bytes go (by the header's address fields, or by ELF32 program headers),
+ * places modules and the boot information, and describes the machine state a
+ * Multiboot loader leaves the kernel in.
+ * Follows the Multiboot Specification version 0.6.96, sections 3.1 ("OS image
+ * format"), 3.2 ("Machine state") and 3.3 ("Boot information format").
+ * Pure logic without VMX or SVM: guest memory is reached through GuestMemoryWriter. */
+#pragma once
+#include "hypervisor/loader/guest_memory.h"
+#include "hypervisor/loader/load_plan.h"
+#include "hypervisor/loader/multiboot_info_builder.h"
+
+namespace loader {
+
+/* Guest RAM sizes we accept: enough for a kernel above 1 MiB, and below the
+ * 32-bit addresses Multiboot 1 can describe with room left for device memory. */
+constexpr uint64_t MIN_GUEST_RAM = 2ull << 20;
+constexpr uint64_t MAX_GUEST_RAM = 3ull << 30;
+/* The information goes into low memory, below the reserved hole, by default. */
+constexpr uint32_t DEFAULT_INFO_ADDRESS = 0x10000;
+constexpr size_t MAX_MODULES = 16;
+
+/* Checks the header and the image against a guest of `ram_size` bytes and fills `plan`. */
+[[nodiscard]] LoaderError plan_kernel(const uint8_t* file, size_t size, uint64_t ram_size, LoadPlan& plan);
+
+struct GuestModule {
+    const uint8_t* bytes;
+    size_t size;
+    const char* name; /* its string in the information, e.g. "/boot/initrd.cpio" */
+};
+
+struct GuestBootConfig {
+    uint64_t ram_size = 0;
+    const char* cmdline = "";
+    const GuestModule* modules = nullptr;
+    size_t module_count = 0;
+    uint32_t info_address = DEFAULT_INFO_ADDRESS;
+    /* Where the information is assembled before it is written (a page is plenty). */
+    uint8_t* scratch = nullptr;
+    size_t scratch_size = 0;
+};
+
+/* A segment register as a Multiboot loader leaves it. `attributes` holds the
+ * descriptor's type, S, DPL, P, AVL, L, D/B and G bits as in bits 40-55 of a
+ * descriptor with the limit nibble removed (0xC09B: 32-bit code, 4 KiB granular). */
+struct SegmentState {
+    uint16_t selector;
+    uint32_t base;
+    uint32_t limit;
+    uint16_t attributes;
+};
+
+/* Section 3.2: protected mode, paging off, flat 4 GiB segments, interrupts off,
+ * A20 on; EAX holds the magic and EBX the information's physical address. */
+struct MultibootEntryState {
+    uint32_t eax = 0;
+    uint32_t ebx = 0;
+    uint32_t eip = 0;
+    uint32_t esp = 0;            /* undefined by the specification: the kernel sets its own */
+    uint32_t eflags = 0x2;       /* bit 1 is always 1; IF and VM clear */
+    uint32_t cr0 = 0x11;         /* PE and ET; PG clear */
+    uint32_t cr4 = 0;
+    SegmentState cs{0x08, 0, 0xFFFFFFFF, 0xC09B};
+    SegmentState ds{0x10, 0, 0xFFFFFFFF, 0xC093};
+    SegmentState es{0x10, 0, 0xFFFFFFFF, 0xC093};
+    SegmentState fs{0x10, 0, 0xFFFFFFFF, 0xC093};
+    SegmentState gs{0x10, 0, 0xFFFFFFFF, 0xC093};
+    SegmentState ss{0x10, 0, 0xFFFFFFFF, 0xC093};
+    bool a20_enabled = true;
+};
+
+/* Everything a load decided, for logging and tests. */
+struct LoadResult {
+    LoadPlan plan;
+    ModulePlacement modules[MAX_MODULES] = {};
+    size_t module_count = 0;
+    uint32_t info_address = 0;
+    size_t info_size = 0;
+    MultibootEntryState entry;
+};
+
+/* Plans, then writes the kernel, zeroes its bss, copies the modules page-aligned
+ * after it and writes the information. Nothing is written when a check fails. */
+[[nodiscard]] LoaderError load_multiboot_kernel(const uint8_t* file, size_t size, const GuestBootConfig& config,
+                                                GuestMemoryWriter& memory, LoadResult& result);
+
+} // namespace loader
