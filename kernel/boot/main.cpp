@@ -1,6 +1,7 @@
 /* kernel_entry: where boot.S hands over to C++. Brings up the consoles, reads the
  * Multiboot information, then does what the command line asks: run a named set
  * of in-kernel tests, or boot normally. */
+#include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
@@ -10,6 +11,9 @@
 #include "console/vga_text.h"
 #include "cxx/runtime.h"
 #include "debug/panic.h"
+#include "mm/kernel_heap.h"
+#include "mm/memory_crash.h"
+#include "mm/page_manager.h"
 #include "power/power.h"
 #include "test/kernel_test.h"
 
@@ -65,7 +69,7 @@ void print_boot_info(const BootInfo& info)
 }
 
 /* Developer switches that prove the harness reports crashes: crash=panic,
- * crash=triple_fault, crash=hang. */
+ * crash=triple_fault, crash=hang, and the memory guards' (mm/memory_crash.h). */
 void crash_on_request(const CommandLine& cmdline)
 {
     char what[32];
@@ -85,7 +89,8 @@ void crash_on_request(const CommandLine& cmdline)
         log(LogCategory::boot, "deliberate hang requested on the command line");
         cpu::halt_forever();
     }
-    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang)", what);
+    crash_memory_on_request(what);
+    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang, %s)", what, MEMORY_CRASH_WORDS);
 }
 
 } // namespace
@@ -113,6 +118,11 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     if (error != MultibootError::none)
         panic("%s (magic %x, information at %x)", multiboot_error_name(error), magic, info_address);
     print_boot_info(the_boot_info);
+
+    PageManager::init(the_boot_info);
+    ArchMemory::init();
+    kernel_heap::init();
+    log(LogCategory::memory, "free memory: %zu MiB", PageManager::instance().free_page_count() * PAGE_SIZE / (1024 * 1024));
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);

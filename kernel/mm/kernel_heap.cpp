@@ -1,0 +1,105 @@
+/* The kernel heap and the global operator new/delete; see kernel_heap.h. */
+#include "mm/kernel_heap.h"
+
+#include "console/log.h"
+#include "debug/panic.h"
+#include "mm/direct_map.h"
+#include "mm/page_manager.h"
+
+#include <new>
+
+namespace {
+
+/* The heap grows by at least this much at a time, so small allocations do not
+ * each cost a trip to the PageManager. */
+constexpr size_t MIN_GROWTH = 64 * 1024;
+
+HeapArena arena;
+bool initialised = false;
+
+/* FIXME: the heap never returns a region to the PageManager, and it has no lock
+ * yet: once threads or interrupt handlers allocate, kmalloc/kfree need one. */
+bool grow(size_t size, size_t alignment)
+{
+    size_t bytes = HeapArena::region_size_for(size, alignment);
+    bytes = bytes < MIN_GROWTH ? MIN_GROWTH : (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(bytes / PAGE_SIZE);
+    if (!pages.ok())
+        return false;
+    arena.add_region(phys_to_virt(pages.value()), bytes);
+    return true;
+}
+
+} // namespace
+
+void* kmalloc_aligned(size_t size, size_t alignment)
+{
+    KERNEL_ASSERT(initialised);
+    void* pointer = arena.allocate(size, alignment);
+    if (!pointer && grow(size, alignment))
+        pointer = arena.allocate(size, alignment);
+    return pointer;
+}
+
+void* kmalloc(size_t size) { return kmalloc_aligned(size, HeapArena::ALIGNMENT); }
+
+void kfree(void* pointer)
+{
+    if (!pointer)
+        return;
+    switch (arena.free(pointer)) {
+    case HeapArena::FreeError::none: return;
+    case HeapArena::FreeError::double_free: panic("heap: double free of %p", pointer);
+    case HeapArena::FreeError::overrun:
+        panic("heap: overrun past %p (size %zu)", pointer, arena.allocated_size(pointer));
+    case HeapArena::FreeError::not_a_block: panic("heap: free of %p, which is no heap block (wild pointer or underrun)", pointer);
+    }
+}
+
+namespace kernel_heap {
+
+void init()
+{
+    KERNEL_ASSERT(!initialised);
+    initialised = true;
+    if (!grow(0, HeapArena::ALIGNMENT))
+        panic("heap: no pages for the kernel heap");
+    log(LogCategory::memory, "heap: %zu KiB to start with", arena.stats().region_bytes / 1024);
+}
+
+HeapArena::Stats stats() { return arena.stats(); }
+bool is_consistent() { return arena.is_consistent(); }
+
+} // namespace kernel_heap
+
+/* ---- The global operators. A new-expression must not yield nullptr (there are no
+ * exceptions to throw), so running out of memory there is a panic; only the
+ * nothrow forms return nullptr. */
+
+namespace {
+
+void* allocate_or_panic(size_t size, size_t alignment)
+{
+    void* pointer = kmalloc_aligned(size, alignment);
+    if (!pointer)
+        panic("heap: out of memory allocating %zu bytes (alignment %zu) with new", size, alignment);
+    return pointer;
+}
+
+} // namespace
+
+void* operator new(size_t size) { return allocate_or_panic(size, HeapArena::ALIGNMENT); }
+void* operator new[](size_t size) { return allocate_or_panic(size, HeapArena::ALIGNMENT); }
+void* operator new(size_t size, std::align_val_t alignment) { return allocate_or_panic(size, size_t(alignment)); }
+void* operator new[](size_t size, std::align_val_t alignment) { return allocate_or_panic(size, size_t(alignment)); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept { return kmalloc(size); }
+void* operator new[](size_t size, const std::nothrow_t&) noexcept { return kmalloc(size); }
+
+void operator delete(void* pointer) noexcept { kfree(pointer); }
+void operator delete[](void* pointer) noexcept { kfree(pointer); }
+void operator delete(void* pointer, size_t) noexcept { kfree(pointer); }
+void operator delete[](void* pointer, size_t) noexcept { kfree(pointer); }
+void operator delete(void* pointer, std::align_val_t) noexcept { kfree(pointer); }
+void operator delete[](void* pointer, std::align_val_t) noexcept { kfree(pointer); }
+void operator delete(void* pointer, size_t, std::align_val_t) noexcept { kfree(pointer); }
+void operator delete[](void* pointer, size_t, std::align_val_t) noexcept { kfree(pointer); }

@@ -1,0 +1,75 @@
+/* PageManager: the kernel's physical frame allocator; see page_manager.h. */
+#include "mm/page_manager.h"
+
+#include "arch/x86_64/boot/layout.h"
+#include "console/log.h"
+#include "lib/string.h"
+#include "mm/direct_map.h"
+
+namespace {
+
+constexpr size_t MAX_FRAMES = DIRECT_MAP_SIZE / PAGE_SIZE;
+
+/* Sized for the largest memory the direct map covers (2 x 128 KiB in .bss), so the
+ * PageManager needs no memory before it has memory to give. */
+uint64_t frame_bitmap_storage[FrameBitmap::words_needed(MAX_FRAMES)];
+
+PageManager the_page_manager;
+bool initialised = false;
+
+constexpr uint64_t MIB = 1024 * 1024;
+
+} // namespace
+
+void PageManager::init(const BootInfo& info)
+{
+    KERNEL_ASSERT(!initialised);
+    uint64_t end = available_memory_end(info, DIRECT_MAP_SIZE);
+    FrameBitmap& frames = the_page_manager.frames_;
+    frames.init(frame_bitmap_storage, (end + PAGE_SIZE - 1) / PAGE_SIZE);
+    uint64_t ignored = add_available_memory(frames, info, kernel_image_range());
+    if (ignored)
+        log(LogCategory::memory, "PageManager: ignoring %lu MiB of available memory above 4 GiB (beyond the direct map)", ignored / MIB);
+    log(LogCategory::memory, "PageManager: %zu frames (%lu MiB) allocatable below %lx", frames.usable_count(),
+        frames.usable_count() * PAGE_SIZE / MIB, end);
+    initialised = true;
+}
+
+PageManager& PageManager::instance()
+{
+    KERNEL_ASSERT(initialised);
+    return the_page_manager;
+}
+
+MemoryResult<uint64_t> PageManager::allocate_page() { return allocate_pages(1, PAGE_SIZE); }
+
+MemoryResult<uint64_t> PageManager::allocate_zeroed_page()
+{
+    MemoryResult<uint64_t> page = allocate_page();
+    if (page.ok())
+        memset(phys_to_virt(page.value()), 0, PAGE_SIZE);
+    return page;
+}
+
+MemoryResult<uint64_t> PageManager::allocate_pages(size_t count, uint64_t alignment)
+{
+    if (alignment < PAGE_SIZE || (alignment & (alignment - 1)) != 0)
+        panic("PageManager: alignment 0x%lx is not a power-of-two multiple of the page size", alignment);
+    size_t frame = frames_.allocate(count, alignment / PAGE_SIZE);
+    if (frame == FrameBitmap::NOT_FOUND)
+        return MemoryError::out_of_memory;
+    return uint64_t(frame) * PAGE_SIZE;
+}
+
+void PageManager::free_pages(uint64_t physical, size_t count)
+{
+    if (physical % PAGE_SIZE != 0)
+        panic("PageManager: free of 0x%lx, which is not page aligned", physical);
+    FrameBitmap::FreeResult result = frames_.free(physical / PAGE_SIZE, count);
+    uint64_t culprit = uint64_t(result.frame) * PAGE_SIZE;
+    switch (result.error) {
+    case FrameBitmap::FreeError::none: return;
+    case FrameBitmap::FreeError::double_free: panic("PageManager: double free of page 0x%lx", culprit);
+    case FrameBitmap::FreeError::never_allocatable: panic("PageManager: free of page 0x%lx, which was never allocatable", culprit);
+    }
+}

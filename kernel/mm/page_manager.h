@@ -1,0 +1,39 @@
+/* PageManager: hands out physical page frames (4 KiB) from the memory the loader
+ * reported as available (Multiboot memory map), one at a time or as aligned
+ * contiguous runs. Frames are reached through the direct map (mm/direct_map.h). */
+#pragma once
+#include "boot/boot.h"
+#include "mm/frame_bitmap.h"
+#include "mm/memory_map.h"
+#include "mm/memory_result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+class PageManager {
+public:
+    /* Takes the frames of `info`'s available memory below 4 GiB (the direct map's
+     * reach), minus the first 1 MiB, the kernel image and the modules. */
+    static void init(const BootInfo& info);
+    static PageManager& instance();
+
+    /* One frame's physical address. Its contents are NOT zeroed: whatever the last
+     * owner left there. */
+    MemoryResult<uint64_t> allocate_page();
+    /* One frame, filled with zeros. */
+    MemoryResult<uint64_t> allocate_zeroed_page();
+    /* `count` physically contiguous frames starting at a multiple of `alignment`
+     * (PAGE_SIZE, LARGE_PAGE_SIZE or another power of two), not zeroed. */
+    MemoryResult<uint64_t> allocate_pages(size_t count, uint64_t alignment = PAGE_SIZE);
+
+    /* Give frames back. Freeing a free frame, or one that was never allocatable,
+     * panics with its address. */
+    void free_page(uint64_t physical) { free_pages(physical, 1); }
+    void free_pages(uint64_t physical, size_t count);
+
+    size_t free_page_count() const { return frames_.free_count(); }
+    size_t total_page_count() const { return frames_.usable_count(); }
+
+private:
+    FrameBitmap frames_;
+};
