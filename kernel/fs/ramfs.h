@@ -42,8 +42,9 @@ private:
     RamInode& own_directory(Inode& inode);
     Result<RefPtr<Inode>> add(Inode& directory, StringView name, InodeType type, uint32_t mode);
 
-    RefPtr<RamInode> root_;
     uint64_t next_number_ = 1;
     size_t inode_count_ = 0;
     size_t chunk_count_ = 0;
+    /* Last: the root inode's constructor uses the counters above. */
+    RefPtr<RamInode> root_;
 };

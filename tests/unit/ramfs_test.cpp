@@ -3,6 +3,7 @@
 #include "fs/ramfs.h"
 #include "unit_test.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace {
@@ -169,4 +170,17 @@ UNIT_TEST(ramfs_unlinked_file_lives_while_referenced)
     CHECK_EQ(std::string(buffer, 10), std::string("still here"));
     file = nullptr;
     CHECK_EQ(fs.inode_count(), size_t(1));
+}
+
+/* Regression: the root inode was numbered before the counter's initialiser ran,
+ * so the first file got the root's number. */
+UNIT_TEST(ramfs_inode_numbers_are_unique)
+{
+    RamFs fs;
+    RefPtr<Inode> a = make_file(fs, "a");
+    RefPtr<Inode> b = fs.mkdir(*fs.root(), "b", 0755).value();
+    CHECK(fs.root()->number() != a->number());
+    CHECK(fs.root()->number() != b->number());
+    CHECK(a->number() != b->number());
+    CHECK_EQ(fs.inode_count(), size_t(3));
 }

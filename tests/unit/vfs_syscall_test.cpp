@@ -279,9 +279,9 @@ UNIT_TEST(vfs_chdir_and_getcwd)
     CHECK_EQ(f.sys.chdir("nothing").error(), ENOENT);
     CHECK(!f.sys.chdir("local").is_error());
 
-    char small[11];
-    CHECK_EQ(f.sys.getcwd(small, sizeof(small)).error(), ERANGE); /* "/usr/local" needs 11 with NUL */
-    char exact[12];
+    char small[10];
+    CHECK_EQ(f.sys.getcwd(small, sizeof(small)).error(), ERANGE); /* "/usr/local" needs 11 with its NUL */
+    char exact[11];
     CHECK_EQ(f.sys.getcwd(exact, sizeof(exact)).value(), size_t(11));
     CHECK_EQ(std::string(exact), std::string("/usr/local"));
     char one[1];
