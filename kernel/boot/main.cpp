@@ -11,6 +11,7 @@
 #include "console/vga_text.h"
 #include "cxx/runtime.h"
 #include "debug/panic.h"
+#include "fs/kernel_vfs.h"
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
@@ -123,6 +124,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     ArchMemory::init();
     kernel_heap::init();
     log(LogCategory::memory, "free memory: %zu MiB", PageManager::instance().free_page_count() * PAGE_SIZE / (1024 * 1024));
+    kernel_vfs::init(the_boot_info);
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);

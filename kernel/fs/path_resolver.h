@@ -1,0 +1,31 @@
+/* Path resolution: from a path string to an inode, in a VfsContext. Absolute paths
+ * start at the context's root, relative ones at its cwd; "." stays, ".." goes up
+ * but never above the root; repeated slashes count as one; a trailing slash
+ * demands a directory (ENOTDIR). A component longer than NAME_MAX or a path of
+ * PATH_MAX or more characters is ENAMETOOLONG, an empty path ENOENT (POSIX.1-2017,
+ * Base Definitions 4.13 "Pathname Resolution"). */
+#pragma once
+#include "fs/vfs_context.h"
+
+/* A path split into the directory that holds its last component and that name. */
+struct ParentAndName {
+    RefPtr<Inode> directory;
+    /* The last component, a view into the path; empty when the path names the
+     * context's root ("/", "//"); may be "." or "..", which callers that create or
+     * remove names must refuse. */
+    StringView name;
+    bool trailing_slash = false;
+};
+
+/* The inode a path names. */
+[[nodiscard]] Result<RefPtr<Inode>> resolve_path(const VfsContext& context, const char* path);
+/* Resolves all but the last component; the last one need not exist. */
+[[nodiscard]] Result<ParentAndName> resolve_parent(const VfsContext& context, const char* path);
+/* One step: `name` (a single component, "." and ".." included) in `directory`,
+ * entering mounts on the way down and leaving them on the way up. */
+[[nodiscard]] Result<RefPtr<Inode>> resolve_step(const VfsContext& context, const RefPtr<Inode>& directory, StringView name);
+/* The parent directory of `directory` across mounts, without a ceiling; `directory`
+ * itself at the top of the tree. ENOENT for a removed directory. */
+[[nodiscard]] Result<RefPtr<Inode>> parent_directory(const Vfs& vfs, const RefPtr<Inode>& directory);
+
+inline bool is_dot_or_dot_dot(StringView name) { return name == "." || name == ".."; }

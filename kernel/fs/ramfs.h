@@ -1,0 +1,50 @@
+/* ramfs: a writable file system that lives only in kernel memory. It holds the
+ * unpacked initrd at / and serves as the model file system for students. File
+ * contents are kept in page-sized chunks, so a large file never needs one large
+ * contiguous block and a sparse file costs nothing for its holes. */
+#pragma once
+#include "fs/file_system.h"
+
+class RamInode;
+
+class RamFs final : public FileSystem {
+public:
+    static constexpr size_t CHUNK_SIZE = 4096;
+    /* Larger writes fail with EFBIG; keeps chunk indices and sizes far from overflow. */
+    static constexpr uint64_t MAX_FILE_SIZE = uint64_t(1) << 32;
+
+    RamFs();
+    ~RamFs() override;
+
+    const char* name() const override { return "ramfs"; }
+    RefPtr<Inode> root() override;
+
+    Result<RefPtr<Inode>> lookup(Inode& directory, StringView name) override;
+    Result<RefPtr<Inode>> create(Inode& directory, StringView name, uint32_t mode) override;
+    Result<RefPtr<Inode>> mkdir(Inode& directory, StringView name, uint32_t mode) override;
+    Result<void> unlink(Inode& directory, StringView name) override;
+    Result<void> rmdir(Inode& directory, StringView name) override;
+    Result<void> rename(Inode& from_directory, StringView from_name, Inode& to_directory, StringView to_name) override;
+    Result<size_t> read(Inode& file, uint64_t offset, void* buffer, size_t count) override;
+    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) override;
+    Result<void> truncate(Inode& file, uint64_t size) override;
+    Result<bool> readdir(Inode& directory, uint64_t cookie, DirectoryEntry& entry) override;
+    Result<void> stat(Inode& inode, struct stat& out) override;
+
+    /* Inodes alive (reachable or still referenced), and chunks of file data held:
+     * what the leak tests count. */
+    size_t inode_count() const { return inode_count_; }
+    size_t chunk_count() const { return chunk_count_; }
+
+private:
+    friend class RamInode;
+    RamInode& own(Inode& inode);
+    RamInode& own_directory(Inode& inode);
+    Result<RefPtr<Inode>> add(Inode& directory, StringView name, InodeType type, uint32_t mode);
+
+    uint64_t next_number_ = 1;
+    size_t inode_count_ = 0;
+    size_t chunk_count_ = 0;
+    /* Last: the root inode's constructor uses the counters above. */
+    RefPtr<RamInode> root_;
+};

@@ -1,0 +1,28 @@
+/* Where a process's paths start: its root ("/" and the ceiling of "..") and its
+ * current directory. The hypervisor gives each VM a context whose root is a
+ * directory of the host's file system; no path resolved in it can leave that
+ * directory, because ".." at the root stays at the root. */
+#pragma once
+#include "fs/vfs.h"
+
+class VfsContext {
+public:
+    /* The whole file system tree of `vfs`. */
+    explicit VfsContext(Vfs& vfs) : VfsContext(vfs, vfs.root()) {}
+    /* Confined to `root`, a directory (a mount point's mounted root, not the covered one). */
+    VfsContext(Vfs& vfs, RefPtr<Inode> root) : vfs_(vfs), root_(root), cwd_(root)
+    {
+        if (!root_ || !root_->is_directory())
+            panic("VfsContext needs a directory as its root");
+    }
+
+    Vfs& vfs() const { return vfs_; }
+    const RefPtr<Inode>& root() const { return root_; }
+    const RefPtr<Inode>& cwd() const { return cwd_; }
+    void set_cwd(RefPtr<Inode> directory) { cwd_ = directory; }
+
+private:
+    Vfs& vfs_;
+    RefPtr<Inode> root_;
+    RefPtr<Inode> cwd_;
+};
