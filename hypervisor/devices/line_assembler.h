@@ -1,0 +1,34 @@
+/* Collects the bytes a guest writes to a character device (UART, debug port) into
+ * whole lines, so the hypervisor can log each guest line tagged with the VM's id. */
+#pragma once
+#include "hypervisor/devices/port_device.h"
+
+namespace devices {
+
+class LineAssembler {
+public:
+    /* Longer lines are handed out in pieces of this many characters. */
+    static constexpr size_t MAX_LINE = 160;
+    /* Receives each line without its '\n', NUL-terminated; `length` excludes the NUL. */
+    using LineHandler = void (*)(void* context, const char* text, size_t length);
+
+    LineAssembler(LineHandler handler, void* context) : handler_(handler), context_(context) {}
+
+    /* '\n' ends a line, '\r' is dropped (serial consoles send "\r\n"), other bytes
+     * are kept as they are. */
+    void put(uint8_t byte);
+    /* Hands out a partial line (when the guest stops or the VM is torn down). */
+    void flush();
+    /* A ByteSink that feeds this assembler, for UartDevice and DebugPort. */
+    ByteSink sink();
+
+private:
+    void emit();
+
+    LineHandler handler_;
+    void* context_;
+    char text_[MAX_LINE + 1] = {};
+    size_t length_ = 0;
+};
+
+} // namespace devices
