@@ -22,6 +22,9 @@ constexpr uint8_t LINE_STATUS_DATA_READY = 0x01;
 constexpr uint8_t LINE_STATUS_THR_EMPTY = 0x20;
 constexpr uint16_t DIVISOR_115200 = 1;
 constexpr uint8_t INTERRUPT_ENABLE_RECEIVED_DATA = 0x01;
+/* FIFOs on, receive trigger level 1 byte, contents kept: typed input interrupts
+ * at once instead of waiting for 14 bytes or the character timeout. */
+constexpr uint8_t FIFO_ENABLE_TRIGGER_1 = 0x01;
 /* On a PC, the UART's interrupt output reaches the PIC only through OUT2. */
 constexpr uint8_t MODEM_CONTROL_DTR_RTS = 0x03;
 constexpr uint8_t MODEM_CONTROL_OUT2 = 0x08;
@@ -63,6 +66,7 @@ void enable_receive_interrupt()
 {
     if (!present)
         return;
+    out(FIFO_CONTROL, FIFO_ENABLE_TRIGGER_1);
     out(MODEM_CONTROL, MODEM_CONTROL_DTR_RTS | MODEM_CONTROL_OUT2);
     out(INTERRUPT_ENABLE, INTERRUPT_ENABLE_RECEIVED_DATA);
 }

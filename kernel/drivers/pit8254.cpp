@@ -3,6 +3,7 @@
 #include "pit8254.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "interrupts/irq.h"
 
 namespace pit8254 {
@@ -27,6 +28,7 @@ enum ControlWord : uint8_t {
     ACCESS_LOW_THEN_HIGH = 3 << 4,
     MODE0_INTERRUPT_ON_TERMINAL_COUNT = 0 << 1,
     MODE2_RATE_GENERATOR = 2 << 1,
+    LATCH_COUNT = 0 << 4, /* RW = 00: latch the selected channel's count */
 };
 
 volatile uint64_t tick_count = 0;
@@ -54,21 +56,31 @@ void init()
     interrupts::register_irq_handler(IRQ, on_tick);
 }
 
+uint16_t read_tick_counter()
+{
+    /* The latched count stays until both bytes are read, so the two halves
+     * belong together. */
+    InterruptGuard guard;
+    cpu::outb(CONTROL, SELECT_CHANNEL0 | LATCH_COUNT);
+    uint8_t low = cpu::inb(CHANNEL0_DATA);
+    uint8_t high = cpu::inb(CHANNEL0_DATA);
+    return uint16_t(low | high << 8);
+}
+
 uint64_t ticks() { return tick_count; }
 
 void set_tick_hook(TickHook hook) { tick_hook = hook; }
 
-void start_one_shot(uint16_t count)
+void prepare_one_shot(uint16_t count)
 {
-    /* Gate low while programming, speaker off; in mode 0 the output goes low at
-     * the control word and counting starts with the gate high and the count
-     * loaded. */
-    uint8_t port_b = cpu::inb(PORT_B) & uint8_t(~(PORT_B_GATE2 | PORT_B_SPEAKER));
-    cpu::outb(PORT_B, port_b);
+    /* Gate closed and speaker off while programming; in mode 0 the output goes
+     * low at the control word, and counting waits for the gate. */
+    cpu::outb(PORT_B, cpu::inb(PORT_B) & uint8_t(~(PORT_B_GATE2 | PORT_B_SPEAKER)));
     cpu::outb(CONTROL, SELECT_CHANNEL2 | ACCESS_LOW_THEN_HIGH | MODE0_INTERRUPT_ON_TERMINAL_COUNT);
     load_count(CHANNEL2_DATA, count);
-    cpu::outb(PORT_B, port_b | PORT_B_GATE2);
 }
+
+void start_one_shot() { cpu::outb(PORT_B, cpu::inb(PORT_B) | PORT_B_GATE2); }
 
 bool one_shot_done() { return cpu::inb(PORT_B) & PORT_B_OUT2; }
 

@@ -26,6 +26,10 @@ constexpr unsigned IRQ = 0;
  * the tick handler on IRQ 0. */
 void init();
 
+/* Channel 0's current count (counter latch command): runs from TICK_DIVISOR
+ * down and reloads once per tick. */
+uint16_t read_tick_counter();
+
 /* Ticks since init(). */
 uint64_t ticks();
 
@@ -34,9 +38,12 @@ uint64_t ticks();
 using TickHook = void (*)(TrapFrame& frame);
 void set_tick_hook(TickHook hook);
 
-/* Channel 2 one-shot (mode 0): starts counting `count` input clocks; its output
- * (port 0x61 bit 5) goes high when the count has run out. */
-void start_one_shot(uint16_t count);
+/* Channel 2 one-shot (mode 0) in two steps, so that a caller can read the TSC
+ * between them: prepare loads `count` input clocks with the gate closed, start
+ * opens the gate; the output (port 0x61 bit 5) goes high when the count has run
+ * out. */
+void prepare_one_shot(uint16_t count);
+void start_one_shot();
 bool one_shot_done();
 
 } // namespace pit8254

@@ -9,7 +9,8 @@ namespace clock {
 
 enum class CalibrationMethod {
     pit_one_shot, /* TSC over PIT channel 2 counting 10 ms, the best of five */
-    pit_ticks,    /* TSC over 50 ticks of channel 0: where channel 2 cannot be read */
+    pit_ticks,    /* TSC over single ticks of channel 0, the median of 41: where
+                     channel 2 cannot be read */
 };
 
 enum class ClockError {
@@ -27,6 +28,10 @@ struct Calibration {
  * pit8254::init() first, and interrupts on for the fallback method. */
 [[nodiscard]] Calibration calibrate();
 
+/* One measurement of the TSC frequency with `method`, 0 when the method does not
+ * work here; changes nothing. For tests and diagnostics. */
+uint64_t measure_tsc_hz(CalibrationMethod method);
+
 /* The calibrated TSC frequency, 0 before calibrate() succeeded. */
 uint64_t tsc_hz();
 /* A TSC difference in nanoseconds (needs a calibrated clock). */
@@ -38,7 +43,8 @@ uint64_t ticks();
  * tick count (millisecond steps) before. */
 uint64_t nanoseconds();
 
-/* Spins for at least `ns` nanoseconds. */
+/* Spins for at least `ns` nanoseconds. Before calibration it counts ticks, so
+ * interrupts must be on. */
 void busy_wait_ns(uint64_t ns);
 
 const char* calibration_method_name(CalibrationMethod method);

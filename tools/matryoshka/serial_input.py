@@ -4,7 +4,6 @@ serial output shows what the text waits for."""
 from __future__ import annotations
 
 import socket
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -26,15 +25,13 @@ def as_steps(pairs: Sequence[tuple[str, str]] | Sequence[SerialInput]) -> list[S
 class SerialTyper:
     """Follows the serial text and types the steps in order over the socket."""
 
-    CONNECT_SECONDS = 10.0
-
     def __init__(self, socket_path: Path, steps: Sequence[SerialInput]):
         self.socket_path = socket_path
         self.steps = list(steps)
         self.position = 0  # serial text before this was matched by an earlier step
         self.sent: list[str] = []
         self._socket: socket.socket | None = None
-        self._connect_deadline = time.monotonic() + self.CONNECT_SECONDS
+        self._closed = False
 
     def poll(self, serial_text: str) -> None:
         """Called with the whole serial text so far, again and again."""
@@ -56,6 +53,7 @@ class SerialTyper:
             self.sent.append(step.text)
 
     def close(self) -> None:
+        self._closed = True
         if self._socket is not None:
             self._socket.close()
             self._socket = None
@@ -63,7 +61,8 @@ class SerialTyper:
     def _connected(self) -> bool:
         if self._socket is not None:
             return True
-        if time.monotonic() > self._connect_deadline or not self.socket_path.exists():
+        # Until the emulator has made its socket, and never again once closed.
+        if self._closed or not self.socket_path.exists():
             return False
         candidate = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
