@@ -88,8 +88,9 @@ void init_interrupts_and_time()
     log(LogCategory::interrupt, "GDT at %p with TSS at %p, IDT at %p, 8259 PICs at vectors 0x%x/0x%x",
         reinterpret_cast<void*>(gdt::base()), reinterpret_cast<void*>(gdt::tss_base()),
         reinterpret_cast<void*>(idt::base()), pic8259::MASTER_VECTOR_BASE, pic8259::SLAVE_VECTOR_BASE);
-    log(LogCategory::interrupt, "PIT tick: divisor %u, %lu ns per tick (1000.153 Hz)", pit8254::TICK_DIVISOR,
-        pit8254::TICK_NS);
+    uint64_t tick_millihertz = (pit8254::INPUT_HZ * 1000 + pit8254::TICK_DIVISOR / 2) / pit8254::TICK_DIVISOR;
+    log(LogCategory::interrupt, "PIT tick: divisor %u, %lu.%03lu Hz, %lu ns per tick", pit8254::TICK_DIVISOR,
+        tick_millihertz / 1000, tick_millihertz % 1000, pit8254::TICK_NS);
 
     clock::Calibration calibration = clock::calibrate();
     if (calibration.error != clock::ClockError::none)
