@@ -63,8 +63,10 @@ class Booter:
         self.cache: dict[tuple, RunResult] = {}
 
     def __call__(self, emulator: str, cmdline: str, *, timeout: float | None = None,
-                 memory_mib: int = 256, cached: bool = True) -> RunResult:
-        key = (emulator, cmdline, memory_mib)
+                 memory_mib: int = 256, cached: bool = True,
+                 serial_input: tuple[tuple[str, str], ...] = ()) -> RunResult:
+        """`serial_input`: (wait-for, text) pairs typed into COM1 (see runner.run)."""
+        key = (emulator, cmdline, memory_mib, serial_input)
         if cached and key in self.cache:
             return self.cache[key]
         work_dir = self.work_root / f"{emulator}-{len(self.cache)}-{abs(hash(key))}"
@@ -72,11 +74,11 @@ class Booter:
                            modules=[m for m in [paths.initrd_file(BUILD_DIR)] if m.exists()],
                            memory_mib=memory_mib, headless=True,
                            timeout=timeout or BOOT_TIMEOUT[emulator], work_dir=work_dir)
-        result = runner.run(config)
+        result = runner.run(config, serial_input=serial_input)
         if result.serial == "" and result.verdict.name == "NO_RESULT":
             # Bochs occasionally dies before the kernel runs (see
             # shared/reference/vmx-in-bochs.md): one retry for a run with no output.
-            result = runner.run(config)
+            result = runner.run(config, serial_input=serial_input)
         self.cache[key] = result
         return result
 

@@ -4,25 +4,37 @@
 #include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
 #include "boot/boot.h"
 #include "boot/cmdline.h"
+#include "console/console_input.h"
+#include "console/echo_input.h"
 #include "console/log.h"
 #include "console/serial.h"
 #include "console/vga_text.h"
 #include "cxx/runtime.h"
 #include "debug/panic.h"
+#include "drivers/keyboard.h"
+#include "drivers/pic8259.h"
+#include "drivers/pit8254.h"
 #include "fs/kernel_vfs.h"
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
 #include "power/power.h"
 #include "test/kernel_test.h"
+#include "time/clock.h"
 
 extern "C" char __image_start[], __image_end[];
 
 namespace {
 
 BootInfo the_boot_info;
+
+/* A canonical address that no page table maps (PML4 slot 236 is empty), for
+ * crash=page_fault; tests/system/test_interrupts.py looks for it in the panic. */
+constexpr uint64_t DELIBERATE_FAULT_ADDRESS = 0x0000765432100FF8;
 
 const void* direct_map_access(uint64_t address, size_t length)
 {
@@ -69,8 +81,39 @@ void print_boot_info(const BootInfo& info)
     }
 }
 
+/* Descriptor tables, the interrupt controllers and the timer, then interrupts
+ * on, the TSC calibrated against the timer, and the input devices. */
+void init_interrupts_and_time()
+{
+    gdt::init();
+    idt::init();
+    pic8259::init();
+    pit8254::init();
+    cpu::sti();
+    log(LogCategory::interrupt, "GDT at %p with TSS at %p, IDT at %p, 8259 PICs at vectors 0x%x/0x%x",
+        reinterpret_cast<void*>(gdt::base()), reinterpret_cast<void*>(gdt::tss_base()),
+        reinterpret_cast<void*>(idt::base()), pic8259::MASTER_VECTOR_BASE, pic8259::SLAVE_VECTOR_BASE);
+    uint64_t tick_millihertz = (pit8254::INPUT_HZ * 1000 + pit8254::TICK_DIVISOR / 2) / pit8254::TICK_DIVISOR;
+    log(LogCategory::interrupt, "PIT tick: divisor %u, %lu.%03lu Hz, %lu ns per tick", pit8254::TICK_DIVISOR,
+        tick_millihertz / 1000, tick_millihertz % 1000, pit8254::TICK_NS);
+
+    clock::Calibration calibration = clock::calibrate();
+    if (calibration.error != clock::ClockError::none)
+        panic("cannot calibrate the TSC: neither PIT channel 2 nor the PIT tick works");
+    log(LogCategory::interrupt, "TSC: %lu.%03lu MHz (calibrated with the %s)", calibration.tsc_hz / 1000000,
+        calibration.tsc_hz / 1000 % 1000, clock::calibration_method_name(calibration.method));
+
+    if (keyboard::init() == i8042::ControllerError::none)
+        log(LogCategory::device, "PS/2 keyboard on IRQ %u", keyboard::IRQ);
+    else
+        log(LogCategory::device, "no PS/2 controller answered: no keyboard");
+    console_input::init_serial_input();
+    log(LogCategory::device, "COM1 input on IRQ 4");
+}
+
 /* Developer switches that prove the harness reports crashes: crash=panic,
- * crash=triple_fault, crash=hang, and the memory guards' (mm/memory_crash.h). */
+ * crash=triple_fault, crash=hang, crash=page_fault, and the memory guards'
+ * (mm/memory_crash.h). */
 void crash_on_request(const CommandLine& cmdline)
 {
     char what[32];
@@ -90,8 +133,12 @@ void crash_on_request(const CommandLine& cmdline)
         log(LogCategory::boot, "deliberate hang requested on the command line");
         cpu::halt_forever();
     }
+    if (__builtin_strcmp(what, "page_fault") == 0) {
+        log(LogCategory::boot, "deliberate page fault requested on the command line");
+        *reinterpret_cast<volatile uint64_t*>(DELIBERATE_FAULT_ADDRESS) = 42;
+    }
     crash_memory_on_request(what);
-    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang, %s)", what, MEMORY_CRASH_WORDS);
+    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang, page_fault, %s)", what, MEMORY_CRASH_WORDS);
 }
 
 } // namespace
@@ -124,6 +171,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     ArchMemory::init();
     kernel_heap::init();
     log(LogCategory::memory, "free memory: %zu MiB", PageManager::instance().free_page_count() * PAGE_SIZE / (1024 * 1024));
+    init_interrupts_and_time();
     kernel_vfs::init(the_boot_info);
 
     CommandLine cmdline(the_boot_info.cmdline);
@@ -134,6 +182,9 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
         TestSummary summary = run_kernel_tests(sets);
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
     }
+
+    if (cmdline.has("echo_input"))
+        echo_input::run_until_poweroff();
 
     log(LogCategory::boot, "boot complete");
     log(LogCategory::boot, "POWER OFF: passed");

@@ -1,6 +1,7 @@
 /* Log lines to VGA and COM1. */
 #include "log.h"
 
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/serial.h"
 #include "console/vga_text.h"
 #include "lib/format.h"
@@ -38,14 +39,16 @@ const char* log_source() { return source; }
 
 void console_write(const char* text, size_t length)
 {
+    InterruptGuard guard;
     serial::write(text, length);
     vga_text::write(text, length);
 }
 
 void vlog(LogCategory category, const char* format, va_list args)
 {
-    /* Built in one buffer and written at once, so that lines do not interleave
-     * piecewise. FIXME: once threads exist, writes need an interrupt guard. */
+    /* Built in one buffer and written at once (console_write holds an interrupt
+     * guard), so that a line logged by an interrupt handler never lands inside
+     * another line. */
     char line[LINE_CAPACITY];
     size_t used = format_string(line, sizeof(line), "[%s %s] ", source, log_category_name(category));
     if (used < sizeof(line))

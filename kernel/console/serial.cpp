@@ -21,6 +21,13 @@ constexpr uint8_t LINE_CONTROL_8N1 = 0x03;
 constexpr uint8_t LINE_STATUS_DATA_READY = 0x01;
 constexpr uint8_t LINE_STATUS_THR_EMPTY = 0x20;
 constexpr uint16_t DIVISOR_115200 = 1;
+constexpr uint8_t INTERRUPT_ENABLE_RECEIVED_DATA = 0x01;
+/* FIFOs on, receive trigger level 1 byte, contents kept: typed input interrupts
+ * at once instead of waiting for 14 bytes or the character timeout. */
+constexpr uint8_t FIFO_ENABLE_TRIGGER_1 = 0x01;
+/* On a PC, the UART's interrupt output reaches the PIC only through OUT2. */
+constexpr uint8_t MODEM_CONTROL_DTR_RTS = 0x03;
+constexpr uint8_t MODEM_CONTROL_OUT2 = 0x08;
 
 bool present = false;
 
@@ -37,7 +44,7 @@ void init()
     out(INTERRUPT_ENABLE, DIVISOR_115200 >> 8);
     out(LINE_CONTROL, LINE_CONTROL_8N1);
     out(FIFO_CONTROL, 0xC7);  /* enable and clear FIFOs, 14-byte threshold */
-    out(MODEM_CONTROL, 0x03); /* DTR, RTS */
+    out(MODEM_CONTROL, MODEM_CONTROL_DTR_RTS);
     /* An absent UART reads as all ones. */
     present = in(LINE_STATUS) != 0xFF;
 }
@@ -53,6 +60,15 @@ void write(const char* text, size_t length)
             cpu::pause();
         out(DATA, uint8_t(text[i]));
     }
+}
+
+void enable_receive_interrupt()
+{
+    if (!present)
+        return;
+    out(FIFO_CONTROL, FIFO_ENABLE_TRIGGER_1);
+    out(MODEM_CONTROL, MODEM_CONTROL_DTR_RTS | MODEM_CONTROL_OUT2);
+    out(INTERRUPT_ENABLE, INTERRUPT_ENABLE_RECEIVED_DATA);
 }
 
 bool has_input() { return present && (in(LINE_STATUS) & LINE_STATUS_DATA_READY); }

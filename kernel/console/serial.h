@@ -11,6 +11,8 @@ constexpr uint16_t COM1_PORT = 0x3F8;
 /* 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on. */
 void init();
 void write(const char* text, size_t length);
+/* Raises the UART's interrupt (IRQ 4 on a PC) whenever a byte arrives. */
+void enable_receive_interrupt();
 /* True when a received byte waits in the receive buffer. */
 bool has_input();
 uint8_t read_byte();

@@ -65,7 +65,9 @@ def kvm_problem() -> str | None:
     return None
 
 
-def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
+def qemu_command(config: RunConfig, serial_log: Path, serial_socket: Path | None = None) -> list[str]:
+    """With `serial_socket`, COM1 is a Unix socket QEMU listens on (so a test can
+    type into it) and its output still goes to `serial_log`."""
     qemu = require_program("qemu-system-x86_64", "qemu-system-x86")
     command = [qemu, "-m", f"{config.memory_mib}M", "-no-reboot", *QEMU_DEBUG_EXIT,
                "-kernel", str(config.kernel), "-append", config.cmdline]
@@ -78,7 +80,10 @@ def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
         command += ["-enable-kvm", "-cpu", "host,+vmx"]
     else:
         command += ["-cpu", "max"]
-    if config.interactive:
+    if serial_socket is not None:
+        command += ["-chardev", f"socket,id=com1,path={serial_socket},server=on,wait=off,logfile={serial_log}",
+                    "-serial", "chardev:com1"]
+    elif config.interactive:
         command += ["-chardev", f"stdio,id=console,mux=on,signal=off,logfile={serial_log}",
                     "-serial", "chardev:console"]
     else:

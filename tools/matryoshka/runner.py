@@ -7,12 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Sequence, TextIO
 
 from . import emulators, image, verdict
 from .emulators import CannotRun, RunConfig
+from .serial_input import SerialInput, SerialTyper, as_steps
 from .verdict import RunResult, Verdict
 
 # After the kernel printed its last word, the emulator gets this long to exit.
@@ -90,8 +92,33 @@ def _prepare_bochs(config: RunConfig, serial_log: Path) -> tuple[list[str], Path
 
 
 def run(config: RunConfig, echo: TextIO | None = None,
-        on_serial: Callable[[str], None] | None = None) -> RunResult:
-    """Boots the kernel as `config` says and returns the judged result."""
+        on_serial: Callable[[str], None] | None = None,
+        serial_input: Sequence[tuple[str, str]] | Sequence[SerialInput] = ()) -> RunResult:
+    """Boots the kernel as `config` says and returns the judged result.
+
+    `serial_input` types into COM1 while the kernel runs: (wait-for, text) pairs,
+    each text sent once the serial output shows its wait-for text (QEMU only)."""
+    if not serial_input:
+        return _run(config, echo, on_serial, None)
+    if config.emulator not in ("qemu", "kvm"):
+        return RunResult(Verdict.CANNOT_RUN, f"serial input is supported in QEMU only, not {config.emulator}", "")
+    # A short folder of its own: Unix socket paths are limited to about 100 bytes.
+    with tempfile.TemporaryDirectory(prefix="matryoshka-") as folder:
+        typer = SerialTyper(Path(folder) / "com1.sock", as_steps(serial_input))
+
+        def follow(text: str) -> None:
+            typer.poll(text)
+            if on_serial is not None:
+                on_serial(text)
+
+        try:
+            return _run(config, echo, follow, typer.socket_path)
+        finally:
+            typer.close()
+
+
+def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None] | None,
+         serial_socket: Path | None) -> RunResult:
     config.work_dir.mkdir(parents=True, exist_ok=True)
     serial_log = config.work_dir / "serial.log"
     serial_log.unlink(missing_ok=True)
@@ -102,14 +129,14 @@ def run(config: RunConfig, echo: TextIO | None = None,
         if config.emulator == "bochs":
             command, bochs_log = _prepare_bochs(config, serial_log)
         elif config.emulator in ("qemu", "kvm"):
-            command = emulators.qemu_command(config, serial_log)
+            command = emulators.qemu_command(config, serial_log, serial_socket)
         else:
             raise CannotRun(f"unknown emulator {config.emulator!r}: choose qemu, kvm or bochs")
     except (CannotRun, FileNotFoundError, RuntimeError) as error:
         return RunResult(Verdict.CANNOT_RUN, str(error), "")
 
     emulator_output = config.work_dir / "emulator.out"
-    interactive = config.interactive and config.emulator != "bochs"
+    interactive = config.interactive and config.emulator != "bochs" and serial_socket is None
     with open(emulator_output, "w") as output:
         process = subprocess.Popen(
             command,

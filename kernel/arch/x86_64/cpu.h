@@ -96,10 +96,71 @@ inline uint64_t rdtsc()
     return (uint64_t(high) << 32) | low;
 }
 
+/* The operand of lgdt/lidt and the result of sgdt/sidt (SDM Vol. 3A, "Segment
+ * Descriptor Tables", "Interrupt Descriptor Table (IDT)"). */
+struct [[gnu::packed]] DescriptorTablePointer {
+    uint16_t limit;
+    uint64_t base;
+};
+
+inline void lgdt(const DescriptorTablePointer& pointer) { asm volatile("lgdt %0" ::"m"(pointer) : "memory"); }
+inline void lidt(const DescriptorTablePointer& pointer) { asm volatile("lidt %0" ::"m"(pointer) : "memory"); }
+inline void ltr(uint16_t selector) { asm volatile("ltr %0" ::"r"(selector) : "memory"); }
+
+inline DescriptorTablePointer sgdt()
+{
+    DescriptorTablePointer pointer;
+    asm volatile("sgdt %0" : "=m"(pointer));
+    return pointer;
+}
+
+inline DescriptorTablePointer sidt()
+{
+    DescriptorTablePointer pointer;
+    asm volatile("sidt %0" : "=m"(pointer));
+    return pointer;
+}
+
+inline uint16_t str()
+{
+    uint16_t selector;
+    asm volatile("str %0" : "=r"(selector));
+    return selector;
+}
+
+inline uint16_t read_cs()
+{
+    uint16_t selector;
+    asm volatile("mov %%cs, %0" : "=r"(selector));
+    return selector;
+}
+
+/* CS cannot be written with mov: a far return pops the new CS with the address
+ * of the next instruction. */
+inline void load_code_segment(uint16_t selector)
+{
+    asm volatile("pushq %q0\n\t"
+                 "leaq 1f(%%rip), %%rax\n\t"
+                 "pushq %%rax\n\t"
+                 "lretq\n"
+                 "1:" ::"r"(uint64_t(selector))
+                 : "rax", "memory");
+}
+
+inline void load_data_segments(uint16_t selector)
+{
+    asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%ss" ::"r"(selector) : "memory");
+}
+
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }
 inline void pause() { asm volatile("pause"); }
+/* sti takes effect after the next instruction, so no interrupt can slip in
+ * between the two: a wake-up that arrives after the caller's last check still
+ * ends the hlt. */
+inline void enable_interrupts_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
+inline void int3() { asm volatile("int3" ::: "memory"); }
 inline void invlpg(uint64_t address) { asm volatile("invlpg (%0)" ::"r"(address) : "memory"); }
 
 constexpr uint64_t RFLAGS_IF = 1 << 9;

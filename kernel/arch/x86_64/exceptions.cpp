@@ -1,0 +1,111 @@
+/* Exception handling; see exceptions.h. Error code formats: Intel SDM (revision
+ * 084), Vol. 3A, "Error Code" and "Interrupt 14-Page-Fault Exception (#PF)". */
+#include "exceptions.h"
+
+#include "arch/x86_64/cpu.h"
+#include "debug/panic.h"
+
+namespace exceptions {
+
+namespace {
+
+struct Description {
+    const char* name;
+    const char* mnemonic;
+};
+
+constexpr Description descriptions[COUNT] = {
+    {"divide error", "#DE"},
+    {"debug", "#DB"},
+    {"non-maskable interrupt", "NMI"},
+    {"breakpoint", "#BP"},
+    {"overflow", "#OF"},
+    {"bound range exceeded", "#BR"},
+    {"invalid opcode", "#UD"},
+    {"device not available", "#NM"},
+    {"double fault", "#DF"},
+    {"coprocessor segment overrun", "-"},
+    {"invalid TSS", "#TS"},
+    {"segment not present", "#NP"},
+    {"stack fault", "#SS"},
+    {"general protection", "#GP"},
+    {"page fault", "#PF"},
+    {"reserved", "-"},
+    {"x87 floating-point error", "#MF"},
+    {"alignment check", "#AC"},
+    {"machine check", "#MC"},
+    {"SIMD floating-point exception", "#XM"},
+    {"virtualization exception", "#VE"},
+    {"control protection", "#CP"},
+    {"reserved", "-"},
+    {"reserved", "-"},
+    {"reserved", "-"},
+    {"reserved", "-"},
+    {"reserved", "-"},
+    {"reserved", "-"},
+    {"hypervisor injection", "#HV"},
+    {"VMM communication", "#VC"},
+    {"security exception", "#SX"},
+    {"reserved", "-"},
+};
+
+/* Page-fault error code bits (SDM Vol. 3A, "Interrupt 14-Page-Fault Exception"). */
+enum PageFaultBit : uint64_t {
+    PF_PROTECTION = 1 << 0, /* 0: the page was not present */
+    PF_WRITE = 1 << 1,
+    PF_USER = 1 << 2,
+    PF_RESERVED_BIT = 1 << 3,
+    PF_INSTRUCTION_FETCH = 1 << 4,
+};
+
+uint64_t breakpoints = 0;
+
+/* FIXME: the user-space issue replaces this with a hook that ends only the
+ * faulting process. */
+void panic_on_user_exception(TrapFrame& frame)
+{
+    panic_with_frame(frame, "%s (%s, vector %lu) in user mode, error code 0x%lx", name(frame.vector),
+                     mnemonic(frame.vector), frame.vector, frame.error_code);
+}
+
+UserExceptionHook user_exception_hook = panic_on_user_exception;
+
+[[noreturn]] void panic_on_page_fault(const TrapFrame& frame)
+{
+    uint64_t code = frame.error_code;
+    uint64_t address = cpu::read_cr2();
+    panic_with_frame(frame, "page fault (#PF, vector 14), error code 0x%lx (%s%s %s in %s mode), cr2=%p",
+                     code, code & PF_RESERVED_BIT ? "reserved bit set, " : "",
+                     code & PF_PROTECTION ? "protection violation:" : "not-present page:",
+                     code & PF_INSTRUCTION_FETCH ? "instruction fetch" : code & PF_WRITE ? "write" : "read",
+                     code & PF_USER ? "user" : "kernel", reinterpret_cast<void*>(address));
+}
+
+} // namespace
+
+const char* name(unsigned vector) { return vector < COUNT ? descriptions[vector].name : "reserved"; }
+const char* mnemonic(unsigned vector) { return vector < COUNT ? descriptions[vector].mnemonic : "-"; }
+
+void handle(TrapFrame& frame)
+{
+    if (frame.from_user()) {
+        user_exception_hook(frame);
+        return;
+    }
+    /* int3 is a trap: the saved RIP already points past it, so returning goes on
+     * with the next instruction. */
+    if (frame.vector == BREAKPOINT) {
+        ++breakpoints;
+        return;
+    }
+    if (frame.vector == PAGE_FAULT)
+        panic_on_page_fault(frame);
+    panic_with_frame(frame, "%s (%s, vector %lu) in kernel mode, error code 0x%lx", name(frame.vector),
+                     mnemonic(frame.vector), frame.vector, frame.error_code);
+}
+
+uint64_t breakpoint_count() { return breakpoints; }
+
+void set_user_exception_hook(UserExceptionHook hook) { user_exception_hook = hook ? hook : panic_on_user_exception; }
+
+} // namespace exceptions

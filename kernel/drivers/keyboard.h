@@ -1,0 +1,19 @@
+/* The PS/2 keyboard on IRQ 1: decodes scancode set 1 (scancode_set1.h) and feeds
+ * the typed bytes into the console input queue (console/console_input.h). */
+#pragma once
+#include "drivers/i8042.h"
+#include "drivers/scancode_set1.h"
+
+namespace keyboard {
+
+constexpr unsigned IRQ = 1;
+
+/* Sets up the i8042 controller and registers the IRQ 1 handler. */
+[[nodiscard]] i8042::ControllerError init();
+
+/* The last key event decoded, for tests and diagnostics. */
+KeyEvent last_event();
+/* Bytes received from the keyboard since boot. */
+uint64_t scancode_count();
+
+} // namespace keyboard

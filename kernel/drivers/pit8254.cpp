@@ -1,0 +1,87 @@
+/* 8254 driver; see pit8254.h. Control word: Intel 8254 datasheet, "Control Word
+ * Format"; port 0x61 (gate and output of channel 2) as on every PC/AT. */
+#include "pit8254.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
+#include "interrupts/irq.h"
+
+namespace pit8254 {
+
+namespace {
+
+constexpr uint16_t CHANNEL0_DATA = 0x40;
+constexpr uint16_t CHANNEL2_DATA = 0x42;
+constexpr uint16_t CONTROL = 0x43;
+/* The PC's "system control port B": bit 0 gates channel 2, bit 1 connects its
+ * output to the speaker, bit 5 reads the output back. */
+constexpr uint16_t PORT_B = 0x61;
+constexpr uint8_t PORT_B_GATE2 = 1 << 0;
+constexpr uint8_t PORT_B_SPEAKER = 1 << 1;
+constexpr uint8_t PORT_B_OUT2 = 1 << 5;
+
+/* Control word: SC (channel) bits 7-6, RW (access) bits 5-4, mode bits 3-1, BCD
+ * bit 0 clear for a binary count. */
+enum ControlWord : uint8_t {
+    SELECT_CHANNEL0 = 0 << 6,
+    SELECT_CHANNEL2 = 2 << 6,
+    ACCESS_LOW_THEN_HIGH = 3 << 4,
+    MODE0_INTERRUPT_ON_TERMINAL_COUNT = 0 << 1,
+    MODE2_RATE_GENERATOR = 2 << 1,
+    LATCH_COUNT = 0 << 4, /* RW = 00: latch the selected channel's count */
+};
+
+volatile uint64_t tick_count = 0;
+TickHook tick_hook = nullptr;
+
+void load_count(uint16_t port, uint16_t count)
+{
+    cpu::outb(port, uint8_t(count));
+    cpu::outb(port, uint8_t(count >> 8));
+}
+
+void on_tick(TrapFrame& frame)
+{
+    tick_count = tick_count + 1;
+    if (tick_hook)
+        tick_hook(frame);
+}
+
+} // namespace
+
+void init()
+{
+    cpu::outb(CONTROL, SELECT_CHANNEL0 | ACCESS_LOW_THEN_HIGH | MODE2_RATE_GENERATOR);
+    load_count(CHANNEL0_DATA, TICK_DIVISOR);
+    interrupts::register_irq_handler(IRQ, on_tick);
+}
+
+uint16_t read_tick_counter()
+{
+    /* The latched count stays until both bytes are read, so the two halves
+     * belong together. */
+    InterruptGuard guard;
+    cpu::outb(CONTROL, SELECT_CHANNEL0 | LATCH_COUNT);
+    uint8_t low = cpu::inb(CHANNEL0_DATA);
+    uint8_t high = cpu::inb(CHANNEL0_DATA);
+    return uint16_t(low | high << 8);
+}
+
+uint64_t ticks() { return tick_count; }
+
+void set_tick_hook(TickHook hook) { tick_hook = hook; }
+
+void prepare_one_shot(uint16_t count)
+{
+    /* Gate closed and speaker off while programming; in mode 0 the output goes
+     * low at the control word, and counting waits for the gate. */
+    cpu::outb(PORT_B, cpu::inb(PORT_B) & uint8_t(~(PORT_B_GATE2 | PORT_B_SPEAKER)));
+    cpu::outb(CONTROL, SELECT_CHANNEL2 | ACCESS_LOW_THEN_HIGH | MODE0_INTERRUPT_ON_TERMINAL_COUNT);
+    load_count(CHANNEL2_DATA, count);
+}
+
+void start_one_shot() { cpu::outb(PORT_B, cpu::inb(PORT_B) | PORT_B_GATE2); }
+
+bool one_shot_done() { return cpu::inb(PORT_B) & PORT_B_OUT2; }
+
+} // namespace pit8254

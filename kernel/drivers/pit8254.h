@@ -1,0 +1,49 @@
+/* The 8254 programmable interval timer: channel 0 (on IRQ 0) as the system tick,
+ * channel 2 (gated and read back through port 0x61) as a one-shot stopwatch for
+ * calibrating the TSC. Follows the Intel 8254 datasheet (control word format,
+ * modes 0 and 2). */
+#pragma once
+#include "arch/x86_64/trap_frame.h"
+
+#include <stdint.h>
+
+namespace pit8254 {
+
+/* The input clock of every channel: 14.31818 MHz / 12. */
+constexpr uint64_t INPUT_HZ = 1193182;
+/* The tick: 1000 Hz asked, so the divisor is 1193182 / 1000 rounded = 1193, and
+ * the real rate is 1193182 / 1193 = 1000.153 Hz, one tick every 999.847 us. */
+constexpr uint64_t TICK_HZ = 1000;
+constexpr uint16_t TICK_DIVISOR = uint16_t((INPUT_HZ + TICK_HZ / 2) / TICK_HZ);
+static_assert(TICK_DIVISOR == 1193);
+/* One tick in nanoseconds, rounded: 999847 (999847.47). */
+constexpr uint64_t TICK_NS = (TICK_DIVISOR * 1000000000ull + INPUT_HZ / 2) / INPUT_HZ;
+static_assert(TICK_NS == 999847);
+
+constexpr unsigned IRQ = 0;
+
+/* Programs channel 0 as a rate generator (mode 2) at TICK_DIVISOR and registers
+ * the tick handler on IRQ 0. */
+void init();
+
+/* Channel 0's current count (counter latch command): runs from TICK_DIVISOR
+ * down and reloads once per tick. */
+uint16_t read_tick_counter();
+
+/* Ticks since init(). */
+uint64_t ticks();
+
+/* Called on every tick, in the interrupt handler with interrupts off: the
+ * scheduler's hook for preemption. nullptr removes it. */
+using TickHook = void (*)(TrapFrame& frame);
+void set_tick_hook(TickHook hook);
+
+/* Channel 2 one-shot (mode 0) in two steps, so that a caller can read the TSC
+ * between them: prepare loads `count` input clocks with the gate closed, start
+ * opens the gate; the output (port 0x61 bit 5) goes high when the count has run
+ * out. */
+void prepare_one_shot(uint16_t count);
+void start_one_shot();
+bool one_shot_done();
+
+} // namespace pit8254
