@@ -1,6 +1,7 @@
 /* The kernel heap and the global operator new/delete; see kernel_heap.h. */
 #include "mm/kernel_heap.h"
 
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "mm/direct_map.h"
@@ -17,8 +18,7 @@ constexpr size_t MIN_GROWTH = 64 * 1024;
 HeapArena arena;
 bool initialised = false;
 
-/* FIXME: the heap never returns a region to the PageManager, and it has no lock
- * yet: once threads or interrupt handlers allocate, kmalloc/kfree need one. */
+/* FIXME: the heap never returns a region to the PageManager. */
 bool grow(size_t size, size_t alignment)
 {
     size_t bytes = HeapArena::region_size_for(size, alignment);
@@ -35,6 +35,9 @@ bool grow(size_t size, size_t alignment)
 void* kmalloc_aligned(size_t size, size_t alignment)
 {
     KERNEL_ASSERT(initialised);
+    /* One CPU: keeping interrupts off makes the arena's bookkeeping atomic against
+     * preemption and interrupt handlers. */
+    InterruptGuard guard;
     void* pointer = arena.allocate(size, alignment);
     if (!pointer && grow(size, alignment))
         pointer = arena.allocate(size, alignment);
@@ -47,6 +50,7 @@ void kfree(void* pointer)
 {
     if (!pointer)
         return;
+    InterruptGuard guard;
     switch (arena.free(pointer)) {
     case HeapArena::FreeError::none: return;
     case HeapArena::FreeError::double_free: panic("heap: double free of %p", pointer);

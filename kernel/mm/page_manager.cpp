@@ -2,6 +2,7 @@
 #include "mm/page_manager.h"
 
 #include "arch/x86_64/boot/layout.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
@@ -55,6 +56,7 @@ MemoryResult<uint64_t> PageManager::allocate_pages(size_t count, uint64_t alignm
 {
     if (alignment < PAGE_SIZE || (alignment & (alignment - 1)) != 0)
         panic("PageManager: alignment 0x%lx is not a power-of-two multiple of the page size", alignment);
+    InterruptGuard guard; /* the bitmap is shared by every thread (one CPU) */
     size_t frame = frames_.allocate(count, alignment / PAGE_SIZE);
     if (frame == FrameBitmap::NOT_FOUND)
         return MemoryError::out_of_memory;
@@ -65,7 +67,11 @@ void PageManager::free_pages(uint64_t physical, size_t count)
 {
     if (physical % PAGE_SIZE != 0)
         panic("PageManager: free of 0x%lx, which is not page aligned", physical);
-    FrameBitmap::FreeResult result = frames_.free(physical / PAGE_SIZE, count);
+    FrameBitmap::FreeResult result;
+    {
+        InterruptGuard guard;
+        result = frames_.free(physical / PAGE_SIZE, count);
+    }
     uint64_t culprit = uint64_t(result.frame) * PAGE_SIZE;
     switch (result.error) {
     case FrameBitmap::FreeError::none: return;
