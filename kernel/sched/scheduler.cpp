@@ -1,0 +1,267 @@
+/* Round-robin scheduling, sleeping, blocking and thread lifetime; see scheduler.h. */
+#include "sched/scheduler.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "debug/panic.h"
+#include "lib/string.h"
+#include "time/clock.h"
+
+extern "C" void switch_context(uint64_t* save_rsp_here, uint64_t load_rsp);
+
+namespace {
+
+Scheduler the_scheduler;
+
+/* Interrupts off for the scope, restored to what they were. */
+class InterruptsOff {
+public:
+    InterruptsOff() : were_enabled_(cpu::interrupts_enabled()) { cpu::cli(); }
+    ~InterruptsOff()
+    {
+        if (were_enabled_)
+            cpu::sti();
+    }
+
+private:
+    bool were_enabled_;
+};
+
+[[noreturn]] void idle_loop(void*)
+{
+    for (;;) {
+        cpu::cli();
+        Scheduler::instance().preempt_if_needed();
+        /* STI's one-instruction shadow makes "sti; hlt" atomic: an interrupt that
+         * arrives now still finds the CPU halted and wakes it. */
+        asm volatile("sti; hlt" ::: "memory");
+    }
+}
+
+} // namespace
+
+/* First C++ code of every new thread (entered from thread_first_entry with
+ * interrupts off, as schedule() left them). */
+extern "C" [[noreturn]] void thread_start(ThreadFunction function, void* argument)
+{
+    thread_start_trampoline(function, argument);
+    __builtin_unreachable();
+}
+
+void thread_start_trampoline(ThreadFunction function, void* argument)
+{
+    Scheduler& scheduler = Scheduler::instance();
+    scheduler.reap_finished();
+    cpu::sti();
+    function(argument);
+    scheduler.exit(0);
+}
+
+Scheduler& Scheduler::instance() { return the_scheduler; }
+
+Thread* Scheduler::allocate_thread(const char* name)
+{
+    auto* thread = new Thread;
+    if (!thread)
+        return nullptr;
+    thread->id_ = next_id_++;
+    size_t length = strnlen(name, Thread::NAME_LENGTH - 1);
+    memcpy(thread->name_, name, length);
+    thread->name_[length] = '\0';
+    thread->all_next_ = all_threads_;
+    all_threads_ = thread;
+    return thread;
+}
+
+void Scheduler::init()
+{
+    InterruptsOff guard;
+    current_ = allocate_thread("main");
+    KERNEL_ASSERT(current_);
+    current_->state_ = ThreadState::running;
+    idle_ = spawn(reinterpret_cast<ThreadFunction>(idle_loop), nullptr, "idle");
+    KERNEL_ASSERT(idle_);
+    run_queue_.remove(idle_); /* idle runs only when nothing else can */
+    log(LogCategory::sched, "scheduler: round robin, time slice %u ticks", TIME_SLICE_TICKS);
+}
+
+Thread* Scheduler::spawn(ThreadFunction function, void* argument, const char* name)
+{
+    auto* stack = new uint8_t[Thread::STACK_SIZE];
+    if (!stack)
+        return nullptr;
+    InterruptsOff guard;
+    Thread* thread = allocate_thread(name);
+    if (!thread) {
+        delete[] stack;
+        return nullptr;
+    }
+    thread->stack_ = stack;
+    thread->prepare_stack(function, argument);
+    make_runnable(thread);
+    return thread;
+}
+
+void Scheduler::make_runnable(Thread* thread)
+{
+    thread->state_ = ThreadState::runnable;
+    run_queue_.push_back(thread);
+    if (current_ == idle_)
+        need_resched_ = true;
+}
+
+void Scheduler::schedule()
+{
+    Thread* previous = current_;
+    if (!previous->stack_intact())
+        panic("thread %lu (%s) overran its kernel stack", previous->id_, previous->name_);
+    if (previous->state_ == ThreadState::running) {
+        previous->state_ = ThreadState::runnable;
+        if (previous != idle_)
+            run_queue_.push_back(previous);
+    }
+    Thread* next = run_queue_.pop_front();
+    if (!next)
+        next = idle_;
+    need_resched_ = false;
+    slice_left_ = TIME_SLICE_TICKS;
+    next->state_ = ThreadState::running;
+    if (next == previous)
+        return;
+    ++next->switches_in_;
+    ++context_switches_;
+    current_ = next;
+    /* FIXME: when user threads exist, point the TSS's RSP0 at next->stack_top(). */
+    switch_context(&previous->saved_rsp_, next->saved_rsp_);
+    /* Running as `previous` again, possibly much later. */
+    reap_finished();
+}
+
+void Scheduler::reap_finished()
+{
+    Thread** link = &all_threads_;
+    while (Thread* thread = *link) {
+        bool finished = thread->state_ == ThreadState::finished && thread != current_;
+        if (finished && thread->stack_) {
+            delete[] thread->stack_;
+            thread->stack_ = nullptr;
+        }
+        if (finished && (thread->detached_ || thread->joined_)) {
+            *link = thread->all_next_;
+            delete thread;
+            continue;
+        }
+        link = &thread->all_next_;
+    }
+}
+
+void Scheduler::yield()
+{
+    InterruptsOff guard;
+    schedule();
+}
+
+void Scheduler::sleep_ns(uint64_t nanoseconds)
+{
+    InterruptsOff guard;
+    current_->wake_at_ns_ = clock::nanoseconds() + nanoseconds;
+    current_->state_ = ThreadState::sleeping;
+    sleepers_.push_back(current_);
+    schedule();
+}
+
+void Scheduler::exit(int code)
+{
+    cpu::cli();
+    if (current_ == idle_)
+        panic("the idle thread must not exit");
+    current_->exit_code_ = code;
+    current_->state_ = ThreadState::finished;
+    wake_all(current_->joiners_);
+    schedule();
+    panic("a finished thread was scheduled again");
+}
+
+int Scheduler::join(Thread* thread)
+{
+    InterruptsOff guard;
+    if (thread == current_)
+        panic("thread %lu (%s) joins itself", thread->id_, thread->name_);
+    if (thread->detached_ || thread->joined_)
+        panic("join of detached or already joined thread %lu", thread->id_);
+    while (thread->state_ != ThreadState::finished)
+        block_current_on(thread->joiners_);
+    int code = thread->exit_code_;
+    thread->joined_ = true;
+    reap_finished();
+    return code;
+}
+
+void Scheduler::detach(Thread* thread)
+{
+    InterruptsOff guard;
+    thread->detached_ = true;
+    reap_finished();
+}
+
+void Scheduler::block_current_on(ThreadQueue& queue)
+{
+    current_->state_ = ThreadState::blocked;
+    queue.push_back(current_);
+    schedule();
+}
+
+Thread* Scheduler::wake_one(ThreadQueue& queue)
+{
+    Thread* thread = queue.pop_front();
+    if (thread)
+        make_runnable(thread);
+    return thread;
+}
+
+void Scheduler::wake_all(ThreadQueue& queue)
+{
+    while (wake_one(queue)) {
+    }
+}
+
+void Scheduler::wake_sleepers(uint64_t now_ns)
+{
+    Thread* thread = sleepers_.front();
+    while (thread) {
+        Thread* next = thread->queue_next_;
+        if (thread->wake_at_ns_ <= now_ns) {
+            sleepers_.remove(thread);
+            make_runnable(thread);
+        }
+        thread = next;
+    }
+}
+
+void Scheduler::on_tick()
+{
+    if (!current_)
+        return; /* ticks before init() */
+    if (!sleepers_.empty())
+        wake_sleepers(clock::nanoseconds());
+    if (current_ == idle_) {
+        if (!run_queue_.empty())
+            need_resched_ = true;
+    } else if (--slice_left_ == 0) {
+        need_resched_ = true;
+    }
+}
+
+void Scheduler::preempt_if_needed()
+{
+    if (need_resched_ && current_)
+        schedule();
+}
+
+size_t Scheduler::thread_count() const
+{
+    size_t count = 0;
+    for (Thread* t = all_threads_; t; t = t->all_next_)
+        ++count;
+    return count;
+}

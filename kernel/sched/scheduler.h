@@ -1,0 +1,75 @@
+/* The Scheduler: preemptive round-robin over kernel threads on one CPU. The PIT
+ * tick (kernel/drivers/pit8254) drives time slices and wakes sleepers; a thread
+ * that blocks, sleeps, yields or exits switches directly. When nothing is
+ * runnable, the idle thread halts the CPU until the next interrupt.
+ *
+ * Invariant: the scheduler's queues are only touched with interrupts off. */
+#pragma once
+#include "sched/thread.h"
+
+class Scheduler {
+public:
+    static constexpr unsigned TIME_SLICE_TICKS = 10;
+
+    static Scheduler& instance();
+
+    /* Turns the boot flow into the thread "main" and creates the idle thread.
+     * Call once, before interrupts are enabled. */
+    void init();
+
+    /* Starts a new thread; nullptr when out of memory. The thread is joinable:
+     * join() or detach() it, or its Thread stays allocated after it ends. */
+    [[nodiscard]] Thread* spawn(ThreadFunction function, void* argument, const char* name);
+    /* Waits until `thread` ends, frees it, and returns its exit code. */
+    int join(Thread* thread);
+    /* The thread frees itself when it ends. */
+    void detach(Thread* thread);
+
+    Thread* current() const { return current_; }
+    void yield();
+    void sleep_ns(uint64_t nanoseconds);
+    [[noreturn]] void exit(int code);
+
+    /* Puts the current thread on `queue` and switches away until a wake call.
+     * Interrupts must be off; they are off again when this returns. */
+    void block_current_on(ThreadQueue& queue);
+    /* Makes the first (or every) thread of `queue` runnable. Interrupts off. */
+    Thread* wake_one(ThreadQueue& queue);
+    void wake_all(ThreadQueue& queue);
+
+    /* Called by the timer interrupt on every tick. */
+    void on_tick();
+    /* Called at the end of every interrupt, after the EOI: switches when the
+     * time slice ran out or a woken thread waits while the CPU idles. */
+    void preempt_if_needed();
+
+    size_t thread_count() const;
+    /* Calls visit(thread) for every thread, interrupts off. */
+    template <typename Visit> void for_each_thread(Visit visit) const
+    {
+        for (Thread* t = all_threads_; t; t = t->all_next_)
+            visit(*t);
+    }
+    uint64_t context_switches() const { return context_switches_; }
+
+private:
+    friend void thread_start_trampoline(ThreadFunction, void*);
+
+    /* Picks the next thread and switches to it. Interrupts off. */
+    void schedule();
+    void make_runnable(Thread* thread);
+    void wake_sleepers(uint64_t now_ns);
+    void reap_finished();
+    void free_thread(Thread* thread);
+    Thread* allocate_thread(const char* name);
+
+    Thread* current_ = nullptr;
+    Thread* idle_ = nullptr;
+    Thread* all_threads_ = nullptr;
+    ThreadQueue run_queue_;
+    ThreadQueue sleepers_;
+    unsigned slice_left_ = TIME_SLICE_TICKS;
+    bool need_resched_ = false;
+    ThreadId next_id_ = 0;
+    uint64_t context_switches_ = 0;
+};

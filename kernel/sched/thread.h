@@ -1,0 +1,72 @@
+/* A kernel thread: its own stack, its saved stack pointer, its state. User
+ * processes (kernel/process) own one or more threads; the VM of the hypervisor
+ * runs as one. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+class Mutex;
+class Thread;
+
+using ThreadFunction = void (*)(void* argument);
+using ThreadId = uint64_t;
+
+enum class ThreadState { runnable, running, sleeping, blocked, finished };
+const char* thread_state_name(ThreadState state);
+
+/* A FIFO of threads linked through Thread::queue_next_. A thread is in at most one
+ * queue at a time (the run queue, a sleep list, or one wait queue). Callers hold
+ * interrupts off while they touch a queue. */
+class ThreadQueue {
+public:
+    bool empty() const { return head_ == nullptr; }
+    Thread* front() const { return head_; }
+    void push_back(Thread* thread);
+    Thread* pop_front();
+    /* Removes `thread` if it is queued here; returns whether it was. */
+    bool remove(Thread* thread);
+
+private:
+    Thread* head_ = nullptr;
+    Thread* tail_ = nullptr;
+};
+
+class Thread {
+public:
+    static constexpr size_t STACK_SIZE = 16 * 1024;
+    static constexpr size_t NAME_LENGTH = 32;
+
+    ThreadId id() const { return id_; }
+    const char* name() const { return name_; }
+    ThreadState state() const { return state_; }
+    int exit_code() const { return exit_code_; }
+    uint64_t switches_in() const { return switches_in_; }
+    /* The top of this thread's kernel stack, for the TSS's RSP0. */
+    uint64_t stack_top() const { return reinterpret_cast<uint64_t>(stack_) + STACK_SIZE; }
+    /* The mutex this thread sleeps on, or nullptr: used to find deadlocks. */
+    Mutex* waiting_for() const { return waiting_for_; }
+
+private:
+    friend class Scheduler;
+    friend class ThreadQueue;
+    friend class Mutex;
+
+    /* Writes the frame that switch_context pops the first time it switches here. */
+    void prepare_stack(ThreadFunction function, void* argument);
+    bool stack_intact() const;
+
+    ThreadId id_ = 0;
+    char name_[NAME_LENGTH] = {};
+    ThreadState state_ = ThreadState::runnable;
+    uint64_t saved_rsp_ = 0;
+    uint8_t* stack_ = nullptr; /* nullptr for the boot thread, which runs on the boot stack */
+    uint64_t wake_at_ns_ = 0;
+    int exit_code_ = 0;
+    bool detached_ = false;
+    bool joined_ = false;
+    Mutex* waiting_for_ = nullptr;
+    uint64_t switches_in_ = 0;
+    Thread* queue_next_ = nullptr;
+    Thread* all_next_ = nullptr; /* the list of every thread, for ps and for join */
+    ThreadQueue joiners_;
+};
