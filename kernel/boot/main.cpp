@@ -23,6 +23,8 @@
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
 #include "power/power.h"
+#include "sched/scheduler.h"
+#include "sync/sync_misuse.h"
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
@@ -138,7 +140,9 @@ void crash_on_request(const CommandLine& cmdline)
         *reinterpret_cast<volatile uint64_t*>(DELIBERATE_FAULT_ADDRESS) = 42;
     }
     crash_memory_on_request(what);
-    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang, page_fault, %s)", what, MEMORY_CRASH_WORDS);
+    if (provoke_sync_misuse(what))
+        return;
+    log(LogCategory::boot, "unknown crash=%s ignored (panic, triple_fault, hang, page_fault, %s, the sync misuses of sync/sync_misuse.h)", what, MEMORY_CRASH_WORDS);
 }
 
 } // namespace
@@ -172,6 +176,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     kernel_heap::init();
     log(LogCategory::memory, "free memory: %zu MiB", PageManager::instance().free_page_count() * PAGE_SIZE / (1024 * 1024));
     init_interrupts_and_time();
+    Scheduler::instance().init();
+    pit8254::set_tick_hook([](TrapFrame&) { Scheduler::instance().on_tick(); });
     kernel_vfs::init(the_boot_info);
 
     CommandLine cmdline(the_boot_info.cmdline);

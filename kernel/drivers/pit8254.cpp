@@ -69,7 +69,12 @@ uint16_t read_tick_counter()
 
 uint64_t ticks() { return tick_count; }
 
-void set_tick_hook(TickHook hook) { tick_hook = hook; }
+TickHook set_tick_hook(TickHook hook)
+{
+    TickHook previous = tick_hook;
+    tick_hook = hook;
+    return previous;
+}
 
 void prepare_one_shot(uint16_t count)
 {

@@ -36,7 +36,8 @@ uint64_t ticks();
 /* Called on every tick, in the interrupt handler with interrupts off: the
  * scheduler's hook for preemption. nullptr removes it. */
 using TickHook = void (*)(TrapFrame& frame);
-void set_tick_hook(TickHook hook);
+/* Returns the hook it replaces, so that a test can put it back. */
+TickHook set_tick_hook(TickHook hook);
 
 /* Channel 2 one-shot (mode 0) in two steps, so that a caller can read the TSC
  * between them: prepare loads `count` input clocks with the gate closed, start

@@ -3,6 +3,7 @@
 
 #include "debug/panic.h"
 #include "drivers/pic8259.h"
+#include "sched/scheduler.h"
 
 namespace interrupts {
 
@@ -54,6 +55,9 @@ void handle_irq(unsigned irq, TrapFrame& frame)
         handlers[irq](frame);
     else
         ++unhandled;
+    /* The end of every interrupt is where a thread whose time slice ran out (or
+     * a thread just woken while the CPU idled) gives way. */
+    Scheduler::instance().preempt_if_needed();
 }
 
 uint64_t irq_count(unsigned irq) { return irq < pic8259::IRQ_COUNT ? counts[irq] : 0; }

@@ -2,6 +2,8 @@
 #include "sched/scheduler.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "lib/string.h"
@@ -12,20 +14,6 @@ extern "C" void switch_context(uint64_t* save_rsp_here, uint64_t load_rsp);
 namespace {
 
 Scheduler the_scheduler;
-
-/* Interrupts off for the scope, restored to what they were. */
-class InterruptsOff {
-public:
-    InterruptsOff() : were_enabled_(cpu::interrupts_enabled()) { cpu::cli(); }
-    ~InterruptsOff()
-    {
-        if (were_enabled_)
-            cpu::sti();
-    }
-
-private:
-    bool were_enabled_;
-};
 
 [[noreturn]] void idle_loop(void*)
 {
@@ -39,6 +27,8 @@ private:
 }
 
 } // namespace
+
+void thread_start_trampoline(ThreadFunction function, void* argument);
 
 /* First C++ code of every new thread (entered from thread_first_entry with
  * interrupts off, as schedule() left them). */
@@ -75,7 +65,7 @@ Thread* Scheduler::allocate_thread(const char* name)
 
 void Scheduler::init()
 {
-    InterruptsOff guard;
+    InterruptGuard guard;
     current_ = allocate_thread("main");
     KERNEL_ASSERT(current_);
     current_->state_ = ThreadState::running;
@@ -90,7 +80,7 @@ Thread* Scheduler::spawn(ThreadFunction function, void* argument, const char* na
     auto* stack = new uint8_t[Thread::STACK_SIZE];
     if (!stack)
         return nullptr;
-    InterruptsOff guard;
+    InterruptGuard guard;
     Thread* thread = allocate_thread(name);
     if (!thread) {
         delete[] stack;
@@ -131,7 +121,10 @@ void Scheduler::schedule()
     ++next->switches_in_;
     ++context_switches_;
     current_ = next;
-    /* FIXME: when user threads exist, point the TSS's RSP0 at next->stack_top(). */
+    /* An interrupt or syscall from user mode lands on the thread's own kernel
+     * stack (the boot thread keeps the boot stack). */
+    if (next->stack_)
+        gdt::set_kernel_stack(next->stack_top());
     switch_context(&previous->saved_rsp_, next->saved_rsp_);
     /* Running as `previous` again, possibly much later. */
     reap_finished();
@@ -157,13 +150,13 @@ void Scheduler::reap_finished()
 
 void Scheduler::yield()
 {
-    InterruptsOff guard;
+    InterruptGuard guard;
     schedule();
 }
 
 void Scheduler::sleep_ns(uint64_t nanoseconds)
 {
-    InterruptsOff guard;
+    InterruptGuard guard;
     current_->wake_at_ns_ = clock::nanoseconds() + nanoseconds;
     current_->state_ = ThreadState::sleeping;
     sleepers_.push_back(current_);
@@ -184,7 +177,7 @@ void Scheduler::exit(int code)
 
 int Scheduler::join(Thread* thread)
 {
-    InterruptsOff guard;
+    InterruptGuard guard;
     if (thread == current_)
         panic("thread %lu (%s) joins itself", thread->id_, thread->name_);
     if (thread->detached_ || thread->joined_)
@@ -199,7 +192,7 @@ int Scheduler::join(Thread* thread)
 
 void Scheduler::detach(Thread* thread)
 {
-    InterruptsOff guard;
+    InterruptGuard guard;
     thread->detached_ = true;
     reap_finished();
 }

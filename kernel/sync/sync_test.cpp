@@ -30,10 +30,11 @@ void producer(void*)
 {
     for (;;) {
         MutexLocker lock(buffer->mutex);
+        while (buffer->count == CAPACITY && buffer->next_item < ITEMS)
+            buffer->not_full.wait();
+        /* Re-checked after waiting: another producer may have put the last item. */
         if (buffer->next_item == ITEMS)
             return;
-        while (buffer->count == CAPACITY)
-            buffer->not_full.wait();
         buffer->slots[(buffer->head + buffer->count++) % CAPACITY] = buffer->next_item++;
         buffer->not_empty.signal();
     }

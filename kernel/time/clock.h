@@ -7,6 +7,8 @@
 
 namespace clock {
 
+constexpr uint64_t NS_PER_MS = 1000000;
+
 enum class CalibrationMethod {
     pit_one_shot, /* TSC over PIT channel 2 counting 10 ms, the best of five */
     pit_ticks,    /* TSC over single ticks of channel 0, the median of 41: where

@@ -94,19 +94,20 @@ KERNEL_TEST(time, nanoseconds_never_lag_ticks_and_never_go_back)
 KERNEL_TEST(time, tick_hook_runs_on_every_tick)
 {
     uint64_t first;
+    pit8254::TickHook previous_hook;
     {
         /* Setting the hook and reading the count at one instant, and the same
          * again at the end, makes the two counts comparable exactly. */
         InterruptGuard guard;
         hook_calls = 0;
-        pit8254::set_tick_hook(count_hook_call);
+        previous_hook = pit8254::set_tick_hook(count_hook_call);
         first = pit8254::ticks();
     }
     wait_for_tick_after(first + 10);
     uint64_t ticks;
     {
         InterruptGuard guard;
-        pit8254::set_tick_hook(nullptr);
+        pit8254::set_tick_hook(previous_hook);
         ticks = pit8254::ticks() - first;
     }
     EXPECT(ticks > 10);
