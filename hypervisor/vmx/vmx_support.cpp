@@ -1,0 +1,102 @@
+/* Entering and leaving VMX operation; see vmx_support.h for the SDM sections. */
+#include "hypervisor/vmx/vmx_support.h"
+
+#include "arch/x86_64/boot/layout.h"
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "hypervisor/vmx/vmx_instructions.h"
+
+namespace {
+
+/* SDM "VMXON Region": 4 KiB aligned; its size comes from IA32_VMX_BASIC and is
+ * at most 4 KiB. Lives in .bss: linked high, its physical address is
+ * virtual - KERNEL_VMA. */
+alignas(4096) uint8_t vmxon_region[4096];
+bool vmx_on = false;
+
+uint64_t image_physical(const void* pointer) { return reinterpret_cast<uint64_t>(pointer) - KERNEL_VMA; }
+
+/* SDM "Restrictions on VMX Operation": bits set in FIXED0 must be 1, bits clear
+ * in FIXED1 must be 0. */
+uint64_t apply_fixed_bits(uint64_t value, uint32_t fixed0_msr, uint32_t fixed1_msr)
+{
+    return (value | cpu::rdmsr(fixed0_msr)) & cpu::rdmsr(fixed1_msr);
+}
+
+VmxSupportError check_feature_control()
+{
+    uint64_t control = cpu::rdmsr(msr::IA32_FEATURE_CONTROL);
+    if (control & FEATURE_CONTROL_LOCKED)
+        return (control & FEATURE_CONTROL_VMX_OUTSIDE_SMX) ? VmxSupportError::none : VmxSupportError::disabled_by_firmware;
+    /* Unlocked (no BIOS did it): allow VMX outside SMX and lock, as firmware would. */
+    cpu::wrmsr(msr::IA32_FEATURE_CONTROL, control | FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED);
+    return VmxSupportError::none;
+}
+
+} // namespace
+
+const char* vmx_support_error_text(VmxSupportError error)
+{
+    switch (error) {
+    case VmxSupportError::none: return "none";
+    case VmxSupportError::no_vmx: return "this CPU has no VMX (CPUID.1:ECX.VMX is 0); try make bochs or make kvm";
+    case VmxSupportError::disabled_by_firmware: return "VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX)";
+    case VmxSupportError::vmxon_failed: return "VMXON failed";
+    }
+    return "?";
+}
+
+bool cpu_has_vmx() { return cpu::cpuid(1).ecx & (1u << 5); }
+
+VmxBasicInfo read_vmx_basic()
+{
+    uint64_t basic = cpu::rdmsr(msr::IA32_VMX_BASIC);
+    return {
+        .revision_id = uint32_t(basic & 0x7FFFFFFF),
+        .region_size = uint32_t((basic >> 32) & 0x1FFF),
+        .memory_type = uint8_t((basic >> 50) & 0xF),
+        .true_controls = bool(basic & (1ull << 55)),
+    };
+}
+
+bool in_vmx_operation() { return vmx_on; }
+
+uint64_t vmxon_region_physical() { return image_physical(vmxon_region); }
+
+VmxSupportError enter_vmx_operation()
+{
+    if (vmx_on)
+        return VmxSupportError::none;
+    if (!cpu_has_vmx())
+        return VmxSupportError::no_vmx;
+    if (VmxSupportError error = check_feature_control(); error != VmxSupportError::none)
+        return error;
+
+    VmxBasicInfo basic = read_vmx_basic();
+    cpu::write_cr0(apply_fixed_bits(cpu::read_cr0(), msr::IA32_VMX_CR0_FIXED0, msr::IA32_VMX_CR0_FIXED1));
+    cpu::write_cr4(apply_fixed_bits(cpu::read_cr4() | CR4_VMXE, msr::IA32_VMX_CR4_FIXED0, msr::IA32_VMX_CR4_FIXED1));
+
+    /* SDM "VMXON Region": the first 4 bytes hold the revision identifier (bit 31
+     * clear); the rest is the CPU's own. */
+    __builtin_memset(vmxon_region, 0, sizeof(vmxon_region));
+    __builtin_memcpy(vmxon_region, &basic.revision_id, sizeof(basic.revision_id));
+    VmxStatus status = vmx::vmxon(image_physical(vmxon_region));
+    if (status != VmxStatus::succeeded) {
+        cpu::write_cr4(cpu::read_cr4() & ~CR4_VMXE);
+        log(LogCategory::vmx, "VMXON failed (%s)", status == VmxStatus::fail_invalid ? "VMfailInvalid" : "VMfailValid");
+        return VmxSupportError::vmxon_failed;
+    }
+    vmx_on = true;
+    log(LogCategory::vmx, "VMX on: VMCS revision 0x%x, region size %u, memory type %u, true controls %s",
+        basic.revision_id, basic.region_size, basic.memory_type, basic.true_controls ? "yes" : "no");
+    return VmxSupportError::none;
+}
+
+void leave_vmx_operation()
+{
+    if (!vmx_on)
+        return;
+    (void)vmx::vmxoff();
+    cpu::write_cr4(cpu::read_cr4() & ~CR4_VMXE);
+    vmx_on = false;
+}

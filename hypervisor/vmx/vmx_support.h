@@ -1,0 +1,51 @@
+/* Entering VMX operation, step by step as the Intel SDM (revision 084), Vol. 3C,
+ * chapter "Introduction to Virtual Machine Extensions" describes it in "Discovering
+ * Support for VMX", "Enabling and Entering VMX Operation" and "Restrictions on VMX
+ * Operation", and as the lecture slides list it: check CPUID, check (and where
+ * unlocked set) IA32_FEATURE_CONTROL, apply the CR0/CR4 fixed bits, set CR4.VMXE,
+ * write the revision id into a VMXON region, execute VMXON. */
+#pragma once
+#include <stdint.h>
+
+enum class VmxSupportError {
+    none,
+    no_vmx,                /* CPUID.1:ECX.VMX[bit 5] = 0 */
+    disabled_by_firmware,  /* IA32_FEATURE_CONTROL locked without VMX outside SMX */
+    vmxon_failed,          /* VMXON returned VMfail */
+};
+const char* vmx_support_error_text(VmxSupportError error);
+
+/* What IA32_VMX_BASIC says (SDM Appendix A.1 "Basic VMX Information"). */
+struct VmxBasicInfo {
+    uint32_t revision_id;   /* bits 30:0 */
+    uint32_t region_size;   /* bits 44:32: bytes of the VMXON region and of a VMCS */
+    uint8_t memory_type;    /* bits 53:50: 6 = write-back */
+    bool true_controls;     /* bit 55: the IA32_VMX_TRUE_*_CTLS MSRs exist */
+};
+VmxBasicInfo read_vmx_basic();
+
+namespace msr {
+constexpr uint32_t IA32_FEATURE_CONTROL = 0x3A;
+constexpr uint32_t IA32_VMX_BASIC = 0x480;
+constexpr uint32_t IA32_VMX_CR0_FIXED0 = 0x486;
+constexpr uint32_t IA32_VMX_CR0_FIXED1 = 0x487;
+constexpr uint32_t IA32_VMX_CR4_FIXED0 = 0x488;
+constexpr uint32_t IA32_VMX_CR4_FIXED1 = 0x489;
+} // namespace msr
+
+constexpr uint64_t FEATURE_CONTROL_LOCKED = 1u << 0;
+constexpr uint64_t FEATURE_CONTROL_VMX_OUTSIDE_SMX = 1u << 2;
+constexpr uint64_t CR4_VMXE = 1u << 13;
+
+/* True when the CPU can do VMX at all (CPUID only: no MSR is touched). */
+bool cpu_has_vmx();
+
+/* Enables VMX on this CPU and executes VMXON, once; later calls return the first
+ * result. Needs a 4 KiB page below 4 GiB for the VMXON region, taken from the
+ * image's .bss so that this works before and without the PageManager. */
+[[nodiscard]] VmxSupportError enter_vmx_operation();
+bool in_vmx_operation();
+/* The VMXON region's physical address (tests check that VMCLEAR refuses it). */
+uint64_t vmxon_region_physical();
+/* VMXOFF and CR4.VMXE clear; enter_vmx_operation() may be called again. */
+void leave_vmx_operation();
