@@ -16,13 +16,6 @@ bool vmx_on = false;
 
 uint64_t image_physical(const void* pointer) { return reinterpret_cast<uint64_t>(pointer) - KERNEL_VMA; }
 
-/* SDM "Restrictions on VMX Operation": bits set in FIXED0 must be 1, bits clear
- * in FIXED1 must be 0. */
-uint64_t apply_fixed_bits(uint64_t value, uint32_t fixed0_msr, uint32_t fixed1_msr)
-{
-    return (value | cpu::rdmsr(fixed0_msr)) & cpu::rdmsr(fixed1_msr);
-}
-
 VmxSupportError check_feature_control()
 {
     uint64_t control = cpu::rdmsr(msr::IA32_FEATURE_CONTROL);
@@ -48,15 +41,18 @@ const char* vmx_support_error_text(VmxSupportError error)
 
 bool cpu_has_vmx() { return cpu::cpuid(1).ecx & (1u << 5); }
 
-VmxBasicInfo read_vmx_basic()
+vmx::VmxBasic read_vmx_basic() { return vmx::VmxBasic{cpu::rdmsr(uint32_t(vmx::CapabilityMsr::basic))}; }
+
+const vmx::VmxCapabilities& host_vmx_capabilities()
 {
-    uint64_t basic = cpu::rdmsr(msr::IA32_VMX_BASIC);
-    return {
-        .revision_id = uint32_t(basic & 0x7FFFFFFF),
-        .region_size = uint32_t((basic >> 32) & 0x1FFF),
-        .memory_type = uint8_t((basic >> 50) & 0xF),
-        .true_controls = bool(basic & (1ull << 55)),
-    };
+    static vmx::VmxCapabilities capabilities;
+    static bool read = false;
+    if (!read) {
+        capabilities = vmx::read_capabilities(
+            [](vmx::CapabilityMsr msr, void*) { return cpu::rdmsr(uint32_t(msr)); }, nullptr);
+        read = true;
+    }
+    return capabilities;
 }
 
 bool in_vmx_operation() { return vmx_on; }
@@ -72,14 +68,18 @@ VmxSupportError enter_vmx_operation()
     if (VmxSupportError error = check_feature_control(); error != VmxSupportError::none)
         return error;
 
-    VmxBasicInfo basic = read_vmx_basic();
-    cpu::write_cr0(apply_fixed_bits(cpu::read_cr0(), msr::IA32_VMX_CR0_FIXED0, msr::IA32_VMX_CR0_FIXED1));
-    cpu::write_cr4(apply_fixed_bits(cpu::read_cr4() | CR4_VMXE, msr::IA32_VMX_CR4_FIXED0, msr::IA32_VMX_CR4_FIXED1));
+    const vmx::VmxCapabilities& capabilities = host_vmx_capabilities();
+    vmx::VmxBasic basic = capabilities.basic;
+    /* SDM "Restrictions on VMX Operation": bits set in FIXED0 must be 1, bits
+     * clear in FIXED1 must be 0, in CR0 and CR4 alike. */
+    cpu::write_cr0(vmx::apply_fixed_bits(cpu::read_cr0(), vmx::cr0_fixed_bits(capabilities)));
+    cpu::write_cr4(vmx::apply_fixed_bits(cpu::read_cr4() | CR4_VMXE, vmx::cr4_fixed_bits(capabilities)));
 
     /* SDM "VMXON Region": the first 4 bytes hold the revision identifier (bit 31
      * clear); the rest is the CPU's own. */
     __builtin_memset(vmxon_region, 0, sizeof(vmxon_region));
-    __builtin_memcpy(vmxon_region, &basic.revision_id, sizeof(basic.revision_id));
+    uint32_t revision = basic.revision_id();
+    __builtin_memcpy(vmxon_region, &revision, sizeof(revision));
     VmxStatus status = vmx::vmxon(image_physical(vmxon_region));
     if (status != VmxStatus::succeeded) {
         cpu::write_cr4(cpu::read_cr4() & ~CR4_VMXE);
@@ -88,7 +88,7 @@ VmxSupportError enter_vmx_operation()
     }
     vmx_on = true;
     log(LogCategory::vmx, "VMX on: VMCS revision 0x%x, region size %u, memory type %u, true controls %s",
-        basic.revision_id, basic.region_size, basic.memory_type, basic.true_controls ? "yes" : "no");
+        basic.revision_id(), basic.region_size(), basic.vmcs_memory_type(), basic.has_true_controls() ? "yes" : "no");
     return VmxSupportError::none;
 }
 

@@ -7,6 +7,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "hypervisor/vmx/vmx_controls.h"
+
 enum class VmxSupportError {
     none,
     no_vmx,                /* CPUID.1:ECX.VMX[bit 5] = 0 */
@@ -15,22 +17,12 @@ enum class VmxSupportError {
 };
 const char* vmx_support_error_text(VmxSupportError error);
 
-/* What IA32_VMX_BASIC says (SDM Appendix A.1 "Basic VMX Information"). */
-struct VmxBasicInfo {
-    uint32_t revision_id;   /* bits 30:0 */
-    uint32_t region_size;   /* bits 44:32: bytes of the VMXON region and of a VMCS */
-    uint8_t memory_type;    /* bits 53:50: 6 = write-back */
-    bool true_controls;     /* bit 55: the IA32_VMX_TRUE_*_CTLS MSRs exist */
-};
-VmxBasicInfo read_vmx_basic();
+/* IA32_VMX_BASIC and every capability MSR, read once (after the first call). */
+vmx::VmxBasic read_vmx_basic();
+const vmx::VmxCapabilities& host_vmx_capabilities();
 
 namespace msr {
 constexpr uint32_t IA32_FEATURE_CONTROL = 0x3A;
-constexpr uint32_t IA32_VMX_BASIC = 0x480;
-constexpr uint32_t IA32_VMX_CR0_FIXED0 = 0x486;
-constexpr uint32_t IA32_VMX_CR0_FIXED1 = 0x487;
-constexpr uint32_t IA32_VMX_CR4_FIXED0 = 0x488;
-constexpr uint32_t IA32_VMX_CR4_FIXED1 = 0x489;
 } // namespace msr
 
 constexpr uint64_t FEATURE_CONTROL_LOCKED = 1u << 0;

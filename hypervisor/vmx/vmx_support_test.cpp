@@ -22,7 +22,7 @@ uint64_t physical(const void* pointer) { return reinterpret_cast<uint64_t>(point
 /* Makes `good_vmcs` current: clear it (launch state "clear"), then load it. */
 bool load_good_vmcs()
 {
-    uint32_t revision = read_vmx_basic().revision_id;
+    uint32_t revision = read_vmx_basic().revision_id();
     __builtin_memcpy(good_vmcs, &revision, sizeof(revision));
     return vmx::vmclear(physical(good_vmcs)) == VmxStatus::succeeded &&
            vmx::vmptrld(physical(good_vmcs)) == VmxStatus::succeeded;
@@ -52,10 +52,10 @@ KERNEL_TEST(vmx, vmx_basic_reports_a_usable_region)
 {
     if (skip_without_vmx(t))
         return;
-    VmxBasicInfo basic = read_vmx_basic();
-    EXPECT(basic.region_size > 0 && basic.region_size <= 4096);
-    EXPECT_EQ(basic.revision_id >> 31, 0u);
-    EXPECT_EQ(basic.memory_type, 6); /* write-back */
+    vmx::VmxBasic basic = read_vmx_basic();
+    EXPECT(basic.region_size() > 0 && basic.region_size() <= 4096);
+    EXPECT_EQ(basic.revision_id() >> 31, 0u);
+    EXPECT_EQ(basic.vmcs_memory_type(), 6); /* write-back */
 }
 
 KERNEL_TEST(vmx, vmptrld_with_wrong_revision_fails_with_error_11)
@@ -63,7 +63,7 @@ KERNEL_TEST(vmx, vmptrld_with_wrong_revision_fails_with_error_11)
     if (skip_without_vmx(t) || enter_vmx_operation() != VmxSupportError::none)
         return;
     EXPECT(load_good_vmcs());
-    uint32_t wrong = read_vmx_basic().revision_id ^ 1;
+    uint32_t wrong = read_vmx_basic().revision_id() ^ 1;
     __builtin_memcpy(bad_vmcs, &wrong, sizeof(wrong));
     EXPECT(vmx::vmptrld(physical(bad_vmcs)) == VmxStatus::fail_valid);
     EXPECT_EQ(vmx::vmread(VM_INSTRUCTION_ERROR), ERROR_VMPTRLD_BAD_REVISION);

@@ -22,6 +22,7 @@
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
+#include "hypervisor/vm/vm_command_line.h"
 #include "power/power.h"
 #include "sched/scheduler.h"
 #include "sync/sync_misuse.h"
@@ -187,6 +188,11 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     if (cmdline.value("test", sets, sizeof(sets))) {
         TestSummary summary = run_kernel_tests(sets);
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
+    }
+
+    if (run_vms_from_command_line(cmdline)) {
+        log(LogCategory::boot, "POWER OFF: passed");
+        power_off(PowerOffStatus::passed);
     }
 
     if (cmdline.has("echo_input"))

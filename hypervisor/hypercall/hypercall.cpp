@@ -1,0 +1,106 @@
+/* Hypercalls of abi/hypercall.h, served for one VM; see hypercall.h. */
+#include "hypervisor/hypercall/hypercall.h"
+
+#include "abi/errno.h"
+#include "abi/hypercall.h"
+#include "console/log.h"
+#include "hypervisor/vm/vm.h"
+#include "lib/format.h"
+
+namespace {
+
+constexpr uint64_t error(int errno_value) { return uint64_t(-int64_t(errno_value)); }
+
+/* Prints guest text as host lines "[vm1:hypercall] text", one per guest line, in
+ * chunks so that no host buffer ever holds more than it can. */
+uint64_t print(Vm& vm, uint64_t address, uint64_t length, GuestVirtualReader& memory)
+{
+    if (length > HYPERCALL_PRINT_MAX)
+        return error(EINVAL);
+    char chunk[256];
+    uint64_t done = 0;
+    while (done < length) {
+        size_t piece = length - done < sizeof(chunk) ? size_t(length - done) : sizeof(chunk);
+        if (!memory.read(address + done, chunk, piece))
+            return error(EFAULT);
+        size_t start = 0;
+        for (size_t i = 0; i <= piece; ++i) {
+            if (i == piece || chunk[i] == '\n') {
+                if (i > start || (i < piece && chunk[i] == '\n'))
+                    log(LogCategory::hypercall, "vm%d says: %.*s", vm.id(), int(i - start), chunk + start);
+                start = i + 1;
+            }
+        }
+        done += piece;
+    }
+    return length;
+}
+
+/* Copies a NUL-terminated guest string of at most size-1 characters. */
+bool read_string(GuestVirtualReader& memory, uint64_t address, char* out, size_t size)
+{
+    for (size_t i = 0; i < size; ++i) {
+        if (!memory.read(address + i, &out[i], 1))
+            return false;
+        if (out[i] == '\0')
+            return true;
+    }
+    return false; /* too long */
+}
+
+uint64_t test_report(Vm& vm, const HypercallRegisters& r, GuestVirtualReader& memory)
+{
+    char name[HYPERCALL_NAME_MAX];
+    char reason[HYPERCALL_NAME_MAX] = "";
+    if (!read_string(memory, r.rbx, name, sizeof(name)))
+        return error(EFAULT);
+    if (r.rdx && !read_string(memory, r.rdx, reason, sizeof(reason)))
+        return error(EFAULT);
+    static const char* const outcomes[] = {"PASS", "FAIL", "SKIP"};
+    if (r.rcx > 2)
+        return error(EINVAL);
+    if (reason[0])
+        log(LogCategory::hypercall, "vm%d %s: %s: %s", vm.id(), outcomes[r.rcx], name, reason);
+    else
+        log(LogCategory::hypercall, "vm%d %s: %s", vm.id(), outcomes[r.rcx], name);
+    return 0;
+}
+
+} // namespace
+
+bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
+{
+    if (leaf == HYPERVISOR_CPUID_BASE) {
+        out = {HYPERVISOR_CPUID_FEATURES, HYPERVISOR_SIGNATURE_EBX, HYPERVISOR_SIGNATURE_EBX, HYPERVISOR_SIGNATURE_EBX};
+        return true;
+    }
+    if (leaf == HYPERVISOR_CPUID_FEATURES) {
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST, 0, 0};
+        return true;
+    }
+    if (leaf > HYPERVISOR_CPUID_FEATURES && leaf <= 0x4FFFFFFF) {
+        out = {0, 0, 0, 0};
+        return true;
+    }
+    return false;
+}
+
+HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, GuestVirtualReader& memory)
+{
+    uint64_t number = r.rax;
+    if (number < ExitStatistics::HYPERCALLS)
+        ++vm.statistics().hypercalls[number];
+    switch (number) {
+    case HYPERCALL_PING:
+        r.rax = HYPERCALL_ABI_VERSION;
+        r.rbx = r.rbx + 1;
+        break;
+    case HYPERCALL_PRINT: r.rax = print(vm, r.rbx, r.rcx, memory); break;
+    case HYPERCALL_POWER_OFF:
+        vm.end(VmRunState::stopped, int(r.rbx), "guest powered off with status %d (hypercall)", int(r.rbx));
+        return HypercallOutcome::power_off;
+    case HYPERCALL_TEST_REPORT: r.rax = test_report(vm, r, memory); break;
+    default: r.rax = error(ENOSYS); break;
+    }
+    return HypercallOutcome::resume;
+}

@@ -1,0 +1,53 @@
+/* A guest's RAM: host page frames from the PageManager, in 2 MiB-aligned runs where
+ * the host has them (so EPT can map 2 MiB pages) and 4 KiB frames otherwise. No
+ * VMX here: the EPT (or, later, SVM's nested page tables) is built from runs().
+ * Every access by guest-physical address is bounds-checked: the guest never
+ * names a host address. */
+#pragma once
+#include "hypervisor/loader/guest_memory.h"
+#include "mm/memory_result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+class GuestMemory final : public loader::GuestMemoryWriter {
+public:
+    static constexpr size_t MAX_RUNS = 2048;
+
+    struct Run {
+        uint64_t guest_physical;
+        uint64_t host_physical;
+        uint64_t length;
+    };
+
+    GuestMemory() = default;
+    ~GuestMemory() { release(); }
+    GuestMemory(const GuestMemory&) = delete;
+    GuestMemory& operator=(const GuestMemory&) = delete;
+
+    /* Backs [0, size) with zeroed host frames; on failure gives back what it took. */
+    [[nodiscard]] MemoryError allocate(uint64_t size);
+    /* Returns every frame to the PageManager. */
+    void release();
+
+    uint64_t size() const { return size_; }
+    const Run* runs() const { return runs_; }
+    size_t run_count() const { return run_count_; }
+
+    /* The host (direct-map) address of [guest_physical, +length), or nullptr when
+     * the range is not entirely RAM or crosses from one run into another. */
+    uint8_t* host_pointer(uint64_t guest_physical, size_t length);
+
+    [[nodiscard]] bool read(uint64_t guest_physical, void* out, size_t length);
+    [[nodiscard]] bool write(uint64_t guest_physical, const void* bytes, size_t length) override;
+    [[nodiscard]] bool zero(uint64_t guest_physical, size_t length) override;
+
+private:
+    [[nodiscard]] bool add_run(uint64_t host_physical, uint64_t length);
+    /* Calls visit(host pointer, length) for each run-piece of the range. */
+    template <typename Visit> bool for_each_piece(uint64_t guest_physical, size_t length, Visit visit);
+
+    Run runs_[MAX_RUNS] = {};
+    size_t run_count_ = 0;
+    uint64_t size_ = 0;
+};

@@ -1,0 +1,24 @@
+/* The small interface between the VMX-free parts of the hypervisor (VMs, devices,
+ * the Multiboot loader, hypercalls) and the CPU's virtualization backend. Today
+ * the backend is Intel VMX (hypervisor/vmx); an AMD SVM backend will implement the
+ * same three calls. */
+#pragma once
+#include "hypervisor/loader/multiboot_loader.h"
+
+class Vm;
+
+class Vcpu {
+public:
+    virtual ~Vcpu() = default;
+    /* Builds the virtual CPU for `vm` starting in the state a Multiboot loader
+     * leaves. Returns nullptr, or a sentence saying what failed. */
+    [[nodiscard]] virtual const char* prepare(const loader::MultibootEntryState& entry) = 0;
+    /* Runs the guest in the calling thread until the VM ends. */
+    virtual void run() = 0;
+};
+
+/* Why this CPU cannot run VMs (a sentence), or nullptr when it can; enters VMX
+ * operation on first use. */
+const char* virtualization_unavailable();
+/* A backend vCPU for `vm`, or nullptr when out of memory. */
+Vcpu* create_vcpu(Vm& vm);

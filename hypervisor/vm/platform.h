@@ -1,0 +1,56 @@
+/* The virtual PC of one VM: the device models of hypervisor/devices wired together
+ * as on a PC/AT (PIT on IRQ 0, keyboard on IRQ 1, COM1 on IRQ 4, the slave PIC on
+ * IRQ 2) behind one I/O bus. No VMX here: a backend routes port exits to io_bus()
+ * and asks pending_interrupt() before each entry. */
+#pragma once
+#include "hypervisor/devices/debug_port.h"
+#include "hypervisor/devices/i8042.h"
+#include "hypervisor/devices/io_bus.h"
+#include "hypervisor/devices/line_assembler.h"
+#include "hypervisor/devices/pic8259.h"
+#include "hypervisor/devices/pit8254.h"
+#include "hypervisor/devices/system_control_port.h"
+#include "hypervisor/devices/uart16550.h"
+#include "hypervisor/devices/vga_text_device.h"
+
+class Vm;
+
+class VirtualPlatform {
+public:
+    /* `vga_text` is the host view of guest-physical 0xB8000 (guest RAM). */
+    VirtualPlatform(Vm& vm, const uint8_t* vga_text);
+    VirtualPlatform(const VirtualPlatform&) = delete;
+    VirtualPlatform& operator=(const VirtualPlatform&) = delete;
+
+    devices::IoBus& io_bus() { return bus_; }
+    devices::Pic8259Pair& pic() { return pic_; }
+    devices::Pit8254& pit() { return pit_; }
+    devices::I8042& keyboard() { return keyboard_; }
+    devices::Uart16550& com1() { return com1_; }
+    devices::VgaTextDevice& vga() { return vga_; }
+
+    /* Brings the timer up to `now_ns`; true when an interrupt waits for the guest. */
+    bool update(uint64_t now_ns);
+    /* When the next device event is due (the PIT's next IRQ), for HLT and the
+     * preemption timer; devices::Pit8254::NO_DEADLINE when none. */
+    uint64_t next_event_ns(uint64_t now_ns);
+    /* Flushes half-written guest console lines (when the VM stops). */
+    void flush_output();
+
+private:
+    static void relay_serial_line(void* vm, const char* text, size_t length);
+    static void relay_debug_line(void* vm, const char* text, size_t length);
+    static void report_unknown_port(void* vm, uint16_t port, bool is_write);
+
+    Vm& vm_;
+    devices::Pic8259Pair pic_;
+    devices::Pit8254 pit_;
+    devices::SystemControlPort port61_;
+    devices::I8042 keyboard_;
+    devices::LineAssembler serial_lines_;
+    devices::LineAssembler debug_lines_;
+    devices::Uart16550 com1_;
+    devices::DebugPort debug_;
+    devices::VgaTextDevice vga_;
+    devices::IoBus bus_;
+};

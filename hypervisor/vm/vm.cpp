@@ -1,0 +1,45 @@
+/* A VM's state and end; see vm.h. */
+#include "hypervisor/vm/vm.h"
+
+#include "console/log.h"
+#include "lib/format.h"
+#include "time/clock.h"
+
+#include <new>
+#include <stdarg.h>
+
+const char* vm_state_name(VmRunState state)
+{
+    switch (state) {
+    case VmRunState::starting: return "starting";
+    case VmRunState::running: return "running";
+    case VmRunState::stopped: return "stopped";
+    case VmRunState::failed: return "failed";
+    }
+    return "?";
+}
+
+Vm::Vm(int id, uint64_t memory_bytes) : id_(id), memory_bytes_(memory_bytes) {}
+
+void Vm::create_platform()
+{
+    const uint8_t* vga = memory_.host_pointer(devices::VgaTextDevice::TEXT_BUFFER_GUEST_PHYS,
+                                              devices::VgaTextDevice::TEXT_WINDOW_BYTES);
+    platform_ = new (platform_storage_) VirtualPlatform(*this, vga);
+}
+
+void Vm::end(VmRunState state, int exit_status, const char* format, ...)
+{
+    if (ended())
+        return;
+    va_list args;
+    va_start(args, format);
+    vformat_string(stop_reason_, sizeof(stop_reason_), format, args);
+    va_end(args);
+    exit_status_ = exit_status;
+    stopped_ns = clock::nanoseconds();
+    state_ = state;
+    if (platform_)
+        platform_->flush_output();
+    log(LogCategory::vmx, "vm%d %s: %s", id_, vm_state_name(state), stop_reason_);
+}

@@ -1,0 +1,79 @@
+/* One virtual machine, independent of VMX: its RAM, its virtual PC, its exit
+ * statistics, its state and why it stopped. The VMX backend (hypervisor/vmx)
+ * runs it; hypervisor/vm/vm_manager starts, lists and stops VMs. */
+#pragma once
+#include "hypervisor/memory/guest_memory.h"
+#include "hypervisor/vm/platform.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+class Thread;
+
+enum class VmRunState { starting, running, stopped, failed };
+const char* vm_state_name(VmRunState state);
+
+/* Counts per VM exit reason (the basic reason, SDM Appendix C), per I/O port class
+ * and per hypercall, like kvm_stat. */
+struct ExitStatistics {
+    static constexpr size_t REASONS = 80;
+    static constexpr size_t HYPERCALLS = 8;
+    uint64_t total = 0;
+    uint64_t by_reason[REASONS] = {};
+    uint64_t hypercalls[HYPERCALLS] = {};
+    uint64_t port_reads = 0;
+    uint64_t port_writes = 0;
+    uint64_t interrupts_injected = 0;
+};
+
+class Vm {
+public:
+    static constexpr size_t PATH_LENGTH = 64;
+    static constexpr size_t CMDLINE_LENGTH = 128;
+    static constexpr size_t REASON_LENGTH = 160;
+
+    Vm(int id, uint64_t memory_bytes);
+    Vm(const Vm&) = delete;
+    Vm& operator=(const Vm&) = delete;
+
+    int id() const { return id_; }
+    VmRunState state() const { return state_; }
+    const char* stop_reason() const { return stop_reason_; }
+    int exit_status() const { return exit_status_; }
+    uint64_t memory_bytes() const { return memory_bytes_; }
+
+    GuestMemory& memory() { return memory_; }
+    VirtualPlatform& platform() { return *platform_; }
+    ExitStatistics& statistics() { return statistics_; }
+
+    /* Creates the virtual PC over guest RAM (after the RAM exists). */
+    void create_platform();
+
+    char path[PATH_LENGTH] = {};
+    char cmdline[CMDLINE_LENGTH] = {};
+    uint64_t started_ns = 0;
+    uint64_t stopped_ns = 0;
+    Thread* thread = nullptr;
+
+    /* The host asked the VM to stop; the VM's thread acts at the next exit. */
+    void request_stop() { stop_requested_ = true; }
+    bool stop_requested() const { return stop_requested_; }
+
+    void set_running() { state_ = VmRunState::running; }
+    /* Ends the VM with a reason (the first one given wins); `failed` for guest
+     * crashes and broken entries, `stopped` for an orderly end. */
+    void end(VmRunState state, int exit_status, const char* format, ...) __attribute__((format(printf, 4, 5)));
+    bool ended() const { return state_ == VmRunState::stopped || state_ == VmRunState::failed; }
+
+private:
+    int id_;
+    VmRunState state_ = VmRunState::starting;
+    char stop_reason_[REASON_LENGTH] = {};
+    int exit_status_ = 0;
+    volatile bool stop_requested_ = false;
+    uint64_t memory_bytes_;
+    GuestMemory memory_;
+    VirtualPlatform* platform_ = nullptr;
+    alignas(16) uint8_t platform_storage_[sizeof(VirtualPlatform)];
+    ExitStatistics statistics_;
+};

@@ -1,0 +1,82 @@
+/* VMs named on the kernel command line; see vm_command_line.h. */
+#include "hypervisor/vm/vm_command_line.h"
+
+#include "boot/cmdline.h"
+#include "console/log.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_manager.h"
+#include "sched/scheduler.h"
+#include "time/clock.h"
+
+namespace {
+
+uint64_t number_option(const CommandLine& cmdline, const char* key, uint64_t fallback)
+{
+    char text[24];
+    if (!cmdline.value(key, text, sizeof(text)))
+        return fallback;
+    uint64_t value = 0;
+    for (const char* p = text; *p >= '0' && *p <= '9'; ++p)
+        value = value * 10 + uint64_t(*p - '0');
+    return value;
+}
+
+bool all_ended(const int* ids, size_t count)
+{
+    for (size_t i = 0; i < count; ++i) {
+        Vm* vm = vm_manager::find(ids[i]);
+        if (vm && !vm->ended())
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool run_vms_from_command_line(const CommandLine& cmdline)
+{
+    char paths[256];
+    if (!cmdline.value("vm", paths, sizeof(paths)))
+        return false;
+    char guest_cmdline[128] = "";
+    if (cmdline.value("vm_cmdline", guest_cmdline, sizeof(guest_cmdline))) {
+        for (char* p = guest_cmdline; *p; ++p)
+            *p = *p == '+' ? ' ' : *p;
+    }
+    uint64_t memory_mib = number_option(cmdline, "vm_mem", vm_manager::DEFAULT_MEMORY_MIB);
+    uint64_t timeout_ms = number_option(cmdline, "vm_timeout_ms", 120000);
+
+    int ids[vm_manager::MAX_VMS];
+    size_t count = 0;
+    for (char* path = paths; *path && count < vm_manager::MAX_VMS;) {
+        char* end = path;
+        while (*end && *end != ',')
+            ++end;
+        bool last = *end == '\0';
+        *end = '\0';
+        vm_manager::StartRequest request;
+        request.path = path;
+        request.memory_mib = memory_mib;
+        request.cmdline = guest_cmdline;
+        vm_manager::StartResult started = vm_manager::start(request);
+        if (started.ok())
+            ids[count++] = started.id;
+        else
+            log(LogCategory::vmx, "vm start %s: %s", path, started.error);
+        path = last ? end : end + 1;
+    }
+
+    uint64_t deadline = clock::nanoseconds() + timeout_ms * clock::NS_PER_MS;
+    while (!all_ended(ids, count) && clock::nanoseconds() < deadline)
+        Scheduler::instance().sleep_ns(10 * clock::NS_PER_MS);
+    for (size_t i = 0; i < count; ++i) {
+        if (vm_manager::stop(ids[i]))
+            log(LogCategory::vmx, "vm%d still running after %lu ms: stopping it", ids[i], timeout_ms);
+        vm_manager::wait(ids[i]);
+    }
+    for (size_t i = 0; i < count; ++i) {
+        Vm* vm = vm_manager::find(ids[i]);
+        log(LogCategory::vmx, "VM RESULT: vm%d %s: %s", vm->id(), vm_state_name(vm->state()), vm->stop_reason());
+    }
+    return true;
+}

@@ -1,0 +1,13 @@
+/* Starting VMs from the kernel command line, for tests and demos before a shell
+ * exists to type `vm start` into:
+ *   vm=PATH[,PATH...]    start a VM of each Multiboot kernel file (host VFS paths)
+ *   vm_mem=MiB           guest RAM of each (default 32)
+ *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
+ *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
+ * The host waits for every VM to end, logs how each ended, then powers off. */
+#pragma once
+
+class CommandLine;
+
+/* Returns false when the command line names no VM; otherwise runs them all. */
+bool run_vms_from_command_line(const CommandLine& cmdline);

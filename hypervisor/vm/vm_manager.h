@@ -1,0 +1,44 @@
+/* Starting, listing and stopping VMs: what the `vm` shell command and the
+ * vm_start/vm_list/vm_stop system calls do. Each VM runs in its own host thread;
+ * bad requests get a sentence saying what is wrong, and a VM that fails to start
+ * gives back everything it took. */
+#pragma once
+#include "abi/vm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+class Vm;
+
+namespace vm_manager {
+
+constexpr size_t MAX_VMS = 8;
+constexpr uint64_t DEFAULT_MEMORY_MIB = 32;
+constexpr uint64_t MIN_MEMORY_MIB = 2;
+constexpr uint64_t MAX_MEMORY_MIB = 3072;
+constexpr size_t MAX_MODULES = 4;
+
+struct StartRequest {
+    const char* path = nullptr;
+    uint64_t memory_mib = DEFAULT_MEMORY_MIB;
+    const char* cmdline = "";
+    const char* modules[MAX_MODULES] = {};
+    size_t module_count = 0;
+};
+
+struct StartResult {
+    int id = -1; /* the new VM's id (1, 2, ...), or -1 */
+    char error[160] = {};
+    bool ok() const { return id > 0; }
+};
+
+StartResult start(const StartRequest& request);
+/* Asks VM `id` to stop; false when there is no such running VM. */
+bool stop(int id);
+/* Waits until VM `id` has ended (its thread finished). */
+void wait(int id);
+/* Fills up to `capacity` records, returns how many VMs exist. */
+size_t list(VmInfo* out, size_t capacity);
+Vm* find(int id);
+
+} // namespace vm_manager

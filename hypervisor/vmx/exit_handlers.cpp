@@ -1,0 +1,319 @@
+/* One handler per VM exit reason, and the dispatcher that picks it. Read next to
+ * the Intel SDM (revision 084), Vol. 3C, chapter "VM Exits" ("Basic VM-Exit
+ * Information": exit reason, qualification, instruction length) and Vol. 3D,
+ * Appendix C "VMX Basic Exit Reasons". Every handler either completes the
+ * guest's instruction (and advances RIP), injects the fault real hardware
+ * would raise, or ends the VM with a reason a person can act on. */
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "hypervisor/vmx/vmx_vcpu.h"
+#include "sched/scheduler.h"
+#include "time/clock.h"
+
+namespace vmx {
+
+namespace {
+
+constexpr uint64_t RFLAGS_IF = 1ull << 9;
+constexpr uint8_t VECTOR_UD = 6;
+constexpr uint8_t VECTOR_GP = 13;
+constexpr uint64_t CR0_PE_BIT = 1ull << 0;
+constexpr uint64_t CR0_PG_BIT = 1ull << 31;
+constexpr uint64_t CR4_VMXE_BIT = 1ull << 13;
+constexpr uint64_t CR4_OSXSAVE_BIT = 1ull << 18;
+constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
+constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277, MSR_EFER = 0xC0000080;
+/* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5, until nested guests
+ * exist), XSAVE (26) and OSXSAVE (27, XSAVE state is not switched per VM). */
+constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
+constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
+/* A halted guest with no device event pending still looks at the host this often. */
+constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
+/* Ports where PC kernels power the machine off: QEMU's isa-debug-exit (our own
+ * kernel uses it), and Bochs' shutdown port. */
+constexpr uint16_t DEBUG_EXIT_PORT = 0xF4;
+constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
+
+ExitAction stop(VmxVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 0)
+{
+    vcpu.vm().end(VmRunState::failed, -1, format, a, b);
+    return ExitAction::stop;
+}
+
+ExitAction handle_cpuid(VmxVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    uint32_t leaf = uint32_t(r.rax), subleaf = uint32_t(r.rcx);
+    CpuidLeaf result;
+    if (!hypervisor_cpuid_leaf(leaf, result)) {
+        cpu::CpuidResult host = cpu::cpuid(leaf, subleaf);
+        result = {host.eax, host.ebx, host.ecx, host.edx};
+        if (leaf == 1)
+            result.ecx = (result.ecx & ~CPUID1_ECX_HIDDEN) | CPUID1_ECX_HYPERVISOR;
+        if (leaf == 0xD)
+            result = {0, 0, 0, 0}; /* no XSAVE state components */
+    }
+    r.rax = result.eax;
+    r.rbx = result.ebx;
+    r.rcx = result.ecx;
+    r.rdx = result.edx;
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
+ExitAction handle_hlt(VmxVcpu& vcpu)
+{
+    if (!(vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF))
+        return stop(vcpu, "HLT with interrupts disabled: the guest can never wake up");
+    vcpu.advance_rip();
+    VirtualPlatform& platform = vcpu.vm().platform();
+    uint64_t now = clock::nanoseconds();
+    if (platform.update(now))
+        return ExitAction::resume;
+    /* Sleep until the next device event: the CPU is the host's meanwhile. This
+     * is the handler's last step, since another VM may make its VMCS current. */
+    uint64_t next = platform.next_event_ns(now);
+    uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
+    Scheduler::instance().sleep_ns(wait);
+    return ExitAction::resume;
+}
+
+ExitAction handle_io(VmxVcpu& vcpu)
+{
+    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    unsigned size = unsigned(qualification & 7) + 1;
+    bool in = qualification & (1u << 3);
+    bool string = qualification & (1u << 4);
+    auto port = uint16_t(qualification >> 16);
+    if (string)
+        return stop(vcpu, "string port I/O (INS/OUTS) at port 0x%lx is not emulated", port);
+    Vm& vm = vcpu.vm();
+    GuestRegisters& r = vcpu.registers();
+    uint64_t now = clock::nanoseconds();
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
+    if (in) {
+        ++vm.statistics().port_reads;
+        uint64_t value = vm.platform().io_bus().read(port, size, now) & mask;
+        /* IN EAX zero-extends into RAX; IN AL and IN AX keep the upper bits. */
+        r.rax = size == 4 ? value : (r.rax & ~mask) | value;
+    } else {
+        ++vm.statistics().port_writes;
+        uint32_t value = uint32_t(r.rax & mask);
+        if (port == DEBUG_EXIT_PORT) {
+            vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
+            return ExitAction::stop;
+        }
+        if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
+            vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
+            return ExitAction::stop;
+        }
+        vm.platform().io_bus().write(port, size, value, now);
+        if (vm.platform().keyboard().take_reset_request()) {
+            vm.end(VmRunState::stopped, 0, "guest reset the machine through the 8042 (a reset ends the VM)");
+            return ExitAction::stop;
+        }
+    }
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
+/* MSRs a guest may use: EFER lives in the VMCS, the TSC and PAT are read as
+ * they are; everything else raises #GP as on a CPU without that MSR. */
+bool read_msr(uint32_t msr, uint64_t& value)
+{
+    switch (msr) {
+    case MSR_EFER: value = vmcs_read(VmcsField::guest_efer); return true;
+    case MSR_TSC: value = cpu::rdtsc(); return true;
+    case MSR_MISC_ENABLE: value = 1; /* fast strings */ return true;
+    case MSR_PAT: value = 0x0007040600070406ull; /* the power-on default */ return true;
+    default: return false;
+    }
+}
+
+bool write_msr(uint32_t msr, uint64_t value)
+{
+    if (msr == MSR_PAT)
+        return true; /* accepted and ignored: EPT maps guest RAM write-back */
+    if (msr != MSR_EFER)
+        return false;
+    uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+    if (value & ~allowed)
+        return false;
+    /* LMA is the CPU's to set: keep the current value. */
+    uint64_t current = vmcs_read(VmcsField::guest_efer);
+    vmcs_write(VmcsField::guest_efer, (value & ~EFER_LMA) | (current & EFER_LMA));
+    return true;
+}
+
+ExitAction handle_msr(VmxVcpu& vcpu, bool write)
+{
+    GuestRegisters& r = vcpu.registers();
+    auto msr = uint32_t(r.rcx);
+    bool ok;
+    if (write) {
+        ok = write_msr(msr, (r.rdx << 32) | uint32_t(r.rax));
+    } else {
+        uint64_t value = 0;
+        ok = read_msr(msr, value);
+        r.rax = uint32_t(value);
+        r.rdx = value >> 32;
+    }
+    if (!ok) {
+        vcpu.inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    }
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
+/* MOV to CR0 with a value whose masked bits (NE) differ from the shadow: apply the
+ * fixed bits, and do the IA-32e mode switch the CPU would have done. */
+bool write_cr0(uint64_t value)
+{
+    if ((value & CR0_PG_BIT) && !(value & CR0_PE_BIT))
+        return false;
+    uint64_t old = vmcs_read(VmcsField::guest_cr0);
+    uint64_t efer = vmcs_read(VmcsField::guest_efer);
+    uint32_t entry = uint32_t(vmcs_read(VmcsField::entry_controls));
+    if (!(old & CR0_PG_BIT) && (value & CR0_PG_BIT) && (efer & EFER_LME)) {
+        efer |= EFER_LMA;
+        entry |= uint32_t(EntryControl::ia32e_mode_guest);
+    } else if ((old & CR0_PG_BIT) && !(value & CR0_PG_BIT)) {
+        efer &= ~EFER_LMA;
+        entry &= ~uint32_t(EntryControl::ia32e_mode_guest);
+    }
+    vmcs_write(VmcsField::guest_efer, efer);
+    vmcs_write(VmcsField::entry_controls, entry);
+    vmcs_write(VmcsField::guest_cr0, apply_fixed_bits(value, cr0_fixed_bits(host_vmx_capabilities(), true)));
+    vmcs_write(VmcsField::cr0_read_shadow, value);
+    return true;
+}
+
+bool write_cr4(uint64_t value)
+{
+    /* VMX and XSAVE are hidden from the guest: setting their enables faults. */
+    if (value & (CR4_VMXE_BIT | CR4_OSXSAVE_BIT))
+        return false;
+    vmcs_write(VmcsField::guest_cr4, apply_fixed_bits(value | CR4_VMXE_BIT, cr4_fixed_bits(host_vmx_capabilities())));
+    vmcs_write(VmcsField::cr4_read_shadow, value);
+    return true;
+}
+
+ExitAction handle_cr_access(VmxVcpu& vcpu)
+{
+    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    unsigned cr = qualification & 15;
+    unsigned type = (qualification >> 4) & 3;
+    unsigned gpr = (qualification >> 8) & 15;
+    if (type != 0 || (cr != 0 && cr != 4))
+        return stop(vcpu, "unexpected control-register exit (qualification 0x%lx)", qualification);
+    uint64_t value = vcpu.read_gpr(gpr);
+    if (!(cr == 0 ? write_cr0(value) : write_cr4(value))) {
+        vcpu.inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    }
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
+ExitAction handle_vmcall(VmxVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    HypercallRegisters h{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
+    HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, vcpu);
+    if (outcome == HypercallOutcome::power_off)
+        return ExitAction::stop;
+    r.rax = h.rax;
+    r.rbx = h.rbx;
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
+ExitAction handle_ept_violation(VmxVcpu& vcpu)
+{
+    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    uint64_t address = vmcs_read(VmcsField::guest_physical_address);
+    const char* access = qualification & 4 ? "instruction fetch" : qualification & 2 ? "write" : "read";
+    vcpu.vm().end(VmRunState::failed, -1, "EPT violation: guest %s at guest-physical 0x%lx, outside its %lu MiB of RAM",
+                  access, address, vcpu.vm().memory_bytes() >> 20);
+    return ExitAction::stop;
+}
+
+ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
+{
+    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    dump_current_vmcs();
+    const char* name = exit_reason_name(ExitReason(reason));
+    vcpu.vm().end(VmRunState::failed, -1, "VM entry failed: %s (exit qualification %lu)", name ? name : "?", qualification);
+    return ExitAction::stop;
+}
+
+} // namespace
+
+ExitAction VmxVcpu::handle_exit()
+{
+    auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
+    auto reason = uint16_t(basic_exit_reason(raw));
+    if (reason < ExitStatistics::REASONS)
+        ++vm_.statistics().by_reason[reason];
+    if (is_entry_failure(raw))
+        return handle_entry_failure(*this, reason);
+
+    switch (ExitReason(reason)) {
+    case ExitReason::external_interrupt:
+    case ExitReason::preemption_timer_expired:
+    case ExitReason::interrupt_window: return ExitAction::resume; /* before_entry does the rest */
+    case ExitReason::cpuid: return handle_cpuid(*this);
+    case ExitReason::hlt: return handle_hlt(*this);
+    case ExitReason::io_instruction: return handle_io(*this);
+    case ExitReason::rdmsr: return handle_msr(*this, false);
+    case ExitReason::wrmsr: return handle_msr(*this, true);
+    case ExitReason::control_register_access: return handle_cr_access(*this);
+    case ExitReason::vmcall: return handle_vmcall(*this);
+    case ExitReason::ept_violation: return handle_ept_violation(*this);
+    case ExitReason::ept_misconfiguration:
+        return stop(*this, "EPT misconfiguration at guest-physical 0x%lx (a hypervisor bug)",
+                    vmcs_read(VmcsField::guest_physical_address));
+    case ExitReason::triple_fault:
+        return stop(*this, "triple fault at guest RIP 0x%lx", vmcs_read(VmcsField::guest_rip));
+    case ExitReason::invd:
+        /* Caches are coherent with everything the guest can observe: nothing to do. */
+        advance_rip();
+        return ExitAction::resume;
+    case ExitReason::xsetbv:
+        /* Unreachable while CR4.OSXSAVE cannot be set (XSETBV raises #UD first);
+         * if it comes, XCR0 cannot be changed here. */
+        inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    case ExitReason::vmclear:
+    case ExitReason::vmlaunch:
+    case ExitReason::vmptrld:
+    case ExitReason::vmptrst:
+    case ExitReason::vmread:
+    case ExitReason::vmresume:
+    case ExitReason::vmwrite:
+    case ExitReason::vmxoff:
+    case ExitReason::vmxon:
+    case ExitReason::invept:
+    case ExitReason::invvpid:
+    case ExitReason::vmfunc:
+    case ExitReason::getsec:
+    case ExitReason::mwait:
+    case ExitReason::monitor:
+        /* VMX (until nested guests exist), SMX and MONITOR/MWAIT are not offered:
+         * the instruction is undefined for this guest. */
+        inject_exception(VECTOR_UD);
+        return ExitAction::resume;
+    default: {
+        const char* name = exit_reason_name(ExitReason(reason));
+        vm_.end(VmRunState::failed, -1, "unhandled VM exit %u (%s) at guest RIP 0x%lx", reason, name ? name : "unknown",
+                vmcs_read(VmcsField::guest_rip));
+        return ExitAction::stop;
+    }
+    }
+}
+
+} // namespace vmx

@@ -1,0 +1,260 @@
+/* Filling in a fresh VMCS, one function per area of the Intel SDM (revision 084),
+ * Vol. 3C, chapter "Virtual Machine Control Structures": "VM-Execution Control
+ * Fields", "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State
+ * Area" and "Guest-State Area", checked against chapter "VM Entries", "Checks on
+ * VMX Controls and Host-State Area" and "Checks on the Guest State Area". */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "console/log.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "hypervisor/vmx/vmx_vcpu.h"
+#include "lib/format.h"
+#include "mm/direct_map.h"
+#include "mm/page_manager.h"
+
+#include <initializer_list>
+
+namespace vmx {
+
+namespace {
+
+constexpr uint32_t IA32_EFER = 0xC0000080;
+constexpr uint32_t IA32_FS_BASE = 0xC0000100;
+constexpr uint32_t IA32_GS_BASE = 0xC0000101;
+constexpr uint64_t CR0_NE = 1ull << 5;
+constexpr uint64_t CR4_OSXSAVE = 1ull << 18;
+
+/* Access rights (SDM "Guest Segment Registers"): bit 16 marks a register unusable. */
+constexpr uint32_t ACCESS_UNUSABLE = 1u << 16;
+constexpr uint32_t ACCESS_TSS32_BUSY = 0x8B;
+
+char setup_error[160];
+
+/* Settles one control word and writes it; on a missing required bit, fills
+ * setup_error with the names of what the CPU lacks and returns false. */
+bool write_controls(VmcsField field, ControlWord word, uint32_t required, uint32_t optional, uint32_t& value_out)
+{
+    ControlSetting setting = settle_controls(host_vmx_capabilities(), word, required, optional);
+    if (!setting.ok()) {
+        char names[120];
+        describe_control_bits(word, setting.missing, names, sizeof(names));
+        format_string(setup_error, sizeof(setup_error), "this CPU lacks the %s control(s): %s",
+                      control_word_name(word), names);
+        return false;
+    }
+    vmcs_write(field, setting.value);
+    value_out = setting.value;
+    return true;
+}
+
+/* The MSR bitmap (SDM "VM-Execution Control Fields", "MSR-Bitmap Address"): four
+ * 1 KiB bitmaps, read-low, read-high, write-low, write-high; a 0 bit lets the
+ * guest access the MSR without an exit. */
+void allow_msr(uint8_t* bitmap, uint32_t msr)
+{
+    size_t high = (msr >= 0xC0000000) ? 1024 : 0;
+    uint32_t index = msr & 0x1FFF;
+    for (size_t base : {size_t(0), size_t(2048)})
+        bitmap[base + high + index / 8] &= uint8_t(~(1u << (index % 8)));
+}
+
+struct MsrEntry {
+    uint32_t index;
+    uint32_t reserved;
+    uint64_t value;
+};
+
+} // namespace
+
+const char* VmxVcpu::setup_controls()
+{
+    uint32_t value;
+    /* Pin-based: external interrupts and NMIs belong to the host; the preemption
+     * timer bounds every guest time slice, because in Bochs an external
+     * interrupt does not cause an exit while the guest runs with IF=0. */
+    if (!write_controls(VmcsField::pin_based_controls, ControlWord::pin_based,
+                        control_mask(PinBasedControl::external_interrupt_exiting, PinBasedControl::nmi_exiting,
+                                     PinBasedControl::preemption_timer),
+                        0, value))
+        return setup_error;
+    /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
+     * MSRs exit as the bitmap says, interrupt-window exiting must be possible. */
+    uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
+                                     PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
+    if (!write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
+                        control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
+                        primary_controls_))
+        return setup_error;
+    ControlSetting window = settle_controls(host_vmx_capabilities(), ControlWord::primary_processor,
+                                            required | uint32_t(PrimaryProcessorControl::interrupt_window_exiting));
+    if (!window.ok())
+        return "this CPU lacks interrupt-window exiting";
+    /* Secondary: EPT and unrestricted guest (a Multiboot kernel starts with paging
+     * off, which VMX allows only to an unrestricted guest); VPID when there. */
+    uint32_t secondary;
+    if (!write_controls(VmcsField::secondary_processor_controls, ControlWord::secondary_processor,
+                        control_mask(SecondaryProcessorControl::ept, SecondaryProcessorControl::unrestricted_guest),
+                        control_mask(SecondaryProcessorControl::vpid, SecondaryProcessorControl::rdtscp,
+                                     SecondaryProcessorControl::invpcid),
+                        secondary))
+        return setup_error;
+    /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the host. */
+    if (!write_controls(VmcsField::exit_controls, ControlWord::exit,
+                        control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
+                        0, value))
+        return setup_error;
+    /* Entry: the guest's EFER comes from the VMCS; it starts outside IA-32e mode. */
+    if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value))
+        return setup_error;
+
+    if (secondary & uint32_t(SecondaryProcessorControl::vpid)) {
+        vpid_ = uint16_t(vm_.id()); /* 0 is the host's */
+        vmcs_write(VmcsField::vpid, vpid_);
+    }
+    vmcs_write(VmcsField::exception_bitmap, 0);
+    vmcs_write(VmcsField::cr3_target_count, 0);
+    vmcs_write(VmcsField::ept_pointer, ept_.pointer());
+    vmcs_write(VmcsField::msr_bitmap, msr_bitmap_);
+
+    /* CR0.NE and CR4.VMXE must stay set under VMX; the guest sees its own values
+     * through the read shadows, and a write to a masked bit exits. CR4.OSXSAVE is
+     * masked too: XSAVE is hidden from guests, so setting it must fault. */
+    cr0_mask_ = CR0_NE;
+    cr4_mask_ = CR4_VMXE | CR4_OSXSAVE;
+    vmcs_write(VmcsField::cr0_guest_host_mask, cr0_mask_);
+    vmcs_write(VmcsField::cr4_guest_host_mask, cr4_mask_);
+
+    /* The MSR areas: the guest's values of SWAPPED_MSRS are loaded on entry and
+     * stored on exit in one list, the host's loaded on exit from another. */
+    auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
+    auto* host_msrs = phys_to_virt<MsrEntry>(msr_areas_ + 2048);
+    for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i) {
+        guest_msrs[i] = {SWAPPED_MSRS[i], 0, 0};
+        host_msrs[i] = {SWAPPED_MSRS[i], 0, cpu::rdmsr(SWAPPED_MSRS[i])};
+    }
+    vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
+    vmcs_write(VmcsField::entry_msr_load_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_store_address, msr_areas_);
+    vmcs_write(VmcsField::exit_msr_store_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_load_address, msr_areas_ + 2048);
+    vmcs_write(VmcsField::exit_msr_load_count, SWAPPED_MSR_COUNT);
+
+    auto* bitmap = phys_to_virt<uint8_t>(msr_bitmap_);
+    __builtin_memset(bitmap, 0xFF, PAGE_SIZE);
+    for (uint32_t msr : SWAPPED_MSRS)
+        allow_msr(bitmap, msr);
+    /* FS and GS bases are part of the VMCS guest state: safe to pass through. */
+    allow_msr(bitmap, IA32_FS_BASE);
+    allow_msr(bitmap, IA32_GS_BASE);
+
+    /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
+    preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
+    return nullptr;
+}
+
+void VmxVcpu::setup_host_state()
+{
+    /* What the CPU loads on every VM exit (SDM "Loading Host State"): this
+     * kernel's own control registers, segments and descriptor tables. HOST_RSP
+     * and HOST_CR3 are rewritten before every entry (vm_entry.S, before_entry). */
+    vmcs_write(VmcsField::host_cr0, cpu::read_cr0());
+    vmcs_write(VmcsField::host_cr3, cpu::read_cr3());
+    vmcs_write(VmcsField::host_cr4, cpu::read_cr4());
+    vmcs_write(VmcsField::host_cs_selector, gdt::KERNEL_CODE_SELECTOR);
+    for (VmcsField field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})
+        vmcs_write(field, gdt::KERNEL_DATA_SELECTOR);
+    vmcs_write(VmcsField::host_fs_selector, 0);
+    vmcs_write(VmcsField::host_gs_selector, 0);
+    vmcs_write(VmcsField::host_tr_selector, gdt::tss_selector());
+    vmcs_write(VmcsField::host_fs_base, cpu::rdmsr(IA32_FS_BASE));
+    vmcs_write(VmcsField::host_gs_base, cpu::rdmsr(IA32_GS_BASE));
+    vmcs_write(VmcsField::host_tr_base, gdt::tss_base());
+    vmcs_write(VmcsField::host_gdtr_base, gdt::base());
+    vmcs_write(VmcsField::host_idtr_base, idt::base());
+    vmcs_write(VmcsField::host_sysenter_cs, 0);
+    vmcs_write(VmcsField::host_sysenter_esp, 0);
+    vmcs_write(VmcsField::host_sysenter_eip, 0);
+    vmcs_write(VmcsField::host_efer, cpu::rdmsr(IA32_EFER));
+    vmcs_write(VmcsField::host_rip, reinterpret_cast<uint64_t>(vmx_exit_entry));
+}
+
+void VmxVcpu::setup_guest_state(const loader::MultibootEntryState& entry)
+{
+    /* The machine state of the Multiboot specification ("Machine state"): 32-bit
+     * protected mode, flat segments, paging off, EAX = magic, EBX = information. */
+    const struct {
+        VmcsField selector, base, limit, access;
+        const loader::SegmentState& state;
+    } segments[] = {
+        {VmcsField::guest_cs_selector, VmcsField::guest_cs_base, VmcsField::guest_cs_limit, VmcsField::guest_cs_access_rights, entry.cs},
+        {VmcsField::guest_ds_selector, VmcsField::guest_ds_base, VmcsField::guest_ds_limit, VmcsField::guest_ds_access_rights, entry.ds},
+        {VmcsField::guest_es_selector, VmcsField::guest_es_base, VmcsField::guest_es_limit, VmcsField::guest_es_access_rights, entry.es},
+        {VmcsField::guest_fs_selector, VmcsField::guest_fs_base, VmcsField::guest_fs_limit, VmcsField::guest_fs_access_rights, entry.fs},
+        {VmcsField::guest_gs_selector, VmcsField::guest_gs_base, VmcsField::guest_gs_limit, VmcsField::guest_gs_access_rights, entry.gs},
+        {VmcsField::guest_ss_selector, VmcsField::guest_ss_base, VmcsField::guest_ss_limit, VmcsField::guest_ss_access_rights, entry.ss},
+    };
+    for (const auto& segment : segments) {
+        vmcs_write(segment.selector, segment.state.selector);
+        vmcs_write(segment.base, segment.state.base);
+        vmcs_write(segment.limit, segment.state.limit);
+        vmcs_write(segment.access, segment.state.attributes);
+    }
+    /* No LDT; TR must be a usable busy TSS even though the guest has none yet. */
+    vmcs_write(VmcsField::guest_ldtr_selector, 0);
+    vmcs_write(VmcsField::guest_ldtr_base, 0);
+    vmcs_write(VmcsField::guest_ldtr_limit, 0);
+    vmcs_write(VmcsField::guest_ldtr_access_rights, ACCESS_UNUSABLE);
+    vmcs_write(VmcsField::guest_tr_selector, 0);
+    vmcs_write(VmcsField::guest_tr_base, 0);
+    vmcs_write(VmcsField::guest_tr_limit, 0xFFFF);
+    vmcs_write(VmcsField::guest_tr_access_rights, ACCESS_TSS32_BUSY);
+    vmcs_write(VmcsField::guest_gdtr_base, 0);
+    vmcs_write(VmcsField::guest_gdtr_limit, 0);
+    vmcs_write(VmcsField::guest_idtr_base, 0);
+    vmcs_write(VmcsField::guest_idtr_limit, 0);
+
+    /* Control registers: what the guest sees is the shadow, what runs has the
+     * VMX-fixed bits added (an unrestricted guest may keep PE and PG clear). */
+    FixedBits cr0_fixed = cr0_fixed_bits(host_vmx_capabilities(), true);
+    FixedBits cr4_fixed = cr4_fixed_bits(host_vmx_capabilities());
+    vmcs_write(VmcsField::guest_cr0, apply_fixed_bits(entry.cr0, cr0_fixed));
+    vmcs_write(VmcsField::cr0_read_shadow, entry.cr0);
+    vmcs_write(VmcsField::guest_cr4, apply_fixed_bits(entry.cr4, cr4_fixed));
+    vmcs_write(VmcsField::cr4_read_shadow, entry.cr4);
+    vmcs_write(VmcsField::guest_cr3, 0);
+    vmcs_write(VmcsField::guest_dr7, 0x400);
+    vmcs_write(VmcsField::guest_efer, 0);
+    vmcs_write(VmcsField::guest_rip, entry.eip);
+    vmcs_write(VmcsField::guest_rsp, entry.esp);
+    vmcs_write(VmcsField::guest_rflags, entry.eflags | 0x2);
+    vmcs_write(VmcsField::guest_sysenter_cs, 0);
+    vmcs_write(VmcsField::guest_sysenter_esp, 0);
+    vmcs_write(VmcsField::guest_sysenter_eip, 0);
+    vmcs_write(VmcsField::guest_activity_state, 0);
+    vmcs_write(VmcsField::guest_interruptibility_state, 0);
+    vmcs_write(VmcsField::guest_pending_debug_exceptions, 0);
+    /* SDM "Guest Non-Register State": all ones, or entry fails. */
+    vmcs_write(VmcsField::vmcs_link_pointer, ~0ull);
+    registers_ = {};
+    registers_.rax = entry.eax;
+    registers_.rbx = entry.ebx;
+}
+
+const char* VmxVcpu::setup_memory()
+{
+    if (ept_.create() != EptError::none)
+        return "out of host memory for the EPT";
+    for (size_t i = 0; i < vm_.memory().run_count(); ++i) {
+        const GuestMemory::Run& run = vm_.memory().runs()[i];
+        EptError error = ept_.map(run.guest_physical, run.host_physical, run.length, EptAccess::all);
+        if (error != EptError::none) {
+            format_string(setup_error, sizeof(setup_error), "EPT mapping of guest RAM failed: %s", ept_error_text(error));
+            return setup_error;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace vmx

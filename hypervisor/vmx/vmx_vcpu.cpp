@@ -1,0 +1,236 @@
+/* The VMX vCPU's life: prepare the VMCS, then enter the guest and handle exits
+ * until the VM ends. Read next to the Intel SDM (revision 084), Vol. 3C, chapters
+ * "VM Entries" ("Event Injection"), "VM Exits" and "VMX Support for Address
+ * Translation" (EPT, VPID). */
+#include "hypervisor/vmx/vmx_vcpu.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/vmx_instructions.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "lib/string.h"
+#include "mm/direct_map.h"
+#include "mm/page_manager.h"
+
+#include <initializer_list>
+#include "time/clock.h"
+
+namespace vmx {
+
+namespace {
+
+constexpr uint64_t RFLAGS_IF = 1ull << 9;
+constexpr uint32_t INTERRUPTION_VALID = 1u << 31;
+constexpr uint32_t INTERRUPTION_ERROR_CODE = 1u << 11;
+constexpr uint32_t TYPE_EXTERNAL_INTERRUPT = 0u << 8;
+constexpr uint32_t TYPE_HARDWARE_EXCEPTION = 3u << 8;
+/* Interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1). */
+constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
+/* The longest the guest runs before the host looks again (and the longest a
+ * guest spinning with interrupts off can hold its time slice). */
+constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
+
+} // namespace
+
+VmxVcpu::~VmxVcpu() { release(); }
+
+void VmxVcpu::release()
+{
+    vmcs_.release();
+    ept_.destroy();
+    if (vpid_)
+        (void)vmx::invvpid(vmx::INVVPID_SINGLE_CONTEXT, vpid_);
+    for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
+        if (*page)
+            PageManager::instance().free_page(*page);
+        *page = 0;
+    }
+}
+
+EptPageAllocator::Page VmxVcpu::allocate_table()
+{
+    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page();
+    if (!page.ok())
+        return {0, nullptr};
+    return {page.value(), phys_to_virt<uint64_t>(page.value())};
+}
+
+uint64_t* VmxVcpu::table_at(uint64_t physical) { return phys_to_virt<uint64_t>(physical); }
+
+void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(physical); }
+
+const char* VmxVcpu::prepare(const loader::MultibootEntryState& entry)
+{
+    for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
+        MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page();
+        if (!allocated.ok())
+            return "out of host memory for the MSR pages";
+        *page = allocated.value();
+    }
+    if (!vmcs_.allocate(host_vmx_capabilities().basic.revision_id()))
+        return "out of host memory for the VMCS";
+    if (const char* error = setup_memory())
+        return error;
+    cpu::cli();
+    vmcs_.clear();
+    vmcs_.make_current();
+    const char* error = setup_controls();
+    if (!error) {
+        setup_host_state();
+        setup_guest_state(entry);
+    }
+    cpu::sti();
+    return error;
+}
+
+uint64_t VmxVcpu::read_gpr(unsigned number)
+{
+    uint64_t* registers[16] = {&registers_.rax, &registers_.rcx, &registers_.rdx, &registers_.rbx, nullptr,
+                               &registers_.rbp, &registers_.rsi, &registers_.rdi, &registers_.r8, &registers_.r9,
+                               &registers_.r10, &registers_.r11, &registers_.r12, &registers_.r13, &registers_.r14,
+                               &registers_.r15};
+    number &= 15;
+    return registers[number] ? *registers[number] : vmcs_read(VmcsField::guest_rsp);
+}
+
+void VmxVcpu::write_gpr(unsigned number, uint64_t value)
+{
+    uint64_t* registers[16] = {&registers_.rax, &registers_.rcx, &registers_.rdx, &registers_.rbx, nullptr,
+                               &registers_.rbp, &registers_.rsi, &registers_.rdi, &registers_.r8, &registers_.r9,
+                               &registers_.r10, &registers_.r11, &registers_.r12, &registers_.r13, &registers_.r14,
+                               &registers_.r15};
+    number &= 15;
+    if (registers[number])
+        *registers[number] = value;
+    else
+        vmcs_write(VmcsField::guest_rsp, value);
+}
+
+void VmxVcpu::advance_rip()
+{
+    vmcs_write(VmcsField::guest_rip, vmcs_read(VmcsField::guest_rip) + vmcs_read(VmcsField::exit_instruction_length));
+    /* The emulated instruction completed: an STI or MOV SS before it no longer
+     * blocks interrupts (SDM "Interruptibility State"). */
+    uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+    if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
+        vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
+}
+
+void VmxVcpu::inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
+{
+    uint32_t information = INTERRUPTION_VALID | TYPE_HARDWARE_EXCEPTION | vector;
+    if (has_error_code) {
+        information |= INTERRUPTION_ERROR_CODE;
+        vmcs_write(VmcsField::entry_exception_error_code, error_code);
+    }
+    vmcs_write(VmcsField::entry_interruption_information, information);
+}
+
+void VmxVcpu::set_interrupt_window_exiting(bool on)
+{
+    uint32_t wanted = on ? primary_controls_ | uint32_t(PrimaryProcessorControl::interrupt_window_exiting)
+                         : primary_controls_ & ~uint32_t(PrimaryProcessorControl::interrupt_window_exiting);
+    if (wanted != primary_controls_) {
+        primary_controls_ = wanted;
+        vmcs_write(VmcsField::primary_processor_controls, wanted);
+    }
+}
+
+/* Before each entry: devices catch up with time, a pending virtual interrupt is
+ * injected when the guest can take it (else an interrupt window is asked for),
+ * and the preemption timer is armed for the next device event or the slice end. */
+void VmxVcpu::before_entry()
+{
+    VirtualPlatform& platform = vm_.platform();
+    uint64_t now = clock::nanoseconds();
+    bool pending = platform.update(now);
+    bool injecting = vmcs_read(VmcsField::entry_interruption_information) & INTERRUPTION_VALID;
+    if (pending && !injecting) {
+        bool can_take = (vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF) &&
+                        !(vmcs_read(VmcsField::guest_interruptibility_state) & BLOCKING_BY_STI_OR_MOV_SS);
+        if (can_take) {
+            uint8_t vector = platform.pic().acknowledge();
+            vmcs_write(VmcsField::entry_interruption_information, INTERRUPTION_VALID | TYPE_EXTERNAL_INTERRUPT | vector);
+            ++vm_.statistics().interrupts_injected;
+            pending = false;
+        }
+    }
+    set_interrupt_window_exiting(pending);
+
+    uint64_t slice = MAX_SLICE_NS;
+    uint64_t next_event = platform.next_event_ns(now);
+    if (next_event != devices::Pit8254::NO_DEADLINE)
+        slice = next_event <= now ? 0 : (next_event - now < slice ? next_event - now : slice);
+    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> preemption_timer_shift_;
+    vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+    /* The VM's thread may run on whichever address space was active. */
+    vmcs_write(VmcsField::host_cr3, cpu::read_cr3());
+}
+
+void VmxVcpu::report_failed_entry(int status)
+{
+    if (status == VM_ENTER_FAIL_INVALID) {
+        vm_.end(VmRunState::failed, -1, "VM entry failed: VMfailInvalid (no current VMCS)");
+        return;
+    }
+    uint64_t number = vmcs_read(VmcsField::vm_instruction_error);
+    const char* text = vm_instruction_error_text(VmInstructionError(number));
+    log(LogCategory::vmx, "vm%d: %s failed with VM-instruction error %lu: %s", vm_.id(),
+        vmcs_.launched() ? "VMRESUME" : "VMLAUNCH", number, text ? text : "unknown");
+    dump_current_vmcs();
+    vm_.end(VmRunState::failed, -1, "VM entry failed: VM-instruction error %lu (%s)", number, text ? text : "unknown");
+}
+
+void VmxVcpu::run()
+{
+    vm_.set_running();
+    while (!vm_.ended()) {
+        if (vm_.stop_requested()) {
+            vm_.end(VmRunState::stopped, 0, "stopped by the host");
+            break;
+        }
+        /* From here to the end of the exit handler nothing may switch threads:
+         * another VM's thread would make its own VMCS current. */
+        cpu::cli();
+        vmcs_.make_current();
+        before_entry();
+        int status = vmx_enter_guest(&registers_, vmcs_.launched());
+        if (status != VM_ENTER_EXITED) {
+            report_failed_entry(status);
+            cpu::sti();
+            break;
+        }
+        vmcs_.set_launched(true);
+        ++vm_.statistics().total;
+        ExitAction action = handle_exit();
+        /* A host interrupt that caused an external-interrupt exit is still
+         * pending: it is delivered to the host's IDT now, and its end may
+         * reschedule. */
+        cpu::sti();
+        if (action == ExitAction::stop)
+            break;
+    }
+    cpu::cli();
+    vmcs_.clear();
+    cpu::sti();
+}
+
+bool VmxVcpu::read(uint64_t guest_virtual, void* out, size_t length)
+{
+    /* FIXME: until the guest page walker is merged, only a guest with paging off
+     * (guest-virtual = guest-physical) can pass pointers. */
+    if (vmcs_read(VmcsField::guest_cr0) & CR0_PG)
+        return false;
+    return vm_.memory().read(guest_virtual, out, length);
+}
+
+} // namespace vmx
+
+Vcpu* create_vcpu(Vm& vm) { return new vmx::VmxVcpu(vm); }
+
+const char* virtualization_unavailable()
+{
+    VmxSupportError error = enter_vmx_operation();
+    return error == VmxSupportError::none ? nullptr : vmx_support_error_text(error);
+}

@@ -1,0 +1,86 @@
+/* One VMX virtual CPU: its VMCS, EPT, MSR bitmap and MSR areas, its general
+ * registers, and the loop that enters the guest and handles each VM exit. The
+ * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
+ * exit_handlers.cpp. */
+#pragma once
+#include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/vcpu.h"
+#include "hypervisor/vmx/ept.h"
+#include "hypervisor/vmx/guest_registers.h"
+#include "hypervisor/vmx/vmcs.h"
+#include "hypervisor/vmx/vmx_controls.h"
+
+namespace vmx {
+
+/* MSRs whose guest values are swapped in and out by the VM-entry MSR-load and
+ * VM-exit MSR-store/load areas (SDM "VM-Entry Controls for MSRs", "VM-Exit
+ * Controls for MSRs"): the host's syscall MSRs must survive a guest that sets its
+ * own. */
+constexpr uint32_t SWAPPED_MSRS[] = {0xC0000081 /* STAR */, 0xC0000082 /* LSTAR */, 0xC0000083 /* CSTAR */,
+                                     0xC0000084 /* SFMASK */, 0xC0000102 /* KERNEL_GS_BASE */};
+constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
+
+/* What an exit handler tells the loop. */
+enum class ExitAction { resume, stop };
+
+class VmxVcpu final : public Vcpu, public GuestVirtualReader, private EptPageAllocator {
+public:
+    explicit VmxVcpu(Vm& vm) : vm_(vm), ept_(*this) {}
+    ~VmxVcpu() override;
+
+    [[nodiscard]] const char* prepare(const loader::MultibootEntryState& entry) override;
+    void run() override;
+
+    /* For the exit handlers. */
+    Vm& vm() { return vm_; }
+    GuestRegisters& registers() { return registers_; }
+    /* General registers by the SDM's encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
+     * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
+    uint64_t read_gpr(unsigned number);
+    void write_gpr(unsigned number, uint64_t value);
+    void advance_rip();
+    void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
+    const EptHierarchy& ept() const { return ept_; }
+    uint64_t guest_cr0_shadowed_bits() const { return cr0_mask_; }
+    uint64_t guest_cr4_shadowed_bits() const { return cr4_mask_; }
+    [[nodiscard]] bool read_guest_virtual(uint64_t address, void* out, size_t length)
+    {
+        return read(address, out, length);
+    }
+    /* Asks for an interrupt-window exit (or stops asking). */
+    void set_interrupt_window_exiting(bool on);
+
+private:
+    /* vmcs_setup.cpp, one function per SDM area ("VM-Execution Control Fields",
+     * "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State Area",
+     * "Guest-State Area"). */
+    const char* setup_controls();
+    void setup_host_state();
+    void setup_guest_state(const loader::MultibootEntryState& entry);
+    const char* setup_memory();
+
+    void before_entry();
+    ExitAction handle_exit();
+    void report_failed_entry(int status);
+    void release();
+
+    /* EptPageAllocator, on the PageManager. */
+    Page allocate_table() override;
+    uint64_t* table_at(uint64_t physical) override;
+    void free_table(uint64_t physical) override;
+    /* GuestVirtualReader: guest paging, then guest RAM. */
+    bool read(uint64_t guest_virtual, void* out, size_t length) override;
+
+    Vm& vm_;
+    Vmcs vmcs_;
+    EptHierarchy ept_;
+    GuestRegisters registers_ = {};
+    uint64_t msr_bitmap_ = 0;    /* physical page */
+    uint64_t msr_areas_ = 0;     /* physical page: guest values at 0, host values at 2048 */
+    uint16_t vpid_ = 0;
+    uint64_t cr0_mask_ = 0, cr4_mask_ = 0;
+    uint32_t primary_controls_ = 0;
+    uint64_t preemption_timer_shift_ = 0;
+};
+
+} // namespace vmx
