@@ -165,13 +165,21 @@ StartResult start(const StartRequest& request)
         format_string(error, size, "at most %zu modules", MAX_MODULES);
         return result;
     }
+    /* The request is checked completely before the CPU is asked, so that a bad
+     * file is reported as such on every machine. */
+    File kernel;
+    if (!read_file(request.path, kernel, error, size))
+        return result;
+    loader::LoadPlan plan;
+    if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
+        bad != loader::LoaderError::none) {
+        format_string(error, size, "%s: %s", request.path, loader::loader_error_text(bad));
+        return result;
+    }
     if (const char* unavailable = virtualization_unavailable()) {
         format_string(error, size, "%s", unavailable);
         return result;
     }
-    File kernel;
-    if (!read_file(request.path, kernel, error, size))
-        return result;
 
     MutexLocker lock(table_lock);
     Slot* slot = free_slot();
