@@ -14,3 +14,8 @@ def kernel_file(build_dir: Path) -> Path:
 def initrd_file(build_dir: Path) -> Path:
     """The initial file system archive, once the build makes one."""
     return build_dir / "initrd.cpio"
+
+
+def guest_file(build_dir: Path, name: str) -> Path:
+    """A test guest (guests/NAME.cpp, docs/test-guests.md); /guests/NAME in the initrd."""
+    return build_dir / "guests" / name
