@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One entry point for a fresh Debian or Ubuntu machine.
 
-    python3 tools/dev.py demo   the main job: install, build, boot the kernel in Bochs
+    python3 tools/dev.py demo   the main job: install, build, boot the host in Bochs
+                                and a guest of its own kernel inside it
     python3 tools/dev.py test   install, build, run every test (pytest)
 
 Both first install what is missing, saying what: Debian packages with apt-get
@@ -94,9 +95,10 @@ def build() -> None:
 
 
 def demo() -> int:
-    say("booting the kernel in Bochs (corei7_skylake_x, VMX) with its console on this terminal")
+    say("booting the host in Bochs (corei7_skylake_x, VMX) and a guest of its own kernel inside it")
     return subprocess.call([sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs",
-                            "--headless", "--timeout", "600"])
+                            "--headless", "--timeout", "600",
+                            "--append", "vm=/boot/kernel vm_cmdline=test=boot"])
 
 
 def test(pytest_arguments: list[str]) -> int:

@@ -81,6 +81,54 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
     return ExitAction::resume;
 }
 
+/* INS and OUTS, with or without REP (SDM "INS/INSB/INSW/INSD" and
+ * "OUTS/OUTSB/OUTSW/OUTSD"): each element goes through the guest's paging like
+ * any memory operand. A long REP is done in bounded batches: the instruction
+ * stays at RIP until RCX reaches 0, so the host keeps control in between. */
+ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size, bool in, uint16_t port)
+{
+    constexpr size_t BATCH = 1024;
+    constexpr VmcsField SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
+                                           VmcsField::guest_ds_base, VmcsField::guest_fs_base, VmcsField::guest_gs_base};
+    /* VM-exit instruction information for INS/OUTS: bits 9:7 address size,
+     * bits 17:15 the segment (OUTS only; INS always writes through ES). */
+    uint64_t information = vmcs_read(VmcsField::exit_instruction_information);
+    unsigned address_size = (information >> 7) & 7;
+    unsigned segment = in ? 0 : (information >> 15) & 7;
+    if (address_size > 2 || segment > 5)
+        return stop(vcpu, "string port I/O with an undecodable operand (information 0x%lx)", information);
+    uint64_t mask = address_size == 0 ? 0xFFFF : address_size == 1 ? 0xFFFFFFFF : ~0ull;
+    bool rep = qualification & (1u << 5);
+    bool backwards = vmcs_read(VmcsField::guest_rflags) & (1u << 10); /* DF */
+    GuestRegisters& r = vcpu.registers();
+    uint64_t& index = in ? r.rdi : r.rsi;
+    uint64_t base = vmcs_read(SEGMENT_BASES[segment]);
+    Vm& vm = vcpu.vm();
+    uint64_t now = clock::nanoseconds();
+    for (size_t done = 0; !rep || ((r.rcx & mask) && done < BATCH); ++done) {
+        uint32_t value = 0;
+        uint64_t address = base + (index & mask);
+        if (in) {
+            value = vm.platform().io_bus().read(port, size, now);
+            ++vm.statistics().port_reads;
+            if (!vcpu.write_guest_virtual(address, &value, size))
+                return stop(vcpu, "INS into guest-virtual 0x%lx, which is not writable guest RAM", address);
+        } else {
+            if (!vcpu.read_guest_virtual(address, &value, size))
+                return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
+            ++vm.statistics().port_writes;
+            vm.platform().io_bus().write(port, size, value, now);
+        }
+        index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
+        if (!rep)
+            break;
+        r.rcx = (r.rcx & ~mask) | ((r.rcx - 1) & mask);
+    }
+    if (!rep || !(r.rcx & mask))
+        vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
 ExitAction handle_io(VmxVcpu& vcpu)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
@@ -89,7 +137,7 @@ ExitAction handle_io(VmxVcpu& vcpu)
     bool string = qualification & (1u << 4);
     auto port = uint16_t(qualification >> 16);
     if (string)
-        return stop(vcpu, "string port I/O (INS/OUTS) at port 0x%lx is not emulated", port);
+        return handle_string_io(vcpu, qualification, size, in, port);
     Vm& vm = vcpu.vm();
     GuestRegisters& r = vcpu.registers();
     uint64_t now = clock::nanoseconds();

@@ -47,6 +47,7 @@ public:
     {
         return read(address, out, length);
     }
+    [[nodiscard]] bool write_guest_virtual(uint64_t address, const void* bytes, size_t length);
     /* Asks for an interrupt-window exit (or stops asking). */
     void set_interrupt_window_exiting(bool on);
 
@@ -70,6 +71,8 @@ private:
     void free_table(uint64_t physical) override;
     /* GuestVirtualReader: guest paging, then guest RAM. */
     bool read(uint64_t guest_virtual, void* out, size_t length) override;
+    /* Copies between host and guest-virtual memory after checking every page. */
+    bool copy_guest_virtual(uint64_t guest_virtual, void* host, size_t length, bool to_guest);
 
     Vm& vm_;
     Vmcs vmcs_;

@@ -184,13 +184,17 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
 
+    /* VMs named on the command line run first; the host goes on afterwards (with
+     * its tests, when test= names some), which shows it survived them. */
+    bool ran_vms = run_vms_from_command_line(cmdline);
+
     char sets[200];
     if (cmdline.value("test", sets, sizeof(sets))) {
         TestSummary summary = run_kernel_tests(sets);
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
     }
 
-    if (run_vms_from_command_line(cmdline)) {
+    if (ran_vms) {
         log(LogCategory::boot, "POWER OFF: passed");
         power_off(PowerOffStatus::passed);
     }

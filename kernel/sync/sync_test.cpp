@@ -18,11 +18,11 @@ struct BoundedBuffer {
     Mutex mutex{"buffer"};
     Condition not_full{mutex, "not_full"};
     Condition not_empty{mutex, "not_empty"};
-    int slots[CAPACITY];
+    int slots[CAPACITY] = {};
     int head = 0, count = 0;
     int next_item = 0;
     int consumed = 0;
-    uint8_t seen[ITEMS];
+    uint8_t seen[ITEMS] = {};
 };
 BoundedBuffer* buffer;
 

@@ -1,0 +1,86 @@
+/* In-kernel tests of VMs as host threads (set "hypervisor"); they skip where the
+ * CPU has no VMX. The test guests they boot are in guests/ (docs/test-guests.md). */
+#include "hypervisor/vcpu.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "mm/page_manager.h"
+#include "sched/scheduler.h"
+#include "test/kernel_test.h"
+#include "time/clock.h"
+
+namespace {
+
+bool skip_without_vmx(TestContext& t)
+{
+    if (cpu_has_vmx())
+        return false;
+    t.skip("this CPU has no VMX");
+    return true;
+}
+
+int start_vm(TestContext& t, const char* path, uint64_t memory_mib, const char* cmdline = "")
+{
+    vm_manager::StartRequest request;
+    request.path = path;
+    request.memory_mib = memory_mib;
+    request.cmdline = cmdline;
+    vm_manager::StartResult started = vm_manager::start(request);
+    if (!started.ok())
+        t.fail("vm start %s: %s", path, started.error);
+    return started.id;
+}
+
+volatile uint64_t host_progress;
+volatile bool host_stop;
+
+void count_on_the_host(void*)
+{
+    while (!host_stop)
+        host_progress = host_progress + 1;
+}
+
+} // namespace
+
+KERNEL_TEST(hypervisor, every_page_of_a_vm_comes_back)
+{
+    if (skip_without_vmx(t))
+        return;
+    /* The first VM grows the heap for the VM records; the second must leave the
+     * free page count exactly where it found it. */
+    int first = start_vm(t, "/guests/cpuid", 16);
+    vm_manager::wait(first);
+    size_t before = PageManager::instance().free_page_count();
+    int second = start_vm(t, "/guests/cpuid", 16);
+    vm_manager::wait(second);
+    EXPECT(vm_manager::find(second)->state() == VmRunState::stopped);
+    EXPECT_EQ(PageManager::instance().free_page_count(), before);
+}
+
+KERNEL_TEST(hypervisor, host_thread_runs_while_a_guest_runs)
+{
+    if (skip_without_vmx(t))
+        return;
+    /* Our own kernel running its scheduler tests keeps its vCPU busy for seconds. */
+    int id = start_vm(t, "/boot/kernel", 32, "test=sched");
+    host_progress = 0;
+    host_stop = false;
+    Thread* counter = Scheduler::instance().spawn(count_on_the_host, nullptr, "host counter");
+    Scheduler::instance().sleep_ns(300 * clock::NS_PER_MS);
+    host_stop = true;
+    Scheduler::instance().join(counter);
+    Vm* vm = vm_manager::find(id);
+    EXPECT(vm && !vm->ended());
+    EXPECT(vm && vm->statistics().total > 100);
+    EXPECT(host_progress > 1000);
+    EXPECT(vm_manager::stop(id));
+    vm_manager::wait(id);
+    EXPECT(vm->state() == VmRunState::stopped);
+    EXPECT(__builtin_strcmp(vm->stop_reason(), "stopped by the host") == 0);
+}
+
+KERNEL_TEST(hypervisor, stopping_an_unknown_vm_fails)
+{
+    EXPECT(!vm_manager::stop(999));
+    EXPECT(vm_manager::find(999) == nullptr);
+}

@@ -1,0 +1,95 @@
+"""The hypervisor in Bochs (the only emulator here with VMX): our own kernel boots
+as a guest, each test guest (guests/, docs/test-guests.md) gets the treatment it
+expects, and the host carries on afterwards. In QEMU (no VMX) `vm` says so."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import explain
+from matryoshka.verdict import RunResult, Verdict
+
+GUEST_REPORT = re.compile(r"^vm(?P<vm>\d+) (?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
+VM_RESULT = re.compile(r"^VM RESULT: vm(?P<vm>\d+) (?P<state>\w+): (?P<reason>.*)$")
+
+# How each test guest must end (docs/test-guests.md, "Host must report").
+GUEST_ENDINGS = {
+    "cpuid": ("stopped", "guest powered off with status 0"),
+    "hypercall": ("stopped", "guest powered off with status 0"),
+    "port_io": ("stopped", "guest powered off with status 0"),
+    "msr": ("stopped", "guest powered off with status 0"),
+    "vmx_instruction": ("stopped", "guest powered off with status 0"),
+    "hlt": ("failed", "HLT with interrupts disabled"),
+    "outside_ram": ("failed", "EPT violation: guest read at guest-physical 0xf0000000"),
+    "triple_fault": ("failed", "triple fault"),
+}
+
+
+def guest_reports(result: RunResult) -> list[re.Match]:
+    return [m for line in result.host_lines("hypercall") if (m := GUEST_REPORT.match(line))]
+
+
+def vm_results(result: RunResult) -> dict[str, re.Match]:
+    return {m["vm"]: m for line in result.host_lines("vmx") if (m := VM_RESULT.match(line))}
+
+
+def guest_lines(result: RunResult, vm: int) -> list[str]:
+    prefix = f"[vm{vm}] "
+    return [line[len(prefix):] for line in result.serial.splitlines() if line.startswith(prefix)]
+
+
+@pytest.mark.parametrize("guest", sorted(GUEST_ENDINGS))
+def test_guest_ends_as_expected_and_host_carries_on(boot, guest: str) -> None:
+    result = boot("bochs", f"vm=/guests/{guest} vm_mem=8 vm_timeout_ms=30000 test=boot")
+    state, reason = GUEST_ENDINGS[guest]
+    ended = vm_results(result).get("1")
+    assert ended is not None, explain(result)
+    assert (ended["state"], reason in ended["reason"]) == (state, True), explain(result)
+    reports = guest_reports(result)
+    assert reports and all(r["outcome"] == "PASS" for r in reports), explain(result)
+    assert result.tests and result.verdict == Verdict.PASSED, "the host did not carry on\n" + explain(result)
+
+
+def test_own_kernel_boots_as_guest_and_passes_its_tests(boot) -> None:
+    sets = "boot,memory,time,sched,sync,devices"
+    result = boot("bochs", f"vm=/boot/kernel vm_cmdline=test={sets} vm_timeout_ms=200000", timeout=400)
+    lines = guest_lines(result, 1)
+    assert any(line.startswith("[guest boot] Matryoshka kernel") for line in lines), explain(result)
+    assert "[guest boot] loader: Matryoshka" in lines, explain(result)
+    summary = [line for line in lines if line.startswith("[guest test] SUMMARY:")]
+    assert summary and re.search(r" 0 failed", summary[0]), explain(result)
+    assert not [line for line in lines if line.startswith("[guest test] FAIL")], explain(result)
+    ended = vm_results(result)["1"]
+    assert ended["state"] == "stopped" and "status 0" in ended["reason"], explain(result)
+    # The guest's own test lines are relayed, never taken for the host's.
+    assert result.tests == {}, explain(result)
+    assert all(line.startswith("[vm1] ") for line in result.serial.splitlines() if "[guest " in line)
+
+
+def test_several_guests_at_once(boot) -> None:
+    guests = ["cpuid", "hypercall", "msr", "triple_fault"]
+    paths = ",".join(f"/guests/{g}" for g in guests)
+    result = boot("bochs", f"vm={paths} vm_mem=4 vm_timeout_ms=60000")
+    results = vm_results(result)
+    assert len(results) == len(guests), explain(result)
+    started = {m.group(1): m.group(2) for line in result.host_lines("vmx")
+               if (m := re.match(r"vm(\d+) started: /guests/(\w+)", line))}
+    for vm, guest in started.items():
+        state, reason = GUEST_ENDINGS[guest]
+        assert results[vm]["state"] == state and reason in results[vm]["reason"], explain(result)
+
+
+@pytest.mark.parametrize("cmdline, message", [
+    ("vm=/boot/kernel", "this CPU has no VMX"),
+    ("vm=/nope", "cannot open /nope: ENOENT"),
+    ("vm=/etc/motd", "no Multiboot header"),
+    ("vm=/bin", "is not a regular file"),
+    ("vm=/boot/kernel vm_mem=1", "guest memory of 1 MiB is absurd"),
+    ("vm=/boot/kernel vm_mem=100000", "guest memory of 100000 MiB is absurd"),
+])
+def test_bad_vm_requests_are_explained(boot, cmdline: str, message: str) -> None:
+    result = boot("qemu", cmdline)
+    failures = [line for line in result.host_lines("vmx") if line.startswith("vm start ")]
+    assert failures and message in failures[0], explain(result)
+    assert result.verdict == Verdict.PASSED, explain(result)
