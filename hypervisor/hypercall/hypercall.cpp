@@ -88,8 +88,6 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
 HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, GuestVirtualReader& memory)
 {
     uint64_t number = r.rax;
-    if (number < ExitStatistics::HYPERCALLS)
-        ++vm.statistics().hypercalls[number];
     switch (number) {
     case HYPERCALL_PING:
         r.rax = HYPERCALL_ABI_VERSION;

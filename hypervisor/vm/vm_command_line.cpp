@@ -5,6 +5,7 @@
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_report.h"
 #include "sched/scheduler.h"
 #include "time/clock.h"
 
@@ -35,6 +36,7 @@ bool all_ended(const int* ids, size_t count)
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
 {
+    vm_report::configure(cmdline);
     char paths[256];
     if (!cmdline.value("vm", paths, sizeof(paths)))
         return false;

@@ -4,6 +4,8 @@
  *   vm_mem=MiB           guest RAM of each (default 32)
  *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
+ *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
+ *                        (hypervisor/vm/vm_report.h; read even without vm=)
  * The host waits for every VM to end, logs how each ended, then powers off. */
 #pragma once
 

@@ -8,6 +8,7 @@
 #include "fs/vfs_syscall.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_report.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -75,6 +76,7 @@ void vm_thread(void* argument)
 {
     auto* slot = static_cast<Slot*>(argument);
     slot->vcpu->run();
+    vm_report::vm_ended(*slot->vm);
     /* Everything but the record shown by `vm list` goes back to the host. */
     delete slot->vcpu;
     slot->vcpu = nullptr;
@@ -240,6 +242,17 @@ void wait(int id)
         Scheduler::instance().join(vm->thread);
         vm->thread = nullptr;
     }
+}
+
+bool stats(int id, VmStats& out)
+{
+    /* The lock keeps start() from reusing the record meanwhile. */
+    MutexLocker lock(table_lock);
+    Vm* vm = find(id);
+    if (!vm)
+        return false;
+    vm_report::fill_stats(*vm, out);
+    return true;
 }
 
 size_t list(VmInfo* out, size_t capacity)

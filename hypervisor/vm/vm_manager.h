@@ -39,6 +39,8 @@ bool stop(int id);
 void wait(int id);
 /* Fills up to `capacity` records, returns how many VMs exist. */
 size_t list(VmInfo* out, size_t capacity);
+/* Fills `out` with VM `id`'s exit statistics; false when there is no such VM. */
+bool stats(int id, VmStats& out);
 Vm* find(int id);
 
 } // namespace vm_manager

@@ -77,7 +77,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
      * is the handler's last step, since another VM may make its VMCS current. */
     uint64_t next = platform.next_event_ns(now);
     uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
+    uint64_t asleep = cpu::rdtsc();
     Scheduler::instance().sleep_ns(wait);
+    vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
     return ExitAction::resume;
 }
 
@@ -305,8 +307,6 @@ ExitAction VmxVcpu::handle_exit()
 {
     auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
     auto reason = uint16_t(basic_exit_reason(raw));
-    if (reason < ExitStatistics::REASONS)
-        ++vm_.statistics().by_reason[reason];
     if (is_entry_failure(raw))
         return handle_entry_failure(*this, reason);
 

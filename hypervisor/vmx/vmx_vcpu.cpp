@@ -183,6 +183,27 @@ void VmxVcpu::report_failed_entry(int status)
     vm_.end(VmRunState::failed, -1, "VM entry failed: VM-instruction error %lu (%s)", number, text ? text : "unknown");
 }
 
+/* What the exit statistics and the trace keep of the exit that just happened;
+ * read before the handler changes RIP, RAX or the current VMCS. */
+ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
+{
+    ExitEvent event;
+    auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
+    event.reason = uint16_t(basic_exit_reason(raw));
+    event.entry_failure = is_entry_failure(raw);
+    event.qualification = vmcs_read(VmcsField::exit_qualification);
+    event.guest_rip = vmcs_read(VmcsField::guest_rip);
+    event.exit_tsc = exit_tsc;
+    if (ExitReason(event.reason) == ExitReason::io_instruction) {
+        /* Exit qualification for I/O instructions: bit 3 IN, bits 31:16 the port. */
+        event.port = uint32_t(event.qualification >> 16) & 0xFFFF;
+        event.port_in = event.qualification & (1u << 3);
+    }
+    if (ExitReason(event.reason) == ExitReason::vmcall)
+        event.hypercall = registers_.rax;
+    return event;
+}
+
 void VmxVcpu::run()
 {
     vm_.set_running();
@@ -194,17 +215,26 @@ void VmxVcpu::run()
         /* From here to the end of the exit handler nothing may switch threads:
          * another VM's thread would make its own VMCS current. */
         cpu::cli();
+        uint64_t preparing = cpu::rdtsc();
         vmcs_.make_current();
         before_entry();
+        uint64_t entered = cpu::rdtsc();
         int status = vmx_enter_guest(&registers_, vmcs_.launched());
+        uint64_t exited = cpu::rdtsc();
         if (status != VM_ENTER_EXITED) {
             report_failed_entry(status);
             cpu::sti();
             break;
         }
         vmcs_.set_launched(true);
-        ++vm_.statistics().total;
+        ExitEvent event = describe_exit(exited);
+        event.entry_cycles = entered - preparing;
+        event.guest_cycles = exited - entered;
+        uint64_t halted = vm_.statistics().halted_cycles;
         ExitAction action = handle_exit();
+        event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
+        vm_.statistics().record(event);
+        vm_.trace().push(event);
         /* A host interrupt that caused an external-interrupt exit is still
          * pending: it is delivered to the host's IDT now, and its end may
          * reschedule. */
@@ -265,6 +295,8 @@ bool VmxVcpu::copy_guest_virtual(uint64_t guest_virtual, void* host, size_t leng
 } // namespace vmx
 
 Vcpu* create_vcpu(Vm& vm) { return new vmx::VmxVcpu(vm); }
+
+const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 
 const char* virtualization_unavailable()
 {

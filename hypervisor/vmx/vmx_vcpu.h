@@ -5,6 +5,7 @@
 #pragma once
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vmx/ept.h"
 #include "hypervisor/vmx/guest_registers.h"
 #include "hypervisor/vmx/vmcs.h"
@@ -61,6 +62,7 @@ private:
     const char* setup_memory();
 
     void before_entry();
+    ExitEvent describe_exit(uint64_t exit_tsc);
     ExitAction handle_exit();
     void report_failed_entry(int status);
     void release();
