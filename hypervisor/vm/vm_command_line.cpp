@@ -4,6 +4,7 @@
 #include "boot/cmdline.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vm/vm_report.h"
 #include "sched/scheduler.h"
@@ -37,6 +38,8 @@ bool all_ended(const int* ids, size_t count)
 bool run_vms_from_command_line(const CommandLine& cmdline)
 {
     vm_report::configure(cmdline);
+    if (run_vm_benchmarks_from_command_line(cmdline))
+        return true;
     char paths[256];
     if (!cmdline.value("vm", paths, sizeof(paths)))
         return false;

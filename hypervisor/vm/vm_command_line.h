@@ -6,6 +6,7 @@
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
  *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
  *                        (hypervisor/vm/vm_report.h; read even without vm=)
+ *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/vm/vm_bench.h)
  * The host waits for every VM to end, logs how each ended, then powers off. */
 #pragma once
 

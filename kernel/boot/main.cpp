@@ -157,6 +157,7 @@ PhysicalRange kernel_image_range()
 
 extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
 {
+    uint64_t entry_tsc = cpu::rdtsc();
     cxx::run_global_constructors();
     serial::init();
     vga_text::init();
@@ -167,6 +168,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     /* In Bochs and in QEMU with -icount the TSC counts emulated instructions, so this
      * is the boot benchmark's figure (tools/bench/boot_time.py). */
     log(LogCategory::boot, "time stamp counter at banner: %lu", cpu::rdtsc());
+    log(LogCategory::boot, "time stamp counter at kernel entry: %lu", entry_tsc);
     MultibootError error = parse_multiboot(magic, info_address, direct_map_access, the_boot_info);
     if (error != MultibootError::none)
         panic("%s (magic %x, information at %x)", multiboot_error_name(error), magic, info_address);
@@ -183,6 +185,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
+    /* The end of booting, whatever comes next: the boot benchmark's span. */
+    log(LogCategory::boot, "time stamp counter at boot end: %lu", cpu::rdtsc());
 
     /* VMs named on the command line run first; the host goes on afterwards (with
      * its tests, when test= names some), which shows it survived them. */
