@@ -131,6 +131,9 @@ void dump_trace(Vm& vm)
     log(LogCategory::vmx, "vm%d trace end", id);
 }
 
+/* A running VM's thread may count further exits between two of these reads (it
+ * records with interrupts off, this copy does not stop it): the record is a
+ * snapshot, each counter exact, the set of them not taken at one instant. */
 void fill_stats(Vm& vm, VmStats& out)
 {
     const ExitStatistics& s = vm.statistics();
