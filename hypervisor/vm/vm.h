@@ -24,6 +24,7 @@ struct ExitStatistics {
     uint64_t port_reads = 0;
     uint64_t port_writes = 0;
     uint64_t interrupts_injected = 0;
+    uint64_t events_reinjected = 0;
 };
 
 class Vm {
