@@ -1,6 +1,7 @@
 /* Round-robin scheduling, sleeping, blocking and thread lifetime; see scheduler.h. */
 #include "sched/scheduler.h"
 
+#include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt_guard.h"
@@ -125,6 +126,8 @@ void Scheduler::schedule()
      * stack (the boot thread keeps the boot stack). */
     if (next->stack_)
         gdt::set_kernel_stack(next->stack_top());
+    if (next->address_space_ && !next->address_space_->is_active())
+        next->address_space_->activate();
     switch_context(&previous->saved_rsp_, next->saved_rsp_);
     /* Running as `previous` again, possibly much later. */
     reap_finished();
