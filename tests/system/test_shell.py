@@ -54,8 +54,8 @@ def test_every_command_was_typed_and_the_shell_powered_off(session) -> None:
 
 
 def test_mkdir_redirection_and_cp_make_files_that_ls_lists(session) -> None:
-    assert output_of(session, "ls").split() == ["greeting", "copy", "sub"], explain(session)
-    assert output_of(session, "ls /home").split() == ["greeting", "sub"], explain(session)
+    assert output_of(session, "ls").split() == ["copy", "greeting", "sub/"], explain(session)
+    assert output_of(session, "ls /home").split() == ["greeting", "sub/"], explain(session)
 
 
 def test_cat_reads_back_what_was_written_and_appended(session) -> None:
