@@ -18,6 +18,7 @@ namespace {
 constexpr uint32_t IA32_EFER = 0xC0000080;
 constexpr uint32_t IA32_STAR = 0xC0000081;
 constexpr uint32_t IA32_LSTAR = 0xC0000082;
+constexpr uint32_t IA32_CSTAR = 0xC0000083;
 constexpr uint32_t IA32_FMASK = 0xC0000084;
 constexpr uint64_t RFLAGS_IF = 1 << 9;
 
@@ -46,6 +47,7 @@ KERNEL_TEST(process, syscall_instruction_enters_the_kernel_entry)
 {
     EXPECT(cpu::rdmsr(IA32_EFER) & 1); /* SCE */
     EXPECT_EQ(cpu::rdmsr(IA32_LSTAR), reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    EXPECT_EQ(cpu::rdmsr(IA32_CSTAR), reinterpret_cast<uint64_t>(&fast_syscall_entry));
     EXPECT_EQ(cpu::rdmsr(IA32_STAR) >> 32 & 0xFFFF, uint64_t(gdt::KERNEL_CODE_SELECTOR));
     EXPECT_EQ(cpu::rdmsr(IA32_STAR) >> 48, uint64_t(gdt::USER_CODE32_SELECTOR));
     EXPECT(cpu::rdmsr(IA32_FMASK) & RFLAGS_IF);

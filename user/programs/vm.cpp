@@ -2,7 +2,8 @@
  * vm_stop system calls (abi/vm.h).
  *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] FILE [modules...]
  *   vm list
- *   vm stop ID */
+ *   vm stop ID
+ *   vm wait ID      (until the VM has ended; prints how) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ namespace {
 
 const char* const USAGE = "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] FILE [modules...]\n"
                           "       vm list\n"
-                          "       vm stop ID\n";
+                          "       vm stop ID\n"
+                          "       vm wait ID\n";
 
 int fail(const char* message)
 {
@@ -130,6 +132,31 @@ int stop(int argc, char** argv)
     return 0;
 }
 
+int wait(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm wait takes one VM id, as vm list shows it");
+    for (;;) {
+        VmInfo vms[8];
+        int count = vm_list(vms, 8);
+        const VmInfo* found = nullptr;
+        for (int i = 0; i < count && i < 8; ++i) {
+            if (uint64_t(vms[i].id) == id)
+                found = &vms[i];
+        }
+        if (!found) {
+            dprintf(2, "vm: there is no vm%lu\n", (unsigned long)id);
+            return 1;
+        }
+        if (found->state != VM_RUNNING) {
+            printf("vm%lu %s: %s\n", (unsigned long)id, state_name(found->state), found->reason);
+            return found->state == VM_STOPPED ? 0 : 1;
+        }
+        sleep_ms(100);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -142,6 +169,8 @@ int main(int argc, char** argv)
         return list();
     if (strcmp(argv[1], "stop") == 0)
         return stop(argc, argv);
+    if (strcmp(argv[1], "wait") == 0)
+        return wait(argc, argv);
     if (strcmp(argv[1], "help") == 0) {
         printf("%s", USAGE);
         return 0;
