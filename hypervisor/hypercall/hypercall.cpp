@@ -6,6 +6,7 @@
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
+#include "time/clock.h"
 
 namespace {
 
@@ -75,7 +76,8 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
         return true;
     }
     if (leaf == HYPERVISOR_CPUID_FEATURES) {
-        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST, 0, 0};
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST,
+               uint32_t(clock::tsc_hz() / 1000), 0};
         return true;
     }
     if (leaf > HYPERVISOR_CPUID_FEATURES && leaf <= 0x4FFFFFFF) {

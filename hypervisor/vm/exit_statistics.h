@@ -65,6 +65,7 @@ struct ExitStatistics {
     uint64_t port_reads = 0;
     uint64_t port_writes = 0;
     uint64_t interrupts_injected = 0;
+    uint64_t events_reinjected = 0; /* events whose delivery an exit interrupted */
 
 private:
     PortCounter& counter_for(uint32_t port);

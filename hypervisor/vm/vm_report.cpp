@@ -96,9 +96,9 @@ void print_statistics(Vm& vm)
     uint64_t all = s.guest_cycles + s.handler_cycles + s.entry_cycles + s.halted_cycles;
     log(LogCategory::vmx,
         "vm%d stats: exits=%lu run_ns=%lu tsc_hz=%lu guest_cycles=%lu handler_cycles=%lu entry_cycles=%lu "
-        "halted_cycles=%lu injected=%lu port_reads=%lu port_writes=%lu",
+        "halted_cycles=%lu injected=%lu reinjected=%lu port_reads=%lu port_writes=%lu",
         id, s.total, run_ns, clock::tsc_hz(), s.guest_cycles, s.handler_cycles, s.entry_cycles, s.halted_cycles,
-        s.interrupts_injected, s.port_reads, s.port_writes);
+        s.interrupts_injected, s.events_reinjected, s.port_reads, s.port_writes);
     log(LogCategory::vmx, "vm%d stats: of the VM's time: guest %lu.%lu%%, exit handlers %lu.%lu%%, entries %lu.%lu%%, "
         "halted %lu.%lu%%", id, permille(s.guest_cycles, all) / 10, permille(s.guest_cycles, all) % 10,
         permille(s.handler_cycles, all) / 10, permille(s.handler_cycles, all) % 10, permille(s.entry_cycles, all) / 10,
@@ -152,6 +152,7 @@ void fill_stats(Vm& vm, VmStats& out)
     out.port_reads = s.port_reads;
     out.port_writes = s.port_writes;
     out.interrupts_injected = s.interrupts_injected;
+    out.events_reinjected = s.events_reinjected;
     out.port_count = uint32_t(s.port_count);
     for (size_t i = 0; i < ExitStatistics::REASONS; ++i)
         out.reasons[i] = {s.by_reason[i].count, s.by_reason[i].cycles};

@@ -6,11 +6,7 @@
 #include "abi/vm.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "syscall/syscall_table.h"
-
-#if __has_include("syscall/user_memory.h")
 #include "syscall/user_memory.h"
-#define MATRYOSHKA_HAS_USER_MEMORY 1
-#endif
 
 int64_t copy_vm_stats_to_user(int id, uint64_t buffer, uint64_t size, const user_access::UserMemory& memory)
 {
@@ -30,14 +26,6 @@ int64_t copy_vm_stats_to_user(int id, uint64_t buffer, uint64_t size, const user
 
 int64_t syscall_vm_stats(const SyscallArguments& arguments)
 {
-#ifdef MATRYOSHKA_HAS_USER_MEMORY
     return copy_vm_stats_to_user(int(arguments.value[0]), arguments.value[1], arguments.value[2],
                                  user_memory::of(user_memory::current_space()));
-#else
-    /* FIXME: the calling process's UserMemory comes with branch `process`
-     * (kernel/syscall/user_memory.h: user_memory::of(user_memory::current_space()));
-     * until it is merged no program can make this call. */
-    (void)arguments;
-    return -ENOSYS;
-#endif
 }

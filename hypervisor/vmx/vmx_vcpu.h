@@ -63,6 +63,7 @@ private:
 
     void before_entry();
     ExitEvent describe_exit(uint64_t exit_tsc);
+    void reinject_interrupted_event();
     ExitAction handle_exit();
     void report_failed_entry(int status);
     void release();

@@ -38,11 +38,12 @@ void print_table(const VmStats& s)
 {
     static const char* const states[] = {"running", "stopped", "failed"};
     printf("vm%d %s: %lu exits in %lu ms; guest %lu, handlers %lu, entries %lu, halted %lu cycles; "
-           "%lu interrupts injected\n",
+           "%lu interrupts injected, %lu re-injected\n",
            s.id, s.state < 3 ? states[s.state] : "?", static_cast<unsigned long>(s.exits),
            static_cast<unsigned long>(s.run_ns / 1000000), static_cast<unsigned long>(s.guest_cycles),
            static_cast<unsigned long>(s.handler_cycles), static_cast<unsigned long>(s.entry_cycles),
-           static_cast<unsigned long>(s.halted_cycles), static_cast<unsigned long>(s.interrupts_injected));
+           static_cast<unsigned long>(s.halted_cycles), static_cast<unsigned long>(s.interrupts_injected),
+           static_cast<unsigned long>(s.events_reinjected));
     print_header("exit reason");
     for (int reason = 0; reason < VM_STATS_REASONS; ++reason) {
         if (!s.reasons[reason].count)
