@@ -8,8 +8,9 @@ exactly; the suite runs everything twice and says whether the figures agree with
 1%. Benchmarks print figures; they are not tests.
 
 Boots (kernel command lines):
-  boot   vm=/boot/kernel vm_stats vm_trace=dump   our kernel boots as a guest to its
-         "boot end" line and powers off; the host's own boot over the same span
+  boot   vm=/boot/kernel vm_cmdline=run=/bin/poweroff vm_stats vm_trace=dump
+         our kernel boots as a guest to its "boot end" line (where the shells would
+         start) and powers off; the host's own boot over the same span
   idle   vm=/boot/kernel vm_cmdline=echo_input ... the same guest left idle for a while
   guest  vm=/guests/bench vm_stats                 CPUID and null-hypercall round trips,
          timer interrupt intervals, as the guest measures them (guests/bench.cpp)
@@ -34,7 +35,7 @@ from matryoshka.verdict import RunResult  # noqa: E402
 
 IDLE_MS = 4000
 BOOTS = {
-    "boot": "vm=/boot/kernel vm_mem=32 vm_stats vm_trace=dump",
+    "boot": "vm=/boot/kernel vm_mem=32 vm_cmdline=run=/bin/poweroff vm_stats vm_trace=dump",
     "idle": f"vm=/boot/kernel vm_mem=32 vm_cmdline=echo_input vm_timeout_ms={IDLE_MS} vm_stats",
     "guest": "vm=/guests/bench vm_mem=4 vm_stats",
     "host": "vm_bench=host",
