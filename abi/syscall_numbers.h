@@ -38,7 +38,8 @@
     X(27, vm_start, 1)  /* (struct VmStartRequest* request) -> vm id */             \
     X(28, vm_list, 2)   /* (struct VmInfo* out, size_t count) -> vms */             \
     X(29, vm_stop, 1)   /* (int vm id) -> 0 */                                      \
-    X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */
+    X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */ \
+    X(31, vm_front, 1)  /* (int vm id): the VM console (Alt+F4) shows it, in front */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

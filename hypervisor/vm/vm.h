@@ -45,6 +45,7 @@ public:
 
     GuestMemory& memory() { return memory_; }
     VirtualPlatform& platform() { return *platform_; }
+    bool has_platform() const { return platform_ != nullptr; }
     ExitStatistics& statistics() { return statistics_; }
 
     /* Creates the virtual PC over guest RAM (after the RAM exists). */

@@ -52,4 +52,5 @@ int vm_list(struct VmInfo* out, size_t count);
 int vm_stop(int id);
 /* Turns the machine off; status 0 tells the test harness "passed". Returns only on failure. */
 int poweroff(int status);
+int vm_front(int id);
 }
