@@ -39,7 +39,8 @@
     X(28, vm_list, 2)   /* (struct VmInfo* out, size_t count) -> vms */             \
     X(29, vm_stop, 1)   /* (int vm id) -> 0 */                                      \
     X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */ \
-    X(31, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */
+    X(31, vm_front, 1)  /* (int vm id): the VM console (Alt+F4) shows it, in front */ \
+    X(32, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

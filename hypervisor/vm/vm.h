@@ -32,6 +32,7 @@ public:
 
     GuestMemory& memory() { return memory_; }
     VirtualPlatform& platform() { return *platform_; }
+    bool has_platform() const { return platform_ != nullptr; }
     ExitStatistics& statistics() { return statistics_; }
     VmExitTrace& trace() { return trace_; }
 

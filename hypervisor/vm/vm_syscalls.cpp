@@ -3,6 +3,8 @@
  * copied in once and every field is NUL-terminated here before use. */
 #include "abi/errno.h"
 #include "abi/vm.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_console.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "lib/string.h"
 #include "syscall/syscall_table.h"
@@ -62,6 +64,17 @@ int64_t syscall_vm_list(const SyscallArguments& arguments)
     if (filled && user_memory::copy_to(address, records, filled * sizeof(VmInfo)).is_error())
         return -EFAULT;
     return int64_t(count);
+}
+
+int64_t syscall_vm_front(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
+    if (!vm || vm->ended())
+        return -ESRCH;
+    vm_console::set_front(int(id));
+    vm_console::show();
+    return 0;
 }
 
 int64_t syscall_vm_stop(const SyscallArguments& arguments)

@@ -24,12 +24,14 @@
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
 #include "hypervisor/vm/vm_command_line.h"
+#include "hypervisor/vm/vm_console.h"
 #include "power/power.h"
 #include "process/process_registry.h"
 #include "process/user_sessions.h"
 #include "sched/scheduler.h"
 #include "sync/sync_misuse.h"
 #include "terminal/terminals.h"
+#include "test/core_bench.h"
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
@@ -188,6 +190,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     kernel_vfs::init(the_boot_info);
     ProcessRegistry::instance().init();
     terminals::init();
+    vm_console::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
@@ -204,7 +207,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
     }
 
-    if (ran_vms) {
+    if (run_benchmarks(cmdline) || ran_vms) {
         log(LogCategory::boot, "POWER OFF: passed");
         power_off(PowerOffStatus::passed);
     }

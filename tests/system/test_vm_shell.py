@@ -21,6 +21,8 @@ STEPS = [
     (PROMPT, "vm frobnicate\r"),
     (PROMPT, "vm start --append test=sched /boot/kernel\r"),
     ("vm2 started", "echo the host shell still answers\r"),
+    (PROMPT, "vm front 2\r"),
+    (PROMPT, "vm front 99\r"),
     (PROMPT, "vm list\r"),
     (PROMPT, "vm stop 2\r"),
     ("vm2 ended after", "vm list\r"),
@@ -66,6 +68,7 @@ def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
     ("vm start --mem 1 /boot/kernel", "guest memory of 1 MiB is absurd"),
     ("vm start /etc/motd", "no Multiboot header"),
     ("vm stop 99", "no running vm99"),
+    ("vm front 99", "no running vm99"),
     ("vm frobnicate", "unknown command frobnicate"),
 ])
 def test_bad_requests_are_explained(session, command: str, message: str) -> None:
@@ -74,6 +77,7 @@ def test_bad_requests_are_explained(session, command: str, message: str) -> None
 
 def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(session) -> None:
     assert "the host shell still answers" in output_of(session, "echo the host shell still answers"), explain(session)
+    assert "vm2 is in front on the VM console" in output_of(session, "vm front 2"), explain(session)
     assert "vm2 stopping" in output_of(session, "vm stop 2"), explain(session)
     assert "[host vmx] vm2 stopped: stopped by the host" in session.serial, explain(session)
     last_list = shell_view(session).rsplit("$ vm list\n", 1)[1]

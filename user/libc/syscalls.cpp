@@ -93,6 +93,7 @@ int vm_start(struct VmStartRequest* request) { return int(checked(syscall1(SYS_v
 int vm_list(struct VmInfo* out, size_t count) { return int(checked(syscall2(SYS_vm_list, as_long(out), long(count)))); }
 int vm_stop(int id) { return int(checked(syscall1(SYS_vm_stop, id))); }
 int poweroff(int status) { return int(checked(syscall1(SYS_poweroff, status))); }
+int vm_front(int id) { return int(checked(syscall1(SYS_vm_front, id))); }
 int vm_stats(int id, struct VmStats* out, size_t size)
 {
     return int(checked(syscall3(SYS_vm_stats, id, as_long(out), long(size))));

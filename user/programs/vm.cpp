@@ -1,9 +1,11 @@
 /* vm: starts, lists and stops virtual machines through the vm_start, vm_list and
  * vm_stop system calls (abi/vm.h).
- *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] FILE [modules...]
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] FILE [modules...]
  *   vm list
  *   vm stop ID
- *   vm wait ID      (until the VM has ended; prints how) */
+ *   vm wait ID      (until the VM has ended; prints how)
+ *   vm front ID     (the VM console, Alt+F4, shows it and takes the keyboard;
+ *                    Alt+F1..F3 bring the host's terminals back) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,11 @@
 
 namespace {
 
-const char* const USAGE = "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] FILE [modules...]\n"
+const char* const USAGE = "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] FILE [modules...]\n"
                           "       vm list\n"
                           "       vm stop ID\n"
-                          "       vm wait ID\n";
+                          "       vm wait ID\n"
+                          "       vm front ID    (Alt+F1..F3 return to the host)\n";
 
 int fail(const char* message)
 {
@@ -52,7 +55,12 @@ int start(int argc, char** argv)
     memset(&request, 0, sizeof(request));
     request.memory_mib = 32;
     int i = 2;
+    bool front = false;
     for (; i < argc && argv[i][0] == '-'; ++i) {
+        if (strcmp(argv[i], "--front") == 0) {
+            front = true;
+            continue;
+        }
         if (i + 1 >= argc)
             return fail("an option lacks its value");
         if (strcmp(argv[i], "--mem") == 0) {
@@ -88,6 +96,8 @@ int start(int argc, char** argv)
         return 1;
     }
     printf("vm%d started: %s\n", id, request.path);
+    if (front && vm_front(id) == 0)
+        printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
     return 0;
 }
 
@@ -132,6 +142,19 @@ int stop(int argc, char** argv)
     return 0;
 }
 
+int bring_to_front(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm front takes one VM id, as vm list shows it");
+    if (vm_front(int(id)) < 0) {
+        dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
+        return 1;
+    }
+    printf("vm%lu is in front on the VM console: Alt+F1 returns to the host\n", (unsigned long)id);
+    return 0;
+}
+
 int wait(int argc, char** argv)
 {
     uint64_t id;
@@ -171,6 +194,8 @@ int main(int argc, char** argv)
         return stop(argc, argv);
     if (strcmp(argv[1], "wait") == 0)
         return wait(argc, argv);
+    if (strcmp(argv[1], "front") == 0)
+        return bring_to_front(argc, argv);
     if (strcmp(argv[1], "help") == 0) {
         printf("%s", USAGE);
         return 0;
