@@ -120,6 +120,7 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
                 return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
             ++vm.statistics().port_writes;
             vm.platform().io_bus().write(port, size, value, now);
+            vcpu.devices_touched();
         }
         index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
         if (!rep)
@@ -133,7 +134,7 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
 
 ExitAction handle_io(VmxVcpu& vcpu)
 {
-    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    uint64_t qualification = vcpu.exit_qualification();
     unsigned size = unsigned(qualification & 7) + 1;
     bool in = qualification & (1u << 3);
     bool string = qualification & (1u << 4);
@@ -161,6 +162,7 @@ ExitAction handle_io(VmxVcpu& vcpu)
             return ExitAction::stop;
         }
         vm.platform().io_bus().write(port, size, value, now);
+        vcpu.devices_touched();
         if (vm.platform().keyboard().take_reset_request()) {
             vm.end(VmRunState::stopped, 0, "guest reset the machine through the 8042 (a reset ends the VM)");
             return ExitAction::stop;
@@ -303,11 +305,9 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 
 } // namespace
 
-ExitAction VmxVcpu::handle_exit()
+ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {
-    auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
-    auto reason = uint16_t(basic_exit_reason(raw));
-    if (is_entry_failure(raw))
+    if (entry_failure)
         return handle_entry_failure(*this, reason);
 
     switch (ExitReason(reason)) {
