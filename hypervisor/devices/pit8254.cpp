@@ -110,7 +110,21 @@ void Pit8254::advance(uint64_t now_ns)
         return;
     irq0_.pulse();
     ++irqs_raised_;
-    ticks_coalesced_ += edges - 1;
+    backlog_ += edges - 1;
+    if (backlog_ > MAX_BACKLOG) {
+        ticks_coalesced_ += backlog_ - MAX_BACKLOG;
+        backlog_ = MAX_BACKLOG;
+    }
+}
+
+bool Pit8254::deliver_backlog()
+{
+    if (backlog_ == 0)
+        return false;
+    --backlog_;
+    irq0_.pulse();
+    ++irqs_raised_;
+    return true;
 }
 
 /* Counted from the last advance(), not from `now_ns`, so an edge that advance()

@@ -70,6 +70,15 @@ public:
     uint64_t irqs_raised() const { return irqs_raised_; }
     uint64_t ticks_coalesced() const { return ticks_coalesced_; }
 
+    /* Bounded catch-up: periods that went by unseen while the guest could not
+     * run are remembered, up to MAX_BACKLOG (about 20 ms at 1 kHz); beyond that
+     * they are dropped and counted in ticks_coalesced(). The platform hands them
+     * out one at a time, each once the PIC has taken the previous edge. */
+    static constexpr uint64_t MAX_BACKLOG = 20;
+    uint64_t backlog() const { return backlog_; }
+    /* Raises IRQ 0 for one remembered period; false when there is none. */
+    bool deliver_backlog();
+
     /* 8254 clock ticks in `ns` (rounded down), and the first ns that reaches `tick`. */
     static uint64_t ticks_at(uint64_t ns);
     static uint64_t ns_at(uint64_t tick);
@@ -120,6 +129,7 @@ private:
     uint64_t last_advance_tick_ = 0;
     uint64_t irqs_raised_ = 0;
     uint64_t ticks_coalesced_ = 0;
+    uint64_t backlog_ = 0;
 };
 
 } // namespace devices

@@ -59,6 +59,10 @@ void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write
 bool VirtualPlatform::update(uint64_t now_ns)
 {
     pit_.advance(now_ns);
+    /* A remembered timer period goes out once the PIC holds no IRQ 0 request:
+     * the guest took the previous one (a second edge now would be lost in IRR). */
+    if (pit_.backlog() && !(pic_.master().irr() & 1))
+        pit_.deliver_backlog();
     return pic_.has_pending_interrupt();
 }
 

@@ -218,7 +218,7 @@ UNIT_TEST(pit_mode3_periodic_irq0_at_period_start)
     CHECK_EQ(run_until(pit, pic, at(10 * 11932)) - base, 10u);
 }
 
-UNIT_TEST(pit_coalesces_missed_periods_into_one_irq)
+UNIT_TEST(pit_coalesces_missed_periods_beyond_the_backlog)
 {
     FakeInterruptController pic;
     Pit8254 pit(devices::IrqLine(pic, 0));
@@ -227,9 +227,27 @@ UNIT_TEST(pit_coalesces_missed_periods_into_one_irq)
     pit.advance(1000000000); /* the guest was not run for a second */
     CHECK_EQ(pic.rising_edges[0] - base, 1u);
     CHECK_EQ(pit.irqs_raised(), 1u);
-    CHECK_EQ(pit.ticks_coalesced(), 999u); /* 1000 periods elapsed */
+    CHECK_EQ(pit.backlog(), Pit8254::MAX_BACKLOG);
+    CHECK_EQ(pit.ticks_coalesced(), 999u - Pit8254::MAX_BACKLOG); /* 1000 periods elapsed */
     /* The phase is kept: the next edge is on the original grid. */
     CHECK_EQ(pit.next_irq_deadline_ns(1000000000), at(1001 * 1193));
+}
+
+UNIT_TEST(pit_backlog_catches_up_one_edge_at_a_time)
+{
+    FakeInterruptController pic;
+    Pit8254 pit(devices::IrqLine(pic, 0));
+    program(pit, 0, 0x34, 1193, 0);
+    unsigned base = pic.rising_edges[0];
+    pit.advance(at(5 * 1193) + 1); /* five periods while the guest's thread slept */
+    CHECK_EQ(pic.rising_edges[0] - base, 1u);
+    CHECK_EQ(pit.backlog(), 4u);
+    for (int i = 0; i < 4; ++i)
+        CHECK(pit.deliver_backlog());
+    CHECK(!pit.deliver_backlog());
+    CHECK_EQ(pic.rising_edges[0] - base, 5u); /* every period reached the guest */
+    CHECK_EQ(pit.irqs_raised(), 5u);
+    CHECK_EQ(pit.ticks_coalesced(), 0u);
 }
 
 UNIT_TEST(pit_reprogramming_accounts_for_edges_before_the_change)
