@@ -37,7 +37,8 @@
     X(26, clock_ns, 0)  /* () -> nanoseconds since boot, monotonic */               \
     X(27, vm_start, 2)  /* (const char* cmdline, uint64_t memory_mib) -> vm id */   \
     X(28, vm_list, 2)   /* (struct VmInfo* out, size_t count) -> vms */             \
-    X(29, vm_stop, 1)   /* (int vm id) -> 0 */
+    X(29, vm_stop, 1)   /* (int vm id) -> 0 */                                      \
+    X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

@@ -1,6 +1,7 @@
 /* kernel_entry: where boot.S hands over to C++. Brings up the consoles, reads the
  * Multiboot information, then does what the command line asks: run a named set
- * of in-kernel tests, or boot normally. */
+ * of in-kernel tests, run user programs (run=), or boot normally into a shell on
+ * every terminal. */
 #include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
@@ -24,8 +25,11 @@
 #include "mm/page_manager.h"
 #include "hypervisor/vm/vm_command_line.h"
 #include "power/power.h"
+#include "process/process_registry.h"
+#include "process/user_sessions.h"
 #include "sched/scheduler.h"
 #include "sync/sync_misuse.h"
+#include "terminal/terminals.h"
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
@@ -180,6 +184,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     Scheduler::instance().init();
     pit8254::set_tick_hook([](TrapFrame&) { Scheduler::instance().on_tick(); });
     kernel_vfs::init(the_boot_info);
+    ProcessRegistry::instance().init();
+    terminals::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
@@ -202,7 +208,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     if (cmdline.has("echo_input"))
         echo_input::run_until_poweroff();
 
-    log(LogCategory::boot, "boot complete");
-    log(LogCategory::boot, "POWER OFF: passed");
-    power_off(PowerOffStatus::passed);
+    char programs[200];
+    if (cmdline.value("run", programs, sizeof(programs)))
+        user_sessions::run_programs(programs);
+    user_sessions::run_shells();
 }

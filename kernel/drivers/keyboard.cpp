@@ -23,6 +23,10 @@ void on_interrupt(TrapFrame&)
     if (!decoder.feed(byte, event))
         return;
     last = event;
+    if (event.pressed && event.alt && event.key >= Key::f1 && event.key <= Key::f12) {
+        console_input::switch_console(unsigned(event.key) - unsigned(Key::f1) + 1);
+        return;
+    }
     char bytes[8];
     size_t length = key_event_bytes(event, bytes, sizeof(bytes));
     console_input::push(bytes, length);

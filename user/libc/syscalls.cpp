@@ -95,6 +95,7 @@ int vm_start(const char* cmdline, uint64_t memory_mib)
 
 int vm_list(struct VmInfo* out, size_t count) { return int(checked(syscall2(SYS_vm_list, as_long(out), long(count)))); }
 int vm_stop(int id) { return int(checked(syscall1(SYS_vm_stop, id))); }
+int poweroff(int status) { return int(checked(syscall1(SYS_poweroff, status))); }
 
 void* sbrk(intptr_t increment)
 {

@@ -61,6 +61,9 @@ void set_up()
     free(malloc(100));
     long end = syscall1(SYS_brk, 0);
     mapped_edge = (end & ~4095L) - 16;
+    /* Fresh heap pages are zero, and a path of zeros would be the empty path:
+     * the bytes up to the edge must be a path without its NUL. */
+    memset(reinterpret_cast<void*>(mapped_edge), 'x', 16);
     syscall1(SYS_mkdir, long("/bad_syscalls_dir"));
     test_fd = int(syscall3(SYS_open, long("/bad_syscalls_file"), O_RDWR | O_CREAT | O_TRUNC, 0644));
     syscall3(SYS_write, test_fd, long("some bytes to read back\n"), 24);
