@@ -4,6 +4,9 @@
  *   vm_mem=MiB           guest RAM of each (default 32)
  *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
+ *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
+ *                        in the order of vm= (the last one given serves the rest;
+ *                        default vm_manager::DEFAULT_ROOT, the host's /)
  * The host waits for every VM to end, logs how each ended, then powers off. */
 #pragma once
 
