@@ -20,6 +20,7 @@
 #include "drivers/pic8259.h"
 #include "drivers/pit8254.h"
 #include "fs/kernel_vfs.h"
+#include "fs/vfs_benchmark.h"
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
@@ -189,6 +190,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
+    if (cmdline.list_contains("bench", "vfs"))
+        vfs_benchmark::run();
 
     /* VMs named on the command line run first; the host goes on afterwards (with
      * its tests, when test= names some), which shows it survived them. */
