@@ -28,8 +28,9 @@ void push(const char* bytes, size_t length);
  * when terminals exist, else does nothing. */
 void switch_console(unsigned number);
 
-/* The next byte typed, or -1 when nothing is waiting. Never blocks.
- * FIXME: a blocking read_char() once threads can sleep on a Condition. */
+/* The next byte typed, or -1 when nothing is waiting. Never blocks: a thread
+ * that wants to sleep until input comes reads a terminal (kernel/terminal),
+ * which takes the input once a routing is set. */
 int read_char();
 
 /* Bytes dropped because the queue was full. */

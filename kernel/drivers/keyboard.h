@@ -1,5 +1,6 @@
 /* The PS/2 keyboard on IRQ 1: decodes scancode set 1 (scancode_set1.h) and feeds
- * the typed bytes into the console input queue (console/console_input.h). */
+ * the typed bytes into the console input queue (console/console_input.h);
+ * Alt+F1..F12 switch virtual terminals instead (console_input::switch_console). */
 #pragma once
 #include "drivers/i8042.h"
 #include "drivers/scancode_set1.h"

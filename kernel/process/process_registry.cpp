@@ -176,20 +176,22 @@ Result<int> ProcessRegistry::spawn(const SpawnRequest& request)
 
 Result<int> ProcessRegistry::start(Process* process, const TrapFrame& frame)
 {
-    MutexLocker locker(lock_);
     auto* start = new UserStart{process, frame};
-    Thread* thread = Scheduler::instance().spawn(run_user_thread, start, process->name_);
-    if (!thread) {
-        delete start;
-        discard(process);
-        return Error(ENOMEM);
+    {
+        MutexLocker locker(lock_);
+        Thread* thread = Scheduler::instance().spawn(run_user_thread, start, process->name_);
+        if (thread) {
+            /* Held lock: the thread cannot end (exit takes the lock) before it is listed. */
+            Scheduler::instance().detach(thread);
+            process->pid_ = next_pid_++;
+            process->thread_ = thread;
+            append(process);
+            return process->pid_;
+        }
     }
-    /* Held lock: the thread cannot end (exit takes the lock) before it is listed. */
-    Scheduler::instance().detach(thread);
-    process->pid_ = next_pid_++;
-    process->thread_ = thread;
-    append(process);
-    return process->pid_;
+    delete start;
+    discard(process);
+    return Error(ENOMEM);
 }
 
 Result<int> ProcessRegistry::fork(Process& parent, const TrapFrame& frame)

@@ -58,6 +58,12 @@ void HostLineGuard::feed_byte(char c, Emit emit, void* context)
     at_line_start_ = c == '\n' || c == '\r';
 }
 
+void HostLineGuard::resync(bool at_line_start)
+{
+    if (held_count_ == 0)
+        at_line_start_ = at_line_start;
+}
+
 void HostLineGuard::flush(Emit emit, void* context)
 {
     if (held_count_ == 0)

@@ -13,6 +13,9 @@ public:
     using Emit = void (*)(void* context, const char* text, size_t length);
 
     void feed(const char* text, size_t length, Emit emit, void* context);
+    /* Tells the guard where the device's output stands now: other writers (the
+     * kernel log) may have ended a line since. Ignored while bytes are held. */
+    void resync(bool at_line_start);
     /* Lets held bytes through, marked (a prompt "[" waiting for input). */
     void flush(Emit emit, void* context);
 

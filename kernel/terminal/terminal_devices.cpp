@@ -22,10 +22,7 @@ template <typename Write> void in_pieces(const char* text, size_t length, Write 
     }
 }
 
-void write_serial(void*, const char* text, size_t length)
-{
-    in_pieces(text, length, [](const char* piece, size_t size) { serial::write(piece, size); });
-}
+void write_serial(void*, const char* text, size_t length) { serial::write(text, length); }
 
 } // namespace
 
@@ -34,9 +31,21 @@ void ScreenTerminal::output(const char* text, size_t length)
     in_pieces(text, length, [this](const char* piece, size_t size) { vga_text::write_to(screen_, piece, size); });
 }
 
-void SerialTerminal::output(const char* text, size_t length) { guard_.feed(text, length, write_serial, nullptr); }
+/* Each piece is guarded against the console's state of that moment: a log line
+ * written between two pieces leaves the console at the start of a line. */
+void SerialTerminal::output(const char* text, size_t length)
+{
+    in_pieces(text, length, [this](const char* piece, size_t size) {
+        guard_.resync(serial::at_line_start());
+        guard_.feed(piece, size, write_serial, nullptr);
+    });
+}
 
-void SerialTerminal::flush_output() { guard_.flush(write_serial, nullptr); }
+void SerialTerminal::flush_output()
+{
+    InterruptGuard guard;
+    guard_.flush(write_serial, nullptr);
+}
 
 void LogTerminal::set_label(const char* label)
 {

@@ -51,3 +51,13 @@ UNIT_TEST(host_line_guard_holds_a_possible_prefix_until_flush)
     CHECK_EQ(guarded({"[ho"}, true), std::string("~[ho"));
     CHECK_EQ(guarded({"[ho", "me\n"}), std::string("[home\n"));
 }
+
+UNIT_TEST(host_line_guard_resync_follows_lines_other_writers_ended)
+{
+    HostLineGuard guard;
+    std::string shown;
+    guard.feed("abc", 3, append, &shown);
+    guard.resync(true); /* a kernel log line came in between and ended with '\n' */
+    guard.feed("[host test] x", 13, append, &shown);
+    CHECK_EQ(shown, std::string("abc~[host test] x"));
+}

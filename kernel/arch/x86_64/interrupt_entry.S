@@ -46,8 +46,8 @@ interrupt_common:
     mov %rsp, %rdi
     call interrupt_dispatch
 .global interrupt_return
-/* Also where a thread first enters user mode (user_mode.cpp): RSP points at a
- * complete TrapFrame. */
+/* Also where a syscall returns through IRETQ and a thread first enters ring 3
+ * (syscall_entry.S): RSP points at a complete TrapFrame. */
 interrupt_return:
     RESTORE_GENERAL_REGISTERS
     add $TRAP_FRAME_RIP, %rsp   /* drop the registers, the vector and the error code */
