@@ -35,12 +35,14 @@ def test_hostile_file_guests_get_an_error_code_for_everything(boot) -> None:
 
 def test_guest_runs_ls_from_the_hosts_files(boot) -> None:
     # The guest gets no initrd: /bin/ls and the directory it lists are the host's.
-    result = boot("bochs", "vm=/boot/kernel vm_cmdline=run=/bin/ls vm_timeout_ms=120000")
+    # hostfs_probe then tries a file hypercall from guest user mode: EPERM.
+    result = boot("bochs", "vm=/boot/kernel vm_cmdline=run=/bin/ls,/bin/hostfs_probe vm_timeout_ms=120000")
     lines = guest_lines(result, 1)
     assert "[guest fs] hostfs mounted at /: every file comes from the host" in lines, explain(result)
     listed = {line.split("ls: ", 1)[1] for line in lines if line.startswith("[guest user] ls: ")}
     assert {"bin/", "boot/", "etc/", "guests/"} <= listed, explain(result)
     assert "[guest test] PASS: run.ls" in lines, explain(result)
+    assert "[guest test] PASS: run.hostfs_probe" in lines, explain(result)
     assert vm_results(result)["1"]["state"] == "stopped", explain(result)
 
 
