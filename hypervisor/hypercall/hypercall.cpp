@@ -8,6 +8,7 @@
 #include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
+#include "time/clock.h"
 
 namespace {
 
@@ -91,7 +92,8 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
         return true;
     }
     if (leaf == HYPERVISOR_CPUID_FEATURES) {
-        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST | HYPERCALL_FEATURE_FILES, 0, 0};
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST | HYPERCALL_FEATURE_FILES,
+               uint32_t(clock::tsc_hz() / 1000), 0};
         return true;
     }
     if (leaf > HYPERVISOR_CPUID_FEATURES && leaf <= 0x4FFFFFFF) {

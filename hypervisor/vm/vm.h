@@ -25,6 +25,7 @@ struct ExitStatistics {
     uint64_t port_reads = 0;
     uint64_t port_writes = 0;
     uint64_t interrupts_injected = 0;
+    uint64_t events_reinjected = 0;
 };
 
 class Vm {
@@ -45,6 +46,7 @@ public:
 
     GuestMemory& memory() { return memory_; }
     VirtualPlatform& platform() { return *platform_; }
+    bool has_platform() const { return platform_ != nullptr; }
     ExitStatistics& statistics() { return statistics_; }
 
     /* Creates the virtual PC over guest RAM (after the RAM exists). */

@@ -1,6 +1,7 @@
 /* The table of VMs and their threads; see vm_manager.h. */
 #include "hypervisor/vm/vm_manager.h"
 
+#include "abi/errno.h"
 #include "abi/fcntl.h"
 #include "console/log.h"
 #include "fs/file_descriptor_table.h"
@@ -191,35 +192,44 @@ StartResult start(const StartRequest& request)
     size_t size = sizeof(result.error);
     if (!request.path || !request.path[0]) {
         format_string(error, size, "usage: vm start [--mem MiB] [--append \"cmdline\"] FILE [modules...]");
+        result.errno_value = EINVAL;
         return result;
     }
     if (request.memory_mib < MIN_MEMORY_MIB || request.memory_mib > MAX_MEMORY_MIB) {
         format_string(error, size, "guest memory of %lu MiB is absurd: choose %lu to %lu MiB", request.memory_mib,
                       MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+        result.errno_value = EINVAL;
         return result;
     }
     if (request.module_count > MAX_MODULES) {
         format_string(error, size, "at most %zu modules", MAX_MODULES);
+        result.errno_value = EINVAL;
         return result;
     }
     /* The request is checked completely before the CPU is asked, so that a bad
      * file is reported as such on every machine. */
     File kernel;
-    if (!read_file(request.path, kernel, error, size))
+    if (!read_file(request.path, kernel, error, size)) {
+        result.errno_value = ENOENT;
         return result;
+    }
     loader::LoadPlan plan;
     if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
         bad != loader::LoaderError::none) {
         format_string(error, size, "%s: %s", request.path, loader::loader_error_text(bad));
+        result.errno_value = EINVAL;
         return result;
     }
     const char* root = request.root ? request.root : DEFAULT_ROOT;
     FileServer* files = serve_root(root, error, size);
-    if (!files)
+    if (!files) {
+        result.errno_value = EINVAL;
         return result;
+    }
     if (const char* unavailable = virtualization_unavailable()) {
         delete_locked(files);
         format_string(error, size, "%s", unavailable);
+        result.errno_value = ENOSYS;
         return result;
     }
 
@@ -228,6 +238,7 @@ StartResult start(const StartRequest& request)
     if (!slot) {
         format_string(error, size, "already %zu VMs: stop one first", MAX_VMS);
         delete_locked(files);
+        result.errno_value = EAGAIN;
         return result;
     }
     Vm* vm = new Vm(next_id, request.memory_mib << 20);
@@ -238,6 +249,7 @@ StartResult start(const StartRequest& request)
         format_string(error, size, "out of host memory for %lu MiB of guest RAM", request.memory_mib);
         release_files(*vm);
         delete vm;
+        result.errno_value = ENOMEM;
         return result;
     }
     vm->create_platform();
@@ -247,6 +259,7 @@ StartResult start(const StartRequest& request)
         release_files(*vm);
         vm->memory().release();
         delete vm;
+        result.errno_value = EINVAL;
         return result;
     }
     slot->vm = vm;
@@ -304,6 +317,10 @@ size_t list(VmInfo* out, size_t capacity)
             info.memory_mib = vm.memory_bytes() >> 20;
             info.exit_count = vm.statistics().total;
             copy_text(info.cmdline, sizeof(info.cmdline), vm.cmdline);
+            copy_text(info.path, sizeof(info.path), vm.path);
+            copy_text(info.reason, sizeof(info.reason), vm.stop_reason());
+            uint64_t until = vm.ended() ? vm.stopped_ns : clock::nanoseconds();
+            info.uptime_ms = (until - vm.started_ns) / clock::NS_PER_MS;
         }
         ++count;
     }

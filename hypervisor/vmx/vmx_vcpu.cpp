@@ -169,6 +169,28 @@ void VmxVcpu::before_entry()
     vmcs_write(VmcsField::host_cr3, cpu::read_cr3());
 }
 
+/* An event whose delivery through the guest's IDT was cut short by the VM exit
+ * (an EPT violation on the IDT or the stack, an external interrupt arriving
+ * meanwhile) is described in the IDT-vectoring information; injecting it again
+ * on the next entry completes the delivery (SDM "Information for VM Exits That
+ * Occur During Event Delivery", "Reflecting Exceptions to Guest Software"). An
+ * interrupt the PIC already handed over is not lost this way. */
+void VmxVcpu::reinject_interrupted_event()
+{
+    auto vectoring = uint32_t(vmcs_read(VmcsField::idt_vectoring_information));
+    if (!(vectoring & INTERRUPTION_VALID))
+        return;
+    if (vectoring & INTERRUPTION_ERROR_CODE)
+        vmcs_write(VmcsField::entry_exception_error_code, vmcs_read(VmcsField::idt_vectoring_error_code));
+    /* Software interrupts and exceptions (types 4-6) restart from their instruction
+     * length; bit 12 (NMI unblocking) is not part of the entry field. */
+    unsigned type = (vectoring >> 8) & 7;
+    if (type >= 4)
+        vmcs_write(VmcsField::entry_instruction_length, vmcs_read(VmcsField::exit_instruction_length));
+    vmcs_write(VmcsField::entry_interruption_information, vectoring & ~(1u << 12));
+    ++vm_.statistics().events_reinjected;
+}
+
 void VmxVcpu::report_failed_entry(int status)
 {
     if (status == VM_ENTER_FAIL_INVALID) {
@@ -204,6 +226,7 @@ void VmxVcpu::run()
         }
         vmcs_.set_launched(true);
         ++vm_.statistics().total;
+        reinject_interrupted_event();
         ExitAction action = handle_exit();
         /* A host interrupt that caused an external-interrupt exit is still
          * pending: it is delivered to the host's IDT now, and its end may

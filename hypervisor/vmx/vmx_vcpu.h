@@ -70,6 +70,7 @@ private:
     const char* setup_memory();
 
     void before_entry();
+    void reinject_interrupted_event();
     ExitAction handle_exit();
     void report_failed_entry(int status);
     void release();

@@ -25,6 +25,7 @@
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
 #include "hypervisor/vm/vm_command_line.h"
+#include "hypervisor/vm/vm_console.h"
 #include "power/power.h"
 #include "process/process_registry.h"
 #include "process/user_sessions.h"
@@ -187,6 +188,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     kernel_vfs::init(the_boot_info);
     ProcessRegistry::instance().init();
     terminals::init();
+    vm_console::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);

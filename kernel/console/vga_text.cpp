@@ -31,7 +31,7 @@ Screen screens[SCREEN_COUNT];
 int visible = CONSOLE_SCREEN;
 
 uint16_t cell(const Screen& screen, char c) { return uint16_t(uint8_t(c)) | uint16_t(screen.attribute) << 8; }
-bool is_visible(const Screen& screen) { return &screen == &screens[visible]; }
+bool is_visible(const Screen& screen) { return visible != EXTERNAL_SCREEN && &screen == &screens[visible]; }
 
 void write_crtc(uint8_t index, uint8_t value)
 {
@@ -154,6 +154,16 @@ void show(int index)
 }
 
 int visible_screen() { return visible; }
+
+void show_cells(const uint16_t* cells, uint16_t cursor_position)
+{
+    InterruptGuard guard;
+    visible = EXTERNAL_SCREEN;
+    for (int i = 0; i < CELLS; ++i)
+        hardware[i] = cells[i];
+    write_crtc(CRTC_CURSOR_HIGH, cursor_position >> 8);
+    write_crtc(CRTC_CURSOR_LOW, cursor_position & 0xFF);
+}
 
 char char_at(int at_row, int at_column) { return char(hardware[at_row * COLUMNS + at_column] & 0xFF); }
 

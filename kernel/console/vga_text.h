@@ -29,7 +29,13 @@ void write(const char* text, size_t length);
 void write_to(int screen, const char* text, size_t length);
 /* Makes `screen` the visible one: its cells and cursor go to VGA memory. */
 void show(int screen);
+/* Which screen is visible; EXTERNAL_SCREEN while show_cells() owns the display. */
 int visible_screen();
+constexpr int EXTERNAL_SCREEN = -1;
+/* Puts cells kept elsewhere (a VM's text screen, 80x25 character/attribute pairs)
+ * and a cursor position on the display; no screen of ours is visible until the
+ * next show(). Called again to refresh them. */
+void show_cells(const uint16_t* cells, uint16_t cursor_position);
 /* The character shown at (row, column) of the visible screen (VGA memory):
  * lets tests read the screen. */
 char char_at(int row, int column);

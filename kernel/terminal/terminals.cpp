@@ -20,7 +20,14 @@ TerminalFs* devices = nullptr;
 
 const char* const SCREEN_NAMES[SCREEN_TERMINALS] = {"tty1", "tty2", "tty3"};
 
-void keyboard_input(const char* bytes, size_t length) { screens[visible() - 1]->receive(bytes, length); }
+const ExtraConsole* extra = nullptr;
+bool extra_in_front = false;
+
+void keyboard_input(const char* bytes, size_t length)
+{
+    if (!extra_in_front)
+        screens[visible() - 1]->receive(bytes, length);
+}
 void serial_input(const char* bytes, size_t length) { serial->receive(bytes, length); }
 void switch_console(unsigned number) { switch_to(number); }
 
@@ -87,11 +94,22 @@ TerminalFs& file_system()
 
 void switch_to(unsigned number)
 {
-    if (number >= 1 && number <= SCREEN_TERMINALS)
-        vga_text::show(screens[number - 1]->screen());
+    if (number == EXTRA_CONSOLE && extra) {
+        extra_in_front = true;
+        extra->show();
+        return;
+    }
+    if (number < 1 || number > SCREEN_TERMINALS)
+        return;
+    if (extra_in_front && extra)
+        extra->hide();
+    extra_in_front = false;
+    vga_text::show(screens[number - 1]->screen());
 }
 
-unsigned visible() { return unsigned(vga_text::visible_screen()) + 1; }
+unsigned visible() { return extra_in_front ? EXTRA_CONSOLE : unsigned(vga_text::visible_screen()) + 1; }
+
+void set_extra_console(const ExtraConsole* console) { extra = console; }
 
 Result<RefPtr<OpenFile>> open(Terminal& terminal)
 {

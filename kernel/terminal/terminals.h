@@ -25,10 +25,21 @@ SerialTerminal& serial_terminal();
 LogTerminal& log_terminal();
 TerminalFs& file_system();
 
-/* Shows tty<number> (1 .. SCREEN_TERMINALS); other numbers are ignored. */
+/* Shows tty<number> (1 .. SCREEN_TERMINALS), or the extra console (number
+ * EXTRA_CONSOLE) when one is registered; other numbers are ignored. */
 void switch_to(unsigned number);
-/* The number of the visible VGA terminal. */
+/* The number of the visible terminal (EXTRA_CONSOLE for the extra console). */
 unsigned visible();
+
+/* A console beyond the VGA terminals, shown with Alt+F4: the VM console
+ * (hypervisor/vm/vm_console.h). `show` takes over the display, `hide` is called
+ * when another terminal comes to the front. */
+constexpr unsigned EXTRA_CONSOLE = SCREEN_TERMINALS + 1;
+struct ExtraConsole {
+    void (*show)();
+    void (*hide)();
+};
+void set_extra_console(const ExtraConsole* console);
 
 /* A new open file (read and write) on `terminal`, for the standard streams of a
  * process the kernel starts. Takes the file system lock. */

@@ -47,9 +47,10 @@ int brk(void* end);
 void* sbrk(intptr_t increment);
 /* Nanoseconds since boot, monotonic. */
 uint64_t clock_ns();
-int vm_start(const char* cmdline, uint64_t memory_mib);
+int vm_start(struct VmStartRequest* request);
 int vm_list(struct VmInfo* out, size_t count);
 int vm_stop(int id);
 /* Turns the machine off; status 0 tells the test harness "passed". Returns only on failure. */
 int poweroff(int status);
+int vm_front(int id);
 }
