@@ -32,6 +32,7 @@
 #include "sched/scheduler.h"
 #include "sync/sync_misuse.h"
 #include "terminal/terminals.h"
+#include "test/core_bench.h"
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
@@ -205,7 +206,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
     }
 
-    if (ran_vms) {
+    if (run_benchmarks(cmdline) || ran_vms) {
         log(LogCategory::boot, "POWER OFF: passed");
         power_off(PowerOffStatus::passed);
     }

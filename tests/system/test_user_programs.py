@@ -12,19 +12,10 @@ from conftest import USER_TEST_PROGRAMS, explain, user_tests_in_sources
 EMULATORS = ["qemu", "bochs"]
 RUN = "run=" + ",".join(f"/bin/{program}" for program in USER_TEST_PROGRAMS)
 USER_TESTS = [name for program in USER_TEST_PROGRAMS for name in user_tests_in_sources(program)]
-# A program may skip a group of tests with one line (no hypervisor yet: no VM
-# calls to test); the group's tests then count as skipped with that line's reason.
-SKIPPED_AS_A_GROUP = {"bad_syscalls.vm_calls": "bad_syscalls.vm_"}
 
 
 def outcome_of(result, name: str):
-    outcome = result.user_tests.get(name)
-    if outcome is None:
-        for group, prefix in SKIPPED_AS_A_GROUP.items():
-            skipped = result.user_tests.get(group)
-            if name.startswith(prefix) and skipped is not None and skipped.outcome == "SKIP":
-                return skipped
-    return outcome
+    return result.user_tests.get(name)
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
@@ -50,7 +41,7 @@ def test_user_program_exits_with_status_zero(boot, emulator: str, program: str) 
 @pytest.mark.parametrize("emulator", EMULATORS)
 def test_user_programs_ran_exactly_the_tests_in_their_sources(boot, emulator: str) -> None:
     result = boot(emulator, RUN)
-    expected = set(USER_TESTS) | set(SKIPPED_AS_A_GROUP)
+    expected = set(USER_TESTS)
     seen = set(result.user_tests)
     assert seen <= expected, f"tests not in the sources: {sorted(seen - expected)}\n" + explain(result)
     assert result.verdict.name == "PASSED", explain(result)

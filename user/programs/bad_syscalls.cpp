@@ -162,14 +162,10 @@ void test_processes()
 
 void test_vms()
 {
-    long probe = syscall2(SYS_vm_list, 0, 0);
-    if (probe == -ENOSYS) {
-        user_test_skip("bad_syscalls.vm_calls", "no hypervisor in this kernel yet");
-        return;
-    }
     for_each_bad_pointer("vm_start_request", EFAULT, [](long p) { return syscall1(SYS_vm_start, p); });
     for_each_bad_pointer("vm_list_buffer", EFAULT, [](long p) { return syscall2(SYS_vm_list, p, 4); });
     expect_errno("bad_syscalls.vm_stop_unknown", syscall1(SYS_vm_stop, 99999), ESRCH);
+    expect_errno("bad_syscalls.vm_front_unknown", syscall1(SYS_vm_front, 99999), ESRCH);
 }
 
 void tear_down()
