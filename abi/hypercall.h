@@ -41,4 +41,55 @@
 #define HYPERCALL_PRINT_MAX 4096u
 #define HYPERCALL_NAME_MAX 128u
 
+/* The paravirtual file system (HYPERCALL_FEATURE_FILES), numbers 16 and up. The
+ * guest works on files of a directory of the host's file system that the host
+ * chose when it started the VM (the VM's root): no path leads out of it. A handle
+ * is a small number naming a file or directory the VM opened; it means nothing
+ * outside that VM. Paths are NUL-terminated guest-virtual strings of fewer than
+ * PATH_MAX bytes (abi/limits.h), resolved relative to the directory handle `at`
+ * (or the VM's root when `at` is HYPERCALL_FILE_ROOT; an absolute path always
+ * starts at the VM's root). Flags, modes, struct stat and struct dirent are those
+ * of abi/fcntl.h, abi/stat.h and abi/dirent.h. Every buffer is checked through
+ * the guest's page tables before a byte moves. Only guest kernel mode (CPL 0) may
+ * make these calls. docs/hypercalls.md has the whole list with every error. */
+#define HYPERCALL_FILE_ROOT 0xFFFFFFFFu
+/* As the offset of read, write and getdents: use (and advance) the handle's position. */
+#define HYPERCALL_FILE_POSITION 0xFFFFFFFFFFFFFFFFull
+/* At most this many bytes per read, write or getdents (larger lengths: EINVAL). */
+#define HYPERCALL_FILE_IO_MAX (1u << 20)
+/* Open handles per VM (EMFILE beyond). */
+#define HYPERCALL_FILE_HANDLES_MAX 64u
+
+/* open(RBX = at, RCX = path, RDX = O_* flags, RSI = mode) -> handle. */
+#define HYPERCALL_FILE_OPEN 16u
+/* close(RBX = handle) -> 0. */
+#define HYPERCALL_FILE_CLOSE 17u
+/* read(RBX = handle, RCX = buffer, RDX = length, RSI = offset) -> bytes read (0 at the end). */
+#define HYPERCALL_FILE_READ 18u
+/* write(RBX = handle, RCX = buffer, RDX = length, RSI = offset) -> bytes written. */
+#define HYPERCALL_FILE_WRITE 19u
+/* lseek(RBX = handle, RCX = offset (signed), RDX = SEEK_*) -> the new position. */
+#define HYPERCALL_FILE_LSEEK 20u
+/* stat(RBX = at, RCX = path, RDX = struct stat buffer) -> 0. */
+#define HYPERCALL_FILE_STAT 21u
+/* fstat(RBX = handle, RCX = struct stat buffer) -> 0. */
+#define HYPERCALL_FILE_FSTAT 22u
+/* mkdir(RBX = at, RCX = path, RDX = mode) -> 0. */
+#define HYPERCALL_FILE_MKDIR 23u
+/* rmdir(RBX = at, RCX = path) -> 0. */
+#define HYPERCALL_FILE_RMDIR 24u
+/* unlink(RBX = at, RCX = path) -> 0. */
+#define HYPERCALL_FILE_UNLINK 25u
+/* rename(RBX = from at, RCX = from path, RDX = to at, RSI = to path) -> 0. */
+#define HYPERCALL_FILE_RENAME 26u
+/* getdents(RBX = directory handle, RCX = buffer, RDX = size, RSI = offset) -> bytes
+ * of struct dirent records (0 at the end). */
+#define HYPERCALL_FILE_GETDENTS 27u
+/* ftruncate(RBX = handle, RCX = size) -> 0. */
+#define HYPERCALL_FILE_FTRUNCATE 28u
+/* truncate(RBX = at, RCX = path, RDX = size) -> 0. */
+#define HYPERCALL_FILE_TRUNCATE 29u
+#define HYPERCALL_FILE_FIRST HYPERCALL_FILE_OPEN
+#define HYPERCALL_FILE_LAST HYPERCALL_FILE_TRUNCATE
+
 #endif

@@ -4,6 +4,8 @@
 #include "abi/errno.h"
 #include "abi/hypercall.h"
 #include "console/log.h"
+#include "fs/kernel_vfs.h"
+#include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
 #include "time/clock.h"
@@ -14,7 +16,7 @@ constexpr uint64_t error(int errno_value) { return uint64_t(-int64_t(errno_value
 
 /* Prints guest text as host lines "[vm1:hypercall] text", one per guest line, in
  * chunks so that no host buffer ever holds more than it can. */
-uint64_t print(Vm& vm, uint64_t address, uint64_t length, GuestVirtualReader& memory)
+uint64_t print(Vm& vm, uint64_t address, uint64_t length, guest_memory::GuestVirtualMemory& memory)
 {
     if (length > HYPERCALL_PRINT_MAX)
         return error(EINVAL);
@@ -38,7 +40,7 @@ uint64_t print(Vm& vm, uint64_t address, uint64_t length, GuestVirtualReader& me
 }
 
 /* Copies a NUL-terminated guest string of at most size-1 characters. */
-bool read_string(GuestVirtualReader& memory, uint64_t address, char* out, size_t size)
+bool read_string(guest_memory::GuestVirtualMemory& memory, uint64_t address, char* out, size_t size)
 {
     for (size_t i = 0; i < size; ++i) {
         if (!memory.read(address + i, &out[i], 1))
@@ -49,7 +51,7 @@ bool read_string(GuestVirtualReader& memory, uint64_t address, char* out, size_t
     return false; /* too long */
 }
 
-uint64_t test_report(Vm& vm, const HypercallRegisters& r, GuestVirtualReader& memory)
+uint64_t test_report(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory)
 {
     char name[HYPERCALL_NAME_MAX];
     char reason[HYPERCALL_NAME_MAX] = "";
@@ -67,6 +69,20 @@ uint64_t test_report(Vm& vm, const HypercallRegisters& r, GuestVirtualReader& me
     return 0;
 }
 
+/* A file hypercall: only the guest's kernel may make one (a guest user program
+ * would otherwise reach past its own kernel to the host's files). The file
+ * server works on the host's VFS, so it holds the file system lock. */
+uint64_t file_call(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory,
+                   unsigned privilege_level)
+{
+    if (privilege_level != 0)
+        return error(EPERM);
+    if (!vm.files)
+        return error(ENOSYS);
+    MutexLocker locker(kernel_vfs::lock());
+    return vm.files->serve(r, memory);
+}
+
 } // namespace
 
 bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
@@ -76,7 +92,7 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
         return true;
     }
     if (leaf == HYPERVISOR_CPUID_FEATURES) {
-        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST,
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST | HYPERCALL_FEATURE_FILES,
                uint32_t(clock::tsc_hz() / 1000), 0};
         return true;
     }
@@ -87,7 +103,8 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
     return false;
 }
 
-HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, GuestVirtualReader& memory)
+HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory,
+                                  unsigned privilege_level)
 {
     uint64_t number = r.rax;
     switch (number) {
@@ -100,6 +117,7 @@ HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, GuestVirtualRea
         vm.end(VmRunState::stopped, int(r.rbx), "guest powered off with status %d (hypercall)", int(r.rbx));
         return HypercallOutcome::power_off;
     case HYPERCALL_TEST_REPORT: r.rax = test_report(vm, r, memory); break;
+    case HYPERCALL_FILE_FIRST ... HYPERCALL_FILE_LAST: r.rax = file_call(vm, r, memory, privilege_level); break;
     default: r.rax = error(ENOSYS); break;
     }
     return HypercallOutcome::resume;

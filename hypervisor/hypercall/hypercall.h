@@ -4,6 +4,8 @@
  * guest passes is trusted: lengths are bounded before use, addresses are
  * translated and checked, strings are copied once into host buffers. */
 #pragma once
+#include "hypervisor/memory/guest_virtual_memory.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,19 +15,13 @@ struct HypercallRegisters {
     uint64_t rax, rbx, rcx, rdx, rsi;
 };
 
-/* Reads guest memory by guest-virtual address through the guest's own paging and
- * then its guest-physical mapping; false when any byte is not readable. */
-class GuestVirtualReader {
-public:
-    [[nodiscard]] virtual bool read(uint64_t guest_virtual, void* out, size_t length) = 0;
-
-protected:
-    ~GuestVirtualReader() = default;
-};
-
 enum class HypercallOutcome { resume, power_off };
 
-HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& registers, GuestVirtualReader& memory);
+/* `memory` is the guest's address space as it was at the VMCALL; `privilege_level`
+ * the guest's CPL then (file calls are refused to guest user mode). May block on
+ * the host's file system lock: the caller runs it with interrupts on. */
+HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory,
+                                  unsigned privilege_level);
 
 /* CPUID leaves 0x40000000 and 0x40000001 as the guest sees them. */
 struct CpuidLeaf {

@@ -5,12 +5,14 @@
  * names a host address. */
 #pragma once
 #include "hypervisor/loader/guest_memory.h"
+#include "hypervisor/memory/guest_virtual_memory.h"
 #include "mm/memory_result.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-class GuestMemory final : public loader::GuestMemoryWriter {
+/* The loader writes it; the guest page walk and the hypercalls read and write it. */
+class GuestMemory final : public loader::GuestMemoryWriter, public guest_memory::GuestPhysicalMemory {
 public:
     static constexpr size_t MAX_RUNS = 2048;
 
@@ -38,7 +40,11 @@ public:
      * the range is not entirely RAM or crosses from one run into another. */
     uint8_t* host_pointer(uint64_t guest_physical, size_t length);
 
-    [[nodiscard]] bool read(uint64_t guest_physical, void* out, size_t length);
+    [[nodiscard]] bool read(uint64_t guest_physical, void* out, size_t length) override;
+    bool is_ram(uint64_t guest_physical, uint64_t length) const override
+    {
+        return guest_physical < size_ && length <= size_ - guest_physical;
+    }
     [[nodiscard]] bool write(uint64_t guest_physical, const void* bytes, size_t length) override;
     [[nodiscard]] bool zero(uint64_t guest_physical, size_t length) override;
 

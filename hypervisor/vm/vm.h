@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 class Thread;
+class FileServer;
 
 enum class VmRunState { starting, running, stopped, failed };
 const char* vm_state_name(VmRunState state);
@@ -44,6 +45,9 @@ public:
     uint64_t started_ns = 0;
     uint64_t stopped_ns = 0;
     Thread* thread = nullptr;
+    /* The paravirtual file system's host side, on the VM's root directory; the
+     * VM's thread deletes it (closing every handle) when the VM ends. */
+    FileServer* files = nullptr;
 
     /* The host asked the VM to stop; the VM's thread acts at the next exit. */
     void request_stop() { stop_requested_ = true; }

@@ -33,6 +33,21 @@ bool all_ended(const int* ids, size_t count)
     return true;
 }
 
+/* The next comma-separated item of `list` (cut out in place); the previous one
+ * again when the list is used up. */
+const char* next_item(char*& list, const char* previous)
+{
+    if (!*list)
+        return previous;
+    char* item = list;
+    char* end = item;
+    while (*end && *end != ',')
+        ++end;
+    list = *end ? end + 1 : end;
+    *end = '\0';
+    return item;
+}
+
 } // namespace
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
@@ -50,6 +65,10 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     }
     uint64_t memory_mib = number_option(cmdline, "vm_mem", vm_manager::DEFAULT_MEMORY_MIB);
     uint64_t timeout_ms = number_option(cmdline, "vm_timeout_ms", 120000);
+    char roots[256] = "";
+    cmdline.value("vm_root", roots, sizeof(roots));
+    char* next_root = roots;
+    const char* root = vm_manager::DEFAULT_ROOT;
 
     int ids[vm_manager::MAX_VMS];
     size_t count = 0;
@@ -63,6 +82,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         request.path = path;
         request.memory_mib = memory_mib;
         request.cmdline = guest_cmdline;
+        root = next_item(next_root, root);
+        request.root = root;
         vm_manager::StartResult started = vm_manager::start(request);
         if (started.ok())
             ids[count++] = started.id;

@@ -7,6 +7,9 @@
  *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
  *                        (hypervisor/vm/vm_report.h; read even without vm=)
  *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/vm/vm_bench.h)
+ *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
+ *                        in the order of vm= (the last one given serves the rest;
+ *                        default vm_manager::DEFAULT_ROOT, the host's /)
  * The host waits for every VM to end, logs how each ended, then powers off. */
 #pragma once
 

@@ -7,6 +7,7 @@
 #include "fs/file_descriptor_table.h"
 #include "fs/kernel_vfs.h"
 #include "fs/vfs_syscall.h"
+#include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_report.h"
@@ -73,6 +74,41 @@ bool read_file(const char* path, File& file, char* error, size_t error_size)
     return true;
 }
 
+void delete_locked(FileServer* files)
+{
+    MutexLocker locker(kernel_vfs::lock());
+    delete files;
+}
+
+/* Closes every host file the VM still has open. */
+void release_files(Vm& vm)
+{
+    MutexLocker locker(kernel_vfs::lock());
+    delete vm.files;
+    vm.files = nullptr;
+}
+
+/* The file server on the VM's root: a directory of the host's root file system
+ * (another mount, like the terminals of /dev, is not a place for a VM). */
+FileServer* serve_root(const char* root, char* error, size_t error_size)
+{
+    MutexLocker locker(kernel_vfs::lock());
+    Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), root);
+    if (directory.is_error()) {
+        format_string(error, error_size, "VM root %s: %s", root, errno_name(directory.error()));
+        return nullptr;
+    }
+    if (!directory.value()->is_directory()) {
+        format_string(error, error_size, "VM root %s is not a directory", root);
+        return nullptr;
+    }
+    if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system()) {
+        format_string(error, error_size, "VM root %s is not on the root file system", root);
+        return nullptr;
+    }
+    return new FileServer(directory.value());
+}
+
 void vm_thread(void* argument)
 {
     auto* slot = static_cast<Slot*>(argument);
@@ -81,6 +117,7 @@ void vm_thread(void* argument)
     /* Everything but the record shown by `vm list` goes back to the host. */
     delete slot->vcpu;
     slot->vcpu = nullptr;
+    release_files(*slot->vm);
     slot->vm->memory().release();
     log(LogCategory::vmx, "vm%d ended after %lu VM exits; its memory is returned", slot->vm->id(),
         slot->vm->statistics().total);
@@ -185,7 +222,14 @@ StartResult start(const StartRequest& request)
         result.errno_value = EINVAL;
         return result;
     }
+    const char* root = request.root ? request.root : DEFAULT_ROOT;
+    FileServer* files = serve_root(root, error, size);
+    if (!files) {
+        result.errno_value = EINVAL;
+        return result;
+    }
     if (const char* unavailable = virtualization_unavailable()) {
+        delete_locked(files);
         format_string(error, size, "%s", unavailable);
         result.errno_value = ENOSYS;
         return result;
@@ -195,14 +239,17 @@ StartResult start(const StartRequest& request)
     Slot* slot = free_slot();
     if (!slot) {
         format_string(error, size, "already %zu VMs: stop one first", MAX_VMS);
+        delete_locked(files);
         result.errno_value = EAGAIN;
         return result;
     }
     Vm* vm = new Vm(next_id, request.memory_mib << 20);
     copy_text(vm->path, sizeof(vm->path), request.path);
     copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
+    vm->files = files;
     if (vm->memory().allocate(vm->memory_bytes()) != MemoryError::none) {
         format_string(error, size, "out of host memory for %lu MiB of guest RAM", request.memory_mib);
+        release_files(*vm);
         delete vm;
         result.errno_value = ENOMEM;
         return result;
@@ -211,6 +258,7 @@ StartResult start(const StartRequest& request)
     Vcpu* vcpu = create_vcpu(*vm);
     if (!boot_vm(*vm, *vcpu, request, kernel, error, size)) {
         delete vcpu;
+        release_files(*vm);
         vm->memory().release();
         delete vm;
         result.errno_value = EINVAL;
@@ -223,8 +271,8 @@ StartResult start(const StartRequest& request)
     vm->started_ns = clock::nanoseconds();
     vm->thread = Scheduler::instance().spawn(vm_thread, slot, name);
     result.id = next_id++;
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\"", result.id, vm->path, request.memory_mib,
-        vm->cmdline);
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, vm->path,
+        request.memory_mib, vm->cmdline, root);
     return result;
 }
 

@@ -18,8 +18,14 @@ constexpr uint64_t MIN_MEMORY_MIB = 2;
 constexpr uint64_t MAX_MEMORY_MIB = 3072;
 constexpr size_t MAX_MODULES = 4;
 
+/* The VM's root directory by default: the host's root file system (its other
+ * mounts, like /dev, are not shared). */
+constexpr const char* DEFAULT_ROOT = "/";
+
 struct StartRequest {
     const char* path = nullptr;
+    /* The host directory the guest's paravirtual file system serves (docs/hypercalls.md). */
+    const char* root = DEFAULT_ROOT;
     uint64_t memory_mib = DEFAULT_MEMORY_MIB;
     const char* cmdline = "";
     const char* modules[MAX_MODULES] = {};

@@ -275,12 +275,20 @@ ExitAction handle_vmcall(VmxVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();
     HypercallRegisters h{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
-    HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, vcpu);
+    /* Everything the hypercall needs from the VMCS is read now: a file hypercall
+     * may wait for the host's file system lock, so it runs with interrupts on,
+     * and another VM's thread may make its own VMCS current meanwhile (the loop
+     * makes ours current again before the next entry). */
+    guest_memory::PagedGuestMemory memory = vcpu.guest_address_space();
+    unsigned privilege_level = vcpu.guest_privilege_level();
+    vcpu.advance_rip();
+    cpu::sti();
+    HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, memory, privilege_level);
+    cpu::cli();
     if (outcome == HypercallOutcome::power_off)
         return ExitAction::stop;
     r.rax = h.rax;
     r.rbx = h.rbx;
-    vcpu.advance_rip();
     return ExitAction::resume;
 }
 

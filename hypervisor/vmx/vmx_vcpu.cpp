@@ -291,49 +291,18 @@ void VmxVcpu::run()
     cpu::sti();
 }
 
-bool VmxVcpu::read(uint64_t guest_virtual, void* out, size_t length)
+guest_memory::PagedGuestMemory VmxVcpu::guest_address_space()
 {
-    return copy_guest_virtual(guest_virtual, out, length, false);
-}
-
-bool VmxVcpu::write_guest_virtual(uint64_t guest_virtual, const void* bytes, size_t length)
-{
-    return copy_guest_virtual(guest_virtual, const_cast<void*>(bytes), length, true);
-}
-
-bool VmxVcpu::copy_guest_virtual(uint64_t guest_virtual, void* host, size_t length, bool to_guest)
-{
-    /* Guest-virtual to guest-physical through the guest's own page tables, in
-     * whatever paging mode it is in; every piece is checked before any byte is
-     * copied, and each byte is copied exactly once. */
-    struct RamReader final : guest_memory::GuestPhysicalReader {
-        GuestMemory& memory;
-        explicit RamReader(GuestMemory& m) : memory(m) {}
-        bool read(uint64_t address, void* bytes, size_t size) override { return memory.read(address, bytes, size); }
-        bool is_ram(uint64_t address, uint64_t size) const override
-        {
-            return address + size >= address && address + size <= memory.size();
-        }
-    } reader(vm_.memory());
     uint64_t pdptes[4] = {vmcs_read(VmcsField::guest_pdpte0), vmcs_read(VmcsField::guest_pdpte1),
                           vmcs_read(VmcsField::guest_pdpte2), vmcs_read(VmcsField::guest_pdpte3)};
     guest_memory::GuestPagingState paging{vmcs_read(VmcsField::guest_cr0), vmcs_read(VmcsField::guest_cr3),
                                           vmcs_read(VmcsField::guest_cr4), vmcs_read(VmcsField::guest_efer), pdptes};
-    guest_memory::GuestPhysicalChunk chunks[8];
-    guest_memory::BufferSplit split = guest_memory::split_guest_buffer(
-        paging, reader, guest_virtual, length,
-        {to_guest ? guest_memory::AccessKind::write : guest_memory::AccessKind::read, false}, chunks, 8);
-    if (!split.ok())
-        return false;
-    auto* cursor = static_cast<uint8_t*>(host);
-    for (size_t i = 0; i < split.chunk_count; ++i) {
-        bool copied = to_guest ? vm_.memory().write(chunks[i].guest_physical, cursor, chunks[i].length)
-                               : vm_.memory().read(chunks[i].guest_physical, cursor, chunks[i].length);
-        if (!copied)
-            return false;
-        cursor += chunks[i].length;
-    }
-    return true;
+    return guest_memory::PagedGuestMemory(paging, vm_.memory());
+}
+
+unsigned VmxVcpu::guest_privilege_level()
+{
+    return unsigned(vmcs_read(VmcsField::guest_ss_access_rights) >> 5) & 3;
 }
 
 } // namespace vmx

@@ -24,7 +24,7 @@ constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[
 /* What an exit handler tells the loop. */
 enum class ExitAction { resume, stop };
 
-class VmxVcpu final : public Vcpu, public GuestVirtualReader, private EptPageAllocator {
+class VmxVcpu final : public Vcpu, private EptPageAllocator {
 public:
     explicit VmxVcpu(Vm& vm) : vm_(vm), ept_(*this) {}
     ~VmxVcpu() override;
@@ -48,11 +48,20 @@ public:
     const EptHierarchy& ept() const { return ept_; }
     uint64_t guest_cr0_shadowed_bits() const { return cr0_mask_; }
     uint64_t guest_cr4_shadowed_bits() const { return cr4_mask_; }
+    /* The guest's address space as it is now: its paging registers (and PAE's
+     * PDPTEs) read from the VMCS, which must be current, over its RAM. The copy
+     * stays valid while the guest does not run. */
+    guest_memory::PagedGuestMemory guest_address_space();
+    /* The guest's CPL: SS.DPL (SDM "Guest Register State"). */
+    unsigned guest_privilege_level();
     [[nodiscard]] bool read_guest_virtual(uint64_t address, void* out, size_t length)
     {
-        return read(address, out, length);
+        return guest_address_space().read(address, out, length);
     }
-    [[nodiscard]] bool write_guest_virtual(uint64_t address, const void* bytes, size_t length);
+    [[nodiscard]] bool write_guest_virtual(uint64_t address, const void* bytes, size_t length)
+    {
+        return guest_address_space().write(address, bytes, length);
+    }
     /* Asks for an interrupt-window exit (or stops asking). */
     void set_interrupt_window_exiting(bool on);
 
@@ -76,10 +85,6 @@ private:
     Page allocate_table() override;
     uint64_t* table_at(uint64_t physical) override;
     void free_table(uint64_t physical) override;
-    /* GuestVirtualReader: guest paging, then guest RAM. */
-    bool read(uint64_t guest_virtual, void* out, size_t length) override;
-    /* Copies between host and guest-virtual memory after checking every page. */
-    bool copy_guest_virtual(uint64_t guest_virtual, void* host, size_t length, bool to_guest);
 
     Vm& vm_;
     Vmcs vmcs_;

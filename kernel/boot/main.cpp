@@ -20,6 +20,7 @@
 #include "drivers/pic8259.h"
 #include "drivers/pit8254.h"
 #include "fs/kernel_vfs.h"
+#include "fs/vfs_benchmark.h"
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
@@ -196,6 +197,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     crash_on_request(cmdline);
     /* The end of booting, whatever comes next: the boot benchmark's span. */
     log(LogCategory::boot, "time stamp counter at boot end: %lu", cpu::rdtsc());
+    if (cmdline.list_contains("bench", "vfs"))
+        vfs_benchmark::run();
 
     /* VMs named on the command line run first; the host goes on afterwards (with
      * its tests, when test= names some), which shows it survived them. */

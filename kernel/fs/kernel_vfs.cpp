@@ -2,7 +2,9 @@
  * it, one log line with the counts and one with the listing of /. */
 #include "fs/kernel_vfs.h"
 
+#include "boot/cmdline.h"
 #include "console/log.h"
+#include "fs/hypercall_fs.h"
 #include "lib/format.h"
 #include "mm/direct_map.h"
 
@@ -73,6 +75,39 @@ void log_root_listing()
     log(LogCategory::fs, "%s%s", line, length >= sizeof(line) ? " ..." : "");
 }
 
+/* Under the Matryoshka hypervisor the host's files (hostfs, docs/hypercalls.md)
+ * go where the command line's hostfs= says: "/" (the default: no initrd then,
+ * every file comes from the host), another directory (made in the ramfs), or
+ * "off". Null when they are not wanted or not offered. */
+HypercallFs* connect_host_files(const BootInfo& info, char* where, size_t size)
+{
+    CommandLine cmdline(info.cmdline);
+    if (!cmdline.value("hostfs", where, size))
+        __builtin_strcpy(where, "/");
+    if (__builtin_strcmp(where, "off") == 0 || !HypercallFs::available())
+        return nullptr;
+    Result<HypercallFs*> connected = HypercallFs::connect();
+    if (connected.is_error()) {
+        log(LogCategory::fs, "hostfs: the host refuses its files (%s); staying on the initrd", errno_name(connected.error()));
+        return nullptr;
+    }
+    return connected.value();
+}
+
+void mount_host_files(HypercallFs& host_files, const char* where)
+{
+    FileDescriptorTable files;
+    VfsSyscall sys(*the_context, files);
+    Result<void> made = sys.mkdir(where);
+    Result<RefPtr<Inode>> directory = resolve_path(*the_context, where);
+    if ((made.is_error() && made.error() != EEXIST) || directory.is_error() ||
+        the_vfs.mount(directory.value(), host_files).is_error()) {
+        log(LogCategory::fs, "hostfs: cannot mount the host's files at %s", where);
+        return;
+    }
+    log(LogCategory::fs, "hostfs: the host's files mounted at %s", where);
+}
+
 } // namespace
 
 namespace kernel_vfs {
@@ -80,11 +115,20 @@ namespace kernel_vfs {
 void init(const BootInfo& info)
 {
     the_root_fs = new RamFs;
-    if (the_vfs.mount_root(*the_root_fs).is_error())
+    char where[64];
+    HypercallFs* host_files = connect_host_files(info, where, sizeof(where));
+    bool host_root = host_files && __builtin_strcmp(where, "/") == 0;
+    if (the_vfs.mount_root(host_root ? static_cast<FileSystem&>(*host_files) : *the_root_fs).is_error())
         panic("kernel_vfs::init called twice");
     the_context = new VfsContext(the_vfs);
-    log(LogCategory::fs, "ramfs mounted at /");
-    unpack_initrd_module(info);
+    if (host_root) {
+        log(LogCategory::fs, "hostfs mounted at /: every file comes from the host");
+    } else {
+        log(LogCategory::fs, "ramfs mounted at /");
+        unpack_initrd_module(info);
+        if (host_files)
+            mount_host_files(*host_files, where);
+    }
     log_root_listing();
 }
 

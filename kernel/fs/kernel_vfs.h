@@ -11,12 +11,17 @@
 namespace kernel_vfs {
 
 /* Mounts a ramfs at /, unpacks the first Multiboot module that is a cpio archive
- * into it and logs what it found. Call once, after kernel_heap::init(). */
+ * into it and logs what it found. Under the Matryoshka hypervisor the host's
+ * files (fs/hypercall_fs.h) are the root instead, or mounted where the command
+ * line's hostfs=DIR says (hostfs=off: not at all). Call once, after
+ * kernel_heap::init(). */
 void init(const BootInfo& info);
 
 Vfs& vfs();
 /* The whole tree, cwd "/"; for the kernel's own use. */
 VfsContext& context();
+/* The ramfs: the root file system, except when the host's files are the root
+ * (then it is mounted nowhere). */
 RamFs& root_file_system();
 /* The one lock of the file system tree: the VFS, its file systems, open files and
  * descriptor tables are not thread-safe, so every system call holds this while it

@@ -16,7 +16,7 @@ from matryoshka import paths
 from matryoshka.cpio import read_archive
 
 EXPECTED_GUESTS = ["cpuid", "hypercall", "hlt", "port_io", "msr", "outside_ram", "triple_fault",
-                   "vmx_instruction", "bench"]
+                   "vmx_instruction", "bench", "hostile_files"]
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH_BYTES = 8192
 FLAG_ADDRESS_FIELDS = 1 << 16

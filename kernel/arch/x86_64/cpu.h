@@ -54,6 +54,14 @@ inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0)
     return r;
 }
 
+/* A Matryoshka hypercall (abi/hypercall.h): number in RAX, arguments in RBX,
+ * RCX, RDX, RSI, the result in RAX. Outside a VM, VMCALL raises #UD. */
+inline uint64_t vmcall(uint64_t number, uint64_t rbx = 0, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t rsi = 0)
+{
+    asm volatile("vmcall" : "+a"(number), "+b"(rbx), "+c"(rcx), "+d"(rdx), "+S"(rsi) : : "memory");
+    return number;
+}
+
 #define CPU_CONTROL_REGISTER(n)                                                                          \
     inline uint64_t read_cr##n()                                                                         \
     {                                                                                                    \

@@ -1,0 +1,65 @@
+/* The host side of the paravirtual file system (docs/hypercalls.md, "Files"): one
+ * FileServer per VM serves the file hypercalls of abi/hypercall.h on a directory
+ * of the host's VFS, the VM's root. Confinement comes from the VFS itself: paths
+ * are resolved in a VfsContext whose root is that directory (".." stops there,
+ * absolute paths start there) over a Vfs that mounts nothing, so no other file
+ * system (the host's /dev, say) is reachable either. Handles index the VM's own
+ * descriptor table. No VMX here: guest memory comes as a GuestVirtualMemory, and
+ * the caller holds the host's file system lock (the unit tests have none). */
+#pragma once
+#include "fs/file_descriptor_table.h"
+#include "fs/vfs_syscall.h"
+#include "hypervisor/hypercall/hypercall.h"
+
+class FileServer {
+public:
+    /* Host bytes that move per step of a large read or write; a hypercall moves up
+     * to HYPERCALL_FILE_IO_MAX in steps of this. */
+    static constexpr size_t TRANSFER_STEP = 64 * 1024;
+
+    /* Serves the directory `root` (of the file system it lies on). */
+    explicit FileServer(RefPtr<Inode> root);
+    ~FileServer();
+    FileServer(const FileServer&) = delete;
+    FileServer& operator=(const FileServer&) = delete;
+
+    /* One file hypercall (registers.rax in HYPERCALL_FILE_FIRST..LAST): the value
+     * for the guest's RAX, a negative errno on failure (-ENOSYS for other numbers). */
+    uint64_t serve(const HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory);
+
+    int open_handle_count() const { return handles_.open_count(); }
+    const RefPtr<Inode>& root() const { return root_; }
+    /* FileServers in existence, for the leak tests: a VM's goes when the VM ends. */
+    static size_t live_count();
+
+private:
+    /* Names the guest passes: copied once into these host buffers, then checked. */
+    struct PathBuffer {
+        char text[PATH_MAX];
+    };
+
+    Result<uint64_t> dispatch(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<const char*> copy_path(guest_memory::GuestVirtualMemory& memory, uint64_t address, PathBuffer& out);
+    /* The context a path given relative to `at` resolves in. */
+    Result<void> enter(uint64_t at, VfsContext& context);
+    Result<int> handle_number(uint64_t value) const;
+    Result<void> seek_to(VfsSyscall& sys, int handle, uint64_t offset);
+
+    Result<uint64_t> open(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> read(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> write(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> getdents(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> stat(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> fstat(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    /* mkdir, rmdir, unlink, truncate: one path and a number. */
+    Result<uint64_t> path_call(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> rename(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<void> make_absolute(uint64_t at, PathBuffer& path);
+
+    /* Mounts nothing: the VM's view of the host is its root's file system alone. */
+    Vfs view_;
+    RefPtr<Inode> root_;
+    FileDescriptorTable handles_;
+    PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
+    uint8_t* transfer_;   /* TRANSFER_STEP bytes */
+};

@@ -1,0 +1,52 @@
+/* hostfs: the paravirtual file system of a kernel running under the Matryoshka
+ * hypervisor. Every operation of this FileSystem is a file hypercall
+ * (abi/hypercall.h, docs/hypercalls.md) on a directory of the host's VFS, the
+ * VM's root; no file data is kept in the guest. An inode holds a host handle,
+ * opened when the inode is looked up and closed when the last reference goes, and
+ * there is at most one inode per host file, so the VFS's identity checks (mount
+ * points, a directory moved into itself) work as on any other file system. */
+#pragma once
+#include "fs/file_system.h"
+
+class HostInode;
+
+class HypercallFs final : public FileSystem {
+public:
+    /* Whether CPUID names the Matryoshka hypervisor and its FILES feature. */
+    static bool available();
+    /* Opens the VM's root; the host's errno when it refuses. */
+    [[nodiscard]] static Result<HypercallFs*> connect();
+    ~HypercallFs() override;
+
+    const char* name() const override { return "hostfs"; }
+    RefPtr<Inode> root() override;
+
+    Result<RefPtr<Inode>> lookup(Inode& directory, StringView name) override;
+    Result<RefPtr<Inode>> create(Inode& directory, StringView name, uint32_t mode) override;
+    Result<RefPtr<Inode>> mkdir(Inode& directory, StringView name, uint32_t mode) override;
+    Result<void> unlink(Inode& directory, StringView name) override;
+    Result<void> rmdir(Inode& directory, StringView name) override;
+    Result<void> rename(Inode& from_directory, StringView from_name, Inode& to_directory, StringView to_name) override;
+    Result<size_t> read(Inode& file, uint64_t offset, void* buffer, size_t count) override;
+    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) override;
+    Result<void> truncate(Inode& file, uint64_t size) override;
+    Result<bool> readdir(Inode& directory, uint64_t cookie, DirectoryEntry& entry) override;
+    Result<void> stat(Inode& inode, struct stat& out) override;
+
+    /* Inodes alive, each holding one host handle. */
+    size_t inode_count() const { return inode_count_; }
+
+private:
+    friend class HostInode;
+    HypercallFs() = default;
+    HostInode& own(Inode& inode);
+    /* The inode of host file `number`, when one is alive. */
+    RefPtr<Inode> find(uint64_t number);
+    /* An inode for a freshly opened handle (or the living one, closing the handle). */
+    RefPtr<Inode> adopt(uint64_t handle, const struct stat& status);
+    void forget(HostInode& inode);
+
+    HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */
+    size_t inode_count_ = 0;
+    RefPtr<Inode> root_;
+};

@@ -1,0 +1,168 @@
+/* In-kernel tests of hostfs (set "hostfs"), for a kernel running as a guest of
+ * its own hypervisor with the host's files as its root; they skip on bare metal.
+ * The host's test pvfs.guest_kernel_reads_and_writes_host_files
+ * (hypervisor/hypercall/pvfs_test.cpp) prepares the VM's root directory, runs this
+ * set in the guest, and checks afterwards what the guest wrote. */
+#include "abi/hypercall.h"
+#include "arch/x86_64/cpu.h"
+#include "fs/hypercall_fs.h"
+#include "fs/kernel_vfs.h"
+#include "lib/string.h"
+#include "mm/kernel_heap.h"
+#include "test/kernel_test.h"
+
+namespace {
+
+/* What the host's test puts into the VM's root, and what it expects back. */
+constexpr const char* FROM_HOST = "/from_host.txt";
+constexpr const char* FROM_HOST_TEXT = "written by the host\n";
+constexpr const char* FROM_GUEST = "/from_guest.txt";
+constexpr const char* FROM_GUEST_TEXT = "written by the guest\n";
+
+bool skip_without_hostfs(TestContext& t)
+{
+    if (!HypercallFs::available()) {
+        t.skip("not running under the Matryoshka hypervisor with files");
+        return true;
+    }
+    if (__builtin_strcmp(kernel_vfs::vfs().root()->file_system().name(), "hostfs") != 0) {
+        t.skip("the host's files are not the root (hostfs= on the command line)");
+        return true;
+    }
+    return false;
+}
+
+struct Files {
+    MutexLocker locker{kernel_vfs::lock()};
+    FileDescriptorTable table;
+    VfsSyscall sys{kernel_vfs::context(), table};
+};
+
+bool write_file(VfsSyscall& sys, const char* path, const void* bytes, size_t length)
+{
+    Result<int> fd = sys.open(path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (fd.is_error())
+        return false;
+    Result<size_t> put = sys.write(fd.value(), bytes, length);
+    return !sys.close(fd.value()).is_error() && !put.is_error() && put.value() == length;
+}
+
+/* Reads up to `size` bytes of `path`; -errno on failure. */
+int64_t read_file(VfsSyscall& sys, const char* path, void* bytes, size_t size)
+{
+    Result<int> fd = sys.open(path, O_RDONLY);
+    if (fd.is_error())
+        return -fd.error();
+    Result<size_t> got = sys.read(fd.value(), bytes, size);
+    (void)sys.close(fd.value());
+    return got.is_error() ? -got.error() : int64_t(got.value());
+}
+
+/* Whether the directory `path` lists `name`. */
+bool lists(VfsSyscall& sys, const char* path, const char* name)
+{
+    Result<int> fd = sys.open(path, O_RDONLY | O_DIRECTORY);
+    if (fd.is_error())
+        return false;
+    bool found = false;
+    alignas(8) uint8_t buffer[512];
+    for (;;) {
+        Result<size_t> used = sys.getdents(fd.value(), buffer, sizeof(buffer));
+        if (used.is_error() || used.value() == 0)
+            break;
+        for (size_t at = 0; at < used.value();) {
+            auto* record = reinterpret_cast<const struct dirent*>(buffer + at);
+            found = found || __builtin_strcmp(record->d_name, name) == 0;
+            at += record->d_reclen;
+        }
+    }
+    (void)sys.close(fd.value());
+    return found;
+}
+
+} // namespace
+
+KERNEL_TEST(hostfs, root_lists_the_vm_directory_of_the_host)
+{
+    if (skip_without_hostfs(t))
+        return;
+    Files files;
+    EXPECT(lists(files.sys, "/", "from_host.txt"));
+    EXPECT(lists(files.sys, "/", "."));
+    /* ".." of the root is the root: nothing of the host above it shows. */
+    struct stat root, up;
+    EXPECT(!files.sys.stat("/", root).is_error());
+    EXPECT(!files.sys.stat("/..", up).is_error());
+    EXPECT_EQ(up.st_ino, root.st_ino);
+}
+
+KERNEL_TEST(hostfs, reads_a_file_the_host_wrote)
+{
+    if (skip_without_hostfs(t))
+        return;
+    Files files;
+    char text[64] = {};
+    int64_t got = read_file(files.sys, FROM_HOST, text, sizeof(text) - 1);
+    EXPECT_EQ(got, int64_t(strlen(FROM_HOST_TEXT)));
+    EXPECT(__builtin_strcmp(text, FROM_HOST_TEXT) == 0);
+}
+
+KERNEL_TEST(hostfs, writes_a_file_the_host_reads)
+{
+    if (skip_without_hostfs(t))
+        return;
+    Files files;
+    EXPECT(write_file(files.sys, FROM_GUEST, FROM_GUEST_TEXT, strlen(FROM_GUEST_TEXT)));
+    struct stat status;
+    EXPECT(!files.sys.stat(FROM_GUEST, status).is_error());
+    EXPECT_EQ(status.st_size, strlen(FROM_GUEST_TEXT));
+}
+
+KERNEL_TEST(hostfs, a_megabyte_round_trips_in_one_hypercall_each_way)
+{
+    if (skip_without_hostfs(t))
+        return;
+    constexpr size_t SIZE = HYPERCALL_FILE_IO_MAX;
+    auto* out = static_cast<uint8_t*>(kmalloc(SIZE));
+    auto* in = static_cast<uint8_t*>(kmalloc(SIZE));
+    EXPECT(out && in);
+    if (out && in) {
+        for (size_t i = 0; i < SIZE; ++i)
+            out[i] = uint8_t(i * 31 + (i >> 12));
+        Files files;
+        EXPECT(write_file(files.sys, "/big.bin", out, SIZE));
+        EXPECT_EQ(read_file(files.sys, "/big.bin", in, SIZE), int64_t(SIZE));
+        EXPECT(__builtin_memcmp(in, out, SIZE) == 0);
+        EXPECT(!files.sys.unlink("/big.bin").is_error());
+    }
+    kfree(out);
+    kfree(in);
+}
+
+KERNEL_TEST(hostfs, directories_rename_and_remove)
+{
+    if (skip_without_hostfs(t))
+        return;
+    Files files;
+    EXPECT(!files.sys.mkdir("/made_by_guest").is_error());
+    EXPECT(write_file(files.sys, "/made_by_guest/a", "a", 1));
+    EXPECT(!files.sys.rename("/made_by_guest/a", "/moved").is_error());
+    EXPECT(lists(files.sys, "/", "moved"));
+    EXPECT(!lists(files.sys, "/made_by_guest", "a"));
+    EXPECT_EQ(files.sys.rmdir("/").error(), EBUSY);
+    EXPECT(!files.sys.rmdir("/made_by_guest").is_error());
+    EXPECT(!files.sys.unlink("/moved").is_error());
+    EXPECT(!lists(files.sys, "/", "moved"));
+    EXPECT_EQ(files.sys.open("/nothing", O_RDONLY).error(), ENOENT);
+}
+
+KERNEL_TEST(hostfs, bad_guest_addresses_and_numbers_get_error_codes)
+{
+    if (skip_without_hostfs(t))
+        return;
+    /* Unmapped in our page tables, non-canonical, and the top of the address space. */
+    for (uint64_t bad : {0xFFFF900000000000ull, 0x0000900000000000ull, 0xFFFFFFFFFFFFFFF0ull})
+        EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT, bad, O_RDONLY)), -int64_t(EFAULT));
+    EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_READ, 63, 0, 0, 0)), -int64_t(EBADF));
+    EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_LAST + 1)), -int64_t(ENOSYS));
+}

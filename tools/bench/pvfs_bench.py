@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Benchmark: file throughput of a guest over the paravirtual file system next to
+the host's own VFS, from one Bochs boot. The host runs `bench=vfs` on its ramfs,
+then starts a guest of its own kernel whose root is the host's files
+(docs/hypercalls.md) and which runs the same `bench=vfs` there: every transfer is
+then a hypercall, 4 KiB or 1 MiB at a time. Figures are TSC cycles, which in
+Bochs count emulated instructions (host and hypervisor work included). Prints
+figures; it is not a test. The observe branch's suite can call measure()."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matryoshka import paths, runner  # noqa: E402
+from matryoshka.emulators import RunConfig  # noqa: E402
+
+CMDLINE = "bench=vfs vm=/boot/kernel vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
+FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>read|write) (?P<piece>\w+): "
+                    r"(?P<bytes>\d+) bytes in (?P<cycles>\d+) cycles$")
+
+Figures = dict[tuple[str, str, str], tuple[int, int]]  # (who, op, piece) -> (bytes, cycles)
+
+
+def measure(build_dir: Path, work_dir: Path) -> Figures:
+    """Boots once in Bochs and returns every figure the host and the guest logged."""
+    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build_dir), cmdline=CMDLINE,
+                       modules=[paths.initrd_file(build_dir)], headless=True, timeout=600, work_dir=work_dir)
+    result = runner.run(config)
+    figures: Figures = {}
+    for line in result.serial.splitlines():
+        if match := FIGURE.match(line.strip()):
+            figures[(match["who"], match["op"], match["piece"])] = (int(match["bytes"]), int(match["cycles"]))
+    if len(figures) != 8:
+        raise SystemExit(f"expected 8 figures, got {len(figures)} ({result.verdict.name}: {result.reason})")
+    return figures
+
+
+def bytes_per_kilocycle(bytes_moved: int, cycles: int) -> float:
+    return bytes_moved * 1000 / cycles if cycles else 0.0
+
+
+def print_table(figures: Figures) -> None:
+    print(f"{'transfer':<14} {'host bytes/kcycle':>18} {'guest bytes/kcycle':>19} {'guest/host':>11}")
+    for piece in ("4KiB", "1MiB"):
+        for op in ("read", "write"):
+            host = bytes_per_kilocycle(*figures[("host", op, piece)])
+            guest = bytes_per_kilocycle(*figures[("guest", op, piece)])
+            ratio = guest / host if host else 0.0
+            print(f"{op + ' ' + piece:<14} {host:>18.1f} {guest:>19.1f} {ratio:>10.2f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--build-dir", type=Path, default=paths.DEFAULT_BUILD_DIR)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        print_table(measure(args.build_dir, Path(work)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
