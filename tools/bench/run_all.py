@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pvfs_bench  # noqa: E402
 from matryoshka import exit_log, paths, runner  # noqa: E402
 from matryoshka.emulators import BOCHS_CPU_MODEL, RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
@@ -132,7 +133,7 @@ def measure(build_dir: Path) -> Results:
     figures.append(Figure("null_hypercall_round_trip", "2b. null hypercall (PING) round trip", ping, "cycles",
                           native, "CPUID on the host", "<= 200 cycles", ping <= 200))
 
-    figures.append(file_throughput(build_dir))
+    figures.extend(file_throughput(build_dir))
 
     divisor = number(r"bench timer_divisor=(\d+)", guest)
     intervals = [int(v) for line in re.findall(r"bench timer_cycles ([\d ]+)$", guest, re.MULTILINE)
@@ -182,14 +183,19 @@ def measure(build_dir: Path) -> Results:
     return results
 
 
-def file_throughput(build_dir: Path) -> Figure:
-    """Figure 3 needs the paravirtual file system (branch pvfs) and its benchmark
-    guest, guests/bench_files.cpp, printing "bench file_read_bytes_per_cycle=..."
-    lines; until then it is n/a."""
-    if not paths.guest_file(build_dir, "bench_files").exists():
-        return Figure("file_throughput", "3. hypercall file read/write, 4 KiB and 1 MiB", None, "",
-                      note="n/a (paravirtual FS not merged)")
-    raise SystemExit("bench: guests/bench_files exists: add its boot and figures to tools/bench/run_all.py")
+def file_throughput(build_dir: Path) -> list[Figure]:
+    """Figure 3: the guest's file reads and writes over hypercalls against the
+    host's own VFS in the same boot (bench=vfs on both sides; tools/bench/pvfs_bench.py),
+    in bytes per thousand emulated cycles."""
+    figures = pvfs_bench.measure(build_dir, build_dir / "bench" / "run-files")
+    rows = []
+    for piece in ("4KiB", "1MiB"):
+        for op in ("read", "write"):
+            guest = pvfs_bench.bytes_per_kilocycle(*figures[("guest", op, piece)])
+            host = pvfs_bench.bytes_per_kilocycle(*figures[("host", op, piece)])
+            rows.append(Figure(f"file_{op}_{piece}", f"3. hypercall file {op}, {piece} transfers", guest,
+                               "bytes/kcycle", host, "the host's VFS, same boot"))
+    return rows
 
 
 def fmt(value: float | None) -> str:
