@@ -52,8 +52,8 @@ void VirtualPlatform::relay_debug_line(void* vm, const char* text, size_t length
 
 void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write)
 {
-    log(LogCategory::device, "vm%d: %s of unknown port 0x%x (reported once per port)", static_cast<Vm*>(vm)->id(),
-        is_write ? "write" : "read", port);
+    log(LogCategory::device, "vm%d: %s of unknown port 0x%x (reported once per port, for the first %zu ports)", static_cast<Vm*>(vm)->id(),
+        is_write ? "write" : "read", port, devices::IoBus::MAX_UNKNOWN_PORT_REPORTS);
 }
 
 bool VirtualPlatform::update(uint64_t now_ns)
