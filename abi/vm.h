@@ -6,11 +6,12 @@
 #include <stdint.h>
 
 #define VM_CMDLINE_LENGTH 64
+#define VM_REASON_LENGTH 128
 
 enum VmState {
     VM_RUNNING = 0,
-    VM_STOPPED = 1, /* stopped by vm_stop or by the guest powering off */
-    VM_FAILED = 2, /* VM entry failed or the guest triple-faulted */
+    VM_STOPPED = 1, /* stopped by vm_stop or by the guest powering off (see reason) */
+    VM_FAILED = 2, /* the guest crashed or VM entry failed (see reason) */
 };
 
 /* One entry of the vm_list system call. */
@@ -20,6 +21,10 @@ struct VmInfo {
     uint64_t memory_mib;
     uint64_t exit_count; /* VM exits handled so far */
     char cmdline[VM_CMDLINE_LENGTH]; /* the guest kernel's command line, cut */
+    /* Why the VM ended ("guest powered off ...", "triple fault ...", "stopped by
+     * the host"), cut; empty while it runs. Appended last, so older readers of
+     * the fields above are unaffected. */
+    char reason[VM_REASON_LENGTH];
 };
 
 #endif

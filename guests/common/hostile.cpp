@@ -28,24 +28,39 @@ bool starts_with(const char* text, const char* prefix)
     return true;
 }
 
-} // namespace
-
-uint32_t command_line_seed()
+/* The word of the command line starting with `prefix`, or nullptr. Words are
+ * separated by spaces. */
+const char* find_word(const char* prefix)
 {
     const multiboot::Info* info = multiboot_info();
     if (!info || !(info->flags & multiboot::INFO_CMDLINE) || info->cmdline == 0)
-        return 1;
-    const char* text = reinterpret_cast<const char*>(uintptr_t(info->cmdline));
-    /* Words are separated by spaces; only a whole word "seed=N" counts. */
-    for (const char* word = text; *word;) {
-        if (starts_with(word, SEED_WORD))
-            return parse_decimal(word + sizeof(SEED_WORD) - 1);
+        return nullptr;
+    for (const char* word = reinterpret_cast<const char*>(uintptr_t(info->cmdline)); *word;) {
+        if (starts_with(word, prefix))
+            return word;
         while (*word && *word != ' ')
             ++word;
         while (*word == ' ')
             ++word;
     }
-    return 1;
+    return nullptr;
+}
+
+} // namespace
+
+uint32_t command_line_seed()
+{
+    const char* word = find_word(SEED_WORD);
+    return word ? parse_decimal(word + sizeof(SEED_WORD) - 1) : 1;
+}
+
+bool command_line_has(const char* wanted)
+{
+    const char* word = find_word(wanted);
+    if (!word)
+        return false;
+    size_t length = string_length(wanted);
+    return word[length] == '\0' || word[length] == ' ';
 }
 
 HostileSummary::HostileSummary(uint32_t seed, uint32_t cases)

@@ -14,6 +14,8 @@ namespace guest {
 
 /* The N of "seed=N" on the command line the loader passed, 1 when there is none. */
 uint32_t command_line_seed();
+/* Whether the command line holds the whole word `word`. */
+bool command_line_has(const char* word);
 
 /* xorshift32 (Marsaglia, "Xorshift RNGs", 2003): tiny, no multiplication or
  * division, and good enough to spread test cases; a seed of 0 is replaced since

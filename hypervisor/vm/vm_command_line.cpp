@@ -5,6 +5,8 @@
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "mm/kernel_heap.h"
+#include "mm/page_manager.h"
 #include "sched/scheduler.h"
 #include "time/clock.h"
 
@@ -31,6 +33,29 @@ bool all_ended(const int* ids, size_t count)
     return true;
 }
 
+/* The host's pages as the VMs leave them: free in the PageManager, and held by
+ * the kernel heap. The heap grows while VMs run (their records, vCPU objects,
+ * threads' stacks, the kernel file read for each start) and never gives a page
+ * back, so a VM that returned everything leaves free + heap exactly as it found
+ * it: every page missing from the free count must be in the heap's growth. */
+struct HostPages {
+    int64_t free;
+    int64_t heap;
+};
+
+HostPages host_pages()
+{
+    return {int64_t(PageManager::instance().free_page_count()), int64_t(kernel_heap::stats().region_bytes / PAGE_SIZE)};
+}
+
+void log_pages_after(const HostPages& before)
+{
+    HostPages after = host_pages();
+    int64_t heap_growth = after.heap - before.heap;
+    log(LogCategory::vmx, "free pages after VMs: %ld (heap grew by %ld pages)", after.free, heap_growth);
+    log(LogCategory::vmx, "pages not returned by VMs: %ld", before.free - after.free - heap_growth);
+}
+
 } // namespace
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
@@ -46,6 +71,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     uint64_t memory_mib = number_option(cmdline, "vm_mem", vm_manager::DEFAULT_MEMORY_MIB);
     uint64_t timeout_ms = number_option(cmdline, "vm_timeout_ms", 120000);
 
+    HostPages before = host_pages();
+    log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
     int ids[vm_manager::MAX_VMS];
     size_t count = 0;
     for (char* path = paths; *path && count < vm_manager::MAX_VMS;) {
@@ -78,5 +105,6 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         Vm* vm = vm_manager::find(ids[i]);
         log(LogCategory::vmx, "VM RESULT: vm%d %s: %s", vm->id(), vm_state_name(vm->state()), vm->stop_reason());
     }
+    log_pages_after(before);
     return true;
 }

@@ -258,6 +258,7 @@ size_t list(VmInfo* out, size_t capacity)
             info.memory_mib = vm.memory_bytes() >> 20;
             info.exit_count = vm.statistics().total;
             copy_text(info.cmdline, sizeof(info.cmdline), vm.cmdline);
+            copy_text(info.reason, sizeof(info.reason), vm.ended() ? vm.stop_reason() : "");
         }
         ++count;
     }
