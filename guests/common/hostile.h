@@ -17,12 +17,20 @@ uint32_t command_line_seed();
 /* Whether the command line holds the whole word `word`. */
 bool command_line_has(const char* word);
 
-/* xorshift32 (Marsaglia, "Xorshift RNGs", 2003): tiny, no multiplication or
- * division, and good enough to spread test cases; a seed of 0 is replaced since
- * 0 is the generator's one fixed point. */
+/* xorshift32 (Marsaglia, "Xorshift RNGs", 2003): tiny, no division, and good
+ * enough to spread test cases. Neighbouring small seeds would start on similar
+ * states, so the seed is first multiplied by a large odd constant (Knuth's
+ * multiplicative hash) and the first outputs are dropped; 0, the generator's one
+ * fixed point, is replaced. */
 class Random {
 public:
-    explicit Random(uint32_t seed) : state_(seed ? seed : 0x9E3779B9u) {}
+    explicit Random(uint32_t seed) : state_(seed * 2654435761u ^ 0x5BD1E995u)
+    {
+        if (state_ == 0)
+            state_ = 0x9E3779B9u;
+        for (int i = 0; i < 8; ++i)
+            next();
+    }
     uint32_t next()
     {
         state_ ^= state_ << 13;

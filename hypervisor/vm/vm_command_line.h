@@ -4,7 +4,9 @@
  *   vm_mem=MiB           guest RAM of each (default 32)
  *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
- * The host waits for every VM to end, logs how each ended, then powers off. */
+ * The host waits for every VM to end, logs how each ended ("VM RESULT: ...") and
+ * the free page count before and after the VMs (docs/hostile-guests.md), then
+ * runs the test= sets if any and powers off. */
 #pragma once
 
 class CommandLine;
