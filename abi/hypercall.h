@@ -4,7 +4,8 @@
  *
  * Detection: CPUID.1:ECX[31] (hypervisor present); CPUID leaf 0x40000000 returns
  * EAX = the largest hypervisor leaf and EBX, ECX, EDX = "SWEB" "SWEB" "SWEB";
- * leaf 0x40000001 returns EAX = HYPERCALL_ABI_VERSION and EBX = the feature bits.
+ * leaf 0x40000001 returns EAX = HYPERCALL_ABI_VERSION, EBX = the feature bits and
+ * ECX = the TSC's frequency in kHz (the guest's TSC is the host's), 0 if unknown.
  *
  * Calling convention: VMCALL with RAX = hypercall number, arguments in RBX, RCX,
  * RDX, RSI (in that order; a 32-bit guest uses the low halves), result in RAX:

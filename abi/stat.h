@@ -8,8 +8,10 @@
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
+#define S_IFCHR 0020000 /* a terminal under /dev */
 #define S_ISDIR(mode) (((mode) & S_IFMT) == S_IFDIR)
 #define S_ISREG(mode) (((mode) & S_IFMT) == S_IFREG)
+#define S_ISCHR(mode) (((mode) & S_IFMT) == S_IFCHR)
 
 struct stat {
     uint64_t st_dev;   /* which mounted file system */

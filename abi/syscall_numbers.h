@@ -35,9 +35,12 @@
     X(24, free_pages, 0) /* () -> free physical pages (for leak tests) */          \
     X(25, brk, 1)       /* (void* end or NULL to ask) -> the program break */       \
     X(26, clock_ns, 0)  /* () -> nanoseconds since boot, monotonic */               \
-    X(27, vm_start, 2)  /* (const char* cmdline, uint64_t memory_mib) -> vm id */   \
+    X(27, vm_start, 1)  /* (struct VmStartRequest* request) -> vm id */             \
     X(28, vm_list, 2)   /* (struct VmInfo* out, size_t count) -> vms */             \
-    X(29, vm_stop, 1)   /* (int vm id) -> 0 */
+    X(29, vm_stop, 1)   /* (int vm id) -> 0 */                                      \
+    X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */ \
+    X(31, vm_front, 1)  /* (int vm id): the VM console (Alt+F4) shows it, in front */ \
+    X(32, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

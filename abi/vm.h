@@ -1,17 +1,21 @@
 /* Virtual machine ABI shared by the kernel's hypervisor and libc: the entries the
- * vm_list system call fills in. Plain C with fixed-size fields. See docs/syscalls.md. */
+ * vm_list system call fills in, and the exit statistics of vm_stats. Plain C with fixed-size fields. See docs/syscalls.md. */
 #ifndef MATRYOSHKA_ABI_VM_H
 #define MATRYOSHKA_ABI_VM_H
 
 #include <stdint.h>
 
 #define VM_CMDLINE_LENGTH 64
-#define VM_REASON_LENGTH 128
+#define VM_PATH_LENGTH 64
+#define VM_REASON_LENGTH 96
+#define VM_REQUEST_CMDLINE_LENGTH 128
+#define VM_MAX_MODULES 4
+#define VM_ERROR_LENGTH 160
 
 enum VmState {
     VM_RUNNING = 0,
-    VM_STOPPED = 1, /* stopped by vm_stop or by the guest powering off (see reason) */
-    VM_FAILED = 2, /* the guest crashed or VM entry failed (see reason) */
+    VM_STOPPED = 1, /* stopped by vm_stop or by the guest powering off */
+    VM_FAILED = 2, /* VM entry failed or the guest triple-faulted */
 };
 
 /* One entry of the vm_list system call. */
@@ -21,10 +25,69 @@ struct VmInfo {
     uint64_t memory_mib;
     uint64_t exit_count; /* VM exits handled so far */
     char cmdline[VM_CMDLINE_LENGTH]; /* the guest kernel's command line, cut */
-    /* Why the VM ended ("guest powered off ...", "triple fault ...", "stopped by
-     * the host"), cut; empty while it runs. Appended last, so older readers of
-     * the fields above are unaffected. */
-    char reason[VM_REASON_LENGTH];
+    char path[VM_PATH_LENGTH];       /* the kernel file it booted */
+    char reason[VM_REASON_LENGTH];   /* how it ended ("" while it runs) */
+    uint64_t uptime_ms;              /* from start to now, or to its end */
+};
+
+/* What vm_start takes: the kernel file and its modules (host VFS paths), the
+ * guest's command line and RAM, and the host directory its paravirtual file
+ * system serves ("" for the default). On failure the kernel writes a sentence
+ * saying what is wrong into `error`. */
+struct VmStartRequest {
+    char path[VM_PATH_LENGTH];
+    char cmdline[VM_REQUEST_CMDLINE_LENGTH];
+    char root[VM_PATH_LENGTH];
+    char modules[VM_MAX_MODULES][VM_PATH_LENGTH];
+    uint32_t module_count;
+    uint32_t flags; /* reserved, 0 */
+    uint64_t memory_mib;
+    char error[VM_ERROR_LENGTH]; /* out */
+};
+
+/* Bounds of the vm_stats record's tables. */
+#define VM_STATS_REASONS 80    /* basic exit reasons 0-79 (Intel SDM Appendix C) */
+#define VM_STATS_HYPERCALLS 16 /* hypercall numbers; the last slot counts every higher one */
+#define VM_STATS_PORTS 24      /* the first ports that saw traffic; the rest in other_ports */
+
+/* How often something happened and the host TSC cycles its handlers took. */
+struct VmExitCount {
+    uint64_t count;
+    uint64_t cycles;
+};
+
+/* The VM exits of one I/O port (IN and OUT instructions, a REP string one exit). */
+struct VmPortCount {
+    uint32_t port;
+    uint32_t reserved;
+    uint64_t reads;
+    uint64_t writes;
+    uint64_t cycles;
+};
+
+/* What the vm_stats system call fills in: like Linux's kvm_stat, per exit reason,
+ * per I/O port and per hypercall. Times are host TSC cycles; tsc_hz converts. */
+struct VmStats {
+    int32_t id;
+    uint32_t state;               /* an enum VmState */
+    uint64_t tsc_hz;              /* the host's TSC frequency */
+    uint64_t run_ns;              /* since the VM started (until it ended) */
+    uint64_t exits;
+    uint64_t entry_failures;
+    uint64_t guest_cycles;        /* running the guest, from each entry to its exit */
+    uint64_t handler_cycles;      /* in exit handlers, without a halted guest's sleep */
+    uint64_t entry_cycles;        /* preparing entries: devices, injection, timer */
+    uint64_t halted_cycles;       /* the guest halted, its host thread asleep */
+    uint64_t port_reads;          /* port accesses, element by element */
+    uint64_t port_writes;
+    uint64_t interrupts_injected;
+    uint64_t events_reinjected;   /* events whose delivery an exit interrupted */
+    uint32_t port_count;          /* entries used in ports[] */
+    uint32_t reserved;
+    struct VmExitCount reasons[VM_STATS_REASONS];
+    struct VmExitCount hypercalls[VM_STATS_HYPERCALLS];
+    struct VmPortCount ports[VM_STATS_PORTS];
+    struct VmPortCount other_ports;
 };
 
 #endif

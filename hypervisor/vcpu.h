@@ -22,3 +22,5 @@ public:
 const char* virtualization_unavailable();
 /* A backend vCPU for `vm`, or nullptr when out of memory. */
 Vcpu* create_vcpu(Vm& vm);
+/* The backend's short name of exit reason `reason` ("io_instruction"), or nullptr. */
+const char* exit_reason_short_name(uint16_t reason);

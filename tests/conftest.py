@@ -19,6 +19,11 @@ from matryoshka.verdict import RunResult  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("MATRYOSHKA_BUILD_DIR", paths.DEFAULT_BUILD_DIR)).resolve()
 KERNEL_TEST_PATTERN = re.compile(r"^KERNEL_TEST\((\w+),\s*(\w+)\)", re.MULTILINE)
+# The user test programs the kernel runs with run= (tests/system/test_user_programs.py).
+USER_TEST_PROGRAMS = ["fs_stress", "spawn_loop", "bad_syscalls"]
+# A normal boot ends in a shell on COM1; typing this at its first prompt turns the
+# machine off again, so that the run has a verdict.
+POWER_OFF_AT_PROMPT = (("/$ ", "poweroff\r"),)
 # Generous: Bochs on a loaded CI machine is several times slower than here.
 BOOT_TIMEOUT = {"qemu": 60.0, "bochs": 240.0}
 
@@ -44,6 +49,20 @@ def kernel_tests_in_sources() -> list[tuple[str, str]]:
         for source in sorted((SOURCE_DIR / folder).rglob("*.cpp")):
             found += KERNEL_TEST_PATTERN.findall(source.read_text())
     return found
+
+
+def user_tests_in_sources(program: str) -> list[str]:
+    """The names of the [user test] lines `program` prints, read from its source:
+    the string literals "PROGRAM.name", and for bad_syscalls the names its
+    for_each_bad_pointer("prefix", ...) builds from BAD_POINTER_NAMES."""
+    source = (SOURCE_DIR / "user" / "programs" / f"{program}.cpp").read_text()
+    names = set(re.findall(rf'"({re.escape(program)}\.\w+)"', source))
+    pointer_names = re.search(r"BAD_POINTER_NAMES\[\] = \{([^}]*)\}", source)
+    if pointer_names:
+        kinds = re.findall(r'"(\w+)"', pointer_names.group(1))
+        for prefix in re.findall(r'for_each_bad_pointer\("(\w+)"', source):
+            names.update(f"{program}.{prefix}_{kind}" for kind in kinds)
+    return sorted(names)
 
 
 def explain(result: RunResult, lines: int = 60) -> str:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """One entry point for a fresh Debian or Ubuntu machine.
 
-    python3 tools/dev.py demo   the main job: install, build, boot the host in Bochs
-                                and a guest of its own kernel inside it
+    python3 tools/dev.py demo   the main job: install, build, boot the host in Bochs, and in
+                                its shell start a guest of its own kernel, wait for it, list it
     python3 tools/dev.py test   install, build, run every test (pytest)
 
 Both first install what is missing, saying what: Debian packages with apt-get
@@ -94,11 +94,27 @@ def build() -> None:
     subprocess.run(["make", f"-j{os.cpu_count() or 2}"], cwd=BUILD_DIR, check=True)
 
 
+# What the demo types into the shell on COM1, one command per prompt; the last
+# one turns the machine off, so the demo ends by itself.
+DEMO_COMMANDS = [
+    "ls /bin /guests",
+    "vm start --append test=boot /boot/kernel",
+    "vm wait 1",
+    "vm list",
+    "echo hello from the host > /hello.txt",
+    "cat /hello.txt",
+    "poweroff",
+]
+
+
 def demo() -> int:
-    say("booting the host in Bochs (corei7_skylake_x, VMX) and a guest of its own kernel inside it")
-    return subprocess.call([sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs",
-                            "--headless", "--timeout", "600",
-                            "--append", "vm=/boot/kernel vm_cmdline=test=boot"])
+    say("booting the host in Bochs (corei7_skylake_x, VMX) with its console on this terminal;")
+    say("typing into the shell on COM1: " + "; ".join(DEMO_COMMANDS))
+    command = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs", "--headless",
+               "--timeout", "600"]
+    for line in DEMO_COMMANDS:
+        command += ["--type", line]
+    return subprocess.call(command)
 
 
 def test(pytest_arguments: list[str]) -> int:

@@ -101,7 +101,9 @@ def header(data: vmx.VmxData) -> str:
                               "ExitReason", "uint16_t", "exit_reason_name", data.exit_reasons)
     lines += ["/* Bits 15:0 of the exit-reason field; bit 31 says the VM entry failed. */",
               "constexpr ExitReason basic_exit_reason(uint32_t exit_reason_field) { return ExitReason(exit_reason_field & 0xFFFF); }",
-              "constexpr bool is_entry_failure(uint32_t exit_reason_field) { return exit_reason_field & (1u << 31); }", ""]
+              "constexpr bool is_entry_failure(uint32_t exit_reason_field) { return exit_reason_field & (1u << 31); }", "",
+              "/* The enum value's own name (\"io_instruction\"), for tables and traces. */"]
+    lines += name_switch("exit_reason_identifier", "ExitReason", [(e.name, e.name) for e in data.exit_reasons])
     lines += numbered_section("\"VM Instruction Error Numbers\" (the VM-instruction error field after VMfailValid).",
                               "VmInstructionError", "uint32_t", "vm_instruction_error_text", data.vm_instruction_errors)
     lines += numbered_section("Appendix A, \"VMX Capability Reporting Facility\": MSR addresses.",

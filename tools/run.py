@@ -19,6 +19,9 @@ from matryoshka import image, paths, runner  # noqa: E402
 from matryoshka.emulators import RunConfig  # noqa: E402
 from matryoshka.verdict import Verdict  # noqa: E402
 
+# What the shell's prompt ends with (user/programs/sh.cpp: "CWD$ ").
+PROMPT = "$ "
+
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,6 +39,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--gdb-batch", action="append", default=None, metavar="COMMAND",
                         help="with --debug: run GDB in batch mode with these commands (repeatable)")
     parser.add_argument("--make-iso", action="store_true", help="only write build/matryoshka.iso")
+    parser.add_argument("--type", action="append", default=[], metavar="TEXT",
+                        help="type TEXT and Enter into COM1 at the next shell prompt ('$ '); repeatable, "
+                             "e.g. --type 'ls /bin' --type poweroff. Without --type, a standard input that is "
+                             "no terminal is typed, one line per prompt: echo poweroff | make qemu")
     return parser.parse_args(argv)
 
 
@@ -68,7 +75,13 @@ def main(argv: list[str]) -> int:
         return 0
     if args.debug:
         return runner.run_debug(config, args.gdb_batch or [], batch=bool(args.gdb_batch))
-    result = runner.run(config, echo=sys.stdout)
+    lines = args.type
+    if not lines and not sys.stdin.isatty() and not args.gdb_batch:
+        lines = sys.stdin.read().splitlines()
+    typed = [(PROMPT, text + "\r") for text in lines]
+    if typed:
+        config.interactive = False  # COM1 is the typer's, not this terminal's
+    result = runner.run(config, echo=sys.stdout, serial_input=typed)
     print(f"\nrun.py: {result.verdict.name.lower().replace('_', ' ')}: {result.reason}", file=sys.stderr)
     if result.verdict in (Verdict.FAILED, Verdict.NO_RESULT) and args.emulator == "bochs":
         print(f"run.py: Bochs' log is {config.work_dir / 'bochs.log'}", file=sys.stderr)

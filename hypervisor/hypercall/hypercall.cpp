@@ -8,6 +8,7 @@
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "time/clock.h"
 
 namespace {
 
@@ -83,7 +84,8 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
         return true;
     }
     if (leaf == HYPERVISOR_CPUID_FEATURES) {
-        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST, 0, 0};
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST,
+               uint32_t(clock::tsc_hz() / 1000), 0};
         return true;
     }
     if (leaf > HYPERVISOR_CPUID_FEATURES && leaf <= 0x4FFFFFFF) {
@@ -96,8 +98,6 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
 HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, GuestVirtualReader& memory)
 {
     uint64_t number = r.rax;
-    if (number < ExitStatistics::HYPERCALLS)
-        ++vm.statistics().hypercalls[number];
     switch (number) {
     case HYPERCALL_PING:
         r.rax = HYPERCALL_ABI_VERSION;

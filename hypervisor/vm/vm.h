@@ -3,6 +3,7 @@
  * runs it; hypervisor/vm/vm_manager starts, lists and stops VMs. */
 #pragma once
 #include "hypervisor/memory/guest_memory.h"
+#include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vm/platform.h"
 
 #include <stddef.h>
@@ -12,19 +13,6 @@ class Thread;
 
 enum class VmRunState { starting, running, stopped, failed };
 const char* vm_state_name(VmRunState state);
-
-/* Counts per VM exit reason (the basic reason, SDM Appendix C), per I/O port class
- * and per hypercall, like kvm_stat. */
-struct ExitStatistics {
-    static constexpr size_t REASONS = 80;
-    static constexpr size_t HYPERCALLS = 8;
-    uint64_t total = 0;
-    uint64_t by_reason[REASONS] = {};
-    uint64_t hypercalls[HYPERCALLS] = {};
-    uint64_t port_reads = 0;
-    uint64_t port_writes = 0;
-    uint64_t interrupts_injected = 0;
-};
 
 class Vm {
 public:
@@ -44,7 +32,9 @@ public:
 
     GuestMemory& memory() { return memory_; }
     VirtualPlatform& platform() { return *platform_; }
+    bool has_platform() const { return platform_ != nullptr; }
     ExitStatistics& statistics() { return statistics_; }
+    VmExitTrace& trace() { return trace_; }
 
     /* Creates the virtual PC over guest RAM (after the RAM exists). */
     void create_platform();
@@ -76,4 +66,5 @@ private:
     VirtualPlatform* platform_ = nullptr;
     alignas(16) uint8_t platform_storage_[sizeof(VirtualPlatform)];
     ExitStatistics statistics_;
+    VmExitTrace trace_;
 };

@@ -4,7 +4,9 @@
 #include "boot/cmdline.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_report.h"
 #include "mm/kernel_heap.h"
 #include "mm/page_manager.h"
 #include "sched/scheduler.h"
@@ -60,6 +62,9 @@ void log_pages_after(const HostPages& before)
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
 {
+    vm_report::configure(cmdline);
+    if (run_vm_benchmarks_from_command_line(cmdline))
+        return true;
     char paths[256];
     if (!cmdline.value("vm", paths, sizeof(paths)))
         return false;

@@ -4,6 +4,9 @@
  *   vm_mem=MiB           guest RAM of each (default 32)
  *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
+ *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
+ *                        (hypervisor/vm/vm_report.h; read even without vm=)
+ *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/vm/vm_bench.h)
  * The host waits for every VM to end, logs how each ended ("VM RESULT: ...") and
  * the free page count before and after the VMs (docs/hostile-guests.md), then
  * runs the test= sets if any and powers off. */

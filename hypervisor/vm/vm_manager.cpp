@@ -1,6 +1,7 @@
 /* The table of VMs and their threads; see vm_manager.h. */
 #include "hypervisor/vm/vm_manager.h"
 
+#include "abi/errno.h"
 #include "abi/fcntl.h"
 #include "console/log.h"
 #include "fs/file_descriptor_table.h"
@@ -8,6 +9,7 @@
 #include "fs/vfs_syscall.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_report.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -75,6 +77,7 @@ void vm_thread(void* argument)
 {
     auto* slot = static_cast<Slot*>(argument);
     slot->vcpu->run();
+    vm_report::vm_ended(*slot->vm);
     /* Everything but the record shown by `vm list` goes back to the host. */
     delete slot->vcpu;
     slot->vcpu = nullptr;
@@ -154,30 +157,37 @@ StartResult start(const StartRequest& request)
     size_t size = sizeof(result.error);
     if (!request.path || !request.path[0]) {
         format_string(error, size, "usage: vm start [--mem MiB] [--append \"cmdline\"] FILE [modules...]");
+        result.errno_value = EINVAL;
         return result;
     }
     if (request.memory_mib < MIN_MEMORY_MIB || request.memory_mib > MAX_MEMORY_MIB) {
         format_string(error, size, "guest memory of %lu MiB is absurd: choose %lu to %lu MiB", request.memory_mib,
                       MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+        result.errno_value = EINVAL;
         return result;
     }
     if (request.module_count > MAX_MODULES) {
         format_string(error, size, "at most %zu modules", MAX_MODULES);
+        result.errno_value = EINVAL;
         return result;
     }
     /* The request is checked completely before the CPU is asked, so that a bad
      * file is reported as such on every machine. */
     File kernel;
-    if (!read_file(request.path, kernel, error, size))
+    if (!read_file(request.path, kernel, error, size)) {
+        result.errno_value = ENOENT;
         return result;
+    }
     loader::LoadPlan plan;
     if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
         bad != loader::LoaderError::none) {
         format_string(error, size, "%s: %s", request.path, loader::loader_error_text(bad));
+        result.errno_value = EINVAL;
         return result;
     }
     if (const char* unavailable = virtualization_unavailable()) {
         format_string(error, size, "%s", unavailable);
+        result.errno_value = ENOSYS;
         return result;
     }
 
@@ -185,6 +195,7 @@ StartResult start(const StartRequest& request)
     Slot* slot = free_slot();
     if (!slot) {
         format_string(error, size, "already %zu VMs: stop one first", MAX_VMS);
+        result.errno_value = EAGAIN;
         return result;
     }
     Vm* vm = new Vm(next_id, request.memory_mib << 20);
@@ -193,6 +204,7 @@ StartResult start(const StartRequest& request)
     if (vm->memory().allocate(vm->memory_bytes()) != MemoryError::none) {
         format_string(error, size, "out of host memory for %lu MiB of guest RAM", request.memory_mib);
         delete vm;
+        result.errno_value = ENOMEM;
         return result;
     }
     vm->create_platform();
@@ -201,6 +213,7 @@ StartResult start(const StartRequest& request)
         delete vcpu;
         vm->memory().release();
         delete vm;
+        result.errno_value = EINVAL;
         return result;
     }
     slot->vm = vm;
@@ -242,6 +255,17 @@ void wait(int id)
     }
 }
 
+bool stats(int id, VmStats& out)
+{
+    /* The lock keeps start() from reusing the record meanwhile. */
+    MutexLocker lock(table_lock);
+    Vm* vm = find(id);
+    if (!vm)
+        return false;
+    vm_report::fill_stats(*vm, out);
+    return true;
+}
+
 size_t list(VmInfo* out, size_t capacity)
 {
     size_t count = 0;
@@ -258,7 +282,10 @@ size_t list(VmInfo* out, size_t capacity)
             info.memory_mib = vm.memory_bytes() >> 20;
             info.exit_count = vm.statistics().total;
             copy_text(info.cmdline, sizeof(info.cmdline), vm.cmdline);
-            copy_text(info.reason, sizeof(info.reason), vm.ended() ? vm.stop_reason() : "");
+            copy_text(info.path, sizeof(info.path), vm.path);
+            copy_text(info.reason, sizeof(info.reason), vm.stop_reason());
+            uint64_t until = vm.ended() ? vm.stopped_ns : clock::nanoseconds();
+            info.uptime_ms = (until - vm.started_ns) / clock::NS_PER_MS;
         }
         ++count;
     }

@@ -28,6 +28,7 @@ struct StartRequest {
 
 struct StartResult {
     int id = -1; /* the new VM's id (1, 2, ...), or -1 */
+    int errno_value = 0; /* why not, for the system call */
     char error[160] = {};
     bool ok() const { return id > 0; }
 };
@@ -37,8 +38,10 @@ StartResult start(const StartRequest& request);
 bool stop(int id);
 /* Waits until VM `id` has ended (its thread finished). */
 void wait(int id);
-/* Fills up to `capacity` records, returns how many VMs exist. */
+/* Fills up to `capacity` records (abi/vm.h), returns how many VMs exist. */
 size_t list(VmInfo* out, size_t capacity);
+/* Fills `out` with VM `id`'s exit statistics; false when there is no such VM. */
+bool stats(int id, VmStats& out);
 Vm* find(int id);
 
 } // namespace vm_manager

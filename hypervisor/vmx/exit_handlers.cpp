@@ -77,7 +77,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
      * is the handler's last step, since another VM may make its VMCS current. */
     uint64_t next = platform.next_event_ns(now);
     uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
+    uint64_t asleep = cpu::rdtsc();
     Scheduler::instance().sleep_ns(wait);
+    vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
     return ExitAction::resume;
 }
 
@@ -86,8 +88,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
  * must avoid them): any write to 0xF4; 'S' to 0x8900; the 8042's reset line
  * (command 0xF0-0xFF with bit 0 clear, or 0xD1 and an output-port byte with bit 0
  * clear); SLP_EN in an ACPI PM1a control register (0x604, 0xB004). */
-bool port_write_powers_off(Vm& vm, uint16_t port, unsigned size, uint32_t value, uint64_t now)
+bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
 {
+    Vm& vm = vcpu.vm();
     if (port == DEBUG_EXIT_PORT) {
         vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
         return true;
@@ -97,6 +100,7 @@ bool port_write_powers_off(Vm& vm, uint16_t port, unsigned size, uint32_t value,
         return true;
     }
     vm.platform().io_bus().write(port, size, value, now);
+    vcpu.devices_touched();
     if (const char* reason = vm.platform().take_power_off_request()) {
         vm.end(VmRunState::stopped, 0, "%s", reason);
         return true;
@@ -140,7 +144,7 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
             if (!vcpu.read_guest_virtual(address, &value, size))
                 return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
             ++vm.statistics().port_writes;
-            if (port_write_powers_off(vm, port, size, value, now))
+            if (port_write_powers_off(vcpu, port, size, value, now))
                 return ExitAction::stop;
         }
         index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
@@ -155,7 +159,7 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
 
 ExitAction handle_io(VmxVcpu& vcpu)
 {
-    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    uint64_t qualification = vcpu.exit_qualification();
     unsigned size = unsigned(qualification & 7) + 1;
     bool in = qualification & (1u << 3);
     bool string = qualification & (1u << 4);
@@ -174,7 +178,7 @@ ExitAction handle_io(VmxVcpu& vcpu)
     } else {
         ++vm.statistics().port_writes;
         uint32_t value = uint32_t(r.rax & mask);
-        if (port_write_powers_off(vm, port, size, value, now))
+        if (port_write_powers_off(vcpu, port, size, value, now))
             return ExitAction::stop;
     }
     vcpu.advance_rip();
@@ -314,13 +318,9 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 
 } // namespace
 
-ExitAction VmxVcpu::handle_exit()
+ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {
-    auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
-    auto reason = uint16_t(basic_exit_reason(raw));
-    if (reason < ExitStatistics::REASONS)
-        ++vm_.statistics().by_reason[reason];
-    if (is_entry_failure(raw))
+    if (entry_failure)
         return handle_entry_failure(*this, reason);
 
     switch (ExitReason(reason)) {

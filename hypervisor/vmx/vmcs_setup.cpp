@@ -100,11 +100,13 @@ const char* VmxVcpu::setup_controls()
                                      SecondaryProcessorControl::invpcid),
                         secondary))
         return setup_error;
-    /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the host. */
+    /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the
+     * host; the preemption timer's remaining count saved where the CPU can. */
     if (!write_controls(VmcsField::exit_controls, ControlWord::exit,
                         control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
-                        0, value))
+                        control_mask(ExitControl::save_preemption_timer), value))
         return setup_error;
+    saves_preemption_timer_ = value & uint32_t(ExitControl::save_preemption_timer);
     /* Entry: the guest's EFER comes from the VMCS; it starts outside IA-32e mode. */
     if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value))
         return setup_error;
@@ -160,7 +162,8 @@ void VmxVcpu::setup_host_state()
      * kernel's own control registers, segments and descriptor tables. HOST_RSP
      * and HOST_CR3 are rewritten before every entry (vm_entry.S, before_entry). */
     vmcs_write(VmcsField::host_cr0, cpu::read_cr0());
-    vmcs_write(VmcsField::host_cr3, cpu::read_cr3());
+    host_cr3_ = cpu::read_cr3();
+    vmcs_write(VmcsField::host_cr3, host_cr3_);
     vmcs_write(VmcsField::host_cr4, cpu::read_cr4());
     vmcs_write(VmcsField::host_cs_selector, gdt::KERNEL_CODE_SELECTOR);
     for (VmcsField field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})

@@ -110,7 +110,7 @@ void VmxVcpu::write_gpr(unsigned number, uint64_t value)
 
 void VmxVcpu::advance_rip()
 {
-    vmcs_write(VmcsField::guest_rip, vmcs_read(VmcsField::guest_rip) + vmcs_read(VmcsField::exit_instruction_length));
+    vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
     /* The emulated instruction completed: an STI or MOV SS before it no longer
      * blocks interrupts (SDM "Interruptibility State"). */
     uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
@@ -144,10 +144,31 @@ void VmxVcpu::set_interrupt_window_exiting(bool on)
 void VmxVcpu::before_entry()
 {
     VirtualPlatform& platform = vm_.platform();
-    uint64_t now = clock::nanoseconds();
-    bool pending = platform.update(now);
-    bool injecting = vmcs_read(VmcsField::entry_interruption_information) & INTERRUPTION_VALID;
-    if (pending && !injecting) {
+    uint64_t now_tsc = cpu::rdtsc();
+    /* The devices need time only when an event was due: between deadlines an
+     * exit (a CPUID, a hypercall) costs no clock arithmetic. Keys and serial
+     * input raise their lines at any moment, so the PIC is always asked. */
+    bool due = now_tsc >= next_event_tsc_;
+    if (due) {
+        uint64_t now = clock::nanoseconds();
+        platform.update(now);
+        uint64_t next_event = platform.next_event_ns(now);
+        uint64_t slice = MAX_SLICE_NS;
+        if (next_event != devices::Pit8254::NO_DEADLINE)
+            slice = next_event <= now ? 0 : (next_event - now < slice ? next_event - now : slice);
+        uint64_t slice_tsc = clock::tsc_hz() * slice / 1000000000ull;
+        next_event_tsc_ = now_tsc + slice_tsc;
+        uint64_t ticks = slice_tsc >> preemption_timer_shift_;
+        /* With "save VMX-preemption timer value" the CPU keeps counting down
+         * across exits, so the field is written only for a new deadline. */
+        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+    } else if (!saves_preemption_timer_) {
+        uint64_t ticks = (next_event_tsc_ - now_tsc) >> preemption_timer_shift_;
+        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+    }
+
+    bool pending = platform.pic().has_pending_interrupt();
+    if (pending && !(vmcs_read(VmcsField::entry_interruption_information) & INTERRUPTION_VALID)) {
         bool can_take = (vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF) &&
                         !(vmcs_read(VmcsField::guest_interruptibility_state) & BLOCKING_BY_STI_OR_MOV_SS);
         if (can_take) {
@@ -159,14 +180,34 @@ void VmxVcpu::before_entry()
     }
     set_interrupt_window_exiting(pending);
 
-    uint64_t slice = MAX_SLICE_NS;
-    uint64_t next_event = platform.next_event_ns(now);
-    if (next_event != devices::Pit8254::NO_DEADLINE)
-        slice = next_event <= now ? 0 : (next_event - now < slice ? next_event - now : slice);
-    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> preemption_timer_shift_;
-    vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
     /* The VM's thread may run on whichever address space was active. */
-    vmcs_write(VmcsField::host_cr3, cpu::read_cr3());
+    uint64_t cr3 = cpu::read_cr3();
+    if (cr3 != host_cr3_) {
+        vmcs_write(VmcsField::host_cr3, cr3);
+        host_cr3_ = cr3;
+    }
+}
+
+/* An event whose delivery through the guest's IDT was cut short by the VM exit
+ * (an EPT violation on the IDT or the stack, an external interrupt arriving
+ * meanwhile) is described in the IDT-vectoring information; injecting it again
+ * on the next entry completes the delivery (SDM "Information for VM Exits That
+ * Occur During Event Delivery", "Reflecting Exceptions to Guest Software"). An
+ * interrupt the PIC already handed over is not lost this way. */
+void VmxVcpu::reinject_interrupted_event()
+{
+    auto vectoring = uint32_t(vmcs_read(VmcsField::idt_vectoring_information));
+    if (!(vectoring & INTERRUPTION_VALID))
+        return;
+    if (vectoring & INTERRUPTION_ERROR_CODE)
+        vmcs_write(VmcsField::entry_exception_error_code, vmcs_read(VmcsField::idt_vectoring_error_code));
+    /* Software interrupts and exceptions (types 4-6) restart from their instruction
+     * length; bit 12 (NMI unblocking) is not part of the entry field. */
+    unsigned type = (vectoring >> 8) & 7;
+    if (type >= 4)
+        vmcs_write(VmcsField::entry_instruction_length, vmcs_read(VmcsField::exit_instruction_length));
+    vmcs_write(VmcsField::entry_interruption_information, vectoring & ~(1u << 12));
+    ++vm_.statistics().events_reinjected;
 }
 
 void VmxVcpu::report_failed_entry(int status)
@@ -183,6 +224,29 @@ void VmxVcpu::report_failed_entry(int status)
     vm_.end(VmRunState::failed, -1, "VM entry failed: VM-instruction error %lu (%s)", number, text ? text : "unknown");
 }
 
+/* What the exit statistics and the trace keep of the exit that just happened;
+ * read before the handler changes RIP, RAX or the current VMCS. */
+ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
+{
+    ExitEvent event;
+    auto raw = uint32_t(vmcs_read(VmcsField::exit_reason));
+    event.reason = uint16_t(basic_exit_reason(raw));
+    event.entry_failure = is_entry_failure(raw);
+    event.qualification = vmcs_read(VmcsField::exit_qualification);
+    event.guest_rip = vmcs_read(VmcsField::guest_rip);
+    exit_qualification_ = event.qualification;
+    exit_rip_ = event.guest_rip;
+    event.exit_tsc = exit_tsc;
+    if (ExitReason(event.reason) == ExitReason::io_instruction) {
+        /* Exit qualification for I/O instructions: bit 3 IN, bits 31:16 the port. */
+        event.port = uint32_t(event.qualification >> 16) & 0xFFFF;
+        event.port_in = event.qualification & (1u << 3);
+    }
+    if (ExitReason(event.reason) == ExitReason::vmcall)
+        event.hypercall = registers_.rax;
+    return event;
+}
+
 void VmxVcpu::run()
 {
     vm_.set_running();
@@ -194,17 +258,27 @@ void VmxVcpu::run()
         /* From here to the end of the exit handler nothing may switch threads:
          * another VM's thread would make its own VMCS current. */
         cpu::cli();
+        uint64_t preparing = cpu::rdtsc();
         vmcs_.make_current();
         before_entry();
+        uint64_t entered = cpu::rdtsc();
         int status = vmx_enter_guest(&registers_, vmcs_.launched());
+        uint64_t exited = cpu::rdtsc();
         if (status != VM_ENTER_EXITED) {
             report_failed_entry(status);
             cpu::sti();
             break;
         }
         vmcs_.set_launched(true);
-        ++vm_.statistics().total;
-        ExitAction action = handle_exit();
+        ExitEvent event = describe_exit(exited);
+        event.entry_cycles = entered - preparing;
+        event.guest_cycles = exited - entered;
+        reinject_interrupted_event();
+        uint64_t halted = vm_.statistics().halted_cycles;
+        ExitAction action = handle_exit(event.reason, event.entry_failure);
+        event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
+        vm_.statistics().record(event);
+        vm_.trace().push(event);
         /* A host interrupt that caused an external-interrupt exit is still
          * pending: it is delivered to the host's IDT now, and its end may
          * reschedule. */
@@ -265,6 +339,8 @@ bool VmxVcpu::copy_guest_virtual(uint64_t guest_virtual, void* host, size_t leng
 } // namespace vmx
 
 Vcpu* create_vcpu(Vm& vm) { return new vmx::VmxVcpu(vm); }
+
+const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 
 const char* virtualization_unavailable()
 {

@@ -5,6 +5,7 @@
 #pragma once
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vmx/ept.h"
 #include "hypervisor/vmx/guest_registers.h"
 #include "hypervisor/vmx/vmcs.h"
@@ -39,6 +40,10 @@ public:
     uint64_t read_gpr(unsigned number);
     void write_gpr(unsigned number, uint64_t value);
     void advance_rip();
+    /* The exit being handled, as describe_exit() read it once. */
+    uint64_t exit_qualification() const { return exit_qualification_; }
+    /* A port write may reprogram a timer: the next entry re-reads the deadlines. */
+    void devices_touched() { next_event_tsc_ = 0; }
     void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
     const EptHierarchy& ept() const { return ept_; }
     uint64_t guest_cr0_shadowed_bits() const { return cr0_mask_; }
@@ -61,7 +66,9 @@ private:
     const char* setup_memory();
 
     void before_entry();
-    ExitAction handle_exit();
+    ExitEvent describe_exit(uint64_t exit_tsc);
+    void reinject_interrupted_event();
+    ExitAction handle_exit(uint16_t reason, bool entry_failure);
     void report_failed_entry(int status);
     void release();
 
@@ -84,6 +91,11 @@ private:
     uint64_t cr0_mask_ = 0, cr4_mask_ = 0;
     uint32_t primary_controls_ = 0;
     uint64_t preemption_timer_shift_ = 0;
+    bool saves_preemption_timer_ = false;
+    uint64_t next_event_tsc_ = 0; /* before_entry brings the devices up to date from here on */
+    uint64_t host_cr3_ = 0;       /* what HOST_CR3 holds */
+    uint64_t exit_qualification_ = 0;
+    uint64_t exit_rip_ = 0;
 };
 
 } // namespace vmx

@@ -1,6 +1,7 @@
 /* kernel_entry: where boot.S hands over to C++. Brings up the consoles, reads the
  * Multiboot information, then does what the command line asks: run a named set
- * of in-kernel tests, or boot normally. */
+ * of in-kernel tests, run user programs (run=), or boot normally into a shell on
+ * every terminal. */
 #include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
@@ -23,9 +24,14 @@
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
 #include "hypervisor/vm/vm_command_line.h"
+#include "hypervisor/vm/vm_console.h"
 #include "power/power.h"
+#include "process/process_registry.h"
+#include "process/user_sessions.h"
 #include "sched/scheduler.h"
 #include "sync/sync_misuse.h"
+#include "terminal/terminals.h"
+#include "test/core_bench.h"
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
@@ -157,6 +163,7 @@ PhysicalRange kernel_image_range()
 
 extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
 {
+    uint64_t entry_tsc = cpu::rdtsc();
     cxx::run_global_constructors();
     serial::init();
     vga_text::init();
@@ -167,6 +174,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     /* In Bochs and in QEMU with -icount the TSC counts emulated instructions, so this
      * is the boot benchmark's figure (tools/bench/boot_time.py). */
     log(LogCategory::boot, "time stamp counter at banner: %lu", cpu::rdtsc());
+    log(LogCategory::boot, "time stamp counter at kernel entry: %lu", entry_tsc);
     MultibootError error = parse_multiboot(magic, info_address, direct_map_access, the_boot_info);
     if (error != MultibootError::none)
         panic("%s (magic %x, information at %x)", multiboot_error_name(error), magic, info_address);
@@ -180,9 +188,14 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     Scheduler::instance().init();
     pit8254::set_tick_hook([](TrapFrame&) { Scheduler::instance().on_tick(); });
     kernel_vfs::init(the_boot_info);
+    ProcessRegistry::instance().init();
+    terminals::init();
+    vm_console::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
+    /* The end of booting, whatever comes next: the boot benchmark's span. */
+    log(LogCategory::boot, "time stamp counter at boot end: %lu", cpu::rdtsc());
 
     /* VMs named on the command line run first; the host goes on afterwards (with
      * its tests, when test= names some), which shows it survived them. */
@@ -194,7 +207,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
         power_off(summary.failed ? PowerOffStatus::failed : PowerOffStatus::passed);
     }
 
-    if (ran_vms) {
+    if (run_benchmarks(cmdline) || ran_vms) {
         log(LogCategory::boot, "POWER OFF: passed");
         power_off(PowerOffStatus::passed);
     }
@@ -202,7 +215,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     if (cmdline.has("echo_input"))
         echo_input::run_until_poweroff();
 
-    log(LogCategory::boot, "boot complete");
-    log(LogCategory::boot, "POWER OFF: passed");
-    power_off(PowerOffStatus::passed);
+    char programs[200];
+    if (cmdline.value("run", programs, sizeof(programs)))
+        user_sessions::run_programs(programs);
+    user_sessions::run_shells();
 }

@@ -14,6 +14,16 @@ constexpr unsigned COM1_IRQ = 4;
 
 RingBuffer<char, 256> queue;
 size_t dropped = 0;
+const InputRouting* routing = nullptr;
+
+void push_to_queue(const char* bytes, size_t length)
+{
+    InterruptGuard guard;
+    for (size_t i = 0; i < length; ++i) {
+        if (!queue.push(bytes[i]))
+            ++dropped;
+    }
+}
 
 void on_serial_interrupt(TrapFrame&)
 {
@@ -23,7 +33,10 @@ void on_serial_interrupt(TrapFrame&)
         char byte = char(serial::read_byte());
         if (byte == '\r')
             byte = '\n';
-        push(&byte, 1);
+        if (routing)
+            routing->serial(&byte, 1);
+        else
+            push_to_queue(&byte, 1);
     }
 }
 
@@ -35,13 +48,24 @@ void init_serial_input()
     serial::enable_receive_interrupt();
 }
 
-void push(const char* bytes, size_t length)
+void set_routing(const InputRouting* new_routing)
 {
     InterruptGuard guard;
-    for (size_t i = 0; i < length; ++i) {
-        if (!queue.push(bytes[i]))
-            ++dropped;
-    }
+    routing = new_routing;
+}
+
+void push(const char* bytes, size_t length)
+{
+    if (routing)
+        routing->keyboard(bytes, length);
+    else
+        push_to_queue(bytes, length);
+}
+
+void switch_console(unsigned number)
+{
+    if (routing)
+        routing->switch_console(number);
 }
 
 int read_char()

@@ -10,12 +10,27 @@ namespace console_input {
  * queue; carriage returns become '\n', as a terminal's Enter sends '\r'. */
 void init_serial_input();
 
-/* Called by input drivers (in their interrupt handlers): appends `length` bytes.
- * Bytes that do not fit are dropped and counted. */
-void push(const char* bytes, size_t length);
+/* Where input goes once terminals exist (kernel/terminal): each device's bytes
+ * to its own terminal, and Alt+F<n> to the virtual terminal switch. Until a
+ * routing is set (and while tests run), everything goes into the one queue. */
+struct InputRouting {
+    void (*keyboard)(const char* bytes, size_t length);
+    void (*serial)(const char* bytes, size_t length);
+    void (*switch_console)(unsigned number); /* Alt+F<number>, from 1 */
+};
+/* nullptr: back to the one queue. Called with interrupts on or off. */
+void set_routing(const InputRouting* routing);
 
-/* The next byte typed, or -1 when nothing is waiting. Never blocks.
- * FIXME: a blocking read_char() once threads can sleep on a Condition. */
+/* Called by the keyboard driver (in its interrupt handler): appends `length`
+ * bytes. Bytes that do not fit are dropped and counted. */
+void push(const char* bytes, size_t length);
+/* Called by the keyboard driver for Alt+F<number>: switches virtual terminals
+ * when terminals exist, else does nothing. */
+void switch_console(unsigned number);
+
+/* The next byte typed, or -1 when nothing is waiting. Never blocks: a thread
+ * that wants to sleep until input comes reads a terminal (kernel/terminal),
+ * which takes the input once a routing is set. */
 int read_char();
 
 /* Bytes dropped because the queue was full. */

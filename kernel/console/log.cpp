@@ -50,7 +50,11 @@ void vlog(LogCategory category, const char* format, va_list args)
      * guard), so that a line logged by an interrupt handler never lands inside
      * another line. */
     char line[LINE_CAPACITY];
-    size_t used = format_string(line, sizeof(line), "[%s %s] ", source, log_category_name(category));
+    /* A log line starts a line of its own even when other output (a program's
+     * prompt) left the console in the middle of one: the harness only believes
+     * "[host " at the start of a line. */
+    size_t used = format_string(line, sizeof(line), "%s[%s %s] ", serial::at_line_start() ? "" : "\n", source,
+                                log_category_name(category));
     if (used < sizeof(line))
         vformat_string(line + used, sizeof(line) - used, format, args);
     size_t length = strnlen(line, sizeof(line) - 2);

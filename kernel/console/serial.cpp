@@ -30,6 +30,7 @@ constexpr uint8_t MODEM_CONTROL_DTR_RTS = 0x03;
 constexpr uint8_t MODEM_CONTROL_OUT2 = 0x08;
 
 bool present = false;
+bool line_start = true;
 
 void out(Register r, uint8_t value) { cpu::outb(COM1_PORT + r, value); }
 uint8_t in(Register r) { return cpu::inb(COM1_PORT + r); }
@@ -60,7 +61,11 @@ void write(const char* text, size_t length)
             cpu::pause();
         out(DATA, uint8_t(text[i]));
     }
+    if (length)
+        line_start = text[length - 1] == '\n' || text[length - 1] == '\r';
 }
+
+bool at_line_start() { return line_start; }
 
 void enable_receive_interrupt()
 {

@@ -11,6 +11,9 @@ constexpr uint16_t COM1_PORT = 0x3F8;
 /* 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on. */
 void init();
 void write(const char* text, size_t length);
+/* Whether the last byte written was a newline or carriage return (or nothing was
+ * written yet): the next byte starts a line. */
+bool at_line_start();
 /* Raises the UART's interrupt (IRQ 4 on a PC) whenever a byte arrives. */
 void enable_receive_interrupt();
 /* True when a received byte waits in the receive buffer. */

@@ -1,8 +1,9 @@
-/* VGA text output with scrolling and a hardware cursor. */
+/* VGA text output with scrolling, a hardware cursor and virtual screens. */
 #include "vga_text.h"
 
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 
 namespace vga_text {
 
@@ -15,13 +16,22 @@ constexpr uint8_t CRTC_CURSOR_START = 0x0A;
 constexpr uint8_t CRTC_CURSOR_END = 0x0B;
 constexpr uint8_t CRTC_CURSOR_HIGH = 0x0E;
 constexpr uint8_t CRTC_CURSOR_LOW = 0x0F;
+constexpr int CELLS = ROWS * COLUMNS;
 
-volatile uint16_t* const buffer = reinterpret_cast<volatile uint16_t*>(DIRECT_MAP_BASE + BUFFER_PHYS);
-int row = 0;
-int column = 0;
-uint8_t attribute = 0x07;
+volatile uint16_t* const hardware = reinterpret_cast<volatile uint16_t*>(DIRECT_MAP_BASE + BUFFER_PHYS);
 
-uint16_t cell(char c) { return uint16_t(uint8_t(c)) | uint16_t(attribute) << 8; }
+struct Screen {
+    uint16_t cells[CELLS];
+    int row = 0;
+    int column = 0;
+    uint8_t attribute = 0x07;
+};
+
+Screen screens[SCREEN_COUNT];
+int visible = CONSOLE_SCREEN;
+
+uint16_t cell(const Screen& screen, char c) { return uint16_t(uint8_t(c)) | uint16_t(screen.attribute) << 8; }
+bool is_visible(const Screen& screen) { return visible != EXTERNAL_SCREEN && &screen == &screens[visible]; }
 
 void write_crtc(uint8_t index, uint8_t value)
 {
@@ -29,44 +39,70 @@ void write_crtc(uint8_t index, uint8_t value)
     cpu::outb(CRTC_DATA, value);
 }
 
-void move_cursor()
+void move_cursor(const Screen& screen)
 {
-    uint16_t position = uint16_t(row * COLUMNS + column);
+    uint16_t position = uint16_t(screen.row * COLUMNS + screen.column);
     write_crtc(CRTC_CURSOR_HIGH, position >> 8);
     write_crtc(CRTC_CURSOR_LOW, position & 0xFF);
 }
 
-void scroll()
+void set_cell(Screen& screen, int index, uint16_t value)
 {
-    for (int i = 0; i < (ROWS - 1) * COLUMNS; ++i)
-        buffer[i] = buffer[i + COLUMNS];
-    for (int i = (ROWS - 1) * COLUMNS; i < ROWS * COLUMNS; ++i)
-        buffer[i] = cell(' ');
-    row = ROWS - 1;
+    screen.cells[index] = value;
+    if (is_visible(screen))
+        hardware[index] = value;
 }
 
-void put(char c)
+void copy_to_hardware(const Screen& screen)
+{
+    for (int i = 0; i < CELLS; ++i)
+        hardware[i] = screen.cells[i];
+}
+
+void scroll(Screen& screen)
+{
+    for (int i = 0; i < CELLS - COLUMNS; ++i)
+        screen.cells[i] = screen.cells[i + COLUMNS];
+    for (int i = CELLS - COLUMNS; i < CELLS; ++i)
+        screen.cells[i] = cell(screen, ' ');
+    screen.row = ROWS - 1;
+    if (is_visible(screen))
+        copy_to_hardware(screen);
+}
+
+void put(Screen& screen, char c)
 {
     switch (c) {
     case '\n':
-        column = 0;
-        ++row;
+        screen.column = 0;
+        ++screen.row;
         break;
-    case '\r': column = 0; break;
+    case '\r': screen.column = 0; break;
     case '\b':
-        if (column > 0)
-            buffer[row * COLUMNS + --column] = cell(' ');
+        if (screen.column > 0)
+            set_cell(screen, screen.row * COLUMNS + --screen.column, cell(screen, ' '));
         break;
-    case '\t': column = (column + 8) & ~7; break;
-    default: buffer[row * COLUMNS + column++] = cell(c); break;
+    case '\t': screen.column = (screen.column + 8) & ~7; break;
+    default: set_cell(screen, screen.row * COLUMNS + screen.column++, cell(screen, c)); break;
     }
-    if (column >= COLUMNS) {
-        column = 0;
-        ++row;
+    if (screen.column >= COLUMNS) {
+        screen.column = 0;
+        ++screen.row;
     }
-    if (row >= ROWS)
-        scroll();
+    if (screen.row >= ROWS)
+        scroll(screen);
 }
+
+void clear_screen(Screen& screen)
+{
+    for (int i = 0; i < CELLS; ++i)
+        set_cell(screen, i, cell(screen, ' '));
+    screen.row = screen.column = 0;
+    if (is_visible(screen))
+        move_cursor(screen);
+}
+
+bool valid(int screen) { return screen >= 0 && screen < SCREEN_COUNT; }
 
 } // namespace
 
@@ -74,26 +110,68 @@ void init()
 {
     write_crtc(CRTC_CURSOR_START, 14); /* underline cursor: scan lines 14-15 */
     write_crtc(CRTC_CURSOR_END, 15);
-    clear();
+    InterruptGuard guard;
+    visible = CONSOLE_SCREEN;
+    for (Screen& screen : screens)
+        clear_screen(screen);
 }
 
 void clear()
 {
-    for (int i = 0; i < ROWS * COLUMNS; ++i)
-        buffer[i] = cell(' ');
-    row = column = 0;
-    move_cursor();
+    InterruptGuard guard;
+    clear_screen(screens[CONSOLE_SCREEN]);
 }
 
-void set_color(Color foreground, Color background) { attribute = uint8_t(uint8_t(background) << 4 | uint8_t(foreground)); }
-
-void write(const char* text, size_t length)
+void set_color(Color foreground, Color background)
 {
-    for (size_t i = 0; i < length; ++i)
-        put(text[i]);
-    move_cursor();
+    screens[CONSOLE_SCREEN].attribute = uint8_t(uint8_t(background) << 4 | uint8_t(foreground));
 }
 
-char char_at(int at_row, int at_column) { return char(buffer[at_row * COLUMNS + at_column] & 0xFF); }
+void write(const char* text, size_t length) { write_to(CONSOLE_SCREEN, text, length); }
+
+void write_to(int index, const char* text, size_t length)
+{
+    if (!valid(index))
+        return;
+    /* The console screen is written by log lines from interrupt handlers too:
+     * a screen's cells and cursor change only with interrupts off. */
+    InterruptGuard guard;
+    Screen& screen = screens[index];
+    for (size_t i = 0; i < length; ++i)
+        put(screen, text[i]);
+    if (is_visible(screen))
+        move_cursor(screen);
+}
+
+void show(int index)
+{
+    if (!valid(index))
+        return;
+    InterruptGuard guard;
+    visible = index;
+    copy_to_hardware(screens[index]);
+    move_cursor(screens[index]);
+}
+
+int visible_screen() { return visible; }
+
+void show_cells(const uint16_t* cells, uint16_t cursor_position)
+{
+    InterruptGuard guard;
+    visible = EXTERNAL_SCREEN;
+    for (int i = 0; i < CELLS; ++i)
+        hardware[i] = cells[i];
+    write_crtc(CRTC_CURSOR_HIGH, cursor_position >> 8);
+    write_crtc(CRTC_CURSOR_LOW, cursor_position & 0xFF);
+}
+
+char char_at(int at_row, int at_column) { return char(hardware[at_row * COLUMNS + at_column] & 0xFF); }
+
+char screen_char_at(int index, int at_row, int at_column)
+{
+    if (!valid(index))
+        return 0;
+    return char(screens[index].cells[at_row * COLUMNS + at_column] & 0xFF);
+}
 
 } // namespace vga_text

@@ -11,6 +11,7 @@ namespace {
 ScancodeDecoder decoder;
 KeyEvent last;
 uint64_t scancodes = 0;
+RawScancodeHook raw_hook = nullptr;
 
 /* IRQ 1 means one byte waits in the controller's output buffer. */
 void on_interrupt(TrapFrame&)
@@ -20,9 +21,18 @@ void on_interrupt(TrapFrame&)
     uint8_t byte = i8042::read_data();
     ++scancodes;
     KeyEvent event;
-    if (!decoder.feed(byte, event))
+    bool complete = decoder.feed(byte, event);
+    if (complete)
+        last = event;
+    /* Alt+F<n> always switches consoles, whoever has the keyboard. */
+    if (complete && event.pressed && event.alt && event.key >= Key::f1 && event.key <= Key::f12) {
+        console_input::switch_console(unsigned(event.key) - unsigned(Key::f1) + 1);
         return;
-    last = event;
+    }
+    if (raw_hook && raw_hook(byte))
+        return;
+    if (!complete)
+        return;
     char bytes[8];
     size_t length = key_event_bytes(event, bytes, sizeof(bytes));
     console_input::push(bytes, length);
@@ -39,6 +49,8 @@ i8042::ControllerError init()
 }
 
 KeyEvent last_event() { return last; }
+
+void set_raw_scancode_hook(RawScancodeHook hook) { raw_hook = hook; }
 uint64_t scancode_count() { return scancodes; }
 
 } // namespace keyboard

@@ -12,6 +12,7 @@ Vfs the_vfs;
 RamFs* the_root_fs = nullptr;
 VfsContext* the_context = nullptr;
 InitrdReport the_report;
+Mutex the_lock("file system");
 
 bool is_cpio(const BootInfo::Module& module)
 {
@@ -97,6 +98,8 @@ VfsContext& context()
 }
 
 RamFs& root_file_system() { return *the_root_fs; }
+
+Mutex& lock() { return the_lock; }
 
 const InitrdReport& initrd_report() { return the_report; }
 

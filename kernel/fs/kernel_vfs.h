@@ -6,6 +6,7 @@
 #include "fs/initrd.h"
 #include "fs/ramfs.h"
 #include "fs/vfs_syscall.h"
+#include "sync/mutex.h"
 
 namespace kernel_vfs {
 
@@ -17,6 +18,10 @@ Vfs& vfs();
 /* The whole tree, cwd "/"; for the kernel's own use. */
 VfsContext& context();
 RamFs& root_file_system();
+/* The one lock of the file system tree: the VFS, its file systems, open files and
+ * descriptor tables are not thread-safe, so every system call holds this while it
+ * touches them. Never held while a thread blocks on a terminal. */
+Mutex& lock();
 /* What unpacking the initrd found (all zero when there was no initrd module). */
 const InitrdReport& initrd_report();
 

@@ -1,12 +1,15 @@
 /* Round-robin scheduling, sleeping, blocking and thread lifetime; see scheduler.h. */
 #include "sched/scheduler.h"
 
+#include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "lib/string.h"
+#include "mm/direct_map.h"
+#include "mm/page_manager.h"
 #include "time/clock.h"
 
 extern "C" void switch_context(uint64_t* save_rsp_here, uint64_t load_rsp);
@@ -25,6 +28,20 @@ Scheduler the_scheduler;
         asm volatile("sti; hlt" ::: "memory");
     }
 }
+
+/* Kernel stacks come straight from the PageManager, not from the heap, which
+ * never gives pages back: a process's pages all return when it ends (the free
+ * page count is what the leak tests watch). */
+constexpr size_t STACK_PAGES = Thread::STACK_SIZE / PAGE_SIZE;
+static_assert(Thread::STACK_SIZE % PAGE_SIZE == 0);
+
+uint8_t* allocate_stack()
+{
+    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(STACK_PAGES);
+    return pages.ok() ? phys_to_virt<uint8_t>(pages.value()) : nullptr;
+}
+
+void free_stack(uint8_t* stack) { PageManager::instance().free_pages(virt_to_phys(stack), STACK_PAGES); }
 
 } // namespace
 
@@ -77,13 +94,13 @@ void Scheduler::init()
 
 Thread* Scheduler::spawn(ThreadFunction function, void* argument, const char* name)
 {
-    auto* stack = new uint8_t[Thread::STACK_SIZE];
+    uint8_t* stack = allocate_stack();
     if (!stack)
         return nullptr;
     InterruptGuard guard;
     Thread* thread = allocate_thread(name);
     if (!thread) {
-        delete[] stack;
+        free_stack(stack);
         return nullptr;
     }
     thread->stack_ = stack;
@@ -125,6 +142,8 @@ void Scheduler::schedule()
      * stack (the boot thread keeps the boot stack). */
     if (next->stack_)
         gdt::set_kernel_stack(next->stack_top());
+    if (next->address_space_ && !next->address_space_->is_active())
+        next->address_space_->activate();
     switch_context(&previous->saved_rsp_, next->saved_rsp_);
     /* Running as `previous` again, possibly much later. */
     reap_finished();
@@ -136,7 +155,7 @@ void Scheduler::reap_finished()
     while (Thread* thread = *link) {
         bool finished = thread->state_ == ThreadState::finished && thread != current_;
         if (finished && thread->stack_) {
-            delete[] thread->stack_;
+            free_stack(thread->stack_);
             thread->stack_ = nullptr;
         }
         if (finished && (thread->detached_ || thread->joined_)) {

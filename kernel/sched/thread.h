@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+class ArchMemory;
 class Mutex;
+class Process;
 class Thread;
 
 using ThreadFunction = void (*)(void* argument);
@@ -46,6 +48,18 @@ public:
     /* The mutex this thread sleeps on, or nullptr: used to find deadlocks. */
     Mutex* waiting_for() const { return waiting_for_; }
 
+    /* A thread of a user process runs in that process's address space: the
+     * scheduler loads it into CR3 whenever it switches to the thread. Kernel
+     * threads have none and run in whatever space is loaded (they only touch the
+     * kernel half). Set by the thread itself, interrupts off. */
+    Process* process() const { return process_; }
+    const ArchMemory* address_space() const { return address_space_; }
+    void set_process(Process* process, const ArchMemory* address_space)
+    {
+        process_ = process;
+        address_space_ = address_space;
+    }
+
 private:
     friend class Scheduler;
     friend class ThreadQueue;
@@ -65,6 +79,8 @@ private:
     bool detached_ = false;
     bool joined_ = false;
     Mutex* waiting_for_ = nullptr;
+    Process* process_ = nullptr;
+    const ArchMemory* address_space_ = nullptr;
     uint64_t switches_in_ = 0;
     Thread* queue_next_ = nullptr;
     Thread* all_next_ = nullptr; /* the list of every thread, for ps and for join */

@@ -60,9 +60,14 @@ bool is_user_range(uint64_t address, size_t size)
     return address < USER_SPACE_END && size <= USER_SPACE_END - address;
 }
 
+bool is_accessible(const UserMemory& memory, uint64_t address, size_t size, Access access)
+{
+    return is_user_range(address, size) && pages_accessible(memory, address, size, access);
+}
+
 CopyError copy_from_user(const UserMemory& memory, void* destination, uint64_t source, size_t size)
 {
-    if (!is_user_range(source, size) || !pages_accessible(memory, source, size, Access::read))
+    if (!is_accessible(memory, source, size, Access::read))
         return CopyError::fault;
     copy_checked(memory, source, nullptr, static_cast<uint8_t*>(destination), size);
     return CopyError::none;
@@ -70,7 +75,7 @@ CopyError copy_from_user(const UserMemory& memory, void* destination, uint64_t s
 
 CopyError copy_to_user(const UserMemory& memory, uint64_t destination, const void* source, size_t size)
 {
-    if (!is_user_range(destination, size) || !pages_accessible(memory, destination, size, Access::write))
+    if (!is_accessible(memory, destination, size, Access::write))
         return CopyError::fault;
     copy_checked(memory, destination, static_cast<const uint8_t*>(source), nullptr, size);
     return CopyError::none;

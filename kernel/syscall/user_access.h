@@ -32,6 +32,10 @@ int copy_error_errno(CopyError error);
  * A zero size is always fine. */
 bool is_user_range(uint64_t address, size_t size);
 
+/* True when every byte of [address, address + size) lies in user memory mapped
+ * with `access`: what copy_from_user and copy_to_user check before they copy. */
+bool is_accessible(const UserMemory& memory, uint64_t address, size_t size, Access access);
+
 [[nodiscard]] CopyError copy_from_user(const UserMemory& memory, void* destination, uint64_t source, size_t size);
 [[nodiscard]] CopyError copy_to_user(const UserMemory& memory, uint64_t destination, const void* source, size_t size);
 

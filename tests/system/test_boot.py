@@ -1,10 +1,11 @@
 """Booting the kernel: through QEMU's -kernel (Multiboot with the address fields)
-and through GRUB from an ISO in Bochs, and the harness telling crashes from passes."""
+and through GRUB from an ISO in Bochs, and the harness telling crashes from passes.
+A normal boot ends at the shell on COM1, where the test types poweroff."""
 from __future__ import annotations
 
 import pytest
 
-from conftest import explain
+from conftest import POWER_OFF_AT_PROMPT, explain
 from matryoshka.verdict import Verdict
 
 EMULATORS = ["qemu", "bochs"]
@@ -12,21 +13,23 @@ EMULATORS = ["qemu", "bochs"]
 
 @pytest.mark.parametrize("emulator", EMULATORS)
 def test_normal_boot_shows_banner_memory_map_and_command_line(boot, emulator: str) -> None:
-    result = boot(emulator, "hello=world")
+    result = boot(emulator, "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     lines = result.host_lines("boot")
     assert any(line.startswith("Matryoshka kernel") for line in lines), explain(result)
     assert any('command line: "' in line and "hello=world" in line for line in lines), explain(result)
     assert any(line.strip().endswith(") available") for line in lines), explain(result)
+    assert any(line.startswith("boot complete: /bin/sh on tty1") for line in lines), explain(result)
+    assert "\n/$ poweroff" in result.serial, explain(result)
     assert result.verdict == Verdict.PASSED, explain(result)
 
 
 def test_bochs_boots_through_grub(boot) -> None:
-    result = boot("bochs", "hello=world")
+    result = boot("bochs", "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     assert any(line.startswith("loader: GRUB") for line in result.host_lines("boot")), explain(result)
 
 
 def test_qemu_boots_the_elf_directly(boot) -> None:
-    result = boot("qemu", "hello=world")
+    result = boot("qemu", "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     assert "loader: qemu" in result.host_lines("boot"), explain(result)
 
 

@@ -93,3 +93,11 @@ def test_bad_vm_requests_are_explained(boot, cmdline: str, message: str) -> None
     failures = [line for line in result.host_lines("vmx") if line.startswith("vm start ")]
     assert failures and message in failures[0], explain(result)
     assert result.verdict == Verdict.PASSED, explain(result)
+
+
+def test_guest_timer_interrupts_arrive_at_the_programmed_rate(boot) -> None:
+    """Our kernel as a guest programs its PIT for 1000.153 Hz and counts IRQ 0 over
+    ten seconds of host time (kernel/time/guest_timer_test.cpp): within 1%."""
+    result = boot("bochs", "vm=/boot/kernel vm_cmdline=test=guest_timer vm_timeout_ms=120000", timeout=300)
+    lines = guest_lines(result, 1)
+    assert "[guest test] PASS: guest_timer.pit_rate_within_one_percent_over_ten_seconds" in lines, explain(result)

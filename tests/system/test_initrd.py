@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import explain
+from conftest import POWER_OFF_AT_PROMPT, explain
 from matryoshka.cpio import read_archive
 
 
@@ -14,7 +14,7 @@ def test_kernel_unpacks_the_whole_initrd_module(boot, build_dir, emulator: str) 
     entries = read_archive((build_dir / "initrd.cpio").read_bytes())
     files = [entry for entry in entries if not entry.is_directory]
     directories = [entry for entry in entries if entry.is_directory]
-    result = boot(emulator, "hello=world")
+    result = boot(emulator, "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     assert any(line.startswith("module 0:") and "initrd.cpio" in line for line in result.host_lines("boot")), \
         explain(result)
     expected = (f"initrd: unpacked {len(files)} files ({sum(len(entry.data) for entry in files)} bytes) "

@@ -1,29 +1,24 @@
 """tools/matryoshka/serial_input.py: typing into COM1 in order, each text only
-after the serial output showed what it waits for."""
+after the serial output showed what it waits for; the emulator's side of the
+socket stands in for QEMU's and Bochs' COM1, which connect to the typer."""
 from __future__ import annotations
 
 import socket
 import tempfile
-import time
 from pathlib import Path
 
-from matryoshka.emulators import RunConfig, qemu_command
+from matryoshka.emulators import RunConfig, bochs_config, qemu_command
 from matryoshka.serial_input import SerialInput, SerialTyper, as_steps
 
 
 class FakeEmulator:
-    """A listening Unix socket standing in for QEMU's COM1 chardev."""
+    """A COM1 connecting to the typer's port, as the emulators do."""
 
-    def __init__(self, path: Path):
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(str(path))
-        self.server.listen(1)
-        self.connection: socket.socket | None = None
+    def __init__(self, port: int):
+        self.connection = socket.create_connection(("127.0.0.1", port))
+        self.connection.settimeout(0.2)
 
     def received(self) -> bytes:
-        if self.connection is None:
-            self.connection, _ = self.server.accept()
-            self.connection.settimeout(0.2)
         data = b""
         try:
             while chunk := self.connection.recv(4096):
@@ -33,9 +28,7 @@ class FakeEmulator:
         return data
 
     def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-        self.server.close()
+        self.connection.close()
 
 
 def test_pairs_become_steps() -> None:
@@ -43,58 +36,59 @@ def test_pairs_become_steps() -> None:
 
 
 def test_texts_are_sent_in_order_after_their_markers() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "com1.sock"
-        emulator = FakeEmulator(path)
-        typer = SerialTyper(path, as_steps([("ready", "first\r"), ("ready", "second\r")]))
-        try:
-            typer.poll("booting\n")
-            assert emulator.received() == b""
-            typer.poll("booting\nready\n")
-            # The second step waits for a second "ready", after the first one.
-            assert emulator.received() == b"first\r"
-            typer.poll("booting\nready\nmore ready\n")
-            assert emulator.received() == b"second\r"
-            assert typer.sent == ["first\r", "second\r"]
-        finally:
-            typer.close()
-            emulator.close()
+    typer = SerialTyper(as_steps([("ready", "first\r"), ("ready", "second\r")]))
+    emulator = FakeEmulator(typer.port)
+    try:
+        typer.poll("booting\n")
+        assert emulator.received() == b""
+        typer.poll("booting\nready\n")
+        # The second step waits for a second "ready", after the first one.
+        assert emulator.received() == b"first\r"
+        typer.poll("booting\nready\nmore ready\n")
+        assert emulator.received() == b"second\r"
+        assert typer.sent == ["first\r", "second\r"]
+    finally:
+        typer.close()
+        emulator.close()
 
 
-def test_typer_drains_what_the_emulator_sends() -> None:
+def test_typer_drains_what_the_emulator_sends_and_logs_it_when_asked() -> None:
     """More output than a socket buffer holds gets through only if the typer
     reads it: otherwise the emulated UART would stall."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "com1.sock"
-        emulator = FakeEmulator(path)
-        typer = SerialTyper(path, as_steps([("never", "x")]))
+        log = Path(folder) / "serial.log"
+        typer = SerialTyper(as_steps([("never", "x")]), log)
+        emulator = FakeEmulator(typer.port)
         try:
             typer.poll("")
-            emulator.received()
-            assert emulator.connection is not None
-            emulator.connection.setblocking(False)
-            remaining = memoryview(b"x" * 4_000_000)
-            deadline = time.monotonic() + 10
-            while remaining and time.monotonic() < deadline:
-                try:
-                    remaining = remaining[emulator.connection.send(remaining):]
-                except BlockingIOError:
-                    typer.poll("")
-            assert len(remaining) == 0
+            emulator.connection.settimeout(10)
+            emulator.connection.sendall(b"x" * 4_000_000)
+            emulator.close()
+            typer.wait_for_output_end(10)
+            assert log.stat().st_size == 4_000_000
         finally:
             typer.close()
-            emulator.close()
 
 
-def test_typer_waits_for_the_socket_to_appear() -> None:
-    typer = SerialTyper(Path("/nonexistent/com1.sock"), as_steps([("", "x")]))
-    typer.poll("anything")
-    assert typer.sent == []
+def test_typer_waits_for_the_emulator_to_connect() -> None:
+    typer = SerialTyper(as_steps([("", "x")]))
+    try:
+        typer.poll("anything")
+        assert typer.sent == []
+    finally:
+        typer.close()
 
 
 def test_qemu_serial_goes_through_the_socket_and_the_log() -> None:
-    command = qemu_command(RunConfig(kernel=Path("kernel.elf")), Path("/tmp/serial.log"), Path("/tmp/com1.sock"))
+    command = qemu_command(RunConfig(kernel=Path("kernel.elf"), serial_port=4321), Path("/tmp/serial.log"))
     chardev = command[command.index("-chardev") + 1]
-    assert chardev.startswith("socket,id=com1,path=/tmp/com1.sock,server=on,wait=off")
+    assert chardev.startswith("socket,id=com1,host=127.0.0.1,port=4321,server=off")
     assert "logfile=/tmp/serial.log" in chardev
     assert command[command.index("-serial") + 1] == "chardev:com1"
+
+
+def test_bochs_serial_connects_to_the_typer() -> None:
+    config = bochs_config(RunConfig(emulator="bochs", serial_port=4321), Path("x.iso"), Path("s.log"), Path("b.log"))
+    assert "com1: enabled=1, mode=socket-client, dev=localhost:4321" in config
+    assert "com1: enabled=1, mode=file, dev=s.log" in bochs_config(RunConfig(emulator="bochs"), Path("x.iso"),
+                                                                     Path("s.log"), Path("b.log"))

@@ -18,8 +18,8 @@ from conftest import BUILD_DIR, SOURCE_DIR
 USER_BIN = BUILD_DIR / "user" / "bin"
 LIBC = BUILD_DIR / "user" / "libc.a"
 SYSCALL_HEADER = SOURCE_DIR / "abi" / "syscall_numbers.h"
-EXPECTED_PROGRAMS = ["sh", "ls", "cat", "echo", "mkdir", "rm", "cp", "ps", "fs_stress", "spawn_loop",
-                     "bad_syscalls", "syscall_bench", "vfs_bench"]
+EXPECTED_PROGRAMS = ["vm", "sh", "ls", "cat", "echo", "mkdir", "rm", "cp", "ps", "fs_stress", "spawn_loop",
+                     "bad_syscalls", "syscall_bench", "vfs_bench", "fault", "poweroff", "vmstat"]
 USER_BASE = 0x400000
 USER_SPACE_END = 0x0000800000000000
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3

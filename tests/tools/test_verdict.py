@@ -1,7 +1,7 @@
 """tools/matryoshka/verdict.py: how a run's output becomes a verdict."""
 from __future__ import annotations
 
-from matryoshka.verdict import Verdict, bochs_crash_hint, judge, parse_tests
+from matryoshka.verdict import Verdict, bochs_crash_hint, judge, parse_tests, parse_user_tests
 
 PASSING = "[host test] PASS: boot.a\n[host test] SUMMARY: 1 passed, 0 failed, 0 skipped\n"
 
@@ -48,3 +48,27 @@ def test_bochs_triple_fault_is_recognised() -> None:
     log = "00012i[CPU0  ] PANIC<< exception(): 3rd (13) exception with no resolution\n"
     assert bochs_crash_hint(log).startswith("triple fault")
     assert bochs_crash_hint("all fine") == ""
+
+
+def test_user_test_lines_are_attributed_to_the_program_the_kernel_names() -> None:
+    serial = ("[host user] fs_stress: [user test] PASS: fs_stress.big_file\n"
+              "[host user] fs_stress: [user test] FAIL: fs_stress.rename: ENOENT\n"
+              "[host user] spawn_loop: [user test] SKIP: spawn_loop.fork: later\n")
+    tests = parse_user_tests(serial)
+    assert tests["fs_stress.big_file"].outcome == "PASS"
+    assert (tests["fs_stress.rename"].outcome, tests["fs_stress.rename"].reason) == ("FAIL", "ENOENT")
+    assert tests["spawn_loop.fork"].outcome == "SKIP"
+
+
+def test_user_test_lines_a_program_cannot_fake() -> None:
+    serial = ("[host user] evil: [user test] PASS: fs_stress.big_file\n"  # another program's test
+              "[user test] PASS: fs_stress.rename\n"  # not relayed by the kernel
+              "[host user] fs_stress: ~[host user] fs_stress: [user test] PASS: fs_stress.x\n"
+              "[host user] fs_stress: [user test] PASS: fs_stress.twice\n"
+              "[host user] fs_stress: [user test] FAIL: fs_stress.twice: second time\n")
+    tests = parse_user_tests(serial)
+    assert tests["fs_stress.big_file"].outcome == "FAIL"
+    assert "fs_stress.rename" not in tests
+    assert "fs_stress.x" not in tests
+    assert tests["fs_stress.twice"].outcome == "FAIL"
+    assert judge(serial, timed_out=True, exit_status=None).user_tests == tests

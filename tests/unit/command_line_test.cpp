@@ -68,3 +68,22 @@ UNIT_TEST(command_line_program_path_uses_bin)
     CHECK_EQ(std::string(path), std::string("./a/b"));
     CHECK(!program_path("a_name_much_too_long_for_the_buffer", path, sizeof(path)));
 }
+
+UNIT_TEST(command_line_output_redirection)
+{
+    Command c;
+    CHECK(parse_command_line("echo hi > /tmp/out", c) == CommandError::none);
+    CHECK_EQ(c.argc, size_t(2));
+    CHECK_EQ(std::string(c.output_path), std::string("/tmp/out"));
+    CHECK(!c.append_output);
+    CHECK(parse_command_line("echo a>>log b", c) == CommandError::none);
+    CHECK_EQ(c.argc, size_t(3));
+    CHECK_EQ(std::string(c.argv[1]), std::string("a"));
+    CHECK_EQ(std::string(c.argv[2]), std::string("b"));
+    CHECK_EQ(std::string(c.output_path), std::string("log"));
+    CHECK(c.append_output);
+    CHECK(parse_command_line("echo '>' x", c) == CommandError::none);
+    CHECK(c.output_path == nullptr);
+    CHECK_EQ(c.argc, size_t(3));
+    CHECK(parse_command_line("echo >", c) == CommandError::missing_file_name);
+}

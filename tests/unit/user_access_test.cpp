@@ -143,3 +143,13 @@ UNIT_TEST(user_access_string_without_nul_in_capacity_is_too_long)
     CHECK_EQ(user_access::copy_error_errno(error), ENAMETOOLONG);
     CHECK_EQ(user_access::copy_error_errno(CopyError::fault), EFAULT);
 }
+
+UNIT_TEST(user_access_is_accessible_checks_every_page_with_its_access)
+{
+    FakeSpace space;
+    CHECK(user_access::is_accessible(space.memory(), 0x10ff0, 0x2000, Access::read));
+    CHECK(!user_access::is_accessible(space.memory(), 0x10ff0, 0x2000, Access::write)); /* reaches 0x12000 */
+    CHECK(!user_access::is_accessible(space.memory(), 0x12ff0, 0x20, Access::read));   /* into the hole */
+    CHECK(!user_access::is_accessible(space.memory(), 0x10000, ~uint64_t(0), Access::read));
+    CHECK(user_access::is_accessible(space.memory(), 0, 0, Access::write));
+}

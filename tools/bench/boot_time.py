@@ -25,7 +25,7 @@ TSC_LINE = re.compile(r"\[host boot\] time stamp counter at banner: (\d+)")
 
 
 def measure(emulator: str, build_dir: Path, work_dir: Path) -> tuple[float, int]:
-    config = RunConfig(emulator=emulator, kernel=paths.kernel_file(build_dir), cmdline="",
+    config = RunConfig(emulator=emulator, kernel=paths.kernel_file(build_dir), cmdline="test=boot",
                        headless=True, timeout=300, work_dir=work_dir, qemu_extra=["-icount", "shift=0"])
     banner_at: list[float] = []
     started = time.monotonic()

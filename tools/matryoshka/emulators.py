@@ -34,6 +34,9 @@ class RunConfig:
     interactive: bool = False  # serial on this terminal, typed input reaches the kernel
     bochs_cpu_model: str = BOCHS_CPU_MODEL
     qemu_extra: list[str] = field(default_factory=list)  # more QEMU arguments, e.g. -icount
+    # COM1 connects to this TCP port on 127.0.0.1, where the runner listens to type
+    # into it (serial_input.SerialTyper); QEMU still logs COM1's output to a file.
+    serial_port: int | None = None
 
 
 class CannotRun(Exception):
@@ -65,9 +68,9 @@ def kvm_problem() -> str | None:
     return None
 
 
-def qemu_command(config: RunConfig, serial_log: Path, serial_socket: Path | None = None) -> list[str]:
-    """With `serial_socket`, COM1 is a Unix socket QEMU listens on (so a test can
-    type into it) and its output still goes to `serial_log`."""
+def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
+    """With config.serial_port, COM1 connects to that TCP port (so a test can type
+    into it) and its output still goes to `serial_log`."""
     qemu = require_program("qemu-system-x86_64", "qemu-system-x86")
     command = [qemu, "-m", f"{config.memory_mib}M", "-no-reboot", *QEMU_DEBUG_EXIT,
                "-kernel", str(config.kernel), "-append", config.cmdline]
@@ -80,9 +83,9 @@ def qemu_command(config: RunConfig, serial_log: Path, serial_socket: Path | None
         command += ["-enable-kvm", "-cpu", "host,+vmx"]
     else:
         command += ["-cpu", "max"]
-    if serial_socket is not None:
-        command += ["-chardev", f"socket,id=com1,path={serial_socket},server=on,wait=off,logfile={serial_log}",
-                    "-serial", "chardev:com1"]
+    if config.serial_port is not None:
+        command += ["-chardev", f"socket,id=com1,host=127.0.0.1,port={config.serial_port},server=off,"
+                    f"logfile={serial_log}", "-serial", "chardev:com1"]
     elif config.interactive:
         command += ["-chardev", f"stdio,id=console,mux=on,signal=off,logfile={serial_log}",
                     "-serial", "chardev:console"]
@@ -105,7 +108,8 @@ def bochs_config(config: RunConfig, iso: Path, serial_log: Path, bochs_log: Path
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
         f"ata0-master: type=cdrom, path={iso}, status=inserted",
         "boot: cdrom",
-        f"com1: enabled=1, mode=file, dev={serial_log}",
+        (f"com1: enabled=1, mode=socket-client, dev=localhost:{config.serial_port}"
+         if config.serial_port else f"com1: enabled=1, mode=file, dev={serial_log}"),
         "port_e9_hack: enabled=1",
         "magic_break: enabled=1",
         "panic: action=fatal",

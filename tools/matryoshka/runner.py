@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
@@ -57,7 +56,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _follow(process: subprocess.Popen, follower: _SerialFollower, timeout: float | None,
-            on_serial: Callable[[str], None] | None) -> bool:
+            on_serial: Callable[[str], None] | None, on_exit: Callable[[], None] | None = None) -> bool:
     """Waits for the emulator to end; returns True when the timeout stopped it."""
     start = time.monotonic()
     finished_at: float | None = None
@@ -66,6 +65,8 @@ def _follow(process: subprocess.Popen, follower: _SerialFollower, timeout: float
         if on_serial is not None:
             on_serial(follower.text)
         if process.poll() is not None:
+            if on_exit is not None:
+                on_exit()  # lets a typer hand over the last output
             follower.poll()
             return False
         now = time.monotonic()
@@ -97,31 +98,33 @@ def run(config: RunConfig, echo: TextIO | None = None,
     """Boots the kernel as `config` says and returns the judged result.
 
     `serial_input` types into COM1 while the kernel runs: (wait-for, text) pairs,
-    each text sent once the serial output shows its wait-for text (QEMU only)."""
+    each text sent once the serial output shows its wait-for text."""
     if not serial_input:
-        return _run(config, echo, on_serial, None)
-    if config.emulator not in ("qemu", "kvm"):
-        return RunResult(Verdict.CANNOT_RUN, f"serial input is supported in QEMU only, not {config.emulator}", "")
-    # A short folder of its own: Unix socket paths are limited to about 100 bytes.
-    with tempfile.TemporaryDirectory(prefix="matryoshka-") as folder:
-        typer = SerialTyper(Path(folder) / "com1.sock", as_steps(serial_input))
+        return _run(config, echo, on_serial)
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    # QEMU logs COM1 itself; Bochs' COM1 output only comes through the socket.
+    log = config.work_dir / "serial.log" if config.emulator == "bochs" else None
+    typer = SerialTyper(as_steps(serial_input), log)
+    config.serial_port = typer.port
 
-        def follow(text: str) -> None:
-            typer.poll(text)
-            if on_serial is not None:
-                on_serial(text)
+    def follow(text: str) -> None:
+        typer.poll(text)
+        if on_serial is not None:
+            on_serial(text)
 
-        try:
-            return _run(config, echo, follow, typer.socket_path)
-        finally:
-            typer.close()
+    try:
+        return _run(config, echo, follow, on_exit=lambda: typer.wait_for_output_end(2.0))
+    finally:
+        typer.close()
+        config.serial_port = None
 
 
 def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None] | None,
-         serial_socket: Path | None) -> RunResult:
+         on_exit: Callable[[], None] | None = None) -> RunResult:
     config.work_dir.mkdir(parents=True, exist_ok=True)
     serial_log = config.work_dir / "serial.log"
-    serial_log.unlink(missing_ok=True)
+    if config.serial_port is None or config.emulator != "bochs":
+        serial_log.unlink(missing_ok=True)  # (the typer made Bochs' empty log)
     bochs_log: Path | None = None
     try:
         if not config.kernel.exists():
@@ -129,14 +132,14 @@ def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None
         if config.emulator == "bochs":
             command, bochs_log = _prepare_bochs(config, serial_log)
         elif config.emulator in ("qemu", "kvm"):
-            command = emulators.qemu_command(config, serial_log, serial_socket)
+            command = emulators.qemu_command(config, serial_log)
         else:
             raise CannotRun(f"unknown emulator {config.emulator!r}: choose qemu, kvm or bochs")
     except (CannotRun, FileNotFoundError, RuntimeError) as error:
         return RunResult(Verdict.CANNOT_RUN, str(error), "")
 
     emulator_output = config.work_dir / "emulator.out"
-    interactive = config.interactive and config.emulator != "bochs" and serial_socket is None
+    interactive = config.interactive and config.emulator != "bochs" and config.serial_port is None
     with open(emulator_output, "w") as output:
         process = subprocess.Popen(
             command,
@@ -145,7 +148,7 @@ def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None
             stderr=None if interactive else subprocess.STDOUT)
         follower = _SerialFollower(serial_log, None if interactive else echo)
         try:
-            timed_out = _follow(process, follower, config.timeout, on_serial)
+            timed_out = _follow(process, follower, config.timeout, on_serial, on_exit)
         finally:
             _stop(process)
     log_text = bochs_log.read_text(errors="replace") if bochs_log and bochs_log.exists() else ""

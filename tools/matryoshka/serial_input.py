@@ -1,9 +1,12 @@
-"""Typing into the kernel's COM1 while it runs: QEMU listens on a Unix socket for
-COM1, and a SerialTyper connects to it and sends each text once the kernel's
-serial output shows what the text waits for."""
+"""Typing into the kernel's COM1 while it runs: the emulator's COM1 connects to a
+TCP port on 127.0.0.1 where a SerialTyper listens, and the typer sends each text
+once the kernel's serial output shows what the text waits for. QEMU also writes
+COM1's output to the serial log itself (its chardev's logfile); for Bochs the
+typer appends what arrives on the socket to the log."""
 from __future__ import annotations
 
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -23,21 +26,33 @@ def as_steps(pairs: Sequence[tuple[str, str]] | Sequence[SerialInput]) -> list[S
 
 
 class SerialTyper:
-    """Follows the serial text and types the steps in order over the socket."""
+    """Listens for the emulator's COM1, follows the serial text and types the
+    steps in order. A thread of its own reads what the emulator sends as soon as
+    it comes, so that the emulated UART never waits for us; with `log`, it is
+    appended there. TCP, not a Unix socket: a Unix socket fills after a few
+    hundred one-byte writes, and QEMU 7.2's UART then sends a byte twice when it
+    retries."""
 
-    def __init__(self, socket_path: Path, steps: Sequence[SerialInput]):
-        self.socket_path = socket_path
+    def __init__(self, steps: Sequence[SerialInput], log: Path | None = None):
         self.steps = list(steps)
+        self.log = log
         self.position = 0  # serial text before this was matched by an earlier step
         self.sent: list[str] = []
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(1)
+        self._listener.setblocking(False)
+        self.port: int = self._listener.getsockname()[1]
         self._socket: socket.socket | None = None
+        self._reader: threading.Thread | None = None
         self._closed = False
+        if log is not None:
+            log.write_bytes(b"")
 
     def poll(self, serial_text: str) -> None:
         """Called with the whole serial text so far, again and again."""
         if not self._connected():
             return
-        self._drain()
         while self.steps:
             found = serial_text.find(self.steps[0].wait_for, self.position)
             if found < 0:
@@ -52,36 +67,44 @@ class SerialTyper:
                 return
             self.sent.append(step.text)
 
+    def wait_for_output_end(self, seconds: float) -> None:
+        """After the emulator ended: lets the reader take in the last output."""
+        if self._reader is not None:
+            self._reader.join(seconds)
+
     def close(self) -> None:
         self._closed = True
         if self._socket is not None:
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._socket.close()
             self._socket = None
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join(1.0)
+        self._listener.close()
 
     def _connected(self) -> bool:
         if self._socket is not None:
             return True
-        # Until the emulator has made its socket, and never again once closed.
-        if self._closed or not self.socket_path.exists():
+        if self._closed:
             return False
-        candidate = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            candidate.connect(str(self.socket_path))
-        except OSError:
-            candidate.close()
+            connection, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError):
             return False
-        candidate.setblocking(False)
-        self._socket = candidate
+        connection.setblocking(True)
+        self._socket = connection
+        self._reader = threading.Thread(target=self._read_until_closed, args=(connection,), daemon=True)
+        self._reader.start()
         return True
 
-    def _drain(self) -> None:
-        """Reads and drops what QEMU sends to the socket (the log file has it): a
-        full socket would stall the emulated UART."""
-        assert self._socket is not None
+    def _read_until_closed(self, connection: socket.socket) -> None:
         try:
-            while self._socket.recv(65536):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
+            while data := connection.recv(65536):
+                if self.log is not None:
+                    with open(self.log, "ab") as log:
+                        log.write(data)
         except OSError:
-            self.close()
+            pass

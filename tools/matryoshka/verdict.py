@@ -20,6 +20,12 @@ class Verdict(enum.IntEnum):
 HOST_LINE = re.compile(r"^\[host (?P<category>[a-z]+)\] (?P<text>.*)$")
 TEST_LINE = re.compile(r"^(?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
 SUMMARY_LINE = re.compile(r"^SUMMARY: (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<skipped>\d+) skipped$")
+# A user program's test line as the kernel relays it from run= (kernel/process/
+# user_sessions.h): "[host user] PROGRAM: [user test] PASS: PROGRAM.name". Only the
+# kernel writes "[host user] PROGRAM: ", so the program is known for sure; a test
+# name that does not start with the program's own name is not believed.
+USER_TEST_LINE = re.compile(r"^(?P<program>[\w.-]+): \[user test\] "
+                            r"(?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
 PANIC_PREFIX = "PANIC: "
 POWER_OFF_PASSED = "POWER OFF: passed"
 
@@ -38,6 +44,7 @@ class RunResult:
     serial: str
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     emulator_log: str = ""
+    user_tests: dict[str, TestOutcome] = field(default_factory=dict)
 
     def host_lines(self, category: str | None = None) -> list[str]:
         """The text of the host's own log lines, optionally of one category."""
@@ -61,12 +68,35 @@ def parse_tests(serial: str) -> dict[str, TestOutcome]:
     return tests
 
 
+def parse_user_tests(serial: str) -> dict[str, TestOutcome]:
+    """The [user test] lines of the programs the kernel ran with run=, each
+    attributed to the program the kernel names. A line that claims another
+    program's test counts as that test failing; a name seen twice keeps the
+    worse outcome."""
+    tests: dict[str, TestOutcome] = {}
+    rank = {"PASS": 0, "SKIP": 1, "FAIL": 2}
+    for line in serial.splitlines():
+        host = HOST_LINE.match(line.rstrip("\r"))
+        if not host or host["category"] != "user":
+            continue
+        match = USER_TEST_LINE.match(host["text"])
+        if not match:
+            continue
+        name, outcome = match["name"], TestOutcome(match["name"], match["outcome"], match["reason"] or "")
+        if not name.startswith(match["program"] + "."):
+            outcome = TestOutcome(name, "FAIL", f"reported by {match['program']}, not by its own program")
+        previous = tests.get(name)
+        if previous is None or rank[outcome.outcome] > rank[previous.outcome]:
+            tests[name] = outcome
+    return tests
+
+
 def judge(serial: str, *, timed_out: bool, exit_status: int | None, emulator_log: str = "",
           crash_hint: str = "") -> RunResult:
     """Decides the verdict of one run. Only the host's own lines count: a guest's
     relayed output is prefixed with its VM id and can never look like them."""
     tests = parse_tests(serial)
-    result = RunResult(Verdict.NO_RESULT, "", serial, tests, emulator_log)
+    result = RunResult(Verdict.NO_RESULT, "", serial, tests, emulator_log, parse_user_tests(serial))
     for line in serial.splitlines():
         host = HOST_LINE.match(line.rstrip("\r"))
         if not host:

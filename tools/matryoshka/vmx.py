@@ -84,6 +84,12 @@ class VmxData:
         text = reason.text if reason else f"unknown exit reason {exit_reason & 0xFFFF}"
         return f"{text} (VM-entry failure)" if exit_reason & (1 << 31) else text
 
+    def exit_reason_short_name(self, exit_reason: int) -> str:
+        """The enum name of the basic exit reason ("io_instruction"), as the
+        kernel's tables and traces print it; "reason_N" for an unknown one."""
+        reason = self._exit_reasons.get(exit_reason & 0xFFFF)
+        return reason.name if reason else f"reason_{exit_reason & 0xFFFF}"
+
     def vm_instruction_error_text(self, number: int) -> str:
         error = self._errors.get(number)
         return error.text if error else f"unknown VM-instruction error {number}"

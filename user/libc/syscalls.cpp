@@ -88,13 +88,16 @@ int brk(void* end)
 
 uint64_t clock_ns() { return uint64_t(syscall0(SYS_clock_ns)); }
 
-int vm_start(const char* cmdline, uint64_t memory_mib)
-{
-    return int(checked(syscall2(SYS_vm_start, as_long(cmdline), long(memory_mib))));
-}
+int vm_start(struct VmStartRequest* request) { return int(checked(syscall1(SYS_vm_start, as_long(request)))); }
 
 int vm_list(struct VmInfo* out, size_t count) { return int(checked(syscall2(SYS_vm_list, as_long(out), long(count)))); }
 int vm_stop(int id) { return int(checked(syscall1(SYS_vm_stop, id))); }
+int poweroff(int status) { return int(checked(syscall1(SYS_poweroff, status))); }
+int vm_front(int id) { return int(checked(syscall1(SYS_vm_front, id))); }
+int vm_stats(int id, struct VmStats* out, size_t size)
+{
+    return int(checked(syscall3(SYS_vm_stats, id, as_long(out), long(size))));
+}
 
 void* sbrk(intptr_t increment)
 {

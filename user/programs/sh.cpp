@@ -1,8 +1,10 @@
 /* sh: the shell. Reads lines with editing and history (user/shell/line_editor.h),
  * runs built-ins (cd, pwd, exit, help) itself and everything else as /bin/<name>
  * through spawn and wait, and says when a program ended with a non-zero status.
+ * "> FILE" and ">> FILE" send a command's output to FILE.
  * `sh -c "command line"` runs one line and exits with its status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ void print_help()
            "  exit [N]     leave the shell with status N (default: the last status)\n"
            "  help         this text\n"
            "Anything else runs /bin/NAME with its arguments, e.g. ls /bin, cat FILE, ps.\n"
+           "COMMAND > FILE writes its output to FILE, COMMAND >> FILE appends it.\n"
            "Keys: Left/Right move, Up/Down walk the history, Backspace and Delete erase,\n"
            "Ctrl-C drops the line, Ctrl-D on an empty line leaves the shell.\n");
 }
@@ -66,6 +69,45 @@ int run_program(const Command& command)
     return status;
 }
 
+/* Standard output moved to a file for one command: fd 1 is closed and the file
+ * opened in its place (open takes the lowest free descriptor, and 0 stays
+ * open); the terminal's descriptor waits in a copy until restore(). */
+class OutputRedirection {
+public:
+    bool redirect(const char* path, bool append)
+    {
+        saved_ = dup(STDOUT_FILENO);
+        int fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
+        if (saved_ < 0 || fd < 0) {
+            printf("sh: %s: %s\n", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return false;
+        }
+        close(STDOUT_FILENO);
+        int moved = dup(fd);
+        close(fd);
+        return moved == STDOUT_FILENO;
+    }
+
+    void restore()
+    {
+        if (saved_ < 0)
+            return;
+        close(STDOUT_FILENO);
+        dup(saved_);
+        close(saved_);
+        saved_ = -1;
+    }
+
+    ~OutputRedirection() { restore(); }
+
+private:
+    int saved_ = -1;
+};
+
+int run_command(const Command& command);
+
 /* Runs one line; sets *leave when the line was `exit`. Returns its status. */
 int run_line(const char* line, bool* leave)
 {
@@ -81,6 +123,18 @@ int run_line(const char* line, bool* leave)
         *leave = true;
         return command.argc > 1 ? atoi(command.argv[1]) : last_status;
     }
+    if (!command.output_path)
+        return run_command(command);
+    OutputRedirection redirection;
+    if (!redirection.redirect(command.output_path, command.append_output))
+        return 1;
+    return run_command(command);
+}
+
+/* Runs a built-in or a program. */
+int run_command(const Command& command)
+{
+    const char* name = command.argv[0];
     if (strcmp(name, "cd") == 0) {
         const char* target = command.argc > 1 ? command.argv[1] : "/";
         if (chdir(target) < 0) {

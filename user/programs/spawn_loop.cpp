@@ -1,6 +1,6 @@
 /* spawn_loop: spawns and reaps children in a loop, one at a time and many at
- * once, and checks that every exit status arrives and that the free page count
- * returns to where it started (no page leaks per process). Run with the argument
+ * once, forks and execs, and checks that every exit status arrives and that the
+ * free page count returns to where it started (no page leaks per process). Run with the argument
  * "child N" it is its own child: it exits with status N. */
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +81,26 @@ void test_fork()
                      "pid %d status %d", pid, status);
 }
 
+/* A forked child replaces itself with "spawn_loop child 9": the parent must
+ * see the new program's status, and the old image's pages must come back. */
+void test_fork_and_exec()
+{
+    pid_t pid = fork();
+    if (pid < 0 && errno == ENOSYS) {
+        user_test_skip("spawn_loop.fork_and_exec", "fork not implemented");
+        return;
+    }
+    if (pid == 0) {
+        static char program[] = "spawn_loop", child[] = "child", number[] = "9";
+        char* argv[] = {program, child, number, nullptr};
+        exec("/bin/spawn_loop", argv, nullptr);
+        _exit(99); /* exec failed */
+    }
+    int status = -1;
+    user_test_expect(pid > 0 && wait(pid, &status) == pid && status == 9, "spawn_loop.fork_and_exec",
+                     "pid %d status %d", pid, status);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -97,6 +117,7 @@ int main(int argc, char** argv)
     test_serial();
     test_parallel();
     test_fork();
+    test_fork_and_exec();
     long pages_after = free_pages();
     user_test_expect(pages_before > 0 && pages_after == pages_before, "spawn_loop.no_pages_leaked",
                      "%ld free pages before, %ld after", pages_before, pages_after);

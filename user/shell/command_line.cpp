@@ -19,7 +19,7 @@ bool append(Command& out, size_t& used, char c)
 const char* copy_word(const char* p, Command& out, size_t& used, CommandError& error)
 {
     char quote = 0;
-    for (; *p && (quote || !is_blank(*p)); ++p) {
+    for (; *p && (quote || (!is_blank(*p) && *p != '>')); ++p) {
         char c = *p;
         if (quote && c == quote) {
             quote = 0;
@@ -56,6 +56,7 @@ const char* command_error_text(CommandError error)
     case CommandError::unterminated_quote: return "unterminated quote";
     case CommandError::too_many_arguments: return "too many arguments";
     case CommandError::too_long: return "command line too long";
+    case CommandError::missing_file_name: return "no file name after >";
     }
     return "unknown error";
 }
@@ -64,6 +65,8 @@ CommandError parse_command_line(const char* line, Command& out)
 {
     out.argc = 0;
     out.argv[0] = nullptr;
+    out.output_path = nullptr;
+    out.append_output = false;
     size_t used = 0;
     const char* p = line;
     for (;;) {
@@ -71,6 +74,21 @@ CommandError parse_command_line(const char* line, Command& out)
             ++p;
         if (!*p)
             return CommandError::none;
+        if (*p == '>') {
+            out.append_output = p[1] == '>';
+            p += out.append_output ? 2 : 1;
+            while (is_blank(*p))
+                ++p;
+            if (!*p || *p == '>')
+                return CommandError::missing_file_name;
+            char* path = out.storage + used;
+            CommandError error = CommandError::none;
+            p = copy_word(p, out, used, error);
+            if (!p)
+                return error;
+            out.output_path = path;
+            continue;
+        }
         if (out.argc == COMMAND_MAX_ARGUMENTS)
             return CommandError::too_many_arguments;
         char* word = out.storage + used;

@@ -1,5 +1,6 @@
 /* The shell's command-line parsing: words separated by blanks, "double" and 'single'
  * quotes keep blanks inside a word, a backslash takes the next character literally,
+ * an unquoted "> FILE" or ">> FILE" sends the output to FILE (replaced or appended),
  * and a program name without a '/' is looked up in /bin. Pure logic, also compiled
  * into the unit tests. */
 #pragma once
@@ -8,13 +9,15 @@
 constexpr size_t COMMAND_MAX_ARGUMENTS = 32;
 constexpr size_t COMMAND_MAX_LENGTH = 256;
 
-enum class CommandError { none, unterminated_quote, too_many_arguments, too_long };
+enum class CommandError { none, unterminated_quote, too_many_arguments, too_long, missing_file_name };
 
 const char* command_error_text(CommandError error);
 
 struct Command {
     size_t argc;
     char* argv[COMMAND_MAX_ARGUMENTS + 1]; /* NULL-terminated, pointing into storage */
+    const char* output_path;               /* "> FILE": FILE, else NULL */
+    bool append_output;                    /* ">>" rather than ">" */
     char storage[COMMAND_MAX_LENGTH];
 };
 

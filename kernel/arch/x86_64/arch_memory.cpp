@@ -279,6 +279,34 @@ MemoryResult<uint64_t> ArchMemory::translate(uint64_t virtual_address) const
     return MemoryError::not_mapped;
 }
 
+const PageTableEntry* ArchMemory::table_entries(uint64_t table_physical) { return table_at(table_physical); }
+
+MemoryResult<PageMapping> ArchMemory::lookup(uint64_t virtual_address) const
+{
+    KERNEL_ASSERT(pml4_);
+    if (!is_user_address(virtual_address) || virtual_address % paging::PAGE_SIZE)
+        return MemoryError::bad_address;
+    uint64_t table = pml4_;
+    bool writable = true, user = true, executable = true;
+    for (Level level : {Level::pml4, Level::pdpt, Level::pd, Level::pt}) {
+        PageTableEntry entry = table_at(table)[paging::table_index(virtual_address, level)];
+        if (!entry.present() || entry.large())
+            return MemoryError::not_mapped; /* the user half has no large pages */
+        writable &= entry.writable();
+        user &= entry.user();
+        executable &= !entry.no_execute();
+        table = entry.address();
+    }
+    return PageMapping{table, writable, user, executable};
+}
+
+uint64_t ArchMemory::user_page_count() const
+{
+    uint64_t count = 0;
+    for_each_user_page([&count](uint64_t, const PageMapping&) { ++count; });
+    return count;
+}
+
 void ArchMemory::activate() const
 {
     KERNEL_ASSERT(pml4_);

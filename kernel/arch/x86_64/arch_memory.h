@@ -18,6 +18,15 @@ enum class MapFlags : uint32_t {
 constexpr MapFlags operator|(MapFlags a, MapFlags b) { return MapFlags(uint32_t(a) | uint32_t(b)); }
 constexpr bool has_flag(MapFlags flags, MapFlags flag) { return (uint32_t(flags) & uint32_t(flag)) != 0; }
 
+/* What one mapped 4 KiB page of a user half allows, as the walk found it: the
+ * rights are those every level of the walk grants ("Access Rights" in the SDM). */
+struct PageMapping {
+    uint64_t physical; /* the frame (page aligned) */
+    bool writable;
+    bool user;
+    bool executable;
+};
+
 class ArchMemory {
 public:
     /* Builds the kernel's page tables (image at KERNEL_VMA, the direct map with
@@ -54,6 +63,14 @@ public:
     /* The physical address `virtual_address` translates to (any byte, 4 KiB or
      * 2 MiB page). */
     MemoryResult<uint64_t> translate(uint64_t virtual_address) const;
+    /* The 4 KiB page at `virtual_address` (page aligned, user half) with its
+     * rights; not_mapped when absent, bad_address outside the user half. */
+    MemoryResult<PageMapping> lookup(uint64_t virtual_address) const;
+    /* Calls visit(virtual_address, mapping) for every page mapped in the user
+     * half, in ascending order. */
+    template <typename Visit> void for_each_user_page(Visit visit) const;
+    /* How many pages the user half maps. */
+    uint64_t user_page_count() const;
 
     /* Loads CR3 with this address space. */
     void activate() const;
@@ -71,9 +88,37 @@ private:
     paging::PageTableEntry* find_pte(uint64_t virtual_address, bool create, MemoryError& error);
     void flush(uint64_t virtual_address) const;
     void free_user_tables(uint64_t table, paging::Level level);
+    static const paging::PageTableEntry* table_entries(uint64_t table_physical);
     void map_direct_map();
     void map_kernel_image();
 
     uint64_t pml4_ = 0; /* physical; 0 while empty */
     bool is_kernel_ = false;
 };
+
+template <typename Visit> void ArchMemory::for_each_user_page(Visit visit) const
+{
+    using paging::ENTRIES_PER_TABLE;
+    const paging::PageTableEntry* pml4 = table_entries(pml4_);
+    for (uint64_t i4 = 0; i4 < paging::FIRST_KERNEL_PML4_INDEX; ++i4) {
+        if (!pml4[i4].present())
+            continue;
+        const paging::PageTableEntry* pdpt = table_entries(pml4[i4].address());
+        for (uint64_t i3 = 0; i3 < ENTRIES_PER_TABLE; ++i3) {
+            if (!pdpt[i3].present() || pdpt[i3].large())
+                continue;
+            const paging::PageTableEntry* pd = table_entries(pdpt[i3].address());
+            for (uint64_t i2 = 0; i2 < ENTRIES_PER_TABLE; ++i2) {
+                if (!pd[i2].present() || pd[i2].large())
+                    continue;
+                const paging::PageTableEntry* pt = table_entries(pd[i2].address());
+                for (uint64_t i1 = 0; i1 < ENTRIES_PER_TABLE; ++i1) {
+                    if (!pt[i1].present())
+                        continue;
+                    uint64_t address = i4 << 39 | i3 << 30 | i2 << 21 | i1 << 12;
+                    visit(address, PageMapping{pt[i1].address(), pt[i1].writable(), pt[i1].user(), !pt[i1].no_execute()});
+                }
+            }
+        }
+    }
+}

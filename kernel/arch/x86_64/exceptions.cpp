@@ -60,8 +60,8 @@ enum PageFaultBit : uint64_t {
 
 uint64_t breakpoints = 0;
 
-/* FIXME: the user-space issue replaces this with a hook that ends only the
- * faulting process. */
+/* Until the ProcessRegistry installs its hook (which ends only the faulting
+ * process), nothing runs in ring 3, so an exception there is a kernel bug. */
 void panic_on_user_exception(TrapFrame& frame)
 {
     panic_with_frame(frame, "%s (%s, vector %lu) in user mode, error code 0x%lx", name(frame.vector),

@@ -11,6 +11,11 @@ extern "C" char boot_stack_top[];
 
 namespace gdt {
 
+/* The one TSS. The syscall entry (syscall_entry.S) reads RSP0 from it by this
+ * symbol name, so that SYSCALL, which switches no stack, lands on the same
+ * kernel stack as an interrupt from ring 3. */
+TaskStateSegment tss asm("task_state_segment");
+
 namespace {
 
 /* Bits of an 8-byte code or data segment descriptor. Base and limit are ignored
@@ -65,7 +70,6 @@ constexpr size_t ENTRY_COUNT = 8;
 constexpr size_t IST_STACK_SIZE = 8192;
 
 alignas(16) uint64_t entries[ENTRY_COUNT];
-TaskStateSegment tss;
 alignas(16) uint8_t double_fault_stack[IST_STACK_SIZE];
 alignas(16) uint8_t nmi_stack[IST_STACK_SIZE];
 

@@ -35,42 +35,20 @@ interrupt_stub_table:
 .endr
 
 /* Interrupt gates have cleared RFLAGS.IF, so nothing interrupts this path before
- * iretq restores the interrupted RFLAGS. FIXME: swapgs on entry from and exit to
- * ring 3 once user space sets a kernel GS base. */
+ * iretq restores the interrupted RFLAGS. No swapgs, on entry from ring 3 or
+ * anywhere else: the kernel keeps nothing in GS (one CPU; the syscall entry
+ * finds its stack through the TSS, see syscall_entry.S), so the user's GS base
+ * can stay loaded in the kernel, and both entries treat segments alike. */
 interrupt_common:
     cld                         /* the ABI expects the direction flag clear */
     sub $TRAP_FRAME_VECTOR, %rsp
-    mov %r15, TRAP_FRAME_R15(%rsp)
-    mov %r14, TRAP_FRAME_R14(%rsp)
-    mov %r13, TRAP_FRAME_R13(%rsp)
-    mov %r12, TRAP_FRAME_R12(%rsp)
-    mov %r11, TRAP_FRAME_R11(%rsp)
-    mov %r10, TRAP_FRAME_R10(%rsp)
-    mov %r9, TRAP_FRAME_R9(%rsp)
-    mov %r8, TRAP_FRAME_R8(%rsp)
-    mov %rbp, TRAP_FRAME_RBP(%rsp)
-    mov %rdi, TRAP_FRAME_RDI(%rsp)
-    mov %rsi, TRAP_FRAME_RSI(%rsp)
-    mov %rdx, TRAP_FRAME_RDX(%rsp)
-    mov %rcx, TRAP_FRAME_RCX(%rsp)
-    mov %rbx, TRAP_FRAME_RBX(%rsp)
-    mov %rax, TRAP_FRAME_RAX(%rsp)
+    SAVE_GENERAL_REGISTERS
     mov %rsp, %rdi
     call interrupt_dispatch
-    mov TRAP_FRAME_R15(%rsp), %r15
-    mov TRAP_FRAME_R14(%rsp), %r14
-    mov TRAP_FRAME_R13(%rsp), %r13
-    mov TRAP_FRAME_R12(%rsp), %r12
-    mov TRAP_FRAME_R11(%rsp), %r11
-    mov TRAP_FRAME_R10(%rsp), %r10
-    mov TRAP_FRAME_R9(%rsp), %r9
-    mov TRAP_FRAME_R8(%rsp), %r8
-    mov TRAP_FRAME_RBP(%rsp), %rbp
-    mov TRAP_FRAME_RDI(%rsp), %rdi
-    mov TRAP_FRAME_RSI(%rsp), %rsi
-    mov TRAP_FRAME_RDX(%rsp), %rdx
-    mov TRAP_FRAME_RCX(%rsp), %rcx
-    mov TRAP_FRAME_RBX(%rsp), %rbx
-    mov TRAP_FRAME_RAX(%rsp), %rax
+.global interrupt_return
+/* Also where a syscall returns through IRETQ and a thread first enters ring 3
+ * (syscall_entry.S): RSP points at a complete TrapFrame. */
+interrupt_return:
+    RESTORE_GENERAL_REGISTERS
     add $TRAP_FRAME_RIP, %rsp   /* drop the registers, the vector and the error code */
     iretq

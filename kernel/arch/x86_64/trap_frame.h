@@ -28,6 +28,49 @@
 #define TRAP_FRAME_SS 168
 #define TRAP_FRAME_SIZE 176
 
+/* The `vector` of a frame the syscall entry built: no IDT vector has it. */
+#define TRAP_FRAME_SYSCALL_VECTOR 0x100
+
+#ifdef __ASSEMBLER__
+/* Fill and read the general-register part of a frame at RSP (the interrupt and
+ * the syscall entry share them, so both frames look alike). */
+.macro SAVE_GENERAL_REGISTERS
+    mov %r15, TRAP_FRAME_R15(%rsp)
+    mov %r14, TRAP_FRAME_R14(%rsp)
+    mov %r13, TRAP_FRAME_R13(%rsp)
+    mov %r12, TRAP_FRAME_R12(%rsp)
+    mov %r11, TRAP_FRAME_R11(%rsp)
+    mov %r10, TRAP_FRAME_R10(%rsp)
+    mov %r9, TRAP_FRAME_R9(%rsp)
+    mov %r8, TRAP_FRAME_R8(%rsp)
+    mov %rbp, TRAP_FRAME_RBP(%rsp)
+    mov %rdi, TRAP_FRAME_RDI(%rsp)
+    mov %rsi, TRAP_FRAME_RSI(%rsp)
+    mov %rdx, TRAP_FRAME_RDX(%rsp)
+    mov %rcx, TRAP_FRAME_RCX(%rsp)
+    mov %rbx, TRAP_FRAME_RBX(%rsp)
+    mov %rax, TRAP_FRAME_RAX(%rsp)
+.endm
+
+.macro RESTORE_GENERAL_REGISTERS
+    mov TRAP_FRAME_R15(%rsp), %r15
+    mov TRAP_FRAME_R14(%rsp), %r14
+    mov TRAP_FRAME_R13(%rsp), %r13
+    mov TRAP_FRAME_R12(%rsp), %r12
+    mov TRAP_FRAME_R11(%rsp), %r11
+    mov TRAP_FRAME_R10(%rsp), %r10
+    mov TRAP_FRAME_R9(%rsp), %r9
+    mov TRAP_FRAME_R8(%rsp), %r8
+    mov TRAP_FRAME_RBP(%rsp), %rbp
+    mov TRAP_FRAME_RDI(%rsp), %rdi
+    mov TRAP_FRAME_RSI(%rsp), %rsi
+    mov TRAP_FRAME_RDX(%rsp), %rdx
+    mov TRAP_FRAME_RCX(%rsp), %rcx
+    mov TRAP_FRAME_RBX(%rsp), %rbx
+    mov TRAP_FRAME_RAX(%rsp), %rax
+.endm
+#endif
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>

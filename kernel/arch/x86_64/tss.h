@@ -2,6 +2,11 @@
  * the CPU loads on a privilege change (RSP0) and for IST gates. Follows the Intel
  * SDM (revision 084), Vol. 3A, "Task Management in 64-bit Mode". */
 #pragma once
+
+/* Where RSP0 lies in the TSS, for the syscall entry's assembly. */
+#define TSS_RSP0_OFFSET 4
+
+#ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +22,7 @@ struct [[gnu::packed]] TaskStateSegment {
     uint16_t io_map_base;
 };
 static_assert(sizeof(TaskStateSegment) == 104);
-static_assert(offsetof(TaskStateSegment, rsp) == 4);
+static_assert(offsetof(TaskStateSegment, rsp) == TSS_RSP0_OFFSET);
 static_assert(offsetof(TaskStateSegment, ist) == 36);
 static_assert(offsetof(TaskStateSegment, io_map_base) == 102);
+#endif

@@ -47,7 +47,13 @@ int brk(void* end);
 void* sbrk(intptr_t increment);
 /* Nanoseconds since boot, monotonic. */
 uint64_t clock_ns();
-int vm_start(const char* cmdline, uint64_t memory_mib);
+int vm_start(struct VmStartRequest* request);
 int vm_list(struct VmInfo* out, size_t count);
 int vm_stop(int id);
+/* Turns the machine off; status 0 tells the test harness "passed". Returns only on failure. */
+int poweroff(int status);
+int vm_front(int id);
+/* Fills *out (size bytes, at least sizeof(struct VmStats)) with VM id's exit
+ * statistics; returns the bytes filled. */
+int vm_stats(int id, struct VmStats* out, size_t size);
 }

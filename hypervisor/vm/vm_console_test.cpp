@@ -1,0 +1,92 @@
+/* In-kernel tests of the VM console (set "vm_console"): the front VM's screen on
+ * the host's display, and the host's keyboard typing into the guest. Skips where
+ * the CPU has no VMX. The guest is our own kernel in echo_input mode, which
+ * echoes every key it reads to its screen. */
+#include "console/vga_text.h"
+#include "drivers/i8042.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_console.h"
+#include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "lib/string.h"
+#include "sched/scheduler.h"
+#include "terminal/terminals.h"
+#include "test/kernel_test.h"
+#include "time/clock.h"
+
+namespace {
+
+/* True when `text` stands somewhere on the display (what a person sees). */
+bool display_shows(const char* text)
+{
+    size_t length = strlen(text);
+    for (int row = 0; row < vga_text::ROWS; ++row) {
+        for (int column = 0; column + int(length) <= vga_text::COLUMNS; ++column) {
+            size_t i = 0;
+            while (i < length && vga_text::char_at(row, column + int(i)) == text[i])
+                ++i;
+            if (i == length)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool wait_for_display(const char* text, uint64_t seconds)
+{
+    uint64_t deadline = clock::nanoseconds() + seconds * 1000 * clock::NS_PER_MS;
+    while (clock::nanoseconds() < deadline) {
+        if (display_shows(text))
+            return true;
+        Scheduler::instance().sleep_ns(50 * clock::NS_PER_MS);
+    }
+    return false;
+}
+
+/* Set-1 make and break codes, sent through the host's own 8042 (command 0xD2),
+ * so they arrive exactly as typed keys would. */
+void type(const uint8_t* scancodes, size_t count)
+{
+    for (size_t i = 0; i < count; ++i) {
+        (void)i8042::inject_keyboard_byte(scancodes[i]);
+        Scheduler::instance().sleep_ns(2 * clock::NS_PER_MS);
+    }
+}
+
+} // namespace
+
+KERNEL_TEST(vm_console, guest_screen_shows_and_keys_reach_the_guest)
+{
+    if (!cpu_has_vmx()) {
+        t.skip("this CPU has no VMX");
+        return;
+    }
+    vm_manager::StartRequest request;
+    request.path = "/boot/kernel";
+    request.cmdline = "echo_input";
+    vm_manager::StartResult started = vm_manager::start(request);
+    if (!started.ok()) {
+        t.fail("vm start: %s", started.error);
+        return;
+    }
+    /* As after a normal boot: typed keys go to the terminals (Alt+F<n> switches). */
+    terminals::attach_input();
+    vm_console::set_front(started.id);
+    vm_console::show();
+    EXPECT(terminals::visible() == terminals::EXTRA_CONSOLE);
+    /* The guest's banner on the host's display: its screen is shown live. */
+    EXPECT(wait_for_display("[guest boot] Matryoshka kernel", 30));
+    EXPECT(wait_for_display("echo_input: ready", 30));
+    /* "vmx" and Enter, typed on the host: the guest echoes them. */
+    const uint8_t keys[] = {0x2F, 0xAF, 0x32, 0xB2, 0x2D, 0xAD, 0x1C, 0x9C};
+    type(keys, sizeof(keys));
+    EXPECT(wait_for_display("echo_input: line \"vmx\"", 30));
+    /* Alt+F1 brings the host back; the guest never saw the F1. */
+    const uint8_t alt_f1[] = {0x38, 0x3B, 0xBB, 0xB8};
+    type(alt_f1, sizeof(alt_f1));
+    EXPECT_EQ(terminals::visible(), 1u);
+    EXPECT(!vm_console::in_front());
+    EXPECT(vm_manager::stop(started.id));
+    vm_manager::wait(started.id);
+    terminals::detach_input();
+}

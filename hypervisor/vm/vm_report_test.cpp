@@ -1,0 +1,91 @@
+/* In-kernel tests of the exit statistics as programs get them (vm_stats) and as
+ * the kernel records them (set "hypervisor"); the ones that run a VM skip where
+ * the CPU has no VMX. */
+#include "abi/errno.h"
+#include "abi/vm.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_stats_syscall.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "lib/string.h"
+#include "test/kernel_test.h"
+
+namespace {
+
+/* A program's address space of two writable pages at USER_BASE over a kernel buffer. */
+constexpr uint64_t USER_BASE = 0x10000;
+constexpr size_t USER_PAGES = 2;
+alignas(4096) uint8_t user_pages[USER_PAGES * 4096];
+
+uint8_t* user_page(void*, uint64_t page_address, user_access::Access)
+{
+    if (page_address < USER_BASE || page_address >= USER_BASE + sizeof(user_pages))
+        return nullptr;
+    return user_pages + (page_address - USER_BASE);
+}
+
+const user_access::UserMemory user_memory{user_page, nullptr};
+
+int run_cpuid_guest(TestContext& t)
+{
+    vm_manager::StartRequest request;
+    request.path = "/guests/cpuid";
+    request.memory_mib = 4;
+    vm_manager::StartResult started = vm_manager::start(request);
+    if (!started.ok()) {
+        t.fail("vm start: %s", started.error);
+        return -1;
+    }
+    vm_manager::wait(started.id);
+    return started.id;
+}
+
+} // namespace
+
+KERNEL_TEST(hypervisor, vm_stats_of_an_unknown_vm_is_esrch)
+{
+    EXPECT_EQ(copy_vm_stats_to_user(999, USER_BASE, sizeof(VmStats), user_memory), int64_t(-ESRCH));
+}
+
+KERNEL_TEST(hypervisor, vm_stats_into_a_short_buffer_is_einval)
+{
+    EXPECT_EQ(copy_vm_stats_to_user(1, USER_BASE, sizeof(VmStats) - 1, user_memory), int64_t(-EINVAL));
+}
+
+KERNEL_TEST(hypervisor, vm_stats_copies_what_the_vm_recorded)
+{
+    static_assert(sizeof(VmStats) <= sizeof(user_pages));
+    if (!cpu_has_vmx()) {
+        t.skip("this CPU has no VMX");
+        return;
+    }
+    int id = run_cpuid_guest(t);
+    Vm* vm = vm_manager::find(id);
+    if (!vm)
+        return;
+    memset(user_pages, 0xAA, sizeof(user_pages));
+    EXPECT_EQ(copy_vm_stats_to_user(id, USER_BASE, sizeof(VmStats), user_memory), int64_t(sizeof(VmStats)));
+    const auto* record = reinterpret_cast<const VmStats*>(user_pages);
+    const ExitStatistics& s = vm->statistics();
+    EXPECT_EQ(record->id, id);
+    EXPECT_EQ(record->state, uint32_t(VM_STOPPED));
+    EXPECT_EQ(record->exits, s.total);
+    /* The cpuid guest asks CPUID and reports through VMCALL, nothing else. */
+    EXPECT(record->reasons[10].count >= 4); /* CPUID */
+    EXPECT_EQ(record->reasons[10].count + record->reasons[18].count, record->exits);
+    EXPECT_EQ(record->hypercalls[2].count, uint64_t(1)); /* power off */
+    EXPECT(record->guest_cycles > 0 && record->handler_cycles > 0);
+    EXPECT_EQ(vm->trace().size(), size_t(record->exits));
+}
+
+KERNEL_TEST(hypervisor, vm_stats_into_an_unmapped_buffer_is_efault)
+{
+    if (!cpu_has_vmx()) {
+        t.skip("this CPU has no VMX");
+        return;
+    }
+    int id = run_cpuid_guest(t);
+    /* The record would run past the second page. */
+    uint64_t tail = USER_BASE + sizeof(user_pages) - sizeof(VmStats) / 2;
+    EXPECT_EQ(copy_vm_stats_to_user(id, tail, sizeof(VmStats), user_memory), int64_t(-EFAULT));
+}

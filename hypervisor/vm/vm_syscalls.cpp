@@ -1,0 +1,86 @@
+/* The vm_start, vm_list and vm_stop system calls (abi/syscall_numbers.h,
+ * docs/syscalls.md): the `vm` program's way into vm_manager. The request is
+ * copied in once and every field is NUL-terminated here before use. */
+#include "abi/errno.h"
+#include "abi/vm.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_console.h"
+#include "hypervisor/vm/vm_manager.h"
+#include "lib/string.h"
+#include "syscall/syscall_table.h"
+#include "sync/mutex.h"
+#include "syscall/user_memory.h"
+
+#include <stddef.h>
+
+namespace {
+
+template <size_t N> void terminate(char (&field)[N]) { field[N - 1] = '\0'; }
+
+} // namespace
+
+int64_t syscall_vm_start(const SyscallArguments& arguments)
+{
+    uint64_t address = arguments.value[0];
+    static VmStartRequest request; /* too large for a kernel stack; calls are serialised below */
+    static Mutex request_lock("vm_start request");
+    MutexLocker lock(request_lock);
+    if (user_memory::copy_from(&request, address, sizeof(request)).is_error())
+        return -EFAULT;
+    terminate(request.path);
+    terminate(request.cmdline);
+    terminate(request.root);
+    vm_manager::StartRequest start;
+    start.path = request.path;
+    start.cmdline = request.cmdline;
+    start.memory_mib = request.memory_mib;
+    if (request.module_count > VM_MAX_MODULES)
+        return -EINVAL;
+    for (uint32_t i = 0; i < request.module_count; ++i) {
+        terminate(request.modules[i]);
+        start.modules[i] = request.modules[i];
+    }
+    start.module_count = request.module_count;
+    vm_manager::StartResult result = vm_manager::start(start);
+    if (result.ok())
+        return result.id;
+    char error[VM_ERROR_LENGTH] = {};
+    size_t length = strnlen(result.error, sizeof(error) - 1);
+    memcpy(error, result.error, length);
+    (void)user_memory::copy_to(address + offsetof(VmStartRequest, error), error, sizeof(error));
+    return -(result.errno_value ? result.errno_value : EINVAL);
+}
+
+int64_t syscall_vm_list(const SyscallArguments& arguments)
+{
+    uint64_t address = arguments.value[0];
+    size_t capacity = arguments.value[1] < vm_manager::MAX_VMS ? size_t(arguments.value[1]) : vm_manager::MAX_VMS;
+    /* The whole buffer the caller named is checked, even where no VM fills it. */
+    if (capacity && user_memory::check(address, capacity * sizeof(VmInfo), user_access::Access::write).is_error())
+        return -EFAULT;
+    VmInfo records[vm_manager::MAX_VMS] = {};
+    size_t count = vm_manager::list(records, capacity);
+    size_t filled = count < capacity ? count : capacity;
+    if (filled && user_memory::copy_to(address, records, filled * sizeof(VmInfo)).is_error())
+        return -EFAULT;
+    return int64_t(count);
+}
+
+int64_t syscall_vm_front(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
+    if (!vm || vm->ended())
+        return -ESRCH;
+    vm_console::set_front(int(id));
+    vm_console::show();
+    return 0;
+}
+
+int64_t syscall_vm_stop(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    if (id <= 0 || id > 1000000 || !vm_manager::stop(int(id)))
+        return -ESRCH;
+    return 0;
+}

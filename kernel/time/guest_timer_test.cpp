@@ -1,0 +1,39 @@
+/* In-kernel test of the virtual PIT as a guest sees it (set "guest_timer"): over
+ * ten seconds of host time, IRQ 0 must arrive within 1% of the programmed rate.
+ * The host's TSC frequency comes from the hypervisor's CPUID leaf 0x40000001
+ * (abi/hypercall.h), so the measurement does not trust the guest's own
+ * calibration. On bare metal it skips. */
+#include "abi/hypercall.h"
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "drivers/pit8254.h"
+#include "lib/string.h"
+#include "sched/scheduler.h"
+#include "test/kernel_test.h"
+#include "time/clock.h"
+
+KERNEL_TEST(guest_timer, pit_rate_within_one_percent_over_ten_seconds)
+{
+    if (strcmp(log_source(), "guest") != 0) {
+        t.skip("measures the virtual PIT: runs as a guest of the Matryoshka hypervisor");
+        return;
+    }
+    uint64_t tsc_khz = cpu::cpuid(HYPERVISOR_CPUID_FEATURES).ecx;
+    if (!tsc_khz) {
+        t.fail("the hypervisor reports no TSC frequency");
+        return;
+    }
+    constexpr uint64_t SECONDS = 10;
+    uint64_t start_tsc = cpu::rdtsc();
+    uint64_t start_ticks = pit8254::ticks();
+    uint64_t end_tsc = start_tsc + SECONDS * tsc_khz * 1000;
+    while (cpu::rdtsc() < end_tsc)
+        Scheduler::instance().sleep_ns(100 * clock::NS_PER_MS);
+    uint64_t ticks = pit8254::ticks() - start_ticks;
+    uint64_t elapsed_ns = (cpu::rdtsc() - start_tsc) * 1000000 / tsc_khz;
+    uint64_t expected = elapsed_ns / pit8254::TICK_NS;
+    log(LogCategory::test, "guest timer: %lu IRQ 0 in %lu ms of host time, %lu expected", ticks, elapsed_ns / 1000000,
+        expected);
+    if (ticks * 100 < expected * 99 || ticks * 100 > expected * 101)
+        t.fail("%lu timer interrupts where %lu were due (more than 1%% off)", ticks, expected);
+}

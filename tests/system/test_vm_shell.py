@@ -1,0 +1,84 @@
+"""The `vm` program in the host's shell on COM1, in Bochs: a guest started, listed
+and stopped, bad requests explained, and the host's shell still working while a
+guest runs. One boot for all of it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import explain
+from matryoshka.verdict import Verdict
+
+PROMPT = "/$ "
+STEPS = [
+    (PROMPT, "vm start --mem 8 /guests/cpuid\r"),
+    ("vm1 ended after", "vm list\r"),
+    (PROMPT, "vm start /nope\r"),
+    (PROMPT, "vm start --mem 1 /boot/kernel\r"),
+    (PROMPT, "vm start /etc/motd\r"),
+    (PROMPT, "vm stop 99\r"),
+    (PROMPT, "vm frobnicate\r"),
+    (PROMPT, "vm start --append test=sched /boot/kernel\r"),
+    ("vm2 started", "echo the host shell still answers\r"),
+    (PROMPT, "vm front 2\r"),
+    (PROMPT, "vm front 99\r"),
+    (PROMPT, "vm list\r"),
+    (PROMPT, "vm stop 2\r"),
+    ("vm2 ended after", "vm list\r"),
+    (PROMPT, "poweroff\r"),
+]
+
+
+@pytest.fixture(scope="module")
+def session(boot):
+    return boot("bochs", "", serial_input=tuple(STEPS), timeout=300)
+
+
+# Log lines (the host's and the relayed guests') share COM1 with the shell and may
+# land anywhere in its output, even between two echoed characters; each is whole.
+LOG_LINE = re.compile(r"\[(?:vm\d+[^\]]*|host [a-z]+)\] [^\n]*\n")
+
+
+def shell_view(result) -> str:
+    return LOG_LINE.sub("", result.serial)
+
+
+def output_of(result, command: str) -> str:
+    match = re.search(r"\$ " + re.escape(command) + r"\n(.*?)(?=^/[^\n]*\$ )", shell_view(result), re.DOTALL | re.MULTILINE)
+    assert match, f"no output of {command!r}\n" + explain(result)
+    return match.group(1)
+
+
+def test_the_session_ran_to_poweroff(session) -> None:
+    assert "$ poweroff" in session.serial, explain(session)
+    assert session.verdict == Verdict.PASSED, explain(session)
+
+
+def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
+    assert "vm1 started: /guests/cpuid" in session.serial, explain(session)
+    assert "[host hypercall] vm1 PASS: cpuid.signature_is_swebswebsweb" in session.serial, explain(session)
+    first_list = output_of(session, "vm list")
+    assert re.search(r"^1\s+stopped\s+8 ", first_list, re.MULTILINE), explain(session)
+    assert "guest powered off with status 0 (hypercall)" in first_list, explain(session)
+
+
+@pytest.mark.parametrize("command, message", [
+    ("vm start /nope", "cannot open /nope: ENOENT"),
+    ("vm start --mem 1 /boot/kernel", "guest memory of 1 MiB is absurd"),
+    ("vm start /etc/motd", "no Multiboot header"),
+    ("vm stop 99", "no running vm99"),
+    ("vm front 99", "no running vm99"),
+    ("vm frobnicate", "unknown command frobnicate"),
+])
+def test_bad_requests_are_explained(session, command: str, message: str) -> None:
+    assert message in output_of(session, command), explain(session)
+
+
+def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(session) -> None:
+    assert "the host shell still answers" in output_of(session, "echo the host shell still answers"), explain(session)
+    assert "vm2 is in front on the VM console" in output_of(session, "vm front 2"), explain(session)
+    assert "vm2 stopping" in output_of(session, "vm stop 2"), explain(session)
+    assert "[host vmx] vm2 stopped: stopped by the host" in session.serial, explain(session)
+    last_list = shell_view(session).rsplit("$ vm list\n", 1)[1]
+    assert re.search(r"^2\s+stopped\s+32 ", last_list, re.MULTILINE), explain(session)

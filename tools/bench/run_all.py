@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""The benchmark suite (`make bench`): boots the host in Bochs a few times and
+prints ONE table of what the hypervisor costs, each figure against its baseline
+from the same run, as markdown and JSON in build/bench/ (plus PNG plots when
+matplotlib is installed). Figures are in emulated TSC cycles: Bochs runs with
+clock sync=none, so its TSC counts emulated instructions and a run repeats
+exactly; the suite runs everything twice and says whether the figures agree within
+1%. Benchmarks print figures; they are not tests.
+
+Boots (kernel command lines):
+  boot   vm=/boot/kernel vm_cmdline=run=/bin/poweroff vm_stats vm_trace=dump
+         our kernel boots as a guest to its "boot end" line (where the shells would
+         start) and powers off; the host's own boot over the same span
+  idle   vm=/boot/kernel vm_cmdline=echo_input ... the same guest left idle for a while
+  guest  vm=/guests/bench vm_stats                 CPUID and null-hypercall round trips,
+         timer interrupt intervals, as the guest measures them (guests/bench.cpp)
+  host   vm_bench=host                             host memory per VM, host thread
+         progress beside a busy guest, native CPUID (hypervisor/vm/vm_bench.h)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matryoshka import exit_log, paths, runner  # noqa: E402
+from matryoshka.emulators import BOCHS_CPU_MODEL, RunConfig  # noqa: E402
+from matryoshka.verdict import RunResult  # noqa: E402
+
+IDLE_MS = 4000
+BOOTS = {
+    "boot": "vm=/boot/kernel vm_mem=32 vm_cmdline=run=/bin/poweroff vm_stats vm_trace=dump",
+    "idle": f"vm=/boot/kernel vm_mem=32 vm_cmdline=echo_input vm_timeout_ms={IDLE_MS} vm_stats",
+    "guest": "vm=/guests/bench vm_mem=4 vm_stats",
+    "host": "vm_bench=host",
+}
+PIT_HZ = 1193182
+REPEAT_TOLERANCE = 0.01
+
+
+@dataclass
+class Figure:
+    key: str
+    name: str
+    value: float | None
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+
+@dataclass
+class Results:
+    figures: list[Figure] = field(default_factory=list)
+    exit_rates: dict[str, dict[str, float]] = field(default_factory=dict)
+    timer_intervals: list[int] = field(default_factory=list)
+    serial: dict[str, str] = field(default_factory=dict)
+
+
+def boot(name: str, build_dir: Path) -> RunResult:
+    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build_dir), cmdline=BOOTS[name],
+                       modules=[paths.initrd_file(build_dir)], headless=True, timeout=600,
+                       work_dir=build_dir / "bench" / f"run-{name}")
+    result = runner.run(config)
+    if "[host vmx]" not in result.serial:
+        raise SystemExit(f"bench: the {name} boot printed nothing of the hypervisor "
+                         f"({result.verdict.name}: {result.reason})")
+    return result
+
+
+def number(pattern: str, text: str) -> int:
+    match = re.search(pattern, text, re.MULTILINE)
+    if not match:
+        raise SystemExit(f"bench: no line matching {pattern!r}")
+    return int(match.group(1))
+
+
+def boot_span(serial: str, who: str) -> int:
+    """TSC cycles from kernel entry to the end of booting, from `who`'s own lines."""
+    prefix = re.escape(who)
+    entry = number(prefix + r" time stamp counter at kernel entry: (\d+)", serial)
+    end = number(prefix + r" time stamp counter at boot end: (\d+)", serial)
+    return end - entry
+
+
+def per_second(stats: exit_log.VmStatistics, earlier: exit_log.VmStatistics | None = None) -> dict[str, float]:
+    """Exits per second of the VM's life by reason; with `earlier`, only what came
+    after the earlier run's span (the same boot, then idling)."""
+    seconds = (stats.summary["run_ns"] - (earlier.summary["run_ns"] if earlier else 0)) / 1e9
+    rates = {}
+    for name, counter in stats.reasons.items():
+        before = earlier.reasons[name].count if earlier and name in earlier.reasons else 0
+        if counter.count > before:
+            rates[name] = (counter.count - before) / seconds
+    return rates
+
+
+def measure(build_dir: Path) -> Results:
+    results = Results()
+    runs = {name: boot(name, build_dir) for name in BOOTS}
+    results.serial = {name: run.serial for name, run in runs.items()}
+    figures = results.figures
+
+    boot_serial = runs["boot"].serial
+    guest_span = boot_span(boot_serial, "[vm1] [guest boot]")
+    host_span = boot_span(boot_serial, "[host boot]")
+    figures.append(Figure("guest_boot", "1. guest boot, kernel entry to boot end", guest_span, "cycles",
+                          host_span, "host's own boot, same span", "<= 1.10 x",
+                          guest_span <= 1.10 * host_span))
+
+    guest = runs["guest"].serial
+    host = runs["host"].serial
+    native = number(r"bench native cpuid_cycles=(\d+) count=1000", host) / 1000
+    cpuid = number(r"bench cpuid_cycles=(\d+) count=1000", guest) / 1000
+    ping = number(r"bench ping_cycles=(\d+) count=1000", guest) / 1000
+    figures.append(Figure("cpuid_round_trip", "2a. CPUID exit round trip (guest's view)", cpuid, "cycles", native,
+                          "CPUID on the host", "<= 250 cycles", cpuid <= 250))
+    figures.append(Figure("null_hypercall_round_trip", "2b. null hypercall (PING) round trip", ping, "cycles",
+                          native, "CPUID on the host", "<= 200 cycles", ping <= 200))
+
+    figures.append(file_throughput(build_dir))
+
+    divisor = number(r"bench timer_divisor=(\d+)", guest)
+    intervals = [int(v) for line in re.findall(r"bench timer_cycles ([\d ]+)$", guest, re.MULTILINE)
+                 for v in line.split()]
+    results.timer_intervals = intervals
+    tsc_hz = exit_log.parse_statistics(guest)[1].summary["tsc_hz"]
+    mean = statistics.fmean(intervals)
+    measured_hz = tsc_hz / mean
+    programmed_hz = PIT_HZ / divisor
+    rate_ratio = measured_hz / programmed_hz
+    jitter = statistics.pstdev(intervals) / mean
+    figures.append(Figure("timer_rate", "4a. guest timer interrupt rate", measured_hz, "Hz", programmed_hz,
+                          "rate the guest programmed", "within 1%", abs(rate_ratio - 1) <= 0.01))
+    figures.append(Figure("timer_jitter", "4b. guest timer jitter (std. dev. of intervals)", jitter * 100, "%",
+                          None, "", "", None, f"{len(intervals)} intervals, min {min(intervals)}, "
+                          f"max {max(intervals)} cycles"))
+
+    alone = number(r"bench host_progress alone=(\d+)", host)
+    with_guest = number(r"bench host_progress alone=\d+ with_busy_guest=(\d+)", host)
+    figures.append(Figure("host_progress", "5. host CPU-bound thread beside one busy guest", with_guest,
+                          "iterations", alone, "the thread alone", ">= 0.45 x", with_guest >= 0.45 * alone))
+
+    guest_ram = number(r"bench vm_memory guest_ram=(\d+)", host)
+    overhead = number(r"bench vm_memory guest_ram=\d+ host_bytes=\d+ overhead_bytes=(\d+)", host)
+    budget = guest_ram / 100 + 64 * 1024
+    figures.append(Figure("vm_memory_overhead", "6. host memory per VM beyond its guest RAM", overhead / 1024,
+                          "KiB", budget / 1024, "1% of guest RAM + 64 KiB", "<= 1.0 x", overhead <= budget,
+                          f"guest RAM {guest_ram >> 20} MiB"))
+
+    boot_stats = exit_log.parse_statistics(boot_serial)[1]
+    idle_stats = exit_log.parse_statistics(runs["idle"].serial)[1]
+    results.exit_rates = {"boot": per_second(boot_stats), "idle": per_second(idle_stats, boot_stats)}
+    idle_seconds = (idle_stats.summary["run_ns"] - boot_stats.summary["run_ns"]) / 1e9
+
+    def host_cycles(s: exit_log.VmStatistics) -> int:
+        return s.summary["handler_cycles"] + s.summary["entry_cycles"]
+
+    idle_host = (host_cycles(idle_stats) - host_cycles(boot_stats)) / idle_seconds
+    figures.append(Figure("exits_per_second_boot", "issue 6: VM exits per guest second while booting",
+                          boot_stats.exits / (boot_stats.summary["run_ns"] / 1e9), "exits/s",
+                          note="by reason below"))
+    figures.append(Figure("exits_per_second_idle", "issue 6: VM exits per guest second while idle",
+                          sum(results.exit_rates["idle"].values()), "exits/s", note="by reason below"))
+    figures.append(Figure("idle_host_instructions", "issue 6: host instructions per emulated second, idle guest",
+                          idle_host, "instr./s", tsc_hz, "one emulated second", "",
+                          note="exit handlers and entry preparation; Bochs' TSC counts instructions"))
+    return results
+
+
+def file_throughput(build_dir: Path) -> Figure:
+    """Figure 3 needs the paravirtual file system (branch pvfs) and its benchmark
+    guest, guests/bench_files.cpp, printing "bench file_read_bytes_per_cycle=..."
+    lines; until then it is n/a."""
+    if not paths.guest_file(build_dir, "bench_files").exists():
+        return Figure("file_throughput", "3. hypercall file read/write, 4 KiB and 1 MiB", None, "",
+                      note="n/a (paravirtual FS not merged)")
+    raise SystemExit("bench: guests/bench_files exists: add its boot and figures to tools/bench/run_all.py")
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def markdown(results: Results, repeat_note: str) -> str:
+    lines = [f"Bochs 2.7, CPU model `{BOCHS_CPU_MODEL}`, clock sync=none; cycles are emulated TSC cycles "
+             f"(one per instruction). {repeat_note}", "",
+             "| figure | value | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
+    for f in results.figures:
+        value = f"{fmt(f.value)} {f.unit}".strip() if f.value is not None else f.note
+        baseline = f"{fmt(f.baseline)} ({f.baseline_name})" if f.baseline else ""
+        ratio = f"{f.ratio:.3f}" if f.ratio is not None else ""
+        met = "" if f.met is None else ("yes" if f.met else "**no**")
+        note = f" ({f.note})" if f.note and f.value is not None else ""
+        lines.append(f"| {f.name}{note} | {value} | {baseline} | {ratio} | {f.target} | {met} |")
+    lines += ["", "VM exits per guest second, by reason:", "", "| reason | booting | idle |", "|---|---|---|"]
+    reasons = sorted(set(results.exit_rates["boot"]) | set(results.exit_rates["idle"]),
+                     key=lambda r: -results.exit_rates["boot"].get(r, 0))
+    for reason in reasons:
+        lines.append(f"| {reason} | {fmt(results.exit_rates['boot'].get(reason, 0))} | "
+                     f"{fmt(results.exit_rates['idle'].get(reason, 0))} |")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(results: Results, repeated: dict | None) -> dict:
+    return {
+        "emulator": "Bochs 2.7", "cpu_model": BOCHS_CPU_MODEL,
+        "figures": [{"key": f.key, "name": f.name, "value": f.value, "unit": f.unit, "baseline": f.baseline,
+                     "baseline_name": f.baseline_name, "ratio": f.ratio, "target": f.target, "met": f.met,
+                     "note": f.note} for f in results.figures],
+        "exits_per_guest_second": results.exit_rates,
+        "timer_intervals_cycles": results.timer_intervals,
+        "repeatability": repeated,
+    }
+
+
+def compare(first: Results, second: Results) -> tuple[bool, dict[str, float]]:
+    """Relative differences of every figure between two runs."""
+    differences = {}
+    for a, b in zip(first.figures, second.figures):
+        if a.value is None or b.value is None:
+            continue
+        differences[a.key] = abs(a.value - b.value) / abs(a.value) if a.value else float(a.value != b.value)
+    return all(d <= REPEAT_TOLERANCE for d in differences.values()), differences
+
+
+def plot(results: Results, folder: Path) -> list[Path]:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    written = []
+    figure, axes = plt.subplots(figsize=(8, 3.5))
+    axes.hist(results.timer_intervals, bins=30)
+    axes.set_xlabel("cycles between timer interrupts (guest rdtsc)")
+    axes.set_ylabel("intervals")
+    axes.set_title("guest timer interrupt intervals (programmed: 1000.15 Hz)")
+    figure.tight_layout()
+    written.append(folder / "timer-intervals.png")
+    figure.savefig(written[-1], dpi=100)
+    plt.close(figure)
+
+    reasons = sorted(set(results.exit_rates["boot"]) | set(results.exit_rates["idle"]))
+    figure, axes = plt.subplots(figsize=(8, 4))
+    positions = range(len(reasons))
+    axes.barh([p - 0.2 for p in positions], [results.exit_rates["boot"].get(r, 0) for r in reasons], 0.4,
+              label="booting")
+    axes.barh([p + 0.2 for p in positions], [results.exit_rates["idle"].get(r, 0) for r in reasons], 0.4,
+              label="idle")
+    axes.set_yticks(list(positions), reasons)
+    axes.set_xscale("log")
+    axes.set_xlabel("VM exits per guest second")
+    axes.legend()
+    figure.tight_layout()
+    written.append(folder / "exit-rates.png")
+    figure.savefig(written[-1], dpi=100)
+    plt.close(figure)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import trace as trace_tool  # tools/trace.py
+    traces = exit_log.parse_traces(results.serial["boot"])
+    if 1 in traces:
+        written += trace_tool.plot(traces[1], folder)
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build-dir", type=Path, default=paths.DEFAULT_BUILD_DIR)
+    parser.add_argument("--runs", type=int, default=2, help="repeat everything this often and compare (default 2)")
+    args = parser.parse_args()
+    output = args.build_dir / "bench"
+    output.mkdir(parents=True, exist_ok=True)
+    all_results = []
+    for run in range(args.runs):
+        print(f"bench: run {run + 1} of {args.runs} (4 Bochs boots)", file=sys.stderr)
+        all_results.append(measure(args.build_dir))
+    results = all_results[0]
+    repeated = None
+    note = "One run only: repeatability not checked."
+    if len(all_results) > 1:
+        ok, differences = compare(all_results[0], all_results[1])
+        worst = max(differences.items(), key=lambda item: item[1])
+        repeated = {"runs": len(all_results), "within_1_percent": ok, "relative_differences": differences}
+        note = (f"Two runs agree within 1% on every figure (largest difference {worst[1] * 100:.3f}%, {worst[0]})."
+                if ok else f"Two runs DIFFER by more than 1%: {worst[0]} by {worst[1] * 100:.2f}%.")
+    table = markdown(results, note)
+    (output / "results.md").write_text(table)
+    (output / "results.json").write_text(json.dumps(as_json(results, repeated), indent=2) + "\n")
+    for name, serial in results.serial.items():
+        (output / f"serial-{name}.log").write_text(serial)
+    print(table)
+    plots = plot(results, output)
+    for path in plots:
+        print(f"wrote {path}")
+    if not plots:
+        print("bench: matplotlib is not installed (pip install matplotlib): no plots", file=sys.stderr)
+    print(f"wrote {output / 'results.md'} and {output / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

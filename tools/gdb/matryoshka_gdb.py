@@ -1,0 +1,284 @@
+"""GDB helpers for Matryoshka, loaded by the debug target (tools/run.py --debug,
+make debug). In the manner of Linux's scripts/gdb: the walks are plain Python over
+a "read 8 bytes of physical memory" function (unit-tested in
+tests/tools/test_gdb_helpers.py), and the commands feed them from the halted
+kernel through the direct map. VMX names come from hypervisor/vmx/vmx_data.py via
+tools/matryoshka/vmx.py, the file the kernel's constants are generated from.
+
+    mx-threads                     the Scheduler's threads (its all_threads_ list)
+    mx-pagewalk [CR3] VADDR        a virtual address through 4-level paging (CR3 default: $cr3)
+    mx-ept-walk EPTP GPA           a guest-physical address through EPT
+    mx-guest-walk EPTP GCR3 GVA    a guest-virtual address through the guest's 4-level
+                                   tables (read through EPT), then EPT
+    mx-vmcs [VM]                   the VMCS fields the kernel recorded at each VM's last
+                                   exit (exit reason, qualification, guest RIP), by name
+    mx-vpic VM / mx-vpit VM        a VM's virtual 8259A pair and 8254
+
+Intel SDM (revision 084), Vol. 3A "4-Level Paging and 5-Level Paging" and Vol. 3C
+"EPT Translation Mechanism" give the entry formats.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matryoshka import vmx  # noqa: E402
+
+try:
+    import gdb  # type: ignore[import-not-found]
+except ImportError:
+    gdb = None
+if not hasattr(gdb, "Command"):  # outside GDB (the unit tests), where tools/gdb/ may pass for it
+    gdb = None
+
+DIRECT_MAP_BASE = 0xFFFF800000000000
+ADDRESS_MASK = 0x000FFFFFFFFFF000
+LEVELS = ("PML4", "PDPT", "PD", "PT")
+PAGE_SIZE_BIT = 1 << 7
+
+ReadPhysical = Callable[[int], int]  # physical address -> the 8-byte entry there
+
+
+@dataclass(frozen=True)
+class Step:
+    level: str
+    index: int
+    entry_address: int  # physical
+    entry: int
+
+
+@dataclass(frozen=True)
+class Walk:
+    steps: tuple[Step, ...]
+    physical: int | None  # None: not mapped
+    page_size: int = 0
+    fault: str = ""
+
+
+def _index(address: int, level: int) -> int:
+    return (address >> (39 - 9 * level)) & 0x1FF
+
+
+def _walk(table: int, address: int, read: ReadPhysical, present: Callable[[int], bool], name: str) -> Walk:
+    steps = []
+    for level, level_name in enumerate(LEVELS):
+        index = _index(address, level)
+        entry_address = table + 8 * index
+        entry = read(entry_address)
+        steps.append(Step(f"{name}{level_name}", index, entry_address, entry))
+        if not present(entry):
+            return Walk(tuple(steps), None, fault=f"{level_name} entry {index} not present")
+        if level in (1, 2) and entry & PAGE_SIZE_BIT:
+            size = 1 << (39 - 9 * level)
+            return Walk(tuple(steps), (entry & ADDRESS_MASK & ~(size - 1)) | (address & (size - 1)), size)
+        table = entry & ADDRESS_MASK
+    return Walk(tuple(steps), table | (address & 0xFFF), 4096)
+
+
+def walk_page_table(cr3: int, virtual: int, read: ReadPhysical) -> Walk:
+    """4-level paging: present is bit 0, PS bit 7 in PDPT and PD entries."""
+    return _walk(cr3 & ADDRESS_MASK, virtual, read, lambda entry: bool(entry & 1), "")
+
+
+def walk_ept(eptp: int, guest_physical: int, read: ReadPhysical) -> Walk:
+    """EPT: an entry is present when any of read, write, execute (bits 2:0) is set."""
+    return _walk(eptp & ADDRESS_MASK, guest_physical, read, lambda entry: bool(entry & 7), "EPT ")
+
+
+def walk_guest(eptp: int, guest_cr3: int, guest_virtual: int, read: ReadPhysical) -> tuple[Walk, Walk | None]:
+    """A guest-virtual address through the guest's 4-level tables, each table
+    entry read at its guest-physical address through EPT, then the result through
+    EPT. Returns (guest walk, EPT walk of the final address)."""
+    def read_guest_physical(address: int) -> int:
+        host = walk_ept(eptp, address, read)
+        if host.physical is None:
+            raise LookupError(f"guest-physical {address:#x} is not mapped by EPT ({host.fault})")
+        return read(host.physical)
+
+    guest = walk_page_table(guest_cr3, guest_virtual, read_guest_physical)
+    return guest, (walk_ept(eptp, guest.physical, read) if guest.physical is not None else None)
+
+
+def flags_text(entry: int) -> str:
+    names = [(0, "P"), (1, "W"), (2, "U"), (5, "A"), (6, "D"), (7, "PS"), (63, "NX")]
+    return " ".join(name for bit, name in names if entry >> bit & 1)
+
+
+def describe(walk: Walk, address: int) -> list[str]:
+    lines = [f"  {s.level:<9} [{s.index:3}] at {s.entry_address:#014x}: {s.entry:#018x}  {flags_text(s.entry)}"
+             for s in walk.steps]
+    if walk.physical is None:
+        lines.append(f"  {address:#x}: not mapped ({walk.fault})")
+    else:
+        lines.append(f"  {address:#x} -> physical {walk.physical:#x} ({walk.page_size // 1024} KiB page)")
+    return lines
+
+
+# The fields the kernel keeps of every exit (hypervisor/vm/exit_statistics.h,
+# ExitEvent), by the VMCS field they were read from.
+EXIT_SHADOW_FIELDS = (("exit_reason", "reason"), ("exit_qualification", "qualification"), ("guest_rip", "guest_rip"))
+
+
+def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]:
+    """The recorded VMCS fields by name (from the data file), the exit reason decoded."""
+    lines = []
+    for field_name, member in EXIT_SHADOW_FIELDS:
+        field = data.vmcs_field_by_name(field_name)
+        value = values[member]
+        text = f"  {field.name} ({field.encoding:#06x}, {field.description}): {value:#x}"
+        if field_name == "exit_reason":
+            failure = 1 << 31 if values.get("entry_failure") else 0
+            text += f" = {data.exit_reason_short_name(value)}: {data.exit_reason_name(value | failure)}"
+        lines.append(text)
+    return lines
+
+
+if gdb is not None:
+    _VMX_DATA = vmx.load()
+
+    def _read_physical(address: int) -> int:
+        memory = gdb.selected_inferior().read_memory(DIRECT_MAP_BASE + address, 8)
+        return int.from_bytes(bytes(memory), "little")
+
+    def _number(text: str) -> int:
+        return int(gdb.parse_and_eval(text)) & 0xFFFFFFFFFFFFFFFF
+
+    class Threads(gdb.Command):
+        """mx-threads: every thread of the Scheduler (id, name, state, saved RSP)."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-threads", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            scheduler = gdb.parse_and_eval("Scheduler::instance()")
+            current = int(scheduler["current_"])
+            thread = scheduler["all_threads_"]
+            print(f"{'':2}{'id':>4} {'name':<20} {'state':<10} {'saved rsp':>18}")
+            while int(thread) != 0:
+                t = thread.dereference()
+                mark = "*" if int(thread) == current else " "
+                state = str(t["state_"]).split("::")[-1]
+                print(f"{mark:2}{int(t['id_']):>4} {t['name_'].string():<20} {state:<10} {int(t['saved_rsp_']):#18x}")
+                thread = t["all_next_"]
+
+    class PageWalk(gdb.Command):
+        """mx-pagewalk [CR3] VADDR: the walk of VADDR through the tables at CR3."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-pagewalk", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            words = gdb.string_to_argv(argument)
+            if len(words) not in (1, 2):
+                raise gdb.GdbError("usage: mx-pagewalk [CR3] VADDR")
+            cr3 = _number(words[0]) if len(words) == 2 else _number("$cr3")
+            address = _number(words[-1])
+            print(f"page walk of {address:#x} from CR3 {cr3:#x}:")
+            print("\n".join(describe(walk_page_table(cr3, address, _read_physical), address)))
+
+    class EptWalk(gdb.Command):
+        """mx-ept-walk EPTP GPA: a guest-physical address through EPT."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-ept-walk", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            words = gdb.string_to_argv(argument)
+            if len(words) != 2:
+                raise gdb.GdbError("usage: mx-ept-walk EPTP GPA")
+            address = _number(words[1])
+            print("\n".join(describe(walk_ept(_number(words[0]), address, _read_physical), address)))
+
+    class GuestWalk(gdb.Command):
+        """mx-guest-walk EPTP GUEST_CR3 GVA: guest paging (through EPT), then EPT."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-guest-walk", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            words = gdb.string_to_argv(argument)
+            if len(words) != 3:
+                raise gdb.GdbError("usage: mx-guest-walk EPTP GUEST_CR3 GVA")
+            address = _number(words[2])
+            try:
+                guest, ept = walk_guest(_number(words[0]), _number(words[1]), address, _read_physical)
+            except LookupError as error:
+                raise gdb.GdbError(str(error))
+            print("guest page tables:")
+            print("\n".join(describe(guest, address)))
+            if ept is not None:
+                print("EPT:")
+                print("\n".join(describe(ept, guest.physical)))
+
+    def _vms() -> list:
+        slots = gdb.parse_and_eval("'vm_manager::(anonymous namespace)::slots'")
+        low, high = slots.type.range()
+        return [slots[i]["vm"] for i in range(low, high + 1) if int(slots[i]["vm"]) != 0]
+
+    def _vm(argument: str):
+        for vm in _vms():
+            if not argument or int(vm["id_"]) == int(argument):
+                return vm
+        raise gdb.GdbError(f"no VM {argument}" if argument else "no VMs")
+
+    class VmcsShadow(gdb.Command):
+        """mx-vmcs [VM]: the VMCS fields recorded at each VM's last exit, by name.
+        The VMCS itself is readable only with VMREAD on the host CPU: on a target
+        with VMX (KVM with nested VMX), `call vmx::dump_current_vmcs()` prints every
+        field; in QEMU's TCG and through this command, the kernel's record is it."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-vmcs", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            vms = [_vm(argument)] if argument else _vms()
+            if not vms:
+                print("no VMs")
+            for vm in vms:
+                trace = vm["trace_"]
+                recorded = int(trace["recorded_"])
+                print(f"vm{int(vm['id_'])}: {recorded} exits")
+                if recorded == 0:
+                    continue
+                events = trace["events_"]
+                capacity = events.type.range()[1] + 1
+                last = events[(recorded - 1) % capacity]
+                values = {"reason": int(last["reason"]), "qualification": int(last["qualification"]),
+                          "guest_rip": int(last["guest_rip"]), "entry_failure": bool(last["entry_failure"])}
+                print("\n".join(describe_exit_shadow(values, _VMX_DATA)))
+
+    class VirtualPic(gdb.Command):
+        """mx-vpic VM: the virtual 8259A pair of VM (IRR, ISR, IMR, vector base)."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-vpic", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            pic = _vm(argument)["platform_"].dereference()["pic_"]
+            for name in ("master_", "slave_"):
+                chip = pic[name]
+                print(f"{name[:-1]:<6} IRR {int(chip['irr_']):08b} ISR {int(chip['isr_']):08b} "
+                      f"IMR {int(chip['imr_']):08b} vector base {int(chip['vector_base_']):#04x} "
+                      f"auto-EOI {bool(chip['auto_eoi_'])}")
+
+    class VirtualPit(gdb.Command):
+        """mx-vpit VM: the virtual 8254's channels (mode, reload, gate, running)."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-vpit", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            channels = _vm(argument)["platform_"].dereference()["pit_"]["channels_"]
+            for i in range(channels.type.range()[1] + 1):
+                c = channels[i]
+                reload = int(c["reload"])
+                print(f"channel {i}: mode {int(c['mode'])}, reload {reload} ({1193182 / reload:.2f} Hz), "
+                      f"gate {bool(c['gate'])}, running {bool(c['running'])}")
+
+    for command in (Threads, PageWalk, EptWalk, GuestWalk, VmcsShadow, VirtualPic, VirtualPit):
+        command()
+    print("matryoshka_gdb: mx-threads, mx-pagewalk, mx-ept-walk, mx-guest-walk, mx-vmcs, mx-vpic, mx-vpit")

@@ -1,0 +1,205 @@
+/* vm: starts, lists and stops virtual machines through the vm_start, vm_list and
+ * vm_stop system calls (abi/vm.h).
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] FILE [modules...]
+ *   vm list
+ *   vm stop ID
+ *   vm wait ID      (until the VM has ended; prints how)
+ *   vm front ID     (the VM console, Alt+F4, shows it and takes the keyboard;
+ *                    Alt+F1..F3 bring the host's terminals back) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "abi/vm.h"
+
+namespace {
+
+const char* const USAGE = "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] FILE [modules...]\n"
+                          "       vm list\n"
+                          "       vm stop ID\n"
+                          "       vm wait ID\n"
+                          "       vm front ID    (Alt+F1..F3 return to the host)\n";
+
+int fail(const char* message)
+{
+    dprintf(2, "vm: %s\n%s", message, USAGE);
+    return 2;
+}
+
+/* Copies `text` into a fixed field, refusing what does not fit. */
+bool set_field(char* field, size_t size, const char* text, const char* what)
+{
+    if (strlen(text) >= size) {
+        dprintf(2, "vm: %s is too long (at most %zu characters)\n", what, size - 1);
+        return false;
+    }
+    strcpy(field, text);
+    return true;
+}
+
+bool parse_number(const char* text, uint64_t& value)
+{
+    char* end = nullptr;
+    long parsed = strtol(text, &end, 10);
+    if (!*text || *end || parsed <= 0)
+        return false;
+    value = uint64_t(parsed);
+    return true;
+}
+
+int start(int argc, char** argv)
+{
+    VmStartRequest request;
+    memset(&request, 0, sizeof(request));
+    request.memory_mib = 32;
+    int i = 2;
+    bool front = false;
+    for (; i < argc && argv[i][0] == '-'; ++i) {
+        if (strcmp(argv[i], "--front") == 0) {
+            front = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return fail("an option lacks its value");
+        if (strcmp(argv[i], "--mem") == 0) {
+            if (!parse_number(argv[++i], request.memory_mib))
+                return fail("--mem takes a number of MiB");
+        } else if (strcmp(argv[i], "--append") == 0) {
+            if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
+                return 2;
+        } else if (strcmp(argv[i], "--root") == 0) {
+            if (!set_field(request.root, sizeof(request.root), argv[++i], "the root directory"))
+                return 2;
+        } else {
+            dprintf(2, "vm: unknown option %s\n", argv[i]);
+            return fail("see the usage");
+        }
+    }
+    if (i >= argc)
+        return fail("vm start needs a kernel FILE");
+    if (!set_field(request.path, sizeof(request.path), argv[i++], "the kernel path"))
+        return 2;
+    for (; i < argc; ++i) {
+        if (request.module_count == VM_MAX_MODULES)
+            return fail("too many modules");
+        if (!set_field(request.modules[request.module_count++], VM_PATH_LENGTH, argv[i], "a module path"))
+            return 2;
+    }
+    int id = vm_start(&request);
+    if (id < 0) {
+        if (request.error[0])
+            dprintf(2, "vm: %s\n", request.error);
+        else
+            dprintf(2, "vm: cannot start %s: %s\n", request.path, strerror(errno));
+        return 1;
+    }
+    printf("vm%d started: %s\n", id, request.path);
+    if (front && vm_front(id) == 0)
+        printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
+    return 0;
+}
+
+const char* state_name(uint32_t state)
+{
+    switch (state) {
+    case VM_RUNNING: return "running";
+    case VM_STOPPED: return "stopped";
+    default: return "failed";
+    }
+}
+
+int list()
+{
+    VmInfo vms[8];
+    int count = vm_list(vms, 8);
+    if (count < 0) {
+        dprintf(2, "vm: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("%-4s %-8s %6s %9s %10s  %s\n", "ID", "STATE", "MiB", "UPTIME", "EXITS", "KERNEL / REASON");
+    for (int i = 0; i < count && i < 8; ++i) {
+        const VmInfo& vm = vms[i];
+        printf("%-4d %-8s %6lu %7lus %10lu  %s %s\n", vm.id, state_name(vm.state), (unsigned long)vm.memory_mib,
+               (unsigned long)(vm.uptime_ms / 1000), (unsigned long)vm.exit_count, vm.path, vm.cmdline);
+        if (vm.reason[0])
+            printf("%-4s %s\n", "", vm.reason);
+    }
+    return 0;
+}
+
+int stop(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm stop takes one VM id, as vm list shows it");
+    if (vm_stop(int(id)) < 0) {
+        dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
+        return 1;
+    }
+    printf("vm%lu stopping\n", (unsigned long)id);
+    return 0;
+}
+
+int bring_to_front(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm front takes one VM id, as vm list shows it");
+    if (vm_front(int(id)) < 0) {
+        dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
+        return 1;
+    }
+    printf("vm%lu is in front on the VM console: Alt+F1 returns to the host\n", (unsigned long)id);
+    return 0;
+}
+
+int wait(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm wait takes one VM id, as vm list shows it");
+    for (;;) {
+        VmInfo vms[8];
+        int count = vm_list(vms, 8);
+        const VmInfo* found = nullptr;
+        for (int i = 0; i < count && i < 8; ++i) {
+            if (uint64_t(vms[i].id) == id)
+                found = &vms[i];
+        }
+        if (!found) {
+            dprintf(2, "vm: there is no vm%lu\n", (unsigned long)id);
+            return 1;
+        }
+        if (found->state != VM_RUNNING) {
+            printf("vm%lu %s: %s\n", (unsigned long)id, state_name(found->state), found->reason);
+            return found->state == VM_STOPPED ? 0 : 1;
+        }
+        sleep_ms(100);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return fail("which command?");
+    if (strcmp(argv[1], "start") == 0)
+        return start(argc, argv);
+    if (strcmp(argv[1], "list") == 0 && argc == 2)
+        return list();
+    if (strcmp(argv[1], "stop") == 0)
+        return stop(argc, argv);
+    if (strcmp(argv[1], "wait") == 0)
+        return wait(argc, argv);
+    if (strcmp(argv[1], "front") == 0)
+        return bring_to_front(argc, argv);
+    if (strcmp(argv[1], "help") == 0) {
+        printf("%s", USAGE);
+        return 0;
+    }
+    dprintf(2, "vm: unknown command %s\n", argv[1]);
+    return fail("see the usage");
+}
