@@ -36,8 +36,8 @@ bool all_ended(const int* ids, size_t count)
 }
 
 /* The host's pages as the VMs leave them: free in the PageManager, and held by
- * the kernel heap. The heap grows while VMs run (their records, vCPU objects,
- * threads' stacks, the kernel file read for each start) and never gives a page
+ * the kernel heap. The heap grows while VMs run (their records, vCPU objects and
+ * the kernel file read for each start) and never gives a page
  * back, so a VM that returned everything leaves free + heap exactly as it found
  * it: every page missing from the free count must be in the heap's growth. */
 struct HostPages {
