@@ -39,6 +39,9 @@ void IoBus::report_unknown(uint16_t port, bool is_write)
     if (reported_[port >> 3] & bit)
         return;
     reported_[port >> 3] |= bit;
+    if (reports_made_ == MAX_UNKNOWN_PORT_REPORTS)
+        return;
+    ++reports_made_;
     if (reporter_)
         reporter_(reporter_context_, port, is_write);
 }

@@ -11,9 +11,12 @@ public:
     static constexpr size_t MAX_DEVICES = 16;
     /* Port 0x80: the POST code port, written by kernels as an I/O delay. */
     static constexpr uint16_t POST_PORT = 0x80;
+    static constexpr size_t MAX_UNKNOWN_PORT_REPORTS = 16;
 
-    /* Told about the first access to each port no device owns, once per port, so
-     * the hypervisor logs what the guest probes without flooding the log. */
+    /* Told about the first access to each port no device owns, once per port and
+     * for the first MAX_UNKNOWN_PORT_REPORTS ports only, so the hypervisor logs
+     * what the guest probes without flooding the log (a guest sweeping all 65536
+     * ports would otherwise print a line for each). */
     using UnknownPortReporter = void (*)(void* context, uint16_t port, bool is_write);
 
     void set_unknown_port_reporter(UnknownPortReporter reporter, void* context);
@@ -34,6 +37,7 @@ private:
     size_t device_count_ = 0;
     UnknownPortReporter reporter_ = nullptr;
     void* reporter_context_ = nullptr;
+    size_t reports_made_ = 0;
     /* One bit per port: already reported as unknown. */
     uint8_t reported_[65536 / 8] = {};
 };

@@ -6,8 +6,10 @@
 #include "console/log.h"
 #include "fs/kernel_vfs.h"
 #include "hypervisor/hypercall/file_server.h"
+#include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
+#include "lib/string.h"
 #include "time/clock.h"
 
 namespace {
@@ -26,6 +28,10 @@ uint64_t print(Vm& vm, uint64_t address, uint64_t length, guest_memory::GuestVir
         size_t piece = length - done < sizeof(chunk) ? size_t(length - done) : sizeof(chunk);
         if (!memory.read(address + done, chunk, piece))
             return error(EFAULT);
+        /* '\n' splits the text into host lines; every other unprintable byte is
+         * shown as '?' (devices/guest_text.h says why). */
+        for (size_t i = 0; i < piece; ++i)
+            chunk[i] = chunk[i] == '\n' ? '\n' : devices::printable_guest_char(chunk[i]);
         size_t start = 0;
         for (size_t i = 0; i <= piece; ++i) {
             if (i == piece || chunk[i] == '\n') {
@@ -62,6 +68,8 @@ uint64_t test_report(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVir
     static const char* const outcomes[] = {"PASS", "FAIL", "SKIP"};
     if (r.rcx > 2)
         return error(EINVAL);
+    devices::make_guest_text_printable(name, strnlen(name, sizeof(name)));
+    devices::make_guest_text_printable(reason, strnlen(reason, sizeof(reason)));
     if (reason[0])
         log(LogCategory::hypercall, "vm%d %s: %s: %s", vm.id(), outcomes[r.rcx], name, reason);
     else

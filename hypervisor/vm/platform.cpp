@@ -2,8 +2,12 @@
 #include "hypervisor/vm/platform.h"
 
 #include "console/log.h"
+#include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
+#include "lib/string.h"
+
+#include <initializer_list>
 
 namespace {
 
@@ -11,8 +15,12 @@ namespace {
  * a host line (those start with "[host "). */
 void relay(int vm_id, const char* channel, const char* text, size_t length)
 {
+    char printable[devices::LineAssembler::MAX_LINE];
+    length = length < sizeof(printable) ? length : sizeof(printable);
+    memcpy(printable, text, length);
+    devices::make_guest_text_printable(printable, length);
     char line[220];
-    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), text);
+    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), printable);
     if (used > sizeof(line) - 2)
         used = sizeof(line) - 2;
     line[used++] = '\n';
@@ -30,9 +38,11 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       debug_lines_(relay_debug_line, &vm),
       com1_(devices::Uart16550::COM1_BASE, devices::IrqLine(pic_, devices::Uart16550::COM1_IRQ), serial_lines_.sink()),
       debug_(debug_lines_.sink()),
-      vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES)
+      vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES),
+      acpi_qemu_(devices::AcpiPmControl::QEMU_PORT),
+      acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT)
 {
-    devices::PortDevice* all[] = {&pic_, &pit_, &port61_, &keyboard_, &com1_, &debug_, &vga_};
+    devices::PortDevice* all[] = {&pic_, &pit_, &port61_, &keyboard_, &com1_, &debug_, &vga_, &acpi_qemu_, &acpi_bochs_};
     for (devices::PortDevice* device : all) {
         if (!bus_.attach(*device))
             log(LogCategory::vmx, "vm%d: I/O bus full", vm.id());
@@ -52,8 +62,8 @@ void VirtualPlatform::relay_debug_line(void* vm, const char* text, size_t length
 
 void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write)
 {
-    log(LogCategory::device, "vm%d: %s of unknown port 0x%x (reported once per port)", static_cast<Vm*>(vm)->id(),
-        is_write ? "write" : "read", port);
+    log(LogCategory::device, "vm%d: %s of unknown port 0x%x (reported once per port, for the first %zu ports)", static_cast<Vm*>(vm)->id(),
+        is_write ? "write" : "read", port, devices::IoBus::MAX_UNKNOWN_PORT_REPORTS);
 }
 
 bool VirtualPlatform::update(uint64_t now_ns)
@@ -67,6 +77,22 @@ bool VirtualPlatform::update(uint64_t now_ns)
 }
 
 uint64_t VirtualPlatform::next_event_ns(uint64_t now_ns) { return pit_.next_irq_deadline_ns(now_ns); }
+
+const char* VirtualPlatform::take_power_off_request()
+{
+    if (keyboard_.take_reset_request())
+        return "guest reset the machine through the 8042 (a reset ends the VM)";
+    for (devices::AcpiPmControl* pm : {&acpi_qemu_, &acpi_bochs_}) {
+        unsigned sleep_type = 0;
+        if (pm->take_sleep_request(sleep_type)) {
+            format_string(power_off_reason_, sizeof(power_off_reason_),
+                          "guest powered off through ACPI (SLP_EN at port 0x%x, sleep type %u)", pm->port(),
+                          sleep_type);
+            return power_off_reason_;
+        }
+    }
+    return nullptr;
+}
 
 void VirtualPlatform::flush_output()
 {

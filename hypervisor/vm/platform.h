@@ -1,8 +1,10 @@
 /* The virtual PC of one VM: the device models of hypervisor/devices wired together
  * as on a PC/AT (PIT on IRQ 0, keyboard on IRQ 1, COM1 on IRQ 4, the slave PIC on
- * IRQ 2) behind one I/O bus. No VMX here: a backend routes port exits to io_bus()
+ * IRQ 2) behind one I/O bus, with the ACPI PM1a control register where QEMU's
+ * and Bochs' firmware put it, so kernels can turn the VM off the usual ways. No VMX here: a backend routes port exits to io_bus()
  * and asks pending_interrupt() before each entry. */
 #pragma once
+#include "hypervisor/devices/acpi_pm_control.h"
 #include "hypervisor/devices/debug_port.h"
 #include "hypervisor/devices/i8042.h"
 #include "hypervisor/devices/io_bus.h"
@@ -34,6 +36,10 @@ public:
     /* When the next device event is due (the PIT's next IRQ), for HLT and the
      * preemption timer; devices::Pit8254::NO_DEADLINE when none. */
     uint64_t next_event_ns(uint64_t now_ns);
+    /* After a guest port write: why the guest just turned the machine off or
+     * reset it (the 8042's reset line, ACPI SLP_EN), once; nullptr otherwise. A
+     * reset ends the VM as a power off does. */
+    const char* take_power_off_request();
     /* Flushes half-written guest console lines (when the VM stops). */
     void flush_output();
 
@@ -52,5 +58,8 @@ private:
     devices::Uart16550 com1_;
     devices::DebugPort debug_;
     devices::VgaTextDevice vga_;
+    devices::AcpiPmControl acpi_qemu_;
+    devices::AcpiPmControl acpi_bochs_;
     devices::IoBus bus_;
+    char power_off_reason_[96] = {};
 };

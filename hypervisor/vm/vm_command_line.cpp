@@ -7,6 +7,8 @@
 #include "hypervisor/vm/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vm/vm_report.h"
+#include "mm/kernel_heap.h"
+#include "mm/page_manager.h"
 #include "sched/scheduler.h"
 #include "time/clock.h"
 
@@ -48,6 +50,29 @@ const char* next_item(char*& list, const char* previous)
     return item;
 }
 
+/* The host's pages as the VMs leave them: free in the PageManager, and held by
+ * the kernel heap. The heap grows while VMs run (their records, vCPU objects and
+ * the kernel file read for each start) and never gives a page
+ * back, so a VM that returned everything leaves free + heap exactly as it found
+ * it: every page missing from the free count must be in the heap's growth. */
+struct HostPages {
+    int64_t free;
+    int64_t heap;
+};
+
+HostPages host_pages()
+{
+    return {int64_t(PageManager::instance().free_page_count()), int64_t(kernel_heap::stats().region_bytes / PAGE_SIZE)};
+}
+
+void log_pages_after(const HostPages& before)
+{
+    HostPages after = host_pages();
+    int64_t heap_growth = after.heap - before.heap;
+    log(LogCategory::vmx, "free pages after VMs: %ld (heap grew by %ld pages)", after.free, heap_growth);
+    log(LogCategory::vmx, "pages not returned by VMs: %ld", before.free - after.free - heap_growth);
+}
+
 } // namespace
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
@@ -70,6 +95,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     char* next_root = roots;
     const char* root = vm_manager::DEFAULT_ROOT;
 
+    HostPages before = host_pages();
+    log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
     int ids[vm_manager::MAX_VMS];
     size_t count = 0;
     for (char* path = paths; *path && count < vm_manager::MAX_VMS;) {
@@ -104,5 +131,6 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         Vm* vm = vm_manager::find(ids[i]);
         log(LogCategory::vmx, "VM RESULT: vm%d %s: %s", vm->id(), vm_state_name(vm->state()), vm->stop_reason());
     }
+    log_pages_after(before);
     return true;
 }

@@ -10,7 +10,9 @@
  *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
  *                        in the order of vm= (the last one given serves the rest;
  *                        default vm_manager::DEFAULT_ROOT, the host's /)
- * The host waits for every VM to end, logs how each ended, then powers off. */
+ * The host waits for every VM to end, logs how each ended ("VM RESULT: ...") and
+ * the free page count before and after the VMs (docs/hostile-guests.md), then
+ * runs the test= sets if any and powers off. */
 #pragma once
 
 class CommandLine;

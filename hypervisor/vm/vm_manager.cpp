@@ -19,6 +19,8 @@
 #include "sync/mutex.h"
 #include "time/clock.h"
 
+#include <new>
+
 namespace vm_manager {
 
 namespace {
@@ -243,7 +245,14 @@ StartResult start(const StartRequest& request)
         result.errno_value = EAGAIN;
         return result;
     }
-    Vm* vm = new Vm(next_id, request.memory_mib << 20);
+    /* Running out of host memory is a sentence for the user here, never a panic:
+     * the records come from the nothrow new. */
+    Vm* vm = new (std::nothrow) Vm(next_id, request.memory_mib << 20);
+    if (!vm) {
+        format_string(error, size, "out of host memory for the VM's record");
+        result.errno_value = ENOMEM;
+        return result;
+    }
     copy_text(vm->path, sizeof(vm->path), request.path);
     copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
     vm->files = files;
@@ -256,6 +265,13 @@ StartResult start(const StartRequest& request)
     }
     vm->create_platform();
     Vcpu* vcpu = create_vcpu(*vm);
+    if (!vcpu) {
+        format_string(error, size, "out of host memory for the vCPU");
+        vm->memory().release();
+        delete vm;
+        result.errno_value = ENOMEM;
+        return result;
+    }
     if (!boot_vm(*vm, *vcpu, request, kernel, error, size)) {
         delete vcpu;
         release_files(*vm);
@@ -270,6 +286,17 @@ StartResult start(const StartRequest& request)
     format_string(name, sizeof(name), "vm%d", next_id);
     vm->started_ns = clock::nanoseconds();
     vm->thread = Scheduler::instance().spawn(vm_thread, slot, name);
+    if (!vm->thread) {
+        /* Without its thread the VM would stay "running" forever, holding its RAM. */
+        slot->vm = nullptr;
+        slot->vcpu = nullptr;
+        delete vcpu;
+        vm->memory().release();
+        delete vm;
+        format_string(error, size, "out of host memory for the VM's thread");
+        result.errno_value = ENOMEM;
+        return result;
+    }
     result.id = next_id++;
     log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, vm->path,
         request.memory_mib, vm->cmdline, root);

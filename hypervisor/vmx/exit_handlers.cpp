@@ -83,6 +83,31 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
     return ExitAction::resume;
 }
 
+/* One guest port write, and whether it turned the VM off. These writes power off
+ * (docs/hostile-guests.md, "Power-off writes", lists them for the guests that
+ * must avoid them): any write to 0xF4; 'S' to 0x8900; the 8042's reset line
+ * (command 0xF0-0xFF with bit 0 clear, or 0xD1 and an output-port byte with bit 0
+ * clear); SLP_EN in an ACPI PM1a control register (0x604, 0xB004). */
+bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
+{
+    Vm& vm = vcpu.vm();
+    if (port == DEBUG_EXIT_PORT) {
+        vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
+        return true;
+    }
+    if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
+        vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
+        return true;
+    }
+    vm.platform().io_bus().write(port, size, value, now);
+    vcpu.devices_touched();
+    if (const char* reason = vm.platform().take_power_off_request()) {
+        vm.end(VmRunState::stopped, 0, "%s", reason);
+        return true;
+    }
+    return false;
+}
+
 /* INS and OUTS, with or without REP (SDM "INS/INSB/INSW/INSD" and
  * "OUTS/OUTSB/OUTSW/OUTSD"): each element goes through the guest's paging like
  * any memory operand. A long REP is done in bounded batches: the instruction
@@ -119,8 +144,8 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
             if (!vcpu.read_guest_virtual(address, &value, size))
                 return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
             ++vm.statistics().port_writes;
-            vm.platform().io_bus().write(port, size, value, now);
-            vcpu.devices_touched();
+            if (port_write_powers_off(vcpu, port, size, value, now))
+                return ExitAction::stop;
         }
         index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
         if (!rep)
@@ -153,20 +178,8 @@ ExitAction handle_io(VmxVcpu& vcpu)
     } else {
         ++vm.statistics().port_writes;
         uint32_t value = uint32_t(r.rax & mask);
-        if (port == DEBUG_EXIT_PORT) {
-            vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
+        if (port_write_powers_off(vcpu, port, size, value, now))
             return ExitAction::stop;
-        }
-        if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
-            vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
-            return ExitAction::stop;
-        }
-        vm.platform().io_bus().write(port, size, value, now);
-        vcpu.devices_touched();
-        if (vm.platform().keyboard().take_reset_request()) {
-            vm.end(VmRunState::stopped, 0, "guest reset the machine through the 8042 (a reset ends the VM)");
-            return ExitAction::stop;
-        }
     }
     vcpu.advance_rip();
     return ExitAction::resume;

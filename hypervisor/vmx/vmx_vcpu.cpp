@@ -15,6 +15,7 @@
 #include "mm/page_manager.h"
 
 #include <initializer_list>
+#include <new>
 #include "time/clock.h"
 
 namespace vmx {
@@ -307,7 +308,7 @@ unsigned VmxVcpu::guest_privilege_level()
 
 } // namespace vmx
 
-Vcpu* create_vcpu(Vm& vm) { return new vmx::VmxVcpu(vm); }
+Vcpu* create_vcpu(Vm& vm) { return new (std::nothrow) vmx::VmxVcpu(vm); }
 
 const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 

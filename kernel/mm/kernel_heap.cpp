@@ -96,6 +96,10 @@ void* operator new(size_t size) { return allocate_or_panic(size, HeapArena::ALIG
 void* operator new[](size_t size) { return allocate_or_panic(size, HeapArena::ALIGNMENT); }
 void* operator new(size_t size, std::align_val_t alignment) { return allocate_or_panic(size, size_t(alignment)); }
 void* operator new[](size_t size, std::align_val_t alignment) { return allocate_or_panic(size, size_t(alignment)); }
+/* The tag object of `new (std::nothrow) T`; the freestanding kernel has no
+ * library to define it. */
+const std::nothrow_t std::nothrow{};
+
 void* operator new(size_t size, const std::nothrow_t&) noexcept { return kmalloc(size); }
 void* operator new[](size_t size, const std::nothrow_t&) noexcept { return kmalloc(size); }
 

@@ -81,6 +81,19 @@ UNIT_TEST(io_bus_reports_each_unknown_port_once)
     CHECK(reports.seen.at(1).is_write);
 }
 
+/* Regression: a guest sweeping every port made the host log 65536 lines. */
+UNIT_TEST(io_bus_unknown_port_sweep_does_not_flood_the_log)
+{
+    IoBus bus;
+    Reports reports;
+    bus.set_unknown_port_reporter(Reports::collect, &reports);
+    for (uint32_t port = 0x1000; port <= 0xFFFF; ++port)
+        bus.write(uint16_t(port), 1, 0, 0);
+    CHECK_EQ(reports.seen.size(), IoBus::MAX_UNKNOWN_PORT_REPORTS);
+    CHECK_EQ(reports.seen.at(0).port, 0x1000);
+    CHECK_EQ(bus.read(0xFFFF, 1, 0), 0xFFu);
+}
+
 UNIT_TEST(io_bus_accepts_post_port_silently)
 {
     IoBus bus;

@@ -1,0 +1,116 @@
+"""Reading a boot that ran hostile guests (docs/hostile-guests.md): each guest's
+summary line ("HOSTILE <class> seed=N cases=M key=value ..."), how each VM ended,
+whether that is the ending its class must have, and the host's page accounting
+around the VMs. Shared by tests/system/test_hostile_guests.py and tools/hostile.py."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from matryoshka.verdict import RunResult
+
+CLASSES = ["hypercall", "ports", "msr", "memory", "cpu_state", "spin", "storm", "triple_fault"]
+# Classes whose guest ends on purpose in a way only the host sees.
+ENDS_ON_PURPOSE = {"memory", "spin", "triple_fault"}
+
+SUMMARY = re.compile(r"^vm(?P<vm>\d+) says: HOSTILE (?P<cls>\w+) (?P<pairs>.*)$")
+STARTED = re.compile(r"^vm(?P<vm>\d+) started: /guests/hostile_(?P<cls>\w+),")
+VM_RESULT = re.compile(r"^VM RESULT: vm(?P<vm>\d+) (?P<state>\w+): (?P<reason>.*)$")
+REPORT = re.compile(r"^vm(?P<vm>\d+) (?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<why>.*))?$")
+PAGES_BEFORE = re.compile(r"^free pages before VMs: (\d+)$")
+PAGES_AFTER = re.compile(r"^free pages after VMs: (\d+) \(heap grew by (\d+) pages\)$")
+NOT_RETURNED = re.compile(r"^pages not returned by VMs: (-?\d+)$")
+
+
+@dataclass
+class GuestRun:
+    """One hostile VM of a boot."""
+
+    vm: str
+    cls: str
+    summary: dict[str, str] = field(default_factory=dict)
+    state: str = ""
+    reason: str = ""
+    failed_checks: list[str] = field(default_factory=list)
+
+    @property
+    def cases(self) -> int:
+        return int(self.summary.get("cases", "0"))
+
+    def expected_ending(self) -> tuple[str, str]:
+        """(state, text the reason must hold) for this class."""
+        if self.cls == "memory":
+            access = self.summary.get("access", "?").replace("_", " ")
+            return "failed", f"EPT violation: guest {access} at guest-physical {self.summary.get('violates', '?')},"
+        if self.cls == "triple_fault":
+            return "failed", "triple fault"
+        if self.cls == "spin":
+            return "stopped", "stopped by the host"
+        return "stopped", "guest powered off with status 0"
+
+    def ended_as_expected(self) -> bool:
+        state, text = self.expected_ending()
+        return self.state == state and text in self.reason
+
+    @property
+    def outcome(self) -> str:
+        """A short word for the per-class counts of tools/hostile.py."""
+        if not self.state:
+            return "no result"
+        if self.ended_as_expected() and not self.failed_checks:
+            return "as expected"
+        return f"{self.state}: {self.reason}" + (f" (failed {', '.join(self.failed_checks)})" if self.failed_checks else "")
+
+
+@dataclass
+class PageAccounting:
+    before: int | None = None
+    after: int | None = None
+    heap_growth: int | None = None
+    not_returned: int | None = None
+
+    def balanced(self) -> bool:
+        return (None not in (self.before, self.after, self.heap_growth) and self.not_returned == 0
+                and self.after + self.heap_growth == self.before)
+
+
+def hostile_runs(result: RunResult) -> list[GuestRun]:
+    """Every hostile VM the boot started, with its summary, ending and failed checks."""
+    runs: dict[str, GuestRun] = {}
+    for line in result.host_lines("vmx"):
+        if started := STARTED.match(line):
+            runs[started["vm"]] = GuestRun(started["vm"], started["cls"])
+        elif (ended := VM_RESULT.match(line)) and ended["vm"] in runs:
+            runs[ended["vm"]].state, runs[ended["vm"]].reason = ended["state"], ended["reason"]
+    for line in result.host_lines("hypercall"):
+        if (summary := SUMMARY.match(line)) and summary["vm"] in runs:
+            pairs = dict(pair.split("=", 1) for pair in summary["pairs"].split() if "=" in pair)
+            runs[summary["vm"]].summary = pairs
+        elif (report := REPORT.match(line)) and report["vm"] in runs:
+            run = runs[report["vm"]]
+            # Only the guest's own checks: the hypercall fuzzer reports garbage names too.
+            if report["outcome"] == "FAIL" and report["name"].startswith(f"hostile_{run.cls}."):
+                run.failed_checks.append(report["name"])
+    # Only the VMs of the command line end with a VM RESULT line; hostile VMs that
+    # the host's own tests start afterwards are theirs to judge.
+    return [run for run in runs.values() if run.state]
+
+
+def page_accounting(result: RunResult) -> PageAccounting:
+    pages = PageAccounting()
+    for line in result.host_lines("vmx"):
+        if match := PAGES_BEFORE.match(line):
+            pages.before = int(match[1])
+        elif match := PAGES_AFTER.match(line):
+            pages.after, pages.heap_growth = int(match[1]), int(match[2])
+        elif match := NOT_RETURNED.match(line):
+            pages.not_returned = int(match[1])
+    return pages
+
+
+def boot_command_line(classes: list[str], seed: int, timeout_ms: int, host_tests: str = "hostile") -> str:
+    """The kernel command line that runs `classes` at once with `seed`, then the
+    host's own tests (which show it survived)."""
+    paths = ",".join(f"/guests/hostile_{cls}" for cls in classes)
+    words = [f"vm={paths}", f"vm_cmdline=seed={seed}", "vm_mem=4", f"vm_timeout_ms={timeout_ms}"]
+    return " ".join(words + ([f"test={host_tests}"] if host_tests else []))
