@@ -4,6 +4,7 @@
  * Appendix C "VMX Basic Exit Reasons". Every handler either completes the
  * guest's instruction (and advances RIP), injects the fault real hardware
  * would raise, or ends the VM with a reason a person can act on. */
+#include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
 #include "hypervisor/hypercall/hypercall.h"
@@ -287,6 +288,13 @@ ExitAction handle_cr_access(VmxVcpu& vcpu)
 ExitAction handle_vmcall(VmxVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();
+    if (r.rax == HYPERCALL_PING) {
+        /* The null hypercall: answered here, without the dispatcher's set-up. */
+        r.rax = HYPERCALL_ABI_VERSION;
+        r.rbx = r.rbx + 1;
+        vcpu.advance_rip();
+        return ExitAction::resume;
+    }
     HypercallRegisters h{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
     /* Everything the hypercall needs from the VMCS is read now: a file hypercall
      * may wait for the host's file system lock, so it runs with interrupts on,
