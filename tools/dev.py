@@ -28,6 +28,8 @@ DEBIAN_PACKAGES = {
     "python3-venv": "the virtual environment for the Python tools",
     "qemu-system-x86": "QEMU, the fast emulator",
     "bochs": "Bochs, the emulator with VMX",
+    "bochs-term": "Bochs' display in a terminal (what the tests and the demo use)",
+    "bochs-x": "Bochs' window (make bochs with a DISPLAY)",
     "bochsbios": "Bochs' BIOS",
     "vgabios": "Bochs' VGA BIOS",
     "grub-pc-bin": "GRUB for the bootable ISO",
