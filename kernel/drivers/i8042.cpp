@@ -2,6 +2,7 @@
 #include "i8042.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 
 namespace i8042 {
 
@@ -95,8 +96,13 @@ ControllerError init()
     return ControllerError::none;
 }
 
+/* With interrupts on, the reply raises IRQ 1 as it lands in the output buffer,
+ * and the keyboard's handler would take it for a scancode before the poll
+ * below sees it (on a fast controller, such as the hypervisor's 8042 model,
+ * at once). */
 uint8_t read_config()
 {
+    InterruptGuard no_irq1_handler;
     uint8_t config = 0;
     if (!command_with_reply(READ_CONFIG, config))
         return 0;

@@ -52,7 +52,7 @@ def test_guest_ends_as_expected_and_host_carries_on(boot, guest: str) -> None:
 
 
 def test_own_kernel_boots_as_guest_and_passes_its_tests(boot) -> None:
-    sets = "boot,memory,time,sched,sync,devices"
+    sets = "boot,memory,time,sched,sync,devices,input"
     result = boot("bochs", f"vm=/boot/kernel vm_cmdline=test={sets} vm_timeout_ms=200000", timeout=400)
     lines = guest_lines(result, 1)
     assert any(line.startswith("[guest boot] Matryoshka kernel") for line in lines), explain(result)
