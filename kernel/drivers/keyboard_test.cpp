@@ -1,11 +1,10 @@
 /* In-kernel tests of the PS/2 keyboard path, run with test=input: scancodes put
  * into the i8042's output buffer (command 0xD2) raise IRQ 1 like real keys and
  * must come out of the console input queue decoded. */
-#include "arch/x86_64/cpu.h"
 #include "console/console_input.h"
 #include "drivers/i8042.h"
 #include "drivers/keyboard.h"
-#include "drivers/pit8254.h"
+#include "drivers/typing_for_tests.h"
 #include "test/kernel_test.h"
 
 namespace {
@@ -16,23 +15,10 @@ void drain_console_input()
     }
 }
 
-/* Injects one byte and waits until the IRQ 1 handler has taken it: the
- * controller holds one byte only. False after 100 ticks without it. */
-bool type_byte(uint8_t byte)
-{
-    uint64_t received = keyboard::scancode_count();
-    if (i8042::inject_keyboard_byte(byte) != i8042::ControllerError::none)
-        return false;
-    uint64_t deadline = pit8254::ticks() + 100;
-    while (keyboard::scancode_count() == received && pit8254::ticks() < deadline)
-        cpu::enable_interrupts_and_halt();
-    return keyboard::scancode_count() > received;
-}
-
 bool type_bytes(TestContext& t, const uint8_t* bytes, size_t count)
 {
     for (size_t i = 0; i < count; ++i) {
-        if (!type_byte(bytes[i])) {
+        if (!type_scancode_byte(bytes[i])) {
             t.fail("scancode %x never reached the IRQ 1 handler", bytes[i]);
             return false;
         }

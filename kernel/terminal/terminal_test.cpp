@@ -2,11 +2,8 @@
  * PS/2 keyboard (scancodes injected into the i8042, command 0xD2) switch the
  * visible VGA screen, each terminal keeps its own text and input, and a read
  * sleeps until input arrives. */
-#include "arch/x86_64/cpu.h"
 #include "console/vga_text.h"
-#include "drivers/i8042.h"
-#include "drivers/keyboard.h"
-#include "drivers/pit8254.h"
+#include "drivers/typing_for_tests.h"
 #include "fs/kernel_vfs.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -20,21 +17,10 @@ constexpr uint8_t F1_PRESS = 0x3B, F2_PRESS = 0x3C, F3_PRESS = 0x3D;
 constexpr uint8_t RELEASE = 0x80;
 constexpr uint8_t A_PRESS = 0x1E;
 
-/* Injects one byte and waits until the IRQ 1 handler has taken it. */
-bool type_byte(uint8_t byte)
-{
-    uint64_t received = keyboard::scancode_count();
-    if (i8042::inject_keyboard_byte(byte) != i8042::ControllerError::none)
-        return false;
-    uint64_t deadline = pit8254::ticks() + 100;
-    while (keyboard::scancode_count() == received && pit8254::ticks() < deadline)
-        cpu::enable_interrupts_and_halt();
-    return keyboard::scancode_count() > received;
-}
-
 bool press_alt_with(uint8_t key)
 {
-    return type_byte(ALT_PRESS) && type_byte(key) && type_byte(uint8_t(key | RELEASE)) && type_byte(ALT_RELEASE);
+    return type_scancode_byte(ALT_PRESS) && type_scancode_byte(key) && type_scancode_byte(uint8_t(key | RELEASE)) &&
+           type_scancode_byte(ALT_RELEASE);
 }
 
 /* Whether a row of `screen` (in memory; -1: what VGA memory shows) starts with `text`. */
@@ -128,7 +114,7 @@ KERNEL_TEST(terminal, typed_keys_reach_the_visible_terminal_only)
     drain(second);
     AttachedInput input;
     EXPECT(press_alt_with(F2_PRESS));
-    EXPECT(type_byte(A_PRESS) && type_byte(A_PRESS | RELEASE));
+    EXPECT(type_scancode_byte(A_PRESS) && type_scancode_byte(A_PRESS | RELEASE));
     Reader reader{&second, {}, 0};
     read_once(&reader);
     EXPECT(reader.length == 1 && reader.text[0] == 'a');

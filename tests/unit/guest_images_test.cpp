@@ -3,6 +3,7 @@
  * into a small guest RAM, with the entry state the Multiboot specification gives. */
 #include "hypervisor/loader/multiboot_loader.h"
 #include "unit_test.h"
+#include "vector_guest_ram.h"
 
 #include <cstring>
 #include <filesystem>
@@ -15,26 +16,6 @@ using namespace loader;
 namespace {
 
 constexpr uint64_t GUEST_RAM = 16ull << 20;
-
-class VectorRam : public GuestMemoryWriter {
-public:
-    explicit VectorRam(uint64_t size) : bytes(size, 0xCC) {}
-    bool write(uint64_t guest_physical, const void* data, size_t length) override
-    {
-        if (guest_physical + length > bytes.size())
-            return false;
-        std::memcpy(bytes.data() + guest_physical, data, length);
-        return true;
-    }
-    bool zero(uint64_t guest_physical, size_t length) override
-    {
-        if (guest_physical + length > bytes.size())
-            return false;
-        std::memset(bytes.data() + guest_physical, 0, length);
-        return true;
-    }
-    std::vector<uint8_t> bytes;
-};
 
 std::vector<std::vector<uint8_t>> built_guests(std::vector<std::string>& names)
 {

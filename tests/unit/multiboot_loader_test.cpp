@@ -4,6 +4,7 @@
 #include "hypervisor/loader/multiboot_loader.h"
 #include "boot/multiboot.h"
 #include "unit_test.h"
+#include "vector_guest_ram.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -15,29 +16,6 @@ using namespace loader;
 namespace {
 
 constexpr uint64_t MIB = 1024 * 1024;
-
-/* Guest RAM, pre-filled with 0xCC so that zeroing shows. */
-class VectorRam : public GuestMemoryWriter {
-public:
-    explicit VectorRam(uint64_t size) : bytes(size, 0xCC) {}
-    bool write(uint64_t guest_physical, const void* data, size_t length) override
-    {
-        if (guest_physical + length > bytes.size())
-            return false;
-        std::memcpy(bytes.data() + guest_physical, data, length);
-        ++writes;
-        return true;
-    }
-    bool zero(uint64_t guest_physical, size_t length) override
-    {
-        if (guest_physical + length > bytes.size())
-            return false;
-        std::memset(bytes.data() + guest_physical, 0, length);
-        return true;
-    }
-    std::vector<uint8_t> bytes;
-    int writes = 0;
-};
 
 VectorRam* current_ram = nullptr;
 const void* read_guest(uint64_t address, size_t length)
