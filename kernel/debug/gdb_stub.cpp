@@ -214,7 +214,8 @@ public:
             if (!direct_map_alias(address + i))
                 return false;
         for (size_t i = 0; i < length; ++i)
-            *direct_map_alias(address + i) = data[i];
+            if (uint8_t* byte = direct_map_alias(address + i))
+                *byte = data[i];
         return true;
     }
 

@@ -244,6 +244,8 @@ def _run_debug_bochs(config: RunConfig, gdb_commands: list[str], batch: bool) ->
     emulator_output = config.work_dir / "emulator.out"
     with open(emulator_output, "w") as output:
         bochs = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        print(f"run.py: Bochs waits for GDB on COM2 (localhost:{config.gdb_port}); the kernel's log goes to "
+              f"{serial_log}", file=sys.stderr)
         try:
             gdb_status = subprocess.call(gdb_command)
             if not batch or gdb_status != 0:
