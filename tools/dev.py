@@ -36,7 +36,7 @@ DEBIAN_PACKAGES = {
     "grub-common": "grub-mkrescue",
     "xorriso": "ISO writing for grub-mkrescue",
     "mtools": "grub-mkrescue's FAT helper",
-    "gdb": "the debugger for make debug",
+    "gdb": "the debugger for make debug and make debug-bochs",
 }
 PYTHON_REQUIREMENTS = SOURCE_DIR / "tools" / "requirements.txt"
 

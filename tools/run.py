@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Matryoshka launcher: boots the kernel in QEMU, QEMU with KVM, or Bochs.
 
-Used by the make targets (make qemu/kvm/bochs/debug), by the tests and by people.
+Used by the make targets (make qemu/kvm/bochs/debug/debug-bochs), by the tests and by people.
 Exit status: 0 the kernel passed (tests passed, or a normal boot powered off),
 1 it failed (a test failed, or it panicked), 2 no result (crash, triple fault,
 hang, timeout), 3 cannot run here (emulator missing, no KVM, no kernel built).
@@ -35,7 +35,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="a Multiboot module to load (repeatable); default: the build's initrd")
     parser.add_argument("--memory", type=int, default=256, help="guest memory in MiB (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds before the run counts as hung")
-    parser.add_argument("--debug", action="store_true", help="start QEMU halted with a GDB stub and attach GDB")
+    parser.add_argument("--debug", action="store_true",
+                        help="start halted with GDB attached: QEMU's GDB stub, or with --emulator bochs the "
+                             "kernel's own (COM2, kernel command line gdb=com2); tools/gdb/matryoshka_gdb.py loaded")
     parser.add_argument("--gdb-batch", action="append", default=None, metavar="COMMAND",
                         help="with --debug: run GDB in batch mode with these commands (repeatable)")
     parser.add_argument("--make-iso", action="store_true", help="only write build/matryoshka.iso")

@@ -15,6 +15,7 @@
 #include "console/serial.h"
 #include "console/vga_text.h"
 #include "cxx/runtime.h"
+#include "debug/gdb_stub.h"
 #include "debug/panic.h"
 #include "drivers/keyboard.h"
 #include "drivers/pic8259.h"
@@ -186,6 +187,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     kernel_heap::init();
     log(LogCategory::memory, "free memory: %zu MiB", PageManager::instance().free_page_count() * PAGE_SIZE / (1024 * 1024));
     init_interrupts_and_time();
+    gdb_stub::start_if_requested(the_boot_info.cmdline);
     Scheduler::instance().init();
     pit8254::set_tick_hook([](TrapFrame&) { Scheduler::instance().on_tick(); });
     kernel_vfs::init(the_boot_info);

@@ -30,6 +30,7 @@ const char* log_category_name(LogCategory category)
     case LogCategory::device: return "device";
     case LogCategory::fs: return "fs";
     case LogCategory::user: return "user";
+    case LogCategory::debug: return "debug";
     }
     return "?";
 }

@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-enum class LogCategory { boot, memory, interrupt, sched, sync, test, panic, vmx, hypercall, device, fs, user };
+enum class LogCategory { boot, memory, interrupt, sched, sync, test, panic, vmx, hypercall, device, fs, user, debug };
 
 const char* log_category_name(LogCategory category);
 

@@ -1,17 +1,23 @@
-"""GDB helpers for Matryoshka, loaded by the debug target (tools/run.py --debug,
-make debug). In the manner of Linux's scripts/gdb: the walks are plain Python over
+"""GDB helpers for Matryoshka, loaded by the debug targets (tools/run.py --debug,
+make debug for QEMU, make debug-bochs for Bochs and the kernel's own GDB stub,
+kernel/debug/gdb_stub.h). In the manner of Linux's scripts/gdb: the walks are plain Python over
 a "read 8 bytes of physical memory" function (unit-tested in
 tests/tools/test_gdb_helpers.py), and the commands feed them from the halted
 kernel through the direct map. VMX names come from hypervisor/vmx/vmx_data.py via
 tools/matryoshka/vmx.py, the file the kernel's constants are generated from.
 
     mx-threads                     the Scheduler's threads (its all_threads_ list)
-    mx-pagewalk [CR3] VADDR        a virtual address through 4-level paging (CR3 default: $cr3)
+    mx-pagewalk [CR3] VADDR        a virtual address through 4-level paging (CR3 default:
+                                   $cr3, or the kernel stub's `monitor cr`)
     mx-ept-walk EPTP GPA           a guest-physical address through EPT
     mx-guest-walk EPTP GCR3 GVA    a guest-virtual address through the guest's 4-level
                                    tables (read through EPT), then EPT
-    mx-vmcs [VM]                   the VMCS fields the kernel recorded at each VM's last
-                                   exit (exit reason, qualification, guest RIP), by name
+    mx-vmcs                        the current VMCS of the stopped CPU, read live with
+                                   VMREAD through the kernel stub's `monitor vmread`; on a
+                                   target without it (QEMU), the fields recorded at each
+                                   VM's last exit
+    mx-vmcs VM                     the fields recorded at VM's last exit (exit reason,
+                                   qualification, guest RIP), by name
     mx-vpic VM / mx-vpit VM        a VM's virtual 8259A pair and 8254
 
 Intel SDM (revision 084), Vol. 3A "4-Level Paging and 5-Level Paging" and Vol. 3C
@@ -19,6 +25,7 @@ Intel SDM (revision 084), Vol. 3A "4-Level Paging and 5-Level Paging" and Vol. 3
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +130,44 @@ def describe(walk: Walk, address: int) -> list[str]:
 EXIT_SHADOW_FIELDS = (("exit_reason", "reason"), ("exit_qualification", "qualification"), ("guest_rip", "guest_rip"))
 
 
+# What mx-vmcs reads live, in this order: the exit, then the guest's state.
+LIVE_FIELDS = ("exit_reason", "exit_qualification", "exit_instruction_length", "guest_physical_address",
+               "vm_instruction_error", "guest_rip", "guest_rsp", "guest_rflags", "guest_cs_selector", "guest_cr0",
+               "guest_cr3", "guest_cr4")
+VMREAD_LINE = re.compile(r"^vmread (0x[0-9a-f]+) (?:= (0x[0-9a-f]+)|failed: (.*))$", re.MULTILINE)
+
+
+def vmread_command(data: vmx.VmxData, names: tuple[str, ...] = LIVE_FIELDS) -> str:
+    """The monitor command reading those fields, by the data file's encodings."""
+    return "monitor vmread " + " ".join(f"{data.vmcs_field_by_name(name).encoding:#x}" for name in names)
+
+
+def parse_vmread(text: str) -> dict[int, int | str]:
+    """The stub's answer, one "vmread ENCODING = VALUE" (or "... failed: WHY") line
+    per field: encoding -> value, or the reason as text. Empty when the target
+    answered something else (no such monitor command: not our stub)."""
+    return {int(m[1], 16): int(m[2], 16) if m[2] else m[3] for m in VMREAD_LINE.finditer(text)}
+
+
+def describe_live_vmcs(values: dict[int, int | str], data: vmx.VmxData,
+                       names: tuple[str, ...] = LIVE_FIELDS) -> list[str]:
+    """The fields by name (from the data file), the exit reason decoded."""
+    lines = []
+    for name in names:
+        field = data.vmcs_field_by_name(name)
+        value = values.get(field.encoding, "not read")
+        if isinstance(value, str):
+            lines.append(f"  {field.name} ({field.encoding:#06x}, {field.description}): {value}")
+            continue
+        text = f"  {field.name} ({field.encoding:#06x}, {field.description}): {value:#x}"
+        if name == "exit_reason":
+            text += f" = {data.exit_reason_short_name(value)}: {data.exit_reason_name(value)}"
+        elif name == "vm_instruction_error" and value:
+            text += f" = {data.vm_instruction_error_text(value)}"
+        lines.append(text)
+    return lines
+
+
 def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]:
     """The recorded VMCS fields by name (from the data file), the exit reason decoded."""
     lines = []
@@ -146,6 +191,25 @@ if gdb is not None:
 
     def _number(text: str) -> int:
         return int(gdb.parse_and_eval(text)) & 0xFFFFFFFFFFFFFFFF
+
+    def _monitor(command: str) -> str:
+        """The output of a monitor command, "" when the target has none."""
+        try:
+            return gdb.execute(command, to_string=True) or ""
+        except gdb.error:
+            return ""
+
+    def _cr3() -> int:
+        """$cr3 where the target has control registers (QEMU), else the kernel
+        stub's `monitor cr` (GDB's amd64 register set has no CR3)."""
+        try:
+            return _number("$cr3")
+        except gdb.error:
+            pass
+        found = re.search(r"^cr3 = (0x[0-9a-f]+)$", _monitor("monitor cr"), re.MULTILINE)
+        if not found:
+            raise gdb.GdbError("no CR3 from this target: give it, mx-pagewalk CR3 VADDR")
+        return int(found[1], 16)
 
     class Threads(gdb.Command):
         """mx-threads: every thread of the Scheduler (id, name, state, saved RSP)."""
@@ -175,7 +239,7 @@ if gdb is not None:
             words = gdb.string_to_argv(argument)
             if len(words) not in (1, 2):
                 raise gdb.GdbError("usage: mx-pagewalk [CR3] VADDR")
-            cr3 = _number(words[0]) if len(words) == 2 else _number("$cr3")
+            cr3 = _number(words[0]) if len(words) == 2 else _cr3()
             address = _number(words[-1])
             print(f"page walk of {address:#x} from CR3 {cr3:#x}:")
             print("\n".join(describe(walk_page_table(cr3, address, _read_physical), address)))
@@ -225,16 +289,30 @@ if gdb is not None:
                 return vm
         raise gdb.GdbError(f"no VM {argument}" if argument else "no VMs")
 
-    class VmcsShadow(gdb.Command):
-        """mx-vmcs [VM]: the VMCS fields recorded at each VM's last exit, by name.
-        The VMCS itself is readable only with VMREAD on the host CPU: on a target
-        with VMX (KVM with nested VMX), `call vmx::dump_current_vmcs()` prints every
-        field; in QEMU's TCG and through this command, the kernel's record is it."""
+    class Vmcs(gdb.Command):
+        """mx-vmcs [VM]: the VMCS by name. Without VM: the current VMCS of the
+        stopped CPU, read live with VMREAD through the kernel stub's `monitor
+        vmread` (the VMCS is readable only by VMREAD); where that is not there
+        (QEMU has no VMX, or no VMCS is current) and with VM: the fields the
+        kernel recorded at each VM's (or VM's) last exit."""
 
         def __init__(self) -> None:
             super().__init__("mx-vmcs", gdb.COMMAND_USER)
 
         def invoke(self, argument: str, from_tty: bool) -> None:
+            if not argument:
+                answer = _monitor(vmread_command(_VMX_DATA))
+                values = parse_vmread(answer)
+                if values:
+                    print("current VMCS (live VMREAD on the stopped CPU):")
+                    print("\n".join(describe_live_vmcs(values, _VMX_DATA)))
+                    return
+                why = answer.strip().splitlines()[-1] if answer.strip() else "the target has no monitor vmread"
+                print(f"no live VMCS ({why}); the fields recorded at each VM's last exit:")
+            self.print_recorded(argument)
+
+        @staticmethod
+        def print_recorded(argument: str) -> None:
             vms = [_vm(argument)] if argument else _vms()
             if not vms:
                 print("no VMs")
@@ -279,6 +357,6 @@ if gdb is not None:
                 print(f"channel {i}: mode {int(c['mode'])}, reload {reload} ({1193182 / reload:.2f} Hz), "
                       f"gate {bool(c['gate'])}, running {bool(c['running'])}")
 
-    for command in (Threads, PageWalk, EptWalk, GuestWalk, VmcsShadow, VirtualPic, VirtualPit):
+    for command in (Threads, PageWalk, EptWalk, GuestWalk, Vmcs, VirtualPic, VirtualPit):
         command()
     print("matryoshka_gdb: mx-threads, mx-pagewalk, mx-ept-walk, mx-guest-walk, mx-vmcs, mx-vpic, mx-vpit")

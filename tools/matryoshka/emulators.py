@@ -37,6 +37,9 @@ class RunConfig:
     # COM1 connects to this TCP port on 127.0.0.1, where the runner listens to type
     # into it (serial_input.SerialTyper); QEMU still logs COM1's output to a file.
     serial_port: int | None = None
+    # Bochs only: COM2 listens on this TCP port for GDB, which talks to the
+    # kernel's own GDB stub there (kernel command line gdb=com2).
+    gdb_port: int | None = None
 
 
 class CannotRun(Exception):
@@ -110,6 +113,8 @@ def bochs_config(config: RunConfig, iso: Path, serial_log: Path, bochs_log: Path
         "boot: cdrom",
         (f"com1: enabled=1, mode=socket-client, dev=localhost:{config.serial_port}"
          if config.serial_port else f"com1: enabled=1, mode=file, dev={serial_log}"),
+        # Bochs waits at start until GDB connects ("socket-server" in bochsrc(5)).
+        (f"com2: enabled=1, mode=socket-server, dev=localhost:{config.gdb_port}" if config.gdb_port else ""),
         "port_e9_hack: enabled=1",
         "magic_break: enabled=1",
         "panic: action=fatal",

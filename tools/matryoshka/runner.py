@@ -176,30 +176,86 @@ def _wait_for_port(port: int, seconds: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _gdb_command(config: RunConfig, port: int, gdb_commands: list[str], batch: bool,
+                 before_connecting: Sequence[str] = ()) -> list[str]:
+    gdb = emulators.require_program("gdb", "gdb")
+    command = [gdb, "-q", str(config.kernel)]
+    for line in before_connecting:
+        command += ["-ex", line]
+    command += ["-ex", f"target remote localhost:{port}"]
+    helpers = Path(__file__).resolve().parents[1] / "gdb" / "matryoshka_gdb.py"
+    if helpers.exists():
+        command += ["-x", str(helpers)]
+    for gdb_line in gdb_commands:
+        command += ["-ex", gdb_line]
+    if batch:
+        command.insert(1, "-batch")
+    return command
+
+
 def run_debug(config: RunConfig, gdb_commands: list[str], batch: bool) -> int:
-    """Starts QEMU halted with its GDB stub and GDB attached to it; returns GDB's
-    status. With `batch`, GDB runs `gdb_commands` and quits."""
+    """Starts the emulator halted with GDB attached: QEMU with its own GDB stub,
+    Bochs with the kernel's (COM2, gdb=com2). Returns GDB's status, or with
+    Bochs in `batch` mode the verdict of the boot that goes on after GDB
+    detached. With `batch`, GDB runs `gdb_commands` and quits."""
+    if config.emulator == "bochs":
+        return _run_debug_bochs(config, gdb_commands, batch)
     config.work_dir.mkdir(parents=True, exist_ok=True)
     config.debug = True
     try:
         command = emulators.qemu_command(config, config.work_dir / "serial.log")
-        gdb = emulators.require_program("gdb", "gdb")
+        gdb_command = _gdb_command(config, emulators.GDB_PORT, gdb_commands, batch)
     except CannotRun as error:
         print(f"run.py: {error}", file=sys.stderr)
         return Verdict.CANNOT_RUN
     qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for_port(emulators.GDB_PORT)
-    gdb_command = [gdb, "-q", str(config.kernel),
-                   "-ex", f"target remote localhost:{emulators.GDB_PORT}"]
-    helpers = Path(__file__).resolve().parents[1] / "gdb" / "matryoshka_gdb.py"
-    if helpers.exists():
-        gdb_command += ["-x", str(helpers)]
-    for gdb_line in gdb_commands:
-        gdb_command += ["-ex", gdb_line]
-    if batch:
-        gdb_command.insert(1, "-batch")
     try:
         return subprocess.call(gdb_command)
     finally:
         _stop(qemu)
+
+
+def _run_debug_bochs(config: RunConfig, gdb_commands: list[str], batch: bool) -> int:
+    """Bochs has no GDB stub of its own (Debian builds it without), so the
+    kernel brings one: COM2 becomes a TCP server that GDB connects to, and
+    gdb=com2 makes the kernel stop early at boot and wait for it."""
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    config.gdb_port = _free_port()
+    config.cmdline = f"{config.cmdline} gdb=com2".strip()
+    serial_log = config.work_dir / "serial.log"
+    serial_log.unlink(missing_ok=True)
+    try:
+        command, bochs_log = _prepare_bochs(config, serial_log)
+        # Bochs only starts once GDB connected (GDB retries while the port is
+        # closed), and BIOS and GRUB come before the stub answers: patience.
+        gdb_command = _gdb_command(config, config.gdb_port, gdb_commands, batch,
+                                   ["set tcp connect-timeout 30", "set remotetimeout 60"])
+    except (CannotRun, FileNotFoundError, RuntimeError) as error:
+        print(f"run.py: {error}", file=sys.stderr)
+        return Verdict.CANNOT_RUN
+    emulator_output = config.work_dir / "emulator.out"
+    with open(emulator_output, "w") as output:
+        bochs = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        print(f"run.py: Bochs waits for GDB on COM2 (localhost:{config.gdb_port}); the kernel's log goes to "
+              f"{serial_log}", file=sys.stderr)
+        try:
+            gdb_status = subprocess.call(gdb_command)
+            if not batch or gdb_status != 0:
+                return gdb_status
+            follower = _SerialFollower(serial_log, sys.stdout)
+            timed_out = _follow(bochs, follower, config.timeout, None)
+        finally:
+            _stop(bochs)
+    log_text = bochs_log.read_text(errors="replace") if bochs_log.exists() else ""
+    result = verdict.judge(follower.text, timed_out=timed_out, exit_status=bochs.returncode,
+                           emulator_log=log_text, crash_hint=verdict.bochs_crash_hint(log_text))
+    print(f"\nrun.py: {result.verdict.name.lower().replace('_', ' ')}: {result.reason}", file=sys.stderr)
+    return int(result.verdict)

@@ -171,6 +171,17 @@ inline void enable_interrupts_and_halt() { asm volatile("sti; hlt" ::: "memory")
 inline void int3() { asm volatile("int3" ::: "memory"); }
 inline void invlpg(uint64_t address) { asm volatile("invlpg (%0)" ::"r"(address) : "memory"); }
 
+/* DR6 says why a debug exception (#DB) happened; the CPU never clears it. */
+constexpr uint64_t DR6_SINGLE_STEP = 1 << 14;
+inline uint64_t read_dr6()
+{
+    uint64_t value;
+    asm volatile("mov %%dr6, %0" : "=r"(value));
+    return value;
+}
+inline void write_dr6(uint64_t value) { asm volatile("mov %0, %%dr6" ::"r"(value)); }
+
+constexpr uint64_t RFLAGS_TF = 1 << 8;
 constexpr uint64_t RFLAGS_IF = 1 << 9;
 inline bool interrupts_enabled() { return read_rflags() & RFLAGS_IF; }
 

@@ -3,6 +3,7 @@
 #include "exceptions.h"
 
 #include "arch/x86_64/cpu.h"
+#include "debug/gdb_stub.h"
 #include "debug/panic.h"
 
 namespace exceptions {
@@ -92,6 +93,9 @@ void handle(TrapFrame& frame)
         user_exception_hook(frame);
         return;
     }
+    /* With GDB attached (gdb=com2), its breakpoints and single steps are its. */
+    if ((frame.vector == BREAKPOINT || frame.vector == DEBUG) && gdb_stub::handle_trap(frame))
+        return;
     /* int3 is a trap: the saved RIP already points past it, so returning goes on
      * with the next instruction. */
     if (frame.vector == BREAKPOINT) {
