@@ -277,7 +277,7 @@ bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
     event.exit_tsc = exited;
     event.guest_cycles = exited - entered;
     if (raw_reason == uint32_t(ExitReason::vmcall))
-        event.hypercall = HYPERCALL_PING;
+        event.hypercall = HYPERCALL_PING; /* the only hypercall answered here */
     /* The next entry follows in a few dozen instructions: its TSC is taken
      * here, once, and the bookkeeping below counts as guest time. */
     entered = cpu::rdtsc();
@@ -306,10 +306,16 @@ void VmxVcpu::run()
         uint64_t entered = cpu::rdtsc();
         int status;
         uint64_t exited;
-        do {
+        /* Exits answered on the fast path go straight back into the guest. */
+        for (;;) {
             status = vmx_enter_guest(&registers_, vmcs_.launched());
             exited = cpu::rdtsc();
-        } while (status == VM_ENTER_EXITED && (vmcs_.set_launched(true), handle_exit_on_fast_path(entered, exited)));
+            if (status != VM_ENTER_EXITED)
+                break;
+            vmcs_.set_launched(true);
+            if (!handle_exit_on_fast_path(entered, exited))
+                break;
+        }
         if (status != VM_ENTER_EXITED) {
             report_failed_entry(status);
             cpu::sti();
