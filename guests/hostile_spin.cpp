@@ -3,8 +3,10 @@
  * keeps writing memory, picked by the seed. Nothing the guest does exits to the
  * host, so only the VMX-preemption timer gives the host its CPU back; the host's
  * other threads must keep running and vm_manager::stop (or vm_timeout_ms) must
- * end the VM with "stopped by the host". Follows the Intel SDM (revision 084),
- * Vol. 3C, "VMX-Preemption Timer". */
+ * end the VM with "stopped by the host". With the word `cpuid` on its command
+ * line the loop executes CPUID instead: every exit then takes the host's fast
+ * path (hypervisor/vmx/vmx_vcpu.cpp), which must give the CPU back as well.
+ * Follows the Intel SDM (revision 084), Vol. 3C, "VMX-Preemption Timer". */
 #include "common/guest.h"
 #include "common/hostile.h"
 
@@ -14,7 +16,8 @@ const char GUEST_NAME[] = "hostile_spin";
 
 namespace {
 
-const char* const LOOP_NAMES[] = {"jump", "pause", "store"};
+const char* const LOOP_NAMES[] = {"jump", "pause", "store", "cpuid"};
+constexpr uint32_t CPUID_LOOP = 3;
 volatile uint32_t spin_counter;
 
 } // namespace
@@ -23,7 +26,7 @@ void guest_main()
 {
     uint32_t seed = command_line_seed();
     Random random(seed);
-    uint32_t loop = random.below(3);
+    uint32_t loop = command_line_has("cpuid") ? CPUID_LOOP : random.below(3);
     HostileSummary(seed, 1).add_text("loop", LOOP_NAMES[loop]).send();
     check("reached_spin", true);
     asm volatile("cli");
@@ -31,6 +34,8 @@ void guest_main()
         asm volatile("2: jmp 2b");
     else if (loop == 1)
         asm volatile("2: pause\n\tjmp 2b");
+    else if (loop == CPUID_LOOP)
+        asm volatile("2: xor %%eax, %%eax\n\tcpuid\n\tjmp 2b" ::: "eax", "ebx", "ecx", "edx");
     else
         for (;;)
             spin_counter = spin_counter + 1;

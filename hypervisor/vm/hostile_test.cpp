@@ -93,6 +93,41 @@ KERNEL_TEST(hostile, spinning_guest_with_interrupts_off_leaves_host_threads_runn
     EXPECT_EQ(pages_outside_vms(), before);
 }
 
+/* The same with a guest that spins on CPUID: each exit is answered on the run
+ * loop's fast path, without the STI that lets host interrupts in, so the fast
+ * path must hand over to the full loop when the host's slice deadline passes. */
+KERNEL_TEST(hostile, guest_spinning_on_cpuid_exits_leaves_host_threads_running_and_stops)
+{
+    if (!cpu_has_vmx()) {
+        t.skip("this CPU has no VMX");
+        return;
+    }
+    size_t before = pages_outside_vms();
+    int id = start_vm(t, "/guests/hostile_spin", "seed=2 cpuid");
+    if (id < 0)
+        return;
+    HostCounter counter;
+    /* The host's timer interrupt must come through within a slice or so: the
+     * sleeper wakes late only by the other threads' turns (about 60 ms here),
+     * not by the CPUID loop (1.4 s when the fast path ignored the deadline
+     * and only the preemption timer, counting guest time alone, ended it). */
+    for (int i = 0; i < 5; ++i) {
+        uint64_t start = clock::nanoseconds();
+        Scheduler::instance().sleep_ns(30 * clock::NS_PER_MS);
+        EXPECT(clock::nanoseconds() - start < 300 * clock::NS_PER_MS);
+    }
+    uint64_t progress = counter.stop();
+    Vm* vm = vm_manager::find(id);
+    EXPECT(!vm->ended());
+    EXPECT(progress > MIN_HOST_PROGRESS);
+    EXPECT(vm->statistics().fast_exits > 0);
+    EXPECT(vm_manager::stop(id));
+    vm_manager::wait(id);
+    EXPECT(vm->state() == VmRunState::stopped);
+    EXPECT(::starts_with(vm->stop_reason(), "stopped by the host"));
+    EXPECT_EQ(pages_outside_vms(), before);
+}
+
 KERNEL_TEST(hostile, interrupt_storm_leaves_host_threads_running)
 {
     if (!cpu_has_vmx()) {

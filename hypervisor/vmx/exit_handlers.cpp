@@ -49,7 +49,9 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
     GuestRegisters& r = vcpu.registers();
     uint32_t leaf = uint32_t(r.rax), subleaf = uint32_t(r.rcx);
     CpuidLeaf result;
-    if (!hypervisor_cpuid_leaf(leaf, result)) {
+    /* Leaves 0x40000000-0x4FFFFFFF are the hypervisor's (no CPU defines them). */
+    bool hypervisor_leaf = (leaf >> 28) == (HYPERVISOR_CPUID_BASE >> 28) && hypervisor_cpuid_leaf(leaf, result);
+    if (!hypervisor_leaf) {
         cpu::CpuidResult host = cpu::cpuid(leaf, subleaf);
         result = {host.eax, host.ebx, host.ecx, host.edx};
         if (leaf == 1)
@@ -285,16 +287,22 @@ ExitAction handle_cr_access(VmxVcpu& vcpu)
     return ExitAction::resume;
 }
 
+/* The null hypercall: answered here, without the dispatcher's set-up
+ * (abi/hypercall.h, HYPERCALL_PING). */
+ExitAction answer_ping(VmxVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    r.rax = HYPERCALL_ABI_VERSION;
+    r.rbx = r.rbx + 1;
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
 ExitAction handle_vmcall(VmxVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();
-    if (r.rax == HYPERCALL_PING) {
-        /* The null hypercall: answered here, without the dispatcher's set-up. */
-        r.rax = HYPERCALL_ABI_VERSION;
-        r.rbx = r.rbx + 1;
-        vcpu.advance_rip();
-        return ExitAction::resume;
-    }
+    if (r.rax == HYPERCALL_PING)
+        return answer_ping(vcpu);
     HypercallRegisters h{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
     /* Everything the hypercall needs from the VMCS is read now: a file hypercall
      * may wait for the host's file system lock, so it runs with interrupts on,
@@ -333,6 +341,22 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 }
 
 } // namespace
+
+/* The exits run()'s fast path answers (vmx_vcpu.cpp, handle_exit_on_fast_path,
+ * says when it may): their handlers touch no device, never sleep and never end
+ * the VM. Every other exit takes the full loop. */
+bool VmxVcpu::handle_fast_exit(uint32_t raw_reason)
+{
+    bool ping = raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING;
+    if (raw_reason != uint32_t(ExitReason::cpuid) && !ping)
+        return false;
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    if (ping)
+        answer_ping(*this);
+    else
+        handle_cpuid(*this);
+    return true;
+}
 
 ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {

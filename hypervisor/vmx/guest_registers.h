@@ -19,7 +19,8 @@
 #define GUEST_R14 0x68
 #define GUEST_R15 0x70
 #define GUEST_CR2 0x78
-#define GUEST_REGISTERS_SIZE 0x80
+#define HOST_RSP_WRITTEN 0x80
+#define GUEST_REGISTERS_SIZE 0x88
 
 /* The status vm_entry.S returns. */
 #define VM_ENTER_EXITED 0         /* the guest ran and a VM exit brought us back */
@@ -36,6 +37,9 @@ struct GuestRegisters {
     /* CR2 is not part of the VMCS guest state: a host page fault would clobber
      * it, so it travels with the registers. */
     uint64_t cr2;
+    /* Not the guest's: the value vm_entry.S last wrote to the VMCS's HOST_RSP,
+     * so that an entry from the same stack depth skips the VMWRITE. */
+    uint64_t host_rsp_written;
 };
 
 static_assert(offsetof(GuestRegisters, rax) == GUEST_RAX);
@@ -48,6 +52,7 @@ static_assert(offsetof(GuestRegisters, rbp) == GUEST_RBP);
 static_assert(offsetof(GuestRegisters, r8) == GUEST_R8);
 static_assert(offsetof(GuestRegisters, r15) == GUEST_R15);
 static_assert(offsetof(GuestRegisters, cr2) == GUEST_CR2);
+static_assert(offsetof(GuestRegisters, host_rsp_written) == HOST_RSP_WRITTEN);
 static_assert(sizeof(GuestRegisters) == GUEST_REGISTERS_SIZE);
 
 /* Enters the guest with VMLAUNCH (when `launched` is false) or VMRESUME, and

@@ -20,10 +20,17 @@ vmx_enter_guest:
     push %r15
     push %rdi                       /* the registers' address: found again at exit */
 
-    /* HOST_RSP = this stack pointer, so the exit lands exactly here. Written on
-     * every entry because the VM's thread may call from a different depth. */
+    /* HOST_RSP = this stack pointer, so the exit lands exactly here. The VM's
+     * thread may call from a different depth than last time; usually it does
+     * not (the run loop always calls from the same frame), and then the VMCS
+     * already holds the value. A VMCS keeps its fields across VMCLEAR and
+     * VMPTRLD ("Software Use of the VMCS"), so the remembered value stays true. */
+    cmp %rsp, HOST_RSP_WRITTEN(%rdi)
+    je 3f
     mov $HOST_RSP_FIELD, %rax
     vmwrite %rsp, %rax
+    mov %rsp, HOST_RSP_WRITTEN(%rdi)
+3:
 
     /* Load the guest's registers; RDI last, as it points at them. */
     mov GUEST_CR2(%rdi), %rax

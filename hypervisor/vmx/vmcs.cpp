@@ -65,20 +65,15 @@ void Vmcs::make_current()
     ever_loaded_ = true;
 }
 
-uint64_t vmcs_read(VmcsField field)
+void vmcs_read_failed(VmcsField field)
 {
-    VmxStatus status;
-    uint64_t value = vmx::vmread(uint64_t(field), &status);
-    if (status != VmxStatus::succeeded)
-        panic("VMREAD of %s (0x%x) failed: %s", vmcs_field_name(field), unsigned(field), instruction_error_text());
-    return value;
+    panic("VMREAD of %s (0x%x) failed: %s", vmcs_field_name(field), unsigned(field), instruction_error_text());
 }
 
-void vmcs_write(VmcsField field, uint64_t value)
+void vmcs_write_failed(VmcsField field, uint64_t value)
 {
-    if (vmx::vmwrite(uint64_t(field), value) != VmxStatus::succeeded)
-        panic("VMWRITE of %s (0x%x) = 0x%lx failed: %s", vmcs_field_name(field), unsigned(field), value,
-              instruction_error_text());
+    panic("VMWRITE of %s (0x%x) = 0x%lx failed: %s", vmcs_field_name(field), unsigned(field), value,
+          instruction_error_text());
 }
 
 void dump_current_vmcs()

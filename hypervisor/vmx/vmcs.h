@@ -39,9 +39,32 @@ private:
     bool ever_loaded_ = false;
 };
 
-/* Field access on the current VMCS. */
-uint64_t vmcs_read(VmcsField field);
-void vmcs_write(VmcsField field, uint64_t value);
+/* Panic naming the field and the VM-instruction error (the cold half of the
+ * accessors below). */
+[[noreturn, gnu::cold]] void vmcs_read_failed(VmcsField field);
+[[noreturn, gnu::cold]] void vmcs_write_failed(VmcsField field, uint64_t value);
+
+/* Field access on the current VMCS. Inline, because the exit path is made of
+ * them: VMREAD or VMWRITE and one branch on "below or equal" (CF=1 is
+ * VMfailInvalid, ZF=1 VMfailValid; SDM "Conventions" in chapter "VMX
+ * Instruction Reference"). */
+inline uint64_t vmcs_read(VmcsField field)
+{
+    uint64_t value;
+    bool failed;
+    asm volatile("vmread %2, %0" : "=r"(value), "=@ccbe"(failed) : "r"(uint64_t(field)));
+    if (failed) [[unlikely]]
+        vmcs_read_failed(field);
+    return value;
+}
+
+inline void vmcs_write(VmcsField field, uint64_t value)
+{
+    bool failed;
+    asm volatile("vmwrite %2, %1" : "=@ccbe"(failed) : "r"(uint64_t(field)), "rm"(value) : "memory");
+    if (failed) [[unlikely]]
+        vmcs_write_failed(field, value);
+}
 
 /* Prints every field of the current VMCS by name (the SDM's Appendix B order),
  * for failed VM entries and panics. */

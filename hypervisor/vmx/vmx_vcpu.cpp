@@ -5,6 +5,7 @@
 #include "hypervisor/vmx/vmx_vcpu.h"
 
 #include "arch/x86_64/cpu.h"
+#include "abi/hypercall.h"
 #include "console/log.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "hypervisor/vm/vm.h"
@@ -27,8 +28,6 @@ constexpr uint32_t INTERRUPTION_VALID = 1u << 31;
 constexpr uint32_t INTERRUPTION_ERROR_CODE = 1u << 11;
 constexpr uint32_t TYPE_EXTERNAL_INTERRUPT = 0u << 8;
 constexpr uint32_t TYPE_HARDWARE_EXCEPTION = 3u << 8;
-/* Interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1). */
-constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
 /* The longest the guest runs before the host looks again (and the longest a
  * guest spinning with interrupts off can hold its time slice). */
 constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
@@ -107,16 +106,6 @@ void VmxVcpu::write_gpr(unsigned number, uint64_t value)
         *registers[number] = value;
     else
         vmcs_write(VmcsField::guest_rsp, value);
-}
-
-void VmxVcpu::advance_rip()
-{
-    vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
-    /* The emulated instruction completed: an STI or MOV SS before it no longer
-     * blocks interrupts (SDM "Interruptibility State"). */
-    uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
-    if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
-        vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
 }
 
 void VmxVcpu::inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
@@ -248,6 +237,58 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
     return event;
 }
 
+/* The fast path: an exit that needs neither the virtual devices nor the
+ * scheduler (CPUID, the null hypercall; handle_fast_exit() in
+ * exit_handlers.cpp) is answered here and the guest entered again at once,
+ * without the loop's VMPTRST, before_entry(), STI and CLI. That is sound only
+ * while before_entry() would change nothing, which this function checks or
+ * which holds by construction:
+ *  - no device event is due: the TSC is still before next_event_tsc_;
+ *  - no virtual interrupt waits: the last before_entry() asked for no interrupt
+ *    window, and nothing can have raised a line since. Host interrupts stay off
+ *    from the loop's CLI to here, so no host interrupt handler (keyboard,
+ *    serial) and no other thread ran, and the fast handlers touch no device;
+ *  - the preemption timer needs no new value: the CPU saves its count at each
+ *    exit ("save VMX-preemption timer value", SDM "VM-Exit Controls");
+ *  - this VMCS is still current and HOST_CR3 still right: nothing else ran;
+ *  - nothing to re-inject: CPUID and VMCALL exit when the instruction executes,
+ *    never while an event is delivered, so the IDT-vectoring information is
+ *    invalid (SDM "Information for VM Exits That Occur During Event Delivery").
+ * The host stays preemptible: a host interrupt that arrives meanwhile is held
+ * pending and makes the next entry exit at once (SDM "Pin-Based VM-Execution
+ * Controls", external-interrupt exiting), and that exit takes the full loop,
+ * whose STI delivers it. (Bochs exits for it only while the guest has IF=1;
+ * otherwise the deadline check above bounds the wait to MAX_SLICE_NS, as for a
+ * guest that spins without exits.)
+ * Returns whether the exit was handled; `entered` becomes the TSC of the next
+ * entry. Statistics and trace record the exit like any other. */
+bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
+{
+    if (exited >= next_event_tsc_ || !saves_preemption_timer_ ||
+        (primary_controls_ & uint32_t(PrimaryProcessorControl::interrupt_window_exiting)))
+        return false;
+    /* The raw field: an entry failure (bit 31) never matches a fast reason. */
+    auto raw_reason = uint32_t(vmcs_read(VmcsField::exit_reason));
+    if (!handle_fast_exit(raw_reason))
+        return false;
+    ExitEvent event;
+    event.reason = uint16_t(raw_reason);
+    event.guest_rip = exit_rip_;
+    event.exit_tsc = exited;
+    event.guest_cycles = exited - entered;
+    if (raw_reason == uint32_t(ExitReason::vmcall))
+        event.hypercall = HYPERCALL_PING; /* the only hypercall answered here */
+    /* The next entry follows in a few dozen instructions: its TSC is taken
+     * here, once, and the bookkeeping below counts as guest time. */
+    entered = cpu::rdtsc();
+    event.handler_cycles = entered - exited;
+    ExitStatistics& statistics = vm_.statistics();
+    ++statistics.fast_exits;
+    statistics.record(event);
+    vm_.trace().push(event);
+    return true;
+}
+
 void VmxVcpu::run()
 {
     vm_.set_running();
@@ -263,14 +304,23 @@ void VmxVcpu::run()
         vmcs_.make_current();
         before_entry();
         uint64_t entered = cpu::rdtsc();
-        int status = vmx_enter_guest(&registers_, vmcs_.launched());
-        uint64_t exited = cpu::rdtsc();
+        int status;
+        uint64_t exited;
+        /* Exits answered on the fast path go straight back into the guest. */
+        for (;;) {
+            status = vmx_enter_guest(&registers_, vmcs_.launched());
+            exited = cpu::rdtsc();
+            if (status != VM_ENTER_EXITED)
+                break;
+            vmcs_.set_launched(true);
+            if (!handle_exit_on_fast_path(entered, exited))
+                break;
+        }
         if (status != VM_ENTER_EXITED) {
             report_failed_entry(status);
             cpu::sti();
             break;
         }
-        vmcs_.set_launched(true);
         ExitEvent event = describe_exit(exited);
         event.entry_cycles = entered - preparing;
         event.guest_cycles = exited - entered;

@@ -21,6 +21,9 @@ constexpr uint32_t SWAPPED_MSRS[] = {0xC0000081 /* STAR */, 0xC0000082 /* LSTAR 
                                      0xC0000084 /* SFMASK */, 0xC0000102 /* KERNEL_GS_BASE */};
 constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
 
+/* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1). */
+constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
+
 /* What an exit handler tells the loop. */
 enum class ExitAction { resume, stop };
 
@@ -39,7 +42,17 @@ public:
      * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
     uint64_t read_gpr(unsigned number);
     void write_gpr(unsigned number, uint64_t value);
-    void advance_rip();
+    /* Completes an emulated instruction: RIP moves past it (the exit's
+     * instruction length), and an STI or MOV SS right before it no longer
+     * blocks interrupts, as after any completed instruction (SDM
+     * "Interruptibility State"). Inline: every fast-path exit does this. */
+    void advance_rip()
+    {
+        vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
+        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
+            vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
+    }
     /* The exit being handled, as describe_exit() read it once. */
     uint64_t exit_qualification() const { return exit_qualification_; }
     /* A port write may reprogram a timer: the next entry re-reads the deadlines. */
@@ -78,6 +91,10 @@ private:
     ExitEvent describe_exit(uint64_t exit_tsc);
     void reinject_interrupted_event();
     ExitAction handle_exit(uint16_t reason, bool entry_failure);
+    bool handle_exit_on_fast_path(uint64_t& entered, uint64_t exited);
+    /* exit_handlers.cpp: answers the exits the fast path may take (by the raw
+     * exit reason) and returns true, or returns false and changes nothing. */
+    bool handle_fast_exit(uint32_t raw_reason);
     void report_failed_entry(int status);
     void release();
 

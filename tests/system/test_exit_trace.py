@@ -33,3 +33,15 @@ def test_exit_statistics_count_ports_per_port(boot) -> None:
     ports = sum(c.count for c in stats.ports.values())
     assert io == ports > 0, explain(result)
     assert all(c.count == c.reads + c.writes for c in stats.ports.values())
+
+
+def test_cpuid_exits_take_the_fast_path_and_are_still_counted(boot) -> None:
+    """CPUID is answered on the run loop's fast path (hypervisor/vmx/vmx_vcpu.cpp):
+    those exits appear in the summary's fast_exits and, like every exit, in the
+    per-reason counts and the trace (the test above)."""
+    result = boot("bochs", "vm=/guests/cpuid vm_mem=4 vm_stats vm_trace=dump")
+    stats = exit_log.parse_statistics(result.serial).get(1)
+    assert stats is not None, explain(result)
+    fast = stats.summary["fast_exits"]
+    ping = stats.hypercalls.get("0:ping")
+    assert 0 < fast <= stats.reasons["cpuid"].count + (ping.count if ping else 0), explain(result)
