@@ -45,3 +45,7 @@ def test_other_lines_are_no_result() -> None:
 def test_a_clean_line_has_only_its_directory() -> None:
     result = parse_result("workload: PASS clean dir=/multi/vm3")
     assert result and result.outcome == "PASS" and result.mode == "clean" and result.dir == "/multi/vm3"
+
+
+def test_the_start_line_is_no_result() -> None:
+    assert parse_result("[vm1] workload: start run dir=/multi/vm1 seed=1 round=0") is None

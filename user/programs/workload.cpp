@@ -10,7 +10,8 @@
  *       a DIR that holds a state file is checked and continued
  *   workload check DIR     checks DIR against its state file
  *   workload clean DIR     removes the files and DIR
- * Each prints one line "workload: PASS ..." or "workload: FAIL ...". */
+ * Each prints one line "workload: PASS ..." or "workload: FAIL ..."; run says
+ * "workload: start ..." first, when its rounds begin. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +251,10 @@ int run(int argc, char** argv)
     bool ok = mkdir(dir) == 0 || errno == EEXIST || fail("cannot create", dir, errno);
     bool has_files = ok && read_state(dir, state);
     ok = ok && !failure[0] && (!has_files || check_round(dir, state, nullptr));
+    if (ok) {
+        printf("workload: start run dir=%s seed=%lu round=%lu\n", dir, (unsigned long)state.seed,
+               (unsigned long)(has_files ? state.round + 1 : state.round));
+    }
     uint64_t start = clock_ns(), done = 0;
     for (; ok && done < rounds; ++done) {
         ok = run_round(dir, state, has_files || done > 0);
