@@ -40,7 +40,9 @@
     X(29, vm_stop, 1)   /* (int vm id) -> 0 */                                      \
     X(30, poweroff, 1)  /* (int status): turns the machine off, 0 meaning passed */ \
     X(31, vm_front, 1)  /* (int vm id): the VM console (Alt+F4) shows it, in front */ \
-    X(32, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */
+    X(32, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */ \
+    X(33, vm_send, 3)   /* (int vm id, const void* bytes, size_t count) -> bytes queued for its COM1 */ \
+    X(34, vm_attach, 1) /* (int vm id): COM1 typed into the VM until Ctrl-] -> 0, or 1 when it ended */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

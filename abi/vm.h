@@ -11,6 +11,8 @@
 #define VM_REQUEST_CMDLINE_LENGTH 128
 #define VM_MAX_MODULES 4
 #define VM_ERROR_LENGTH 160
+#define VM_SEND_MAX 128 /* bytes one vm_send call takes: a line of text */
+#define VM_DETACH_KEY 0x1D /* Ctrl-]: ends vm_attach */
 
 enum VmState {
     VM_RUNNING = 0,

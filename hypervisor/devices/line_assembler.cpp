@@ -22,6 +22,18 @@ void LineAssembler::flush()
         emit();
 }
 
+size_t LineAssembler::take_partial(char* out, size_t capacity)
+{
+    if (capacity == 0)
+        return 0;
+    size_t taken = length_ < capacity - 1 ? length_ : capacity - 1;
+    for (size_t i = 0; i < taken; ++i)
+        out[i] = text_[i];
+    out[taken] = '\0';
+    length_ = 0;
+    return taken;
+}
+
 void LineAssembler::emit()
 {
     text_[length_] = '\0';

@@ -19,6 +19,10 @@ public:
     void put(uint8_t byte);
     /* Hands out a partial line (when the guest stops or the VM is torn down). */
     void flush();
+    /* Takes the partial line collected so far (a prompt waiting for input) away
+     * without handing it out, for a caller that shows it another way: up to
+     * `capacity` - 1 characters and a NUL into `out`; returns how many. */
+    size_t take_partial(char* out, size_t capacity);
     /* A ByteSink that feeds this assembler, for UartDevice and DebugPort. */
     ByteSink sink();
 

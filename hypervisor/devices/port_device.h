@@ -83,4 +83,14 @@ struct ByteSink {
     }
 };
 
+/* Where a device's input bytes come from when it has room for them (the host's
+ * input waiting for a UART's receive FIFO). */
+struct ByteSource {
+    bool (*function)(void* context, uint8_t& byte) = nullptr;
+    void* context = nullptr;
+
+    /* False when nothing waits. */
+    bool take(uint8_t& byte) const { return function && function(context, byte); }
+};
+
 } // namespace devices

@@ -31,6 +31,8 @@ constexpr uint8_t MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
 uint32_t Uart16550::read(uint16_t port, unsigned, uint64_t)
 {
     uint8_t value = read_register(unsigned(port - base_) & 7);
+    if (ier_ & IER_RECEIVED_DATA)
+        fill_from_input();
     update_irq();
     return value;
 }
@@ -38,6 +40,10 @@ uint32_t Uart16550::read(uint16_t port, unsigned, uint64_t)
 void Uart16550::write(uint16_t port, unsigned, uint32_t value, uint64_t)
 {
     write_register(unsigned(port - base_) & 7, uint8_t(value));
+    /* Also after the guest enabled the received-data interrupt, reset the FIFO
+     * or left loopback: each may make room for waiting input. */
+    if (ier_ & IER_RECEIVED_DATA)
+        fill_from_input();
     update_irq();
 }
 
@@ -48,6 +54,8 @@ uint8_t Uart16550::read_register(unsigned offset)
     case DATA:
         if (dlab)
             return divisor_low_;
+        if (receive_fifo_.empty())
+            fill_from_input(); /* a polling driver reading RBR without LSR */
         if (!receive_fifo_.empty())
             last_received_ = receive_fifo_.pop();
         return last_received_;
@@ -60,7 +68,9 @@ uint8_t Uart16550::read_register(unsigned offset)
     }
     case LINE_CONTROL: return lcr_;
     case MODEM_CONTROL: return mcr_;
-    case LINE_STATUS: return line_status();
+    case LINE_STATUS:
+        fill_from_input(); /* a polling driver asks LSR whether data is ready */
+        return line_status();
     case MODEM_STATUS: return modem_status();
     default: return scratch_;
     }
@@ -122,6 +132,31 @@ size_t Uart16550::receive(const uint8_t* bytes, size_t count)
         stored += receive_byte(bytes[i]) ? 1 : 0;
     update_irq();
     return stored;
+}
+
+void Uart16550::pull_input()
+{
+    if (ier_ & IER_RECEIVED_DATA)
+        fill_from_input();
+    update_irq();
+}
+
+/* Bytes the receiver takes without an overrun: the FIFO's free space, or the
+ * one holding register with FIFOs off; none in loopback (the input is cut off). */
+size_t Uart16550::receiver_room() const
+{
+    if (mcr_ & MCR_LOOP)
+        return 0;
+    if (!fifo_enabled_)
+        return receive_fifo_.empty() ? 1 : 0;
+    return receive_fifo_.free_space();
+}
+
+void Uart16550::fill_from_input()
+{
+    uint8_t byte;
+    for (size_t room = receiver_room(); room > 0 && input_.take(byte); --room)
+        (void)receive_byte(byte);
 }
 
 bool Uart16550::receive_byte(uint8_t byte)

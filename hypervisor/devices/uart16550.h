@@ -5,7 +5,12 @@
  * Transmission is instant: a byte written to THR goes straight to the sink (the
  * hypervisor's LineAssembler), so THR and the transmitter are always empty (LSR
  * THRE and TEMT set) and the baud rate only matters to the guest. Received bytes
- * come from the host (receive()) into the 16-byte receive FIFO.
+ * come from the host into the 16-byte receive FIFO: straight (receive()), or from
+ * an input source the UART pulls from whenever the guest reads and the receiver
+ * has room (set_input(), pull_input()), so the host may send more than 16 bytes
+ * and lose none. It pulls only once the guest's driver shows it is there (it
+ * enabled the received-data interrupt, or polls LSR or RBR): input sent while
+ * the guest boots is not flushed away by its driver's FIFO reset.
  * Interrupts follow the datasheet's IIR priority: receiver line status (overrun),
  * received data available (FIFO at its trigger level), character timeout (data
  * below the trigger level - the 4-character-time wait is taken as already over),
@@ -40,6 +45,11 @@ public:
      * overrun (with FIFOs off the new byte replaces the unread one, as the
      * datasheet describes overrun). Returns how many were stored without loss. */
     size_t receive(const uint8_t* bytes, size_t count);
+    /* Where waiting host input comes from (a devices::PendingInput). */
+    void set_input(ByteSource source) { input_ = source; }
+    /* The host queued input: moves what fits into the receiver if the guest is
+     * ready for it, and raises the interrupt. */
+    void pull_input();
 
     /* The divisor latch; 0 is taken as 65536 like the datasheet's counter. */
     uint32_t divisor() const;
@@ -58,6 +68,8 @@ private:
     void write_fifo_control(uint8_t value);
     void transmit(uint8_t byte);
     bool receive_byte(uint8_t byte);
+    void fill_from_input();
+    size_t receiver_room() const;
     uint8_t interrupt_identification() const;
     uint8_t line_status();
     uint8_t modem_status() const;
@@ -67,6 +79,7 @@ private:
     uint16_t base_;
     IrqLine irq_;
     ByteSink transmit_;
+    ByteSource input_;
     ByteQueue<FIFO_SIZE> receive_fifo_;
     uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scratch_ = 0;
     uint8_t divisor_low_ = 0, divisor_high_ = 0;

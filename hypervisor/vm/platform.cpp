@@ -2,6 +2,7 @@
 #include "hypervisor/vm/platform.h"
 
 #include "console/log.h"
+#include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
@@ -20,7 +21,9 @@ void relay(int vm_id, const char* channel, const char* text, size_t length)
     memcpy(printable, text, length);
     devices::make_guest_text_printable(printable, length);
     char line[220];
-    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), printable);
+    /* On a line of its own, as log lines are, even after a host prompt. */
+    size_t used = format_string(line, sizeof(line), "%s[vm%d%s] %.*s", serial::at_line_start() ? "" : "\n", vm_id,
+                                channel, int(length), printable);
     if (used > sizeof(line) - 2)
         used = sizeof(line) - 2;
     line[used++] = '\n';
@@ -36,7 +39,8 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       keyboard_(devices::IrqLine(pic_, 1)),
       serial_lines_(relay_serial_line, &vm),
       debug_lines_(relay_debug_line, &vm),
-      com1_(devices::Uart16550::COM1_BASE, devices::IrqLine(pic_, devices::Uart16550::COM1_IRQ), serial_lines_.sink()),
+      com1_(devices::Uart16550::COM1_BASE, devices::IrqLine(pic_, devices::Uart16550::COM1_IRQ),
+            devices::ByteSink{transmit_serial, this}),
       debug_(debug_lines_.sink()),
       vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES),
       acpi_qemu_(devices::AcpiPmControl::QEMU_PORT),
@@ -48,6 +52,29 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
             log(LogCategory::vmx, "vm%d: I/O bus full", vm.id());
     }
     bus_.set_unknown_port_reporter(report_unknown_port, &vm);
+    com1_.set_input(serial_input_.source());
+}
+
+void VirtualPlatform::transmit_serial(void* platform, uint8_t byte)
+{
+    auto* self = static_cast<VirtualPlatform*>(platform);
+    if (self->live_serial_.function)
+        self->live_serial_.put(byte);
+    else
+        self->serial_lines_.put(byte);
+}
+
+size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
+{
+    size_t queued = serial_input_.push(bytes, count);
+    com1_.pull_input();
+    return queued;
+}
+
+size_t VirtualPlatform::set_live_serial(devices::ByteSink live, char* partial, size_t capacity)
+{
+    live_serial_ = live;
+    return serial_lines_.take_partial(partial, capacity);
 }
 
 void VirtualPlatform::relay_serial_line(void* vm, const char* text, size_t length)

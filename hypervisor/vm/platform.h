@@ -9,6 +9,7 @@
 #include "hypervisor/devices/i8042.h"
 #include "hypervisor/devices/io_bus.h"
 #include "hypervisor/devices/line_assembler.h"
+#include "hypervisor/devices/pending_input.h"
 #include "hypervisor/devices/pic8259.h"
 #include "hypervisor/devices/pit8254.h"
 #include "hypervisor/devices/system_control_port.h"
@@ -19,6 +20,9 @@ class Vm;
 
 class VirtualPlatform {
 public:
+    /* Host input for COM1 that may wait for the guest to read (vm send, vm attach). */
+    static constexpr size_t SERIAL_INPUT_CAPACITY = 1024;
+
     /* `vga_text` is the host view of guest-physical 0xB8000 (guest RAM). */
     VirtualPlatform(Vm& vm, const uint8_t* vga_text);
     VirtualPlatform(const VirtualPlatform&) = delete;
@@ -43,7 +47,16 @@ public:
     /* Flushes half-written guest console lines (when the VM stops). */
     void flush_output();
 
+    /* Queues host input for COM1; the UART takes it as the guest reads. Returns
+     * how many bytes were queued: fewer than `count` when the queue is full. */
+    size_t send_serial(const uint8_t* bytes, size_t count);
+    size_t serial_input_waiting() const { return serial_input_.size(); }
+    /* The guest's COM1 output goes to `live` byte by byte from now on (nullptr:
+     * back to whole log lines); returns the partial line collected so far. */
+    size_t set_live_serial(devices::ByteSink live, char* partial, size_t capacity);
+
 private:
+    static void transmit_serial(void* platform, uint8_t byte);
     static void relay_serial_line(void* vm, const char* text, size_t length);
     static void relay_debug_line(void* vm, const char* text, size_t length);
     static void report_unknown_port(void* vm, uint16_t port, bool is_write);
@@ -54,6 +67,8 @@ private:
     devices::SystemControlPort port61_;
     devices::I8042 keyboard_;
     devices::LineAssembler serial_lines_;
+    devices::ByteSink live_serial_;
+    devices::PendingInput<SERIAL_INPUT_CAPACITY> serial_input_;
     devices::LineAssembler debug_lines_;
     devices::Uart16550 com1_;
     devices::DebugPort debug_;

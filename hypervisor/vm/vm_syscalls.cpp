@@ -1,4 +1,4 @@
-/* The vm_start, vm_list and vm_stop system calls (abi/syscall_numbers.h,
+/* The vm_start, vm_list, vm_stop, vm_front, vm_send and vm_attach system calls (abi/syscall_numbers.h,
  * docs/syscalls.md): the `vm` program's way into vm_manager. The request is
  * copied in once and every field is NUL-terminated here before use. */
 #include "abi/errno.h"
@@ -6,6 +6,7 @@
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_console.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_serial.h"
 #include "lib/string.h"
 #include "syscall/syscall_table.h"
 #include "sync/mutex.h"
@@ -34,6 +35,8 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     start.path = request.path;
     start.cmdline = request.cmdline;
     start.memory_mib = request.memory_mib;
+    if (request.root[0])
+        start.root = request.root;
     if (request.module_count > VM_MAX_MODULES)
         return -EINVAL;
     for (uint32_t i = 0; i < request.module_count; ++i) {
@@ -83,4 +86,26 @@ int64_t syscall_vm_stop(const SyscallArguments& arguments)
     if (id <= 0 || id > 1000000 || !vm_manager::stop(int(id)))
         return -ESRCH;
     return 0;
+}
+
+int64_t syscall_vm_send(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    size_t count = size_t(arguments.value[2]);
+    if (count > VM_SEND_MAX)
+        return -E2BIG;
+    uint8_t bytes[VM_SEND_MAX];
+    if (count && user_memory::copy_from(bytes, arguments.value[1], count).is_error())
+        return -EFAULT;
+    if (id <= 0 || id > 1000000)
+        return -ESRCH;
+    return vm_serial::send(int(id), bytes, count);
+}
+
+int64_t syscall_vm_attach(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    if (id <= 0 || id > 1000000)
+        return -ESRCH;
+    return vm_serial::attach(int(id));
 }

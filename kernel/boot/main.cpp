@@ -27,6 +27,7 @@
 #include "mm/page_manager.h"
 #include "hypervisor/vm/vm_command_line.h"
 #include "hypervisor/vm/vm_console.h"
+#include "hypervisor/vm/vm_serial.h"
 #include "power/power.h"
 #include "process/process_registry.h"
 #include "process/user_sessions.h"
@@ -194,6 +195,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     ProcessRegistry::instance().init();
     terminals::init();
     vm_console::init();
+    vm_serial::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);

@@ -15,6 +15,7 @@ constexpr unsigned COM1_IRQ = 4;
 RingBuffer<char, 256> queue;
 size_t dropped = 0;
 const InputRouting* routing = nullptr;
+SerialHook serial_hook = nullptr;
 
 void push_to_queue(const char* bytes, size_t length)
 {
@@ -31,6 +32,8 @@ void on_serial_interrupt(TrapFrame&)
      * that no byte waits for a next interrupt that will not come. */
     while (serial::has_input()) {
         char byte = char(serial::read_byte());
+        if (serial_hook && serial_hook(byte))
+            continue;
         if (byte == '\r')
             byte = '\n';
         if (routing)
@@ -52,6 +55,12 @@ void set_routing(const InputRouting* new_routing)
 {
     InterruptGuard guard;
     routing = new_routing;
+}
+
+void set_serial_hook(SerialHook hook)
+{
+    InterruptGuard guard;
+    serial_hook = hook;
 }
 
 void push(const char* bytes, size_t length)

@@ -21,6 +21,13 @@ struct InputRouting {
 /* nullptr: back to the one queue. Called with interrupts on or off. */
 void set_routing(const InputRouting* routing);
 
+/* Sees each byte COM1 receives first, raw (before '\r' becomes '\n'), in the
+ * interrupt handler; returns true when it took the byte, which then goes nowhere
+ * else. `vm attach` forwards COM1 to a VM this way (hypervisor/vm/vm_serial.h).
+ * nullptr removes it. */
+using SerialHook = bool (*)(char byte);
+void set_serial_hook(SerialHook hook);
+
 /* Called by the keyboard driver (in its interrupt handler): appends `length`
  * bytes. Bytes that do not fit are dropped and counted. */
 void push(const char* bytes, size_t length);

@@ -98,6 +98,11 @@ int vm_stats(int id, struct VmStats* out, size_t size)
 {
     return int(checked(syscall3(SYS_vm_stats, id, as_long(out), long(size))));
 }
+ssize_t vm_send(int id, const void* bytes, size_t count)
+{
+    return checked(syscall3(SYS_vm_send, id, as_long(bytes), long(count)));
+}
+int vm_attach(int id) { return int(checked(syscall1(SYS_vm_attach, id))); }
 
 void* sbrk(intptr_t increment)
 {

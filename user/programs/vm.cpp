@@ -1,26 +1,33 @@
-/* vm: starts, lists and stops virtual machines through the vm_start, vm_list and
- * vm_stop system calls (abi/vm.h).
- *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] FILE [modules...]
+/* vm: starts, lists and stops virtual machines and talks to their COM1, through
+ * the vm_* system calls (abi/vm.h, docs/syscalls.md).
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] [--attach] FILE [modules...]
  *   vm list
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
  *   vm front ID     (the VM console, Alt+F4, shows it and takes the keyboard;
- *                    Alt+F1..F3 bring the host's terminals back) */
+ *                    Alt+F1..F3 bring the host's terminals back)
+ *   vm send ID TEXT...  (types TEXT and Enter into the VM's COM1)
+ *   vm attach ID    (COM1's terminal typed into the VM's COM1, its output shown,
+ *                    until Ctrl-] returns to the host's shell) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "abi/vm.h"
 
 namespace {
 
-const char* const USAGE = "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] FILE [modules...]\n"
-                          "       vm list\n"
-                          "       vm stop ID\n"
-                          "       vm wait ID\n"
-                          "       vm front ID    (Alt+F1..F3 return to the host)\n";
+const char* const USAGE =
+    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] [--attach] FILE [modules...]\n"
+    "       vm list\n"
+    "       vm stop ID\n"
+    "       vm wait ID\n"
+    "       vm front ID    (Alt+F1..F3 return to the host)\n"
+    "       vm send ID TEXT...    (TEXT and Enter into the VM's COM1)\n"
+    "       vm attach ID   (this terminal into the VM's COM1; Ctrl-] returns to the host)\n";
 
 int fail(const char* message)
 {
@@ -49,16 +56,70 @@ bool parse_number(const char* text, uint64_t& value)
     return true;
 }
 
+/* Whether VM `id` runs; if not, says why it cannot take input (there is none,
+ * or it has ended). */
+bool check_running(uint64_t id)
+{
+    VmInfo vms[8];
+    int count = vm_list(vms, 8);
+    for (int i = 0; i < count && i < 8; ++i) {
+        if (uint64_t(vms[i].id) != id)
+            continue;
+        if (vms[i].state == VM_RUNNING)
+            return true;
+        dprintf(2, "vm: vm%lu is not running (%s)\n", (unsigned long)id, vms[i].reason);
+        return false;
+    }
+    dprintf(2, "vm: there is no vm%lu (vm list shows the VMs)\n", (unsigned long)id);
+    return false;
+}
+
+/* vm attach forwards COM1; from another terminal nobody could type Ctrl-] there. */
+bool on_com1()
+{
+    struct stat in, com1;
+    return fstat(0, &in) == 0 && stat("/dev/ttyS0", &com1) == 0 && in.st_dev == com1.st_dev && in.st_ino == com1.st_ino;
+}
+
+int attach_to(int id)
+{
+    if (!on_com1()) {
+        dprintf(2, "vm: vm attach types COM1's terminal (/dev/ttyS0) into the VM; on this terminal use vm front %d "
+                   "(Alt+F4)\n", id);
+        return 1;
+    }
+    if (!check_running(uint64_t(id)))
+        return 1;
+    printf("vm%d is in front on COM1: you are typing into its shell. Ctrl-] returns to the host.\n", id);
+    int ended = vm_attach(id);
+    if (ended < 0) {
+        if (errno == EBUSY)
+            dprintf(2, "vm: COM1 is attached to a VM already\n");
+        else
+            (void)check_running(uint64_t(id)); /* it ended in between */
+        return 1;
+    }
+    if (ended == 1)
+        printf("vm%d has ended; back in the host's shell.\n", id);
+    else
+        printf("Ctrl-]: back in the host's shell (vm%d runs on; vm attach %d returns to it).\n", id, id);
+    return 0;
+}
+
 int start(int argc, char** argv)
 {
     VmStartRequest request;
     memset(&request, 0, sizeof(request));
     request.memory_mib = 32;
     int i = 2;
-    bool front = false;
+    bool front = false, attach = false;
     for (; i < argc && argv[i][0] == '-'; ++i) {
         if (strcmp(argv[i], "--front") == 0) {
             front = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--attach") == 0) {
+            attach = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -98,6 +159,8 @@ int start(int argc, char** argv)
     printf("vm%d started: %s\n", id, request.path);
     if (front && vm_front(id) == 0)
         printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
+    if (attach)
+        return attach_to(id);
     return 0;
 }
 
@@ -155,6 +218,48 @@ int bring_to_front(int argc, char** argv)
     return 0;
 }
 
+int send(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc < 4 || !parse_number(argv[2], id))
+        return fail("vm send takes a VM id, as vm list shows it, and the text to type");
+    /* The words joined by spaces, then Enter as a terminal sends it ('\r'). */
+    char text[VM_SEND_MAX];
+    size_t length = 0;
+    for (int i = 3; i < argc; ++i) {
+        size_t word = strlen(argv[i]);
+        size_t needed = length + (i > 3 ? 1 : 0) + word + 1;
+        if (needed > sizeof(text)) {
+            dprintf(2, "vm: the text is too long: at most %d bytes with its Enter\n", VM_SEND_MAX);
+            return 2;
+        }
+        if (i > 3)
+            text[length++] = ' ';
+        memcpy(text + length, argv[i], word);
+        length += word;
+    }
+    text[length++] = '\r';
+    ssize_t queued = vm_send(int(id), text, length);
+    if (queued < 0 && errno == ESRCH) {
+        (void)check_running(id);
+        return 1;
+    }
+    if (queued < 0 || size_t(queued) < length) {
+        dprintf(2, "vm: vm%lu's COM1 input is full (the guest is not reading it): %ld of %zu bytes queued\n",
+                (unsigned long)id, long(queued < 0 ? 0 : queued), length);
+        return 1;
+    }
+    return 0;
+}
+
+int attach(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3 || !parse_number(argv[2], id))
+        return fail("vm attach takes one VM id, as vm list shows it");
+    return attach_to(int(id));
+}
+
 int wait(int argc, char** argv)
 {
     uint64_t id;
@@ -196,6 +301,10 @@ int main(int argc, char** argv)
         return wait(argc, argv);
     if (strcmp(argv[1], "front") == 0)
         return bring_to_front(argc, argv);
+    if (strcmp(argv[1], "send") == 0)
+        return send(argc, argv);
+    if (strcmp(argv[1], "attach") == 0)
+        return attach(argc, argv);
     if (strcmp(argv[1], "help") == 0) {
         printf("%s", USAGE);
         return 0;

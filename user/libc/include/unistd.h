@@ -56,4 +56,10 @@ int vm_front(int id);
 /* Fills *out (size bytes, at least sizeof(struct VmStats)) with VM id's exit
  * statistics; returns the bytes filled. */
 int vm_stats(int id, struct VmStats* out, size_t size);
+/* Queues count bytes (at most VM_SEND_MAX) for VM id's COM1; returns how many
+ * were queued (fewer when its input queue is full). */
+ssize_t vm_send(int id, const void* bytes, size_t count);
+/* Types the host's COM1 into VM id's COM1 until Ctrl-] (VM_DETACH_KEY): 0, or 1
+ * when the VM ended first. */
+int vm_attach(int id);
 }

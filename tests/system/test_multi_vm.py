@@ -1,0 +1,153 @@
+"""Three guests of our own kernel beside a CPU-bound host program, in Bochs, driven
+through the host's shell on COM1 (docs/multi-vm.md). One boot:
+
+1. `ps` gives the host's free page count before any VM.
+2. `spin 2000` runs alone: its progress rate A (blocks per emulated second).
+3. Three guests of /boot/kernel start one after the other; each boots to its
+   shell ("boot complete" relayed as `[vmN] [guest boot] ...`).
+4. `vm send N workload run --seed N --seconds S /multi/vmN` types the file
+   workload into each guest's shell: rounds of writing, reading back, checking,
+   deleting and renaming files in its own host directory, all through the
+   paravirtual file system. S is 4, 5 and 6 s, so the guests finish in order
+   and all of them outlast step 5.
+5. `spin 2000` again while the three guests work: its rate B.
+6. The host checks each guest's directory itself (`workload check`), removes it,
+   stops the VMs and runs `ps` again.
+
+Progress, as issue #8 asks ("at least 40% of what it reaches alone with one
+competing guest thread, scaled for more"): with N busy guest threads competing,
+the host program's fair share of the CPU is A/(N+1). With one guest that is A/2,
+and the issue asks for 40% of it; scaled for N, the test requires
+B >= 0.4 * A * 2/(N+1), i.e. B >= 0.2 A for N = 3 (the fair share is 0.25 A).
+
+Pages: the host's free page count afterwards must equal its count before, except
+for what the kernel heap grew by meanwhile, which it keeps for good (FIXME in
+kernel/mm/kernel_heap.cpp; each `vm start` reads the 2.7 MB kernel file into the
+heap, and ended VMs' records stay for `vm list`). The kernel logs each growth
+("[host memory] heap grew by N pages ..."), so the test requires
+before - after - growth == 0 and prints all three figures."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import explain
+from matryoshka.verdict import Verdict
+from matryoshka.workload import parse_result
+
+PROMPT = "/$ "
+GUESTS = 3
+SPIN_MS = 2000
+WORK_SECONDS = {1: 4, 2: 5, 3: 6}
+REQUIRED_SHARE_WITH_ONE_GUEST = 0.4
+
+
+def guest_steps() -> list[tuple[str, str]]:
+    steps = [("per second", "vm start --mem 16 /boot/kernel\r")]
+    for vm in range(1, GUESTS):
+        steps.append((f"[vm{vm}] [guest boot] boot complete", "vm start --mem 16 /boot/kernel\r"))
+    sends = [f"vm send {vm} workload run --seed {vm} --seconds {WORK_SECONDS[vm]} /multi/vm{vm}\r"
+             for vm in range(1, GUESTS + 1)]
+    steps.append((f"[vm{GUESTS}] [guest boot] boot complete", "".join(sends)))
+    return steps
+
+
+def check_steps() -> list[tuple[str, str]]:
+    steps = [(f"[vm{GUESTS}] workload: start", f"spin {SPIN_MS}\r"), ("per second", "")]
+    for vm in range(1, GUESTS + 1):
+        steps.append((f"[vm{vm}] workload: ", f"workload check /multi/vm{vm}\r"))
+    cleanup = "".join(f"workload clean /multi/vm{vm}\r" for vm in range(1, GUESTS + 1))
+    stops = "".join(f"vm stop {vm}\r" for vm in range(1, GUESTS + 1))
+    steps += [(PROMPT, cleanup), (PROMPT, stops)]
+    steps += [(f"vm{vm} ended after", "") for vm in range(1, GUESTS + 1)]
+    steps += [(PROMPT, "vm list\r"), (PROMPT, "ps\r"), ("free pages", "poweroff\r")]
+    return steps
+
+
+STEPS = [(PROMPT, "mkdir /multi\r"), (PROMPT, "ps\r"), ("free pages", f"spin {SPIN_MS}\r"),
+         *guest_steps(), *check_steps()]
+
+# Log lines may begin in the middle of the shell's output, so nothing is anchored.
+SPIN = re.compile(r"spin: (\d+) blocks in (\d+) ms, (\d+) per second")
+FREE_PAGES = re.compile(r"free pages: (\d+)")
+HEAP_GROWTH = re.compile(r"\[host memory\] heap grew by (\d+) pages")
+
+
+@pytest.fixture(scope="module")
+def session(boot):
+    return boot("bochs", "", serial_input=tuple(STEPS), timeout=180)
+
+
+def workload_results(result, mode: str) -> dict[str, object]:
+    found = {}
+    for line in result.serial.splitlines():
+        parsed = parse_result(line)
+        if parsed and parsed.mode == mode:
+            found[line.split("]", 1)[0].lstrip("[") if line.startswith("[vm") else "host", parsed.dir] = parsed
+    return found
+
+
+def test_the_session_ran_to_poweroff(session) -> None:
+    assert "$ poweroff" in session.serial, explain(session)
+    assert session.verdict == Verdict.PASSED, explain(session)
+
+
+def test_three_guests_boot_to_their_shells(session) -> None:
+    for vm in range(1, GUESTS + 1):
+        assert f"[vm{vm}] [guest boot] boot complete: /bin/sh" in session.serial, explain(session)
+        assert f"[vm{vm}] Matryoshka shell." in session.serial, explain(session)
+
+
+def test_each_guest_runs_the_file_workload_in_its_directory(session) -> None:
+    runs = workload_results(session, "run")
+    for vm in range(1, GUESTS + 1):
+        result = runs.get((f"vm{vm}", f"/multi/vm{vm}"))
+        assert result, f"no workload result from vm{vm}\n" + explain(session)
+        assert result.outcome == "PASS", f"vm{vm}: {result.why}\n" + explain(session)
+        assert result.seed == vm and result.rounds >= 2, explain(session)
+        assert result.checksum_matches, f"vm{vm}'s checksum is not the one of seed {vm}, round {result.round}"
+
+
+def test_the_host_finds_each_guests_files_as_the_workload_implies(session) -> None:
+    runs = workload_results(session, "run")
+    checks = workload_results(session, "check")
+    for vm in range(1, GUESTS + 1):
+        check = checks.get(("host", f"/multi/vm{vm}"))
+        assert check and check.outcome == "PASS", f"host check of /multi/vm{vm}\n" + explain(session)
+        run = runs[(f"vm{vm}", f"/multi/vm{vm}")]
+        assert (check.seed, check.round, check.checksum) == (run.seed, run.round, run.checksum), explain(session)
+        assert check.checksum_matches
+    cleans = workload_results(session, "clean")
+    assert all(cleans.get(("host", f"/multi/vm{vm}")) for vm in range(1, GUESTS + 1)), explain(session)
+
+
+def test_the_guests_worked_while_the_host_program_measured(session) -> None:
+    # B only means something if every guest was busy through the second spin.
+    second_spin = [m.end() for m in SPIN.finditer(session.serial)][1]
+    for vm in range(1, GUESTS + 1):
+        assert session.serial.find(f"[vm{vm}] workload: start") < second_spin, explain(session)
+        assert session.serial.find(f"[vm{vm}] workload: PASS run") > second_spin, explain(session)
+
+
+def test_host_program_keeps_its_share_beside_busy_guests(session) -> None:
+    spins = SPIN.findall(session.serial)
+    assert len(spins) == 2, explain(session)
+    alone, beside = (int(rate) for _, _, rate in spins)
+    required = REQUIRED_SHARE_WITH_ONE_GUEST * alone * 2 / (GUESTS + 1)
+    print(f"\nhost program alone: {alone} blocks/s; beside {GUESTS} busy guests: {beside} blocks/s "
+          f"({beside / alone:.3f} of alone; fair share {1 / (GUESTS + 1):.3f}, required {required / alone:.3f})")
+    assert beside >= required, f"{beside} < {required:.0f} blocks/s\n" + explain(session)
+
+
+def test_vms_stopped_and_every_page_is_back(session) -> None:
+    stopped = re.findall(r"\[host vmx\] vm(\d) stopped: stopped by the host", session.serial)
+    assert sorted(stopped) == [str(vm) for vm in range(1, GUESTS + 1)], explain(session)
+    pages = FREE_PAGES.findall(session.serial)
+    assert len(pages) == 2, explain(session)
+    before, after = int(pages[0]), int(pages[1])
+    first_ps = FREE_PAGES.search(session.serial).end()
+    growth = sum(int(n) for n in HEAP_GROWTH.findall(session.serial, first_ps))
+    print(f"\nfree pages before: {before}, after: {after}, heap growth meanwhile: {growth} pages, "
+          f"not returned: {before - after - growth}")
+    assert before - after - growth == 0, explain(session)
