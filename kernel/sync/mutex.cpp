@@ -1,4 +1,5 @@
-/* Mutex with hand-off to the first waiter; see mutex.h for the checks. */
+/* Mutex whose unlock wakes the first waiter to try again; see mutex.h for the
+ * checks and for why the mutex is not handed to the waiter. */
 #include "sync/mutex.h"
 
 #include "arch/x86_64/cpu.h"
@@ -39,14 +40,14 @@ void Mutex::lock()
         check_before_sleeping(caller);
     bool were_enabled = cpu::interrupts_enabled();
     cpu::cli();
-    if (!owner_) {
-        owner_ = caller;
-    } else {
+    /* A woken waiter finds the mutex free unless a running thread took it
+     * first; then it waits again, at the back of the queue. */
+    while (owner_) {
         caller->waiting_for_ = this;
-        /* unlock() makes us the owner before it wakes us: no retry loop needed. */
         scheduler.block_current_on(waiters_);
         caller->waiting_for_ = nullptr;
     }
+    owner_ = caller;
     if (were_enabled)
         cpu::sti();
 }
@@ -78,6 +79,6 @@ void Mutex::unlock_interrupts_off()
     if (owner_ != caller)
         panic("Mutex %s: unlocked by thread %s, but held by %s", name_, caller->name(),
               owner_ ? owner_->name() : "nobody");
-    owner_ = waiters_.front();
+    owner_ = nullptr;
     Scheduler::instance().wake_one(waiters_);
 }

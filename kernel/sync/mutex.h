@@ -2,7 +2,15 @@
  * and panics: locking a mutex the thread already holds, unlocking one it does not
  * hold, sleeping on a mutex with interrupts off (nothing could ever wake the CPU
  * into the scheduler), and the simple deadlock where the holder already waits,
- * directly or through a chain of holders, for a mutex the caller holds. */
+ * directly or through a chain of holders, for a mutex the caller holds.
+ *
+ * unlock() frees the mutex and wakes the first waiter, which takes it when it
+ * runs if nobody has taken it meanwhile. It does not hand the mutex to the
+ * waiter: with a hand-off, a thread preempted while holding a busy mutex (the
+ * file system lock, held by each VM's hypercalls) makes a convoy. Each thread
+ * then gets the lock once per round of the run queue and sleeps on its next
+ * lock() while the lock's new owner waits behind every CPU-bound thread, so the
+ * threads that share the lock together get less than one thread's share. */
 #pragma once
 #include "sched/thread.h"
 
@@ -22,7 +30,7 @@ public:
 
 private:
     friend class Condition;
-    /* unlock() with interrupts already off; hands the mutex to the first waiter. */
+    /* unlock() with interrupts already off; wakes the first waiter. */
     void unlock_interrupts_off();
     void check_before_sleeping(Thread* caller) const;
 

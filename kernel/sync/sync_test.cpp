@@ -1,5 +1,6 @@
 /* In-kernel tests of Mutex and Condition (set "sync"). Misuse is tested by
  * booting with crash=mutex_* (tests/system/test_sync_misuse.py). */
+#include "arch/x86_64/interrupt_guard.h"
 #include "sched/scheduler.h"
 #include "sync/condition.h"
 #include "test/kernel_test.h"
@@ -136,4 +137,52 @@ KERNEL_TEST(sync, mutex_records_owner_and_try_lock_fails_when_held)
     EXPECT(!mutex.try_lock());
     mutex.unlock();
     EXPECT(mutex.owner() == nullptr);
+}
+
+namespace {
+
+struct Contended {
+    Mutex mutex{"contended"};
+    bool waiter_had_it = false;
+};
+
+void take_and_release(void* argument)
+{
+    auto* contended = static_cast<Contended*>(argument);
+    MutexLocker lock(contended->mutex);
+    contended->waiter_had_it = true;
+}
+
+} // namespace
+
+/* No hand-off (mutex.h): the holder that unlocks while a thread waits can lock
+ * again at once, and the woken waiter takes the mutex the next time it is free. */
+KERNEL_TEST(sync, unlock_wakes_a_waiter_without_handing_it_the_mutex)
+{
+    Scheduler& scheduler = Scheduler::instance();
+    auto* contended = new Contended;
+    contended->mutex.lock();
+    Thread* waiter = scheduler.spawn(take_and_release, contended, "waiter");
+    if (!waiter) {
+        contended->mutex.unlock();
+        delete contended;
+        t.fail("no memory for the waiter");
+        return;
+    }
+    scheduler.sleep_ns(5'000'000); /* the waiter runs and blocks in lock() */
+    EXPECT(waiter->waiting_for() == &contended->mutex);
+    bool locked_again;
+    {
+        InterruptGuard no_preemption; /* else the woken waiter might run in between */
+        contended->mutex.unlock();
+        locked_again = contended->mutex.try_lock();
+    }
+    EXPECT(locked_again);
+    EXPECT(!contended->waiter_had_it);
+    if (locked_again)
+        contended->mutex.unlock();
+    scheduler.join(waiter);
+    EXPECT(contended->waiter_had_it);
+    EXPECT(contended->mutex.owner() == nullptr);
+    delete contended;
 }
