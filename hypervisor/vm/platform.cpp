@@ -58,10 +58,12 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
 void VirtualPlatform::transmit_serial(void* platform, uint8_t byte)
 {
     auto* self = static_cast<VirtualPlatform*>(platform);
-    if (self->live_serial_.function)
+    if (self->live_serial_.function) {
         self->live_serial_.put(byte);
-    else
+        self->serial_lines_.put_shown(byte);
+    } else {
         self->serial_lines_.put(byte);
+    }
 }
 
 size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
@@ -74,7 +76,7 @@ size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
 size_t VirtualPlatform::set_live_serial(devices::ByteSink live, char* partial, size_t capacity)
 {
     live_serial_ = live;
-    return serial_lines_.take_partial(partial, capacity);
+    return serial_lines_.copy_partial(partial, capacity);
 }
 
 void VirtualPlatform::relay_serial_line(void* vm, const char* text, size_t length)

@@ -80,8 +80,9 @@ void start_live_output(Vm& vm)
     char partial[devices::LineAssembler::MAX_LINE + 1];
     devices::ByteSink live{show_live, reinterpret_cast<void*>(intptr_t(vm.id()))};
     size_t length = vm.platform().set_live_serial(live, partial, sizeof(partial));
-    /* The line the guest began before (its prompt) continues live. */
-    if (length && !serial::at_line_start())
+    /* The guest's lines start lines of the host's COM1; the one it began before
+     * (its prompt) is shown again and continues live. */
+    if (!serial::at_line_start())
         serial::write("\n", 1);
     for (size_t i = 0; i < length; ++i)
         show_live(live.context, uint8_t(partial[i]));

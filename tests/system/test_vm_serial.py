@@ -111,10 +111,10 @@ def test_file_written_by_the_host_is_read_by_the_guest(session) -> None:
 
 def test_vm_send_longer_than_the_fifo_loses_nothing(session) -> None:
     assert host_output_of(session, f"vm send 1 echo {LONG_WORDS}") == "", explain(session)
-    # Not attached: the guest's echo of the line and its output come as relayed
-    # lines (its prompt went out before, while attached).
+    # Not attached: the guest's echo of the line (after its prompt, shown live
+    # before) and its output come as relayed lines.
     lines = session.serial.splitlines()
-    assert f"[vm1] echo {LONG_WORDS}" in lines, explain(session)
+    assert f"[vm1] /$ echo {LONG_WORDS}" in lines, explain(session)
     assert f"[vm1] {LONG_WORDS}" in lines, explain(session)
 
 
