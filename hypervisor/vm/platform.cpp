@@ -2,7 +2,6 @@
 #include "hypervisor/vm/platform.h"
 
 #include "console/log.h"
-#include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
@@ -21,9 +20,7 @@ void relay(int vm_id, const char* channel, const char* text, size_t length)
     memcpy(printable, text, length);
     devices::make_guest_text_printable(printable, length);
     char line[220];
-    /* On a line of its own, as log lines are, even after a host prompt. */
-    size_t used = format_string(line, sizeof(line), "%s[vm%d%s] %.*s", serial::at_line_start() ? "" : "\n", vm_id,
-                                channel, int(length), printable);
+    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), printable);
     if (used > sizeof(line) - 2)
         used = sizeof(line) - 2;
     line[used++] = '\n';
