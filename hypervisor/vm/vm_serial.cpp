@@ -6,6 +6,7 @@
 #include "abi/errno.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/console_input.h"
+#include "console/log.h"
 #include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
@@ -25,7 +26,7 @@ constexpr uint8_t BACKSPACE = 0x08;
 
 volatile int attached_vm = 0;
 volatile bool detach_requested = false;
-size_t dropped = 0;
+size_t dropped = 0; /* typed bytes the VM's full queue refused, this attachment */
 /* Guest characters shown after the "[vmN] " of the current host line. */
 size_t live_column = 0;
 
@@ -126,6 +127,7 @@ int64_t attach(int vm_id)
             return -EBUSY;
         attached_vm = vm_id;
         detach_requested = false;
+        dropped = 0;
         start_live_output(*vm);
     }
     for (;;) {
@@ -136,12 +138,12 @@ int64_t attach(int vm_id)
             continue;
         stop_live_output(vm_id);
         attached_vm = 0;
+        if (dropped)
+            log(LogCategory::vmx, "vm%d: %zu typed bytes were dropped: its COM1 input queue was full", vm_id, dropped);
         return int64_t(vm ? AttachEnd::detach_key : AttachEnd::vm_ended);
     }
 }
 
 int attached() { return attached_vm; }
-
-size_t dropped_count() { return dropped; }
 
 } // namespace vm_serial

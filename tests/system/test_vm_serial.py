@@ -48,6 +48,9 @@ STEPS = [
     (PROMPT, "vm stop 1\r"),
     ("vm1 ended after", "vm send 1 hi\r"),
     (PROMPT, "vm attach 1\r"),
+    (PROMPT, "vm start --attach /boot/kernel\r"),
+    ("[vm2] /$ ", "poweroff\r"),  # the guest's own poweroff ends the attachment
+    ("vm2 has ended", ""),
     (PROMPT, "poweroff\r"),
 ]
 
@@ -137,3 +140,8 @@ def test_stopped_vm_takes_no_input_and_says_why(session) -> None:
         explain(session)
     assert "vm1 is not running (stopped by the host)" in host_output_of(session, "vm attach 1", -1), \
         explain(session)
+
+
+def test_attachment_ends_when_the_guest_powers_off(session) -> None:
+    assert "vm2 has ended; back in the host's shell." in session.serial, explain(session)
+    assert "[host vmx] vm2 stopped: guest powered off" in session.serial, explain(session)
