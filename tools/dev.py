@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """One entry point for a fresh Debian or Ubuntu machine.
 
-    python3 tools/dev.py demo   the main job: install, build, boot the host in Bochs, and in
-                                its shell start a guest of its own kernel, wait for it, list it
+    python3 tools/dev.py demo   the main job: install, build, boot the host in Bochs, start a
+                                guest of its own kernel in front on COM1 and type into the
+                                guest's shell, then into the host's: they share their files
+    python3 tools/dev.py demo --interactive
+                                the same guest, but you type into its shell yourself
     python3 tools/dev.py test   install, build, run every test (pytest)
 
 Both first install what is missing, saying what: Debian packages with apt-get
@@ -96,26 +99,45 @@ def build() -> None:
     subprocess.run(["make", f"-j{os.cpu_count() or 2}"], cwd=BUILD_DIR, check=True)
 
 
-# What the demo types into the shell on COM1, one command per prompt; the last
-# one turns the machine off, so the demo ends by itself.
+# What the demo types on COM1, one command per prompt ("$ ": the host's and the
+# guest's shells prompt alike). DETACH presses Ctrl-], which brings the host's
+# shell back from the guest's; the last command turns the machine off.
+DETACH = None
 DEMO_COMMANDS = [
     "ls /bin /guests",
-    "vm start --append test=boot /boot/kernel",
-    "vm wait 1",
+    "vm start --attach /boot/kernel",  # a guest of the host's own kernel, its shell in front on COM1
+    "ls /",  # in the guest: the VM's root is the host's /
+    "echo written by the guest > /from_guest.txt",
+    DETACH,
+    "cat /from_guest.txt",  # in the host: the guest's file
+    "echo written by the host > /from_host.txt",
+    "vm attach 1",
+    "cat /from_host.txt",  # in the guest again: the host's file
+    DETACH,
     "vm list",
-    "echo hello from the host > /hello.txt",
-    "cat /hello.txt",
+    "vm stop 1",
+    "vm wait 1",
     "poweroff",
 ]
+# --interactive: the guest is started in front, then the keyboard is yours.
+INTERACTIVE_COMMANDS = ["vm start --attach /boot/kernel"]
 
 
-def demo() -> int:
+def demo(interactive: bool) -> int:
     say("booting the host in Bochs (corei7_skylake_x, VMX) with its console on this terminal;")
-    say("typing into the shell on COM1: " + "; ".join(DEMO_COMMANDS))
-    command = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs", "--headless",
-               "--timeout", "600"]
-    for line in DEMO_COMMANDS:
-        command += ["--type", line]
+    commands = INTERACTIVE_COMMANDS if interactive else DEMO_COMMANDS
+    shown = ["Ctrl-]" if line is DETACH else line for line in commands]
+    say("typing into the shell on COM1: " + "; ".join(shown))
+    if interactive:
+        say("then this terminal types into the guest's shell: try ls /, then Ctrl-] for the host's shell,")
+        say("vm attach 1 to go back, poweroff in the host's shell to end (Ctrl-C stops Bochs)")
+    command = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs", "--headless"]
+    if not interactive:
+        command += ["--timeout", "600"]
+    for line in commands:
+        command += ["--detach"] if line is DETACH else ["--type", line]
+    if interactive:
+        command.append("--keyboard")
     return subprocess.call(command)
 
 
@@ -126,13 +148,16 @@ def test(pytest_arguments: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("job", choices=["demo", "test", "setup"])
-    parser.add_argument("pytest_arguments", nargs=argparse.REMAINDER, help="passed on to pytest (test only)")
+    parser.add_argument("pytest_arguments", nargs=argparse.REMAINDER,
+                        help="test: passed on to pytest; demo: --interactive to type into the guest's shell yourself")
     args = parser.parse_args()
+    if args.job == "demo" and args.pytest_arguments not in ([], ["--interactive"]):
+        parser.error("demo takes only --interactive")
     install_debian_packages()
     install_python_packages()
     build()
     if args.job == "demo":
-        return demo()
+        return demo(args.pytest_arguments == ["--interactive"])
     if args.job == "test":
         return test(args.pytest_arguments)
     return 0

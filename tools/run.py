@@ -9,8 +9,11 @@ hang, timeout), 3 cannot run here (emulator missing, no KVM, no kernel built).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import termios
+import tty
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -21,6 +24,8 @@ from matryoshka.verdict import Verdict  # noqa: E402
 
 # What the shell's prompt ends with (user/programs/sh.cpp: "CWD$ ").
 PROMPT = "$ "
+# vm attach's way back to the host's shell (abi/vm.h VM_DETACH_KEY).
+CTRL_RIGHT_BRACKET = "\x1d"
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -45,7 +50,25 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="type TEXT and Enter into COM1 at the next shell prompt ('$ '); repeatable, "
                              "e.g. --type 'ls /bin' --type poweroff. Without --type, a standard input that is "
                              "no terminal is typed, one line per prompt: echo poweroff | make qemu")
+    parser.add_argument("--detach", action="append_const", const=CTRL_RIGHT_BRACKET, dest="type",
+                        help="press Ctrl-] at the next prompt, in the order of the --type texts: leaves the "
+                             "guest's shell that `vm attach` typed into, back to the host's")
+    parser.add_argument("--keyboard", action="store_true",
+                        help="after the --type texts, this terminal types into COM1 key by key (Ctrl-] leaves "
+                             "a guest's shell, `poweroff` in the host's shell ends, Ctrl-C stops the emulator)")
     return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def keys_one_by_one(fd: int):
+    """The terminal hands over each key at once and echoes nothing (the kernel's
+    shell echoes); Ctrl-C still interrupts."""
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def make_config(args: argparse.Namespace) -> RunConfig:
@@ -80,10 +103,17 @@ def main(argv: list[str]) -> int:
     lines = args.type
     if not lines and not sys.stdin.isatty() and not args.gdb_batch:
         lines = sys.stdin.read().splitlines()
-    typed = [(PROMPT, text + "\r") for text in lines]
-    if typed:
+    typed = [(PROMPT, text if text == CTRL_RIGHT_BRACKET else text + "\r") for text in lines]
+    if typed or args.keyboard:
         config.interactive = False  # COM1 is the typer's, not this terminal's
-    result = runner.run(config, echo=sys.stdout, serial_input=typed)
+    if args.keyboard:
+        if not sys.stdin.isatty():
+            print("run.py: --keyboard needs a terminal on standard input", file=sys.stderr)
+            return int(Verdict.CANNOT_RUN)
+        with keys_one_by_one(sys.stdin.fileno()):
+            result = runner.run(config, echo=sys.stdout, serial_input=typed, then_forward=sys.stdin.fileno())
+    else:
+        result = runner.run(config, echo=sys.stdout, serial_input=typed)
     print(f"\nrun.py: {result.verdict.name.lower().replace('_', ' ')}: {result.reason}", file=sys.stderr)
     if result.verdict in (Verdict.FAILED, Verdict.NO_RESULT) and args.emulator == "bochs":
         print(f"run.py: Bochs' log is {config.work_dir / 'bochs.log'}", file=sys.stderr)

@@ -22,16 +22,29 @@ void LineAssembler::flush()
         emit();
 }
 
-size_t LineAssembler::take_partial(char* out, size_t capacity)
+void LineAssembler::put_shown(uint8_t byte)
+{
+    if (byte == '\r')
+        return;
+    if (byte == '\n') {
+        length_ = 0;
+        return;
+    }
+    /* A longer line is remembered by its start; below MAX_LINE, so that put()
+     * still finds the line full at exactly MAX_LINE. */
+    if (length_ + 1 < MAX_LINE)
+        text_[length_++] = char(byte);
+}
+
+size_t LineAssembler::copy_partial(char* out, size_t capacity) const
 {
     if (capacity == 0)
         return 0;
-    size_t taken = length_ < capacity - 1 ? length_ : capacity - 1;
-    for (size_t i = 0; i < taken; ++i)
+    size_t copied = length_ < capacity - 1 ? length_ : capacity - 1;
+    for (size_t i = 0; i < copied; ++i)
         out[i] = text_[i];
-    out[taken] = '\0';
-    length_ = 0;
-    return taken;
+    out[copied] = '\0';
+    return copied;
 }
 
 void LineAssembler::emit()

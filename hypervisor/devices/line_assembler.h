@@ -19,10 +19,12 @@ public:
     void put(uint8_t byte);
     /* Hands out a partial line (when the guest stops or the VM is torn down). */
     void flush();
-    /* Takes the partial line collected so far (a prompt waiting for input) away
-     * without handing it out, for a caller that shows it another way: up to
+    /* A byte the caller has shown another way (live): it still counts for the
+     * current line, but a line it ends is not handed out. */
+    void put_shown(uint8_t byte);
+    /* The partial line collected so far (a prompt waiting for input): up to
      * `capacity` - 1 characters and a NUL into `out`; returns how many. */
-    size_t take_partial(char* out, size_t capacity);
+    size_t copy_partial(char* out, size_t capacity) const;
     /* A ByteSink that feeds this assembler, for UartDevice and DebugPort. */
     ByteSink sink();
 

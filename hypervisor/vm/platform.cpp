@@ -2,7 +2,6 @@
 #include "hypervisor/vm/platform.h"
 
 #include "console/log.h"
-#include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
@@ -21,9 +20,7 @@ void relay(int vm_id, const char* channel, const char* text, size_t length)
     memcpy(printable, text, length);
     devices::make_guest_text_printable(printable, length);
     char line[220];
-    /* On a line of its own, as log lines are, even after a host prompt. */
-    size_t used = format_string(line, sizeof(line), "%s[vm%d%s] %.*s", serial::at_line_start() ? "" : "\n", vm_id,
-                                channel, int(length), printable);
+    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), printable);
     if (used > sizeof(line) - 2)
         used = sizeof(line) - 2;
     line[used++] = '\n';
@@ -58,10 +55,12 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
 void VirtualPlatform::transmit_serial(void* platform, uint8_t byte)
 {
     auto* self = static_cast<VirtualPlatform*>(platform);
-    if (self->live_serial_.function)
+    if (self->live_serial_.function) {
         self->live_serial_.put(byte);
-    else
+        self->serial_lines_.put_shown(byte);
+    } else {
         self->serial_lines_.put(byte);
+    }
 }
 
 size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
@@ -74,7 +73,7 @@ size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
 size_t VirtualPlatform::set_live_serial(devices::ByteSink live, char* partial, size_t capacity)
 {
     live_serial_ = live;
-    return serial_lines_.take_partial(partial, capacity);
+    return serial_lines_.copy_partial(partial, capacity);
 }
 
 void VirtualPlatform::relay_serial_line(void* vm, const char* text, size_t length)

@@ -51,8 +51,10 @@ public:
      * how many bytes were queued: fewer than `count` when the queue is full. */
     size_t send_serial(const uint8_t* bytes, size_t count);
     size_t serial_input_waiting() const { return serial_input_.size(); }
-    /* The guest's COM1 output goes to `live` byte by byte from now on (nullptr:
-     * back to whole log lines); returns the partial line collected so far. */
+    /* The guest's COM1 output goes to `live` byte by byte from now on (an empty
+     * sink: back to whole log lines). Either way the line being written is
+     * remembered: the returned partial line (a prompt) is what `live` should
+     * show first, and after live output a relayed line still begins with it. */
     size_t set_live_serial(devices::ByteSink live, char* partial, size_t capacity);
 
 private:

@@ -6,6 +6,7 @@
 #include "abi/errno.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/console_input.h"
+#include "console/log.h"
 #include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
@@ -25,7 +26,7 @@ constexpr uint8_t BACKSPACE = 0x08;
 
 volatile int attached_vm = 0;
 volatile bool detach_requested = false;
-size_t dropped = 0;
+size_t dropped = 0; /* typed bytes the VM's full queue refused, this attachment */
 /* Guest characters shown after the "[vmN] " of the current host line. */
 size_t live_column = 0;
 
@@ -80,8 +81,9 @@ void start_live_output(Vm& vm)
     char partial[devices::LineAssembler::MAX_LINE + 1];
     devices::ByteSink live{show_live, reinterpret_cast<void*>(intptr_t(vm.id()))};
     size_t length = vm.platform().set_live_serial(live, partial, sizeof(partial));
-    /* The line the guest began before (its prompt) continues live. */
-    if (length && !serial::at_line_start())
+    /* The guest's lines start lines of the host's COM1; the one it began before
+     * (its prompt) is shown again and continues live. */
+    if (!serial::at_line_start())
         serial::write("\n", 1);
     for (size_t i = 0; i < length; ++i)
         show_live(live.context, uint8_t(partial[i]));
@@ -125,6 +127,7 @@ int64_t attach(int vm_id)
             return -EBUSY;
         attached_vm = vm_id;
         detach_requested = false;
+        dropped = 0;
         start_live_output(*vm);
     }
     for (;;) {
@@ -135,12 +138,12 @@ int64_t attach(int vm_id)
             continue;
         stop_live_output(vm_id);
         attached_vm = 0;
+        if (dropped)
+            log(LogCategory::vmx, "vm%d: %zu typed bytes were dropped: its COM1 input queue was full", vm_id, dropped);
         return int64_t(vm ? AttachEnd::detach_key : AttachEnd::vm_ended);
     }
 }
 
 int attached() { return attached_vm; }
-
-size_t dropped_count() { return dropped; }
 
 } // namespace vm_serial

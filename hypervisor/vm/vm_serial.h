@@ -28,11 +28,10 @@ void init();
 enum class AttachEnd { detach_key, vm_ended };
 /* Attaches the host's COM1 to VM `vm_id` and sleeps until Ctrl-] or the VM's
  * end: 0 (AttachEnd::detach_key) or 1 (vm_ended); -ESRCH when the VM does not
- * run, -EBUSY when COM1 is attached already. */
+ * run, -EBUSY when COM1 is attached already. Keys the VM's full input queue
+ * refused (a paste the guest does not read) are counted in a log line then. */
 [[nodiscard]] int64_t attach(int vm_id);
 /* The VM COM1 is attached to, 0 when none. */
 int attached();
-/* Bytes typed while attached that the VM's full queue refused. */
-size_t dropped_count();
 
 } // namespace vm_serial

@@ -48,6 +48,9 @@ STEPS = [
     (PROMPT, "vm stop 1\r"),
     ("vm1 ended after", "vm send 1 hi\r"),
     (PROMPT, "vm attach 1\r"),
+    (PROMPT, "vm start --attach /boot/kernel\r"),
+    ("[vm2] /$ ", "poweroff\r"),  # the guest's own poweroff ends the attachment
+    ("vm2 has ended", ""),
     (PROMPT, "poweroff\r"),
 ]
 
@@ -111,10 +114,11 @@ def test_file_written_by_the_host_is_read_by_the_guest(session) -> None:
 
 def test_vm_send_longer_than_the_fifo_loses_nothing(session) -> None:
     assert host_output_of(session, f"vm send 1 echo {LONG_WORDS}") == "", explain(session)
-    # Not attached: the guest's echo of the line and its output come as relayed
-    # lines (its prompt went out before, while attached).
-    lines = session.serial.splitlines()
-    assert f"[vm1] echo {LONG_WORDS}" in lines, explain(session)
+    # Not attached: the guest's echo of the line (after its prompt, shown live
+    # before) and its output come as relayed lines.
+    # A relayed line may follow the host's prompt on its line.
+    lines = [line[line.index("[vm1] "):] for line in session.serial.splitlines() if "[vm1] " in line]
+    assert f"[vm1] /$ echo {LONG_WORDS}" in lines, explain(session)
     assert f"[vm1] {LONG_WORDS}" in lines, explain(session)
 
 
@@ -136,3 +140,8 @@ def test_stopped_vm_takes_no_input_and_says_why(session) -> None:
         explain(session)
     assert "vm1 is not running (stopped by the host)" in host_output_of(session, "vm attach 1", -1), \
         explain(session)
+
+
+def test_attachment_ends_when_the_guest_powers_off(session) -> None:
+    assert "vm2 has ended; back in the host's shell." in session.serial, explain(session)
+    assert "[host vmx] vm2 stopped: guest powered off" in session.serial, explain(session)

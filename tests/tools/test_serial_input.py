@@ -92,3 +92,41 @@ def test_bochs_serial_connects_to_the_typer() -> None:
     assert "com1: enabled=1, mode=socket-client, dev=localhost:4321" in config
     assert "com1: enabled=1, mode=file, dev=s.log" in bochs_config(RunConfig(emulator="bochs"), Path("x.iso"),
                                                                      Path("s.log"), Path("b.log"))
+
+
+def test_keyboard_is_forwarded_raw_only_after_the_last_step() -> None:
+    """run.py --keyboard (dev.py demo --interactive): the person's keys reach
+    COM1 as typed, Ctrl-] included, once the scripted steps are done."""
+    import os
+    import time
+
+    read_end, write_end = os.pipe()
+    typer = SerialTyper(as_steps([("$ ", "vm start --attach /boot/kernel\r")]), then_forward=read_end)
+    emulator = FakeEmulator(typer.port)
+    try:
+        os.write(write_end, b"early")
+        typer.poll("booting\n")
+        assert emulator.received() == b""  # the script is not done: the keyboard waits
+        typer.poll("booting\n/$ ")
+        time.sleep(0.1)
+        assert emulator.received() == b"vm start --attach /boot/kernel\rearly"
+        os.write(write_end, b"ls /\r\x1d")
+        time.sleep(0.1)
+        assert emulator.received() == b"ls /\r\x1d"
+    finally:
+        os.close(write_end)
+        typer.close()
+        emulator.close()
+        os.close(read_end)
+
+
+def test_run_py_detach_presses_ctrl_right_bracket_in_order() -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("run_py", Path(__file__).resolve().parents[2] / "tools" / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    sys.modules["run_py"] = run_py
+    spec.loader.exec_module(run_py)
+    args = run_py.parse_arguments(["--type", "vm attach 1", "--detach", "--type", "poweroff"])
+    assert args.type == ["vm attach 1", "\x1d", "poweroff"]

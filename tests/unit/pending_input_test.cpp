@@ -7,6 +7,7 @@
 #include "unit_test.h"
 
 #include <string>
+#include <vector>
 
 using devices::Uart16550;
 
@@ -115,16 +116,34 @@ UNIT_TEST(pending_input_full_queue_refuses_the_rest)
     CHECK_EQ(com.drain(), std::string(64, 'x'));
 }
 
-UNIT_TEST(line_assembler_hands_over_a_waiting_prompt)
+UNIT_TEST(line_assembler_remembers_a_prompt_shown_live)
 {
-    int lines = 0;
-    devices::LineAssembler assembler{[](void* count, const char*, size_t) { ++*static_cast<int*>(count); }, &lines};
-    for (char c : std::string("/$ "))
-        assembler.put(uint8_t(c));
+    std::vector<std::string> lines;
+    devices::LineAssembler assembler{
+        [](void* out, const char* text, size_t length) { static_cast<std::vector<std::string>*>(out)->emplace_back(text, length); },
+        &lines};
+    for (char c : std::string("shown live\r\n/$ "))
+        assembler.put_shown(uint8_t(c));
+    CHECK(lines.empty()); /* shown already: not handed out again */
     char prompt[8];
-    CHECK_EQ(assembler.take_partial(prompt, sizeof(prompt)), 3u);
+    CHECK_EQ(assembler.copy_partial(prompt, sizeof(prompt)), 3u);
     CHECK_EQ(std::string(prompt), std::string("/$ "));
-    assembler.flush();
-    CHECK_EQ(lines, 0); /* taken, not handed out as well */
-    CHECK_EQ(assembler.take_partial(prompt, sizeof(prompt)), 0u);
+    for (char c : std::string("ls\n"))
+        assembler.put(uint8_t(c));
+    CHECK_EQ(lines.size(), 1u);
+    CHECK_EQ(lines.at(0), std::string("/$ ls")); /* the relayed line begins with the prompt */
+}
+
+UNIT_TEST(line_assembler_long_line_shown_live_still_splits_at_max_line)
+{
+    std::vector<std::string> lines;
+    devices::LineAssembler assembler{
+        [](void* out, const char* text, size_t length) { static_cast<std::vector<std::string>*>(out)->emplace_back(text, length); },
+        &lines};
+    for (size_t i = 0; i < 2 * devices::LineAssembler::MAX_LINE; ++i)
+        assembler.put_shown('x');
+    for (size_t i = 0; i < 10; ++i)
+        assembler.put('y');
+    CHECK_EQ(lines.size(), 1u);
+    CHECK_EQ(lines.at(0).size(), devices::LineAssembler::MAX_LINE);
 }

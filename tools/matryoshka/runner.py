@@ -94,17 +94,20 @@ def _prepare_bochs(config: RunConfig, serial_log: Path) -> tuple[list[str], Path
 
 def run(config: RunConfig, echo: TextIO | None = None,
         on_serial: Callable[[str], None] | None = None,
-        serial_input: Sequence[tuple[str, str]] | Sequence[SerialInput] = ()) -> RunResult:
+        serial_input: Sequence[tuple[str, str]] | Sequence[SerialInput] = (),
+        then_forward: int | None = None) -> RunResult:
     """Boots the kernel as `config` says and returns the judged result.
 
     `serial_input` types into COM1 while the kernel runs: (wait-for, text) pairs,
-    each text sent once the serial output shows its wait-for text."""
-    if not serial_input:
+    each text sent once the serial output shows its wait-for text. After them,
+    the bytes read from file descriptor `then_forward` (a person's terminal) go
+    to COM1 as they come."""
+    if not serial_input and then_forward is None:
         return _run(config, echo, on_serial)
     config.work_dir.mkdir(parents=True, exist_ok=True)
     # QEMU logs COM1 itself; Bochs' COM1 output only comes through the socket.
     log = config.work_dir / "serial.log" if config.emulator == "bochs" else None
-    typer = SerialTyper(as_steps(serial_input), log)
+    typer = SerialTyper(as_steps(serial_input), log, then_forward)
     config.serial_port = typer.port
 
     def follow(text: str) -> None:

@@ -5,6 +5,7 @@ COM1's output to the serial log itself (its chardev's logfile); for Bochs the
 typer appends what arrives on the socket to the log."""
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -33,9 +34,13 @@ class SerialTyper:
     hundred one-byte writes, and QEMU 7.2's UART then sends a byte twice when it
     retries."""
 
-    def __init__(self, steps: Sequence[SerialInput], log: Path | None = None):
+    def __init__(self, steps: Sequence[SerialInput], log: Path | None = None, then_forward: int | None = None):
+        """`then_forward`: a file descriptor (a person's terminal) whose bytes go
+        to COM1 once every step is typed."""
         self.steps = list(steps)
         self.log = log
+        self.then_forward = then_forward
+        self._forwarder: threading.Thread | None = None
         self.position = 0  # serial text before this was matched by an earlier step
         self.sent: list[str] = []
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -66,6 +71,20 @@ class SerialTyper:
                 self.close()
                 return
             self.sent.append(step.text)
+        if self.then_forward is not None and self._forwarder is None:
+            self._forwarder = threading.Thread(target=self._forward, args=(self.then_forward,), daemon=True)
+            self._forwarder.start()
+
+    def _forward(self, fd: int) -> None:
+        """Every byte typed on `fd`, as it comes, until the emulator has gone."""
+        while not self._closed and (data := os.read(fd, 1024)):
+            connection = self._socket
+            if connection is None:
+                return
+            try:
+                connection.sendall(data)
+            except OSError:
+                return
 
     def wait_for_output_end(self, seconds: float) -> None:
         """After the emulator ended: lets the reader take in the last output."""

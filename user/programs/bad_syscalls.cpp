@@ -166,6 +166,13 @@ void test_vms()
     for_each_bad_pointer("vm_list_buffer", EFAULT, [](long p) { return syscall2(SYS_vm_list, p, 4); });
     expect_errno("bad_syscalls.vm_stop_unknown", syscall1(SYS_vm_stop, 99999), ESRCH);
     expect_errno("bad_syscalls.vm_front_unknown", syscall1(SYS_vm_front, 99999), ESRCH);
+    /* The text is copied in before the VM is looked up: a bad pointer is EFAULT
+     * even for a VM that does not exist. */
+    for_each_bad_pointer("vm_send_bytes", EFAULT, [](long p) { return syscall3(SYS_vm_send, 99999, p, 16); });
+    static char text[VM_SEND_MAX + 1] = "hi";
+    expect_errno("bad_syscalls.vm_send_unknown", syscall3(SYS_vm_send, 99999, long(text), 2), ESRCH);
+    expect_errno("bad_syscalls.vm_send_too_long", syscall3(SYS_vm_send, 1, long(text), VM_SEND_MAX + 1), E2BIG);
+    expect_errno("bad_syscalls.vm_attach_unknown", syscall1(SYS_vm_attach, 99999), ESRCH);
 }
 
 void tear_down()
