@@ -35,6 +35,11 @@ public:
         std::memcpy(&bytes[address], in, length);
         return true;
     }
+    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
+    {
+        contiguous = address < RAM ? RAM - address : 0;
+        return address < RAM ? &bytes[address] : nullptr;
+    }
     void put32(uint64_t address, uint32_t value) { std::memcpy(&bytes[address], &value, 4); }
 };
 
