@@ -24,7 +24,8 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 } // namespace
 
 FileServer::FileServer(RefPtr<Inode> root)
-    : root_(root), paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP])
+    : root_(root), paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]),
+      vectors_(new IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");
@@ -38,6 +39,7 @@ FileServer::~FileServer()
     handles_.close_all();
     delete[] paths_;
     delete[] transfer_;
+    delete[] vectors_;
     --live_servers;
 }
 
@@ -148,57 +150,40 @@ Result<uint64_t> FileServer::open(const HypercallRegisters& r, GuestVirtualMemor
     return TRY(sys.open(path, int(r.rdx), uint32_t(r.rsi & MODE_BITS)));
 }
 
+/* The guest's buffer is translated once, whole, into host memory (checked for
+ * `kind` on the way, so nothing moves unless all of it can), and the VFS then
+ * copies between the file and those pieces directly: each byte moves once, and
+ * no guest page table or guest byte is looked at twice. */
+Result<size_t> FileServer::map_buffer(GuestVirtualMemory& memory, uint64_t buffer, uint64_t length, AccessKind kind)
+{
+    if (length > HYPERCALL_FILE_IO_MAX)
+        return Error(EINVAL);
+    if (length == 0)
+        return size_t(0);
+    size_t count = memory.map(buffer, length, kind, vectors_, MAX_VECTORS);
+    if (count == 0)
+        return Error(EFAULT);
+    return count;
+}
+
 Result<uint64_t> FileServer::read(const HypercallRegisters& r, GuestVirtualMemory& memory)
 {
     int handle = TRY(handle_number(r.rbx));
-    uint64_t buffer = r.rcx, length = r.rdx;
-    if (length > HYPERCALL_FILE_IO_MAX)
-        return Error(EINVAL);
-    /* Nothing is read from the file unless all of it can be delivered. */
-    if (!memory.accessible(buffer, length, AccessKind::write))
-        return Error(EFAULT);
+    size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, AccessKind::write));
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
-    uint64_t done = 0;
-    while (done < length) {
-        size_t step = size_t(smaller(length - done, TRANSFER_STEP));
-        Result<size_t> got = sys.read(handle, transfer_, step);
-        if (got.is_error())
-            return done ? Result<uint64_t>(done) : Error(got.error());
-        if (!memory.write(buffer + done, transfer_, got.value()))
-            return Error(EFAULT);
-        done += got.value();
-        if (got.value() < step)
-            break;
-    }
-    return done;
+    return TRY(sys.readv(handle, vectors_, vectors));
 }
 
 Result<uint64_t> FileServer::write(const HypercallRegisters& r, GuestVirtualMemory& memory)
 {
     int handle = TRY(handle_number(r.rbx));
-    uint64_t buffer = r.rcx, length = r.rdx;
-    if (length > HYPERCALL_FILE_IO_MAX)
-        return Error(EINVAL);
-    if (!memory.accessible(buffer, length, AccessKind::read))
-        return Error(EFAULT);
+    size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, AccessKind::read));
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
-    uint64_t done = 0;
-    while (done < length) {
-        size_t step = size_t(smaller(length - done, TRANSFER_STEP));
-        if (!memory.read(buffer + done, transfer_, step))
-            return Error(EFAULT);
-        Result<size_t> put = sys.write(handle, transfer_, step);
-        if (put.is_error())
-            return done ? Result<uint64_t>(done) : Error(put.error());
-        done += put.value();
-        if (put.value() < step)
-            break;
-    }
-    return done;
+    return TRY(sys.writev(handle, vectors_, vectors));
 }
 
 Result<uint64_t> FileServer::getdents(const HypercallRegisters& r, GuestVirtualMemory& memory)

@@ -7,15 +7,18 @@
  * descriptor table. No VMX here: guest memory comes as a GuestVirtualMemory, and
  * the caller holds the host's file system lock (the unit tests have none). */
 #pragma once
+#include "abi/hypercall.h"
 #include "fs/file_descriptor_table.h"
 #include "fs/vfs_syscall.h"
 #include "hypervisor/hypercall/hypercall.h"
 
 class FileServer {
 public:
-    /* Host bytes that move per step of a large read or write; a hypercall moves up
-     * to HYPERCALL_FILE_IO_MAX in steps of this. */
+    /* Host bytes getdents fills per call. */
     static constexpr size_t TRANSFER_STEP = 64 * 1024;
+    /* Pieces a read or write buffer can come in: one per page it touches at
+     * most (a page never straddles two runs of guest RAM). */
+    static constexpr size_t MAX_VECTORS = HYPERCALL_FILE_IO_MAX / 4096 + 1;
 
     /* Serves the directory `root` (of the file system it lies on). */
     explicit FileServer(RefPtr<Inode> root);
@@ -43,6 +46,9 @@ private:
     /* The context a path given relative to `at` resolves in. */
     Result<void> enter(uint64_t at, VfsContext& context);
     Result<int> handle_number(uint64_t value) const;
+    /* The guest buffer of a read or write as host vectors in vectors_: how many. */
+    Result<size_t> map_buffer(guest_memory::GuestVirtualMemory& memory, uint64_t buffer, uint64_t length,
+                              guest_memory::AccessKind kind);
     Result<void> seek_to(VfsSyscall& sys, int handle, uint64_t offset);
 
     Result<uint64_t> open(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
@@ -61,5 +67,6 @@ private:
     RefPtr<Inode> root_;
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
-    uint8_t* transfer_;   /* TRANSFER_STEP bytes */
+    uint8_t* transfer_;   /* TRANSFER_STEP bytes, for getdents */
+    IoVector* vectors_;   /* MAX_VECTORS: the buffer of the read or write being served */
 };

@@ -62,17 +62,34 @@ void GuestMemory::release()
     size_ = 0;
 }
 
-template <typename Visit> bool GuestMemory::for_each_piece(uint64_t guest_physical, size_t length, Visit visit)
+const GuestMemory::Run& GuestMemory::run_of(uint64_t guest_physical) const
 {
-    if (guest_physical + length < guest_physical || guest_physical + length > size_)
-        return false;
-    /* Runs are sorted by guest address; a binary search finds the first. */
+    /* Runs are sorted by guest address and cover [0, size_) without gaps; a
+     * binary search finds the one. */
     size_t low = 0, high = run_count_;
     while (high - low > 1) {
         size_t middle = (low + high) / 2;
         (runs_[middle].guest_physical <= guest_physical ? low : high) = middle;
     }
-    for (size_t i = low; length && i < run_count_; ++i) {
+    return runs_[low];
+}
+
+uint8_t* GuestMemory::host_address(uint64_t guest_physical, uint64_t& contiguous)
+{
+    contiguous = 0;
+    if (guest_physical >= size_)
+        return nullptr;
+    const Run& run = run_of(guest_physical);
+    uint64_t offset = guest_physical - run.guest_physical;
+    contiguous = run.length - offset;
+    return phys_to_virt<uint8_t>(run.host_physical + offset);
+}
+
+template <typename Visit> bool GuestMemory::for_each_piece(uint64_t guest_physical, size_t length, Visit visit)
+{
+    if (guest_physical + length < guest_physical || guest_physical + length > size_)
+        return false;
+    for (size_t i = size_t(&run_of(guest_physical) - runs_); length && i < run_count_; ++i) {
         const Run& run = runs_[i];
         uint64_t offset = guest_physical - run.guest_physical;
         uint64_t piece = run.length - offset < length ? run.length - offset : length;

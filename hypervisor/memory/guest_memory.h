@@ -47,9 +47,12 @@ public:
     }
     [[nodiscard]] bool write(uint64_t guest_physical, const void* bytes, size_t length) override;
     [[nodiscard]] bool zero(uint64_t guest_physical, size_t length) override;
+    uint8_t* host_address(uint64_t guest_physical, uint64_t& contiguous) override;
 
 private:
     [[nodiscard]] bool add_run(uint64_t host_physical, uint64_t length);
+    /* The run holding `guest_physical` (which must be below size()). */
+    const Run& run_of(uint64_t guest_physical) const;
     /* Calls visit(host pointer, length) for each run-piece of the range. */
     template <typename Visit> bool for_each_piece(uint64_t guest_physical, size_t length, Visit visit);
 

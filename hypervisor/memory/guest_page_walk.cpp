@@ -162,13 +162,27 @@ uint64_t reserved_bits(const GuestPagingState& state, unsigned level, bool maps_
     return reserved;
 }
 
-/* Walks from the table at `table` for `level` down to the page. */
+/* The page table a 4 KiB page was found through, kept by a buffer walk so that
+ * the next page in the same 2 MiB costs one PTE read: `rights` are what the
+ * entries above the PTE allow. Valid for one walk only, during which the guest
+ * is stopped, so no entry it caches can change meanwhile. */
+struct LeafTable {
+    bool valid = false;
+    uint64_t table = 0;  /* guest-physical address of the page table */
+    uint64_t region = 0; /* linear address >> 21 of the 2 MiB the table maps */
+    Rights rights;
+};
+
+/* Walks from the table at `table` for `level` down to the page; a level-1 table
+ * on the way is remembered in `leaf` when one is given. */
 Translation walk_tables(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t table, unsigned level,
-                        uint64_t guest_virtual, GuestAccess access, Rights rights)
+                        uint64_t guest_virtual, GuestAccess access, Rights rights, LeafTable* leaf = nullptr)
 {
     for (;; --level) {
         uint64_t entry = 0;
         uint64_t index = (guest_virtual >> page_shift(level)) & 0x1FF;
+        if (level == 1 && leaf)
+            *leaf = LeafTable{true, table, guest_virtual >> page_shift(2), rights};
         if (!memory.read(table + index * 8, &entry, sizeof(entry)))
             return fault_at(PageWalkFault::table_outside_ram, level);
         if (!(entry & PRESENT))
@@ -191,7 +205,7 @@ Translation walk_tables(const GuestPagingState& state, GuestPhysicalReader& memo
 /* A PAE PDPTE has no access-right bits; bits 2:1, 8:5 and 63 are reserved (table
  * "Format of a PAE Page-Directory-Pointer-Table Entry (PDPTE)"). */
 Translation walk_pae(const GuestPagingState& state, GuestPhysicalReader& memory, uint32_t guest_virtual,
-                     GuestAccess access)
+                     GuestAccess access, LeafTable* leaf = nullptr)
 {
     unsigned index = (guest_virtual >> 30) & 3;
     uint64_t pdpte = 0;
@@ -205,7 +219,7 @@ Translation walk_pae(const GuestPagingState& state, GuestPhysicalReader& memory,
     if (pdpte & reserved)
         return fault_at(PageWalkFault::reserved_bit, 3);
     return walk_tables(state, memory, pdpte & physical_address_mask(state) & ~(PAGE_4K - 1), 2, guest_virtual,
-                       access, Rights{});
+                       access, Rights{}, leaf);
 }
 
 /* Section "Canonical Addressing" (4-level paging): bits 63:47 all equal bit 47. */
@@ -216,12 +230,12 @@ bool canonical_48(uint64_t address)
 }
 
 Translation walk_4level(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
-                        GuestAccess access)
+                        GuestAccess access, LeafTable* leaf = nullptr)
 {
     if (!canonical_48(guest_virtual))
         return fault_at(PageWalkFault::non_canonical, 4);
     uint64_t pml4 = state.cr3 & physical_address_mask(state) & ~(PAGE_4K - 1);
-    return walk_tables(state, memory, pml4, 4, guest_virtual, access, Rights{});
+    return walk_tables(state, memory, pml4, 4, guest_virtual, access, Rights{}, leaf);
 }
 
 /* Outside IA-32e mode linear addresses are 32 bits wide; a 32-bit guest cannot
@@ -245,56 +259,96 @@ PagingMode paging_mode(const GuestPagingState& state)
     return (state.cr4 & CR4_LA57) ? PagingMode::five_level : PagingMode::four_level;
 }
 
-Translation translate(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
-                      GuestAccess access)
+namespace {
+
+Translation translate_linear(const GuestPagingState& state, PagingMode mode, GuestPhysicalReader& memory,
+                             uint64_t linear, GuestAccess access, LeafTable* leaf)
 {
-    PagingMode mode = paging_mode(state);
-    uint64_t linear = linear_address(mode, guest_virtual);
     switch (mode) {
     case PagingMode::none:
         return finish_walk(state, memory, access, Rights{}, 0, linear, PAGE_4K);
     case PagingMode::bits32:
         return walk_32bit(state, memory, uint32_t(linear), access);
     case PagingMode::pae:
-        return walk_pae(state, memory, uint32_t(linear), access);
+        return walk_pae(state, memory, uint32_t(linear), access, leaf);
     case PagingMode::four_level:
-        return walk_4level(state, memory, linear, access);
+        return walk_4level(state, memory, linear, access, leaf);
     case PagingMode::five_level:
         break;
     }
     return fault_at(PageWalkFault::unsupported_mode, 0);
 }
 
+/* The page at `linear`, through the page table of the previous page when it lies
+ * in the same 2 MiB: then only its PTE is read (with the same checks the full
+ * walk makes at level 1). */
+Translation translate_next(const GuestPagingState& state, PagingMode mode, GuestPhysicalReader& memory,
+                           uint64_t linear, GuestAccess access, LeafTable& leaf)
+{
+    if (!leaf.valid || linear >> page_shift(2) != leaf.region)
+        return translate_linear(state, mode, memory, linear, access, &leaf);
+    uint64_t entry = 0;
+    if (!memory.read(leaf.table + ((linear >> 12) & 0x1FF) * 8, &entry, sizeof(entry)))
+        return fault_at(PageWalkFault::table_outside_ram, 1);
+    if (!(entry & PRESENT))
+        return fault_at(PageWalkFault::not_present, 1);
+    if (entry & reserved_bits(state, 1, true))
+        return fault_at(PageWalkFault::reserved_bit, 1);
+    Rights rights = leaf.rights;
+    rights.restrict_by(entry);
+    uint64_t page = entry & physical_address_mask(state) & ~(PAGE_4K - 1);
+    return finish_walk(state, memory, access, rights, 1, page | (linear & (PAGE_4K - 1)), PAGE_4K);
+}
+
+} // namespace
+
+Translation translate(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
+                      GuestAccess access)
+{
+    PagingMode mode = paging_mode(state);
+    return translate_linear(state, mode, memory, linear_address(mode, guest_virtual), access, nullptr);
+}
+
 namespace {
 
-BufferSplit split_fault(PageWalkFault fault, unsigned level, uint64_t guest_virtual, size_t chunk_count)
+BufferSplit split_fault(PageWalkFault fault, unsigned level, uint64_t guest_virtual)
 {
     BufferSplit result;
     result.fault = fault;
     result.level = uint8_t(level);
     result.fault_virtual = guest_virtual;
-    result.chunk_count = chunk_count;
     return result;
 }
 
-/* Appends a piece, merged into the previous chunk when physically contiguous. */
-bool append_chunk(GuestPhysicalChunk* chunks, size_t capacity, size_t& count, uint64_t guest_physical,
-                  uint64_t length)
-{
-    if (count > 0 && chunks[count - 1].guest_physical + chunks[count - 1].length == guest_physical) {
-        chunks[count - 1].length += length;
+/* The chunks of split_guest_buffer(): an array, pieces merged when physically
+ * contiguous. */
+class ChunkArray final : public GuestChunkSink {
+public:
+    ChunkArray(GuestPhysicalChunk* chunks, size_t capacity) : chunks_(chunks), capacity_(capacity) {}
+
+    bool add(uint64_t guest_physical, uint64_t length) override
+    {
+        if (count_ > 0 && chunks_[count_ - 1].guest_physical + chunks_[count_ - 1].length == guest_physical) {
+            chunks_[count_ - 1].length += length;
+            return true;
+        }
+        if (count_ == capacity_)
+            return false;
+        chunks_[count_++] = {guest_physical, length};
         return true;
     }
-    if (count == capacity)
-        return false;
-    chunks[count++] = {guest_physical, length};
-    return true;
-}
+    size_t count() const { return count_; }
+
+private:
+    GuestPhysicalChunk* chunks_;
+    size_t capacity_;
+    size_t count_ = 0;
+};
 
 } // namespace
 
-BufferSplit split_guest_buffer(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
-                               uint64_t length, GuestAccess access, GuestPhysicalChunk* chunks, size_t capacity)
+BufferSplit walk_guest_buffer(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
+                              uint64_t length, GuestAccess access, GuestChunkSink& sink)
 {
     PagingMode mode = paging_mode(state);
     uint64_t position = linear_address(mode, guest_virtual);
@@ -302,24 +356,31 @@ BufferSplit split_guest_buffer(const GuestPagingState& state, GuestPhysicalReade
     if (length == 0)
         return BufferSplit{};
     if (length - 1 > top - position)
-        return split_fault(PageWalkFault::buffer_wraps, 0, position, 0);
+        return split_fault(PageWalkFault::buffer_wraps, 0, position);
 
-    size_t count = 0;
+    LeafTable leaf;
     for (uint64_t remaining = length; remaining > 0;) {
-        Translation page = translate(state, memory, position, access);
+        Translation page = translate_next(state, mode, memory, position, access, leaf);
         if (!page.ok())
-            return split_fault(page.fault, page.level, position, count);
+            return split_fault(page.fault, page.level, position);
         uint64_t left_in_page = page.page_size - (position & (page.page_size - 1));
         uint64_t piece = left_in_page < remaining ? left_in_page : remaining;
         if (!memory.is_ram(page.guest_physical, piece))
-            return split_fault(PageWalkFault::page_outside_ram, page.level, position, count);
-        if (!append_chunk(chunks, capacity, count, page.guest_physical, piece))
-            return split_fault(PageWalkFault::too_many_chunks, 0, position, count);
+            return split_fault(PageWalkFault::page_outside_ram, page.level, position);
+        if (!sink.add(page.guest_physical, piece))
+            return split_fault(PageWalkFault::too_many_chunks, 0, position);
         position += piece;
         remaining -= piece;
     }
-    BufferSplit result;
-    result.chunk_count = count;
+    return BufferSplit{};
+}
+
+BufferSplit split_guest_buffer(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
+                               uint64_t length, GuestAccess access, GuestPhysicalChunk* chunks, size_t capacity)
+{
+    ChunkArray array(chunks, capacity);
+    BufferSplit result = walk_guest_buffer(state, memory, guest_virtual, length, access, array);
+    result.chunk_count = array.count();
     return result;
 }
 

@@ -101,6 +101,23 @@ struct [[nodiscard]] BufferSplit {
     bool ok() const { return fault == PageWalkFault::none; }
 };
 
+/* Where a buffer walk puts the guest-physical pieces it finds, in buffer order. */
+class GuestChunkSink {
+public:
+    /* False when there is no room for the piece (the walk then stops). */
+    [[nodiscard]] virtual bool add(uint64_t guest_physical, uint64_t length) = 0;
+
+protected:
+    ~GuestChunkSink() = default;
+};
+
+/* Walks [guest_virtual, +length) once, page by page, checking every page for
+ * `access` and handing its guest-physical piece to `sink`. Consecutive 4 KiB pages
+ * under one page table cost one PTE read each (the table is remembered). A fault
+ * names the first byte that failed; pieces before it have been handed over. */
+BufferSplit walk_guest_buffer(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
+                              uint64_t length, GuestAccess access, GuestChunkSink& sink);
+
 /* Splits [guest_virtual, +length) into guest-physical chunks, one per page or run
  * of physically contiguous pages, into chunks[0, capacity). Every byte is checked
  * for `access` before it returns, so a caller copies only whole, valid buffers. */

@@ -3,6 +3,55 @@
 
 namespace guest_memory {
 
+namespace {
+
+/* Guest-physical pieces turned into host memory as the walk finds them: split
+ * where the guest's RAM runs end, merged where host memory continues. */
+class HostVectors final : public GuestChunkSink {
+public:
+    HostVectors(GuestPhysicalMemory& ram, IoVector* vectors, size_t capacity)
+        : ram_(ram), vectors_(vectors), capacity_(capacity)
+    {
+    }
+
+    bool add(uint64_t guest_physical, uint64_t length) override
+    {
+        while (length > 0) {
+            uint64_t contiguous = 0;
+            uint8_t* host = ram_.host_address(guest_physical, contiguous);
+            if (!host || contiguous == 0)
+                return false; /* the walk has checked the piece is RAM: not reached */
+            uint64_t piece = contiguous < length ? contiguous : length;
+            if (!append(host, size_t(piece)))
+                return false;
+            guest_physical += piece;
+            length -= piece;
+        }
+        return true;
+    }
+    size_t count() const { return count_; }
+
+private:
+    bool append(uint8_t* host, size_t length)
+    {
+        if (count_ > 0 && vectors_[count_ - 1].base + vectors_[count_ - 1].length == host) {
+            vectors_[count_ - 1].length += length;
+            return true;
+        }
+        if (count_ == capacity_)
+            return false;
+        vectors_[count_++] = {host, length};
+        return true;
+    }
+
+    GuestPhysicalMemory& ram_;
+    IoVector* vectors_;
+    size_t capacity_;
+    size_t count_ = 0;
+};
+
+} // namespace
+
 PagedGuestMemory::PagedGuestMemory(const GuestPagingState& paging, GuestPhysicalMemory& ram)
     : paging_(paging), ram_(ram)
 {
@@ -44,6 +93,15 @@ bool PagedGuestMemory::accessible(uint64_t guest_virtual, uint64_t length, Acces
 {
     last_fault_ = PageWalkFault::none;
     return for_each_chunk(guest_virtual, length, kind, [](const GuestPhysicalChunk&, uint64_t) { return true; });
+}
+
+size_t PagedGuestMemory::map(uint64_t guest_virtual, uint64_t length, AccessKind kind, IoVector* vectors,
+                             size_t capacity)
+{
+    HostVectors sink(ram_, vectors, capacity);
+    BufferSplit walk = walk_guest_buffer(paging_, ram_, guest_virtual, length, {kind, false}, sink);
+    last_fault_ = walk.fault;
+    return walk.ok() ? sink.count() : 0;
 }
 
 bool PagedGuestMemory::read(uint64_t guest_virtual, void* out, size_t length)

@@ -5,6 +5,7 @@
  * over a snapshot of the guest's control registers, so a hypercall can go on
  * after another VM's VMCS has become current, and the unit tests can drive it. */
 #pragma once
+#include "fs/io_vector.h"
 #include "hypervisor/memory/guest_page_walk.h"
 
 #include <stddef.h>
@@ -16,6 +17,10 @@ namespace guest_memory {
 class GuestPhysicalMemory : public GuestPhysicalReader {
 public:
     [[nodiscard]] virtual bool write(uint64_t guest_physical, const void* bytes, size_t length) = 0;
+    /* The host address of `guest_physical`, and in `contiguous` how many bytes
+     * from there lie one after another in host memory too (to the end of the RAM
+     * run that holds it); nullptr outside RAM. The software side of EPT. */
+    virtual uint8_t* host_address(uint64_t guest_physical, uint64_t& contiguous) = 0;
 
 protected:
     ~GuestPhysicalMemory() = default;
@@ -30,6 +35,13 @@ public:
     /* Whether every byte of the buffer could be accessed so, without copying:
      * for calls that must not start what they cannot finish. */
     [[nodiscard]] virtual bool accessible(uint64_t guest_virtual, uint64_t length, AccessKind kind) = 0;
+    /* The whole buffer as host memory, for a caller that copies into or out of
+     * it in place: every byte checked for `kind`, translated once, pieces that are
+     * contiguous in host memory merged, into vectors[0, capacity). Returns how many
+     * vectors it filled (their lengths add up to `length`), or 0 when some byte is
+     * not accessible or the pieces do not fit (length 0 gives 0 too). */
+    [[nodiscard]] virtual size_t map(uint64_t guest_virtual, uint64_t length, AccessKind kind, IoVector* vectors,
+                                     size_t capacity) = 0;
 
 protected:
     ~GuestVirtualMemory() = default;
@@ -52,6 +64,7 @@ public:
     bool read(uint64_t guest_virtual, void* out, size_t length) override;
     bool write(uint64_t guest_virtual, const void* bytes, size_t length) override;
     bool accessible(uint64_t guest_virtual, uint64_t length, AccessKind kind) override;
+    size_t map(uint64_t guest_virtual, uint64_t length, AccessKind kind, IoVector* vectors, size_t capacity) override;
     /* Why the last failed access failed (PageWalkFault::none after a success). */
     PageWalkFault last_fault() const { return last_fault_; }
 

@@ -7,6 +7,7 @@
 #include "abi/limits.h"
 #include "abi/stat.h"
 #include "fs/inode.h"
+#include "fs/io_vector.h"
 #include "lib/result.h"
 #include "lib/string_view.h"
 
@@ -46,6 +47,13 @@ public:
     /* Writes `count` bytes at `offset`, growing the file; a gap reads as zeros. */
     virtual Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) = 0;
     virtual Result<void> truncate(Inode& file, uint64_t size) = 0;
+    /* read() and write() over a scattered buffer, the vectors filled (or drained)
+     * in order: the bytes go straight between the file and the vectors' memory.
+     * A file system that keeps its data in memory copies each byte once; this
+     * default calls read() or write() once per vector. An error after some bytes
+     * moved returns those bytes. */
+    virtual Result<size_t> readv(Inode& file, uint64_t offset, const IoVector* vectors, size_t count);
+    virtual Result<size_t> writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count);
 
     /* The first entry at or after `cookie` (start with 0) into `entry`; false when
      * there is none. "." and ".." are not reported (the VFS adds them). Entries

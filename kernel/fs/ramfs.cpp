@@ -47,28 +47,29 @@ public:
      * created in it any more, though a process may still have it as its cwd. */
     bool removed() const { return link_count_ == 0; }
 
-    /* ---- regular files */
-    Result<size_t> read(uint64_t offset, uint8_t* buffer, size_t count)
+    /* ---- regular files: data moves between the chunks and the caller's buffer
+     * in pieces that end where a chunk or a vector ends, each byte copied once. */
+    template <typename Cursor> Result<size_t> read(uint64_t offset, Cursor cursor, size_t count)
     {
         if (offset >= size_)
             return size_t(0);
-        if (count > size_ - offset)
-            count = size_t(size_ - offset);
+        count = min(count, size_t(size_ - offset));
         for (size_t done = 0; done < count;) {
             uint64_t position = offset + done;
             size_t in_chunk = position % RamFs::CHUNK_SIZE;
-            size_t piece = min(count - done, RamFs::CHUNK_SIZE - in_chunk);
+            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_chunk), cursor.left());
             const uint8_t* chunk = chunks_[position / RamFs::CHUNK_SIZE];
             if (chunk)
-                __builtin_memcpy(buffer + done, chunk + in_chunk, piece);
+                __builtin_memcpy(cursor.at(), chunk + in_chunk, piece);
             else
-                __builtin_memset(buffer + done, 0, piece);
+                __builtin_memset(cursor.at(), 0, piece);
+            cursor.advance(piece);
             done += piece;
         }
         return count;
     }
 
-    Result<size_t> write(uint64_t offset, const uint8_t* buffer, size_t count)
+    template <typename Cursor> Result<size_t> write(uint64_t offset, Cursor cursor, size_t count)
     {
         if (offset > RamFs::MAX_FILE_SIZE || count > RamFs::MAX_FILE_SIZE - offset)
             return Error(EFBIG);
@@ -79,11 +80,12 @@ public:
         for (size_t done = 0; done < count;) {
             uint64_t position = offset + done;
             size_t in_chunk = position % RamFs::CHUNK_SIZE;
-            size_t piece = min(count - done, RamFs::CHUNK_SIZE - in_chunk);
+            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_chunk), cursor.left());
             uint8_t*& chunk = chunks_[position / RamFs::CHUNK_SIZE];
             if (!chunk)
                 chunk = allocate_chunk();
-            __builtin_memcpy(chunk + in_chunk, buffer + done, piece);
+            __builtin_memcpy(chunk + in_chunk, cursor.at(), piece);
+            cursor.advance(piece);
             done += piece;
         }
         if (end > size_)
@@ -120,6 +122,42 @@ public:
     /* Not a reference: the parent holds this directory, not the other way round.
      * Cleared when the directory is removed. */
     RamInode* parent_;
+
+    /* Where the next byte goes in (or comes from): one contiguous buffer, or a
+     * list of vectors whose empty members are stepped over. Neither is moved past
+     * the count the caller gave. */
+    struct BufferCursor {
+        uint8_t* next;
+
+        static size_t left() { return RamFs::CHUNK_SIZE; }
+        uint8_t* at() const { return next; }
+        void advance(size_t bytes) { next += bytes; }
+    };
+    struct VectorCursor {
+        const IoVector* vector;
+        size_t used = 0;
+
+        size_t left()
+        {
+            while (vector->length == used) {
+                ++vector;
+                used = 0;
+            }
+            return vector->length - used;
+        }
+        uint8_t* at() const { return vector->base + used; }
+        void advance(size_t bytes) { used += bytes; }
+    };
+
+    /* Callers bound the total (the VFS by the buffer it was given, the file
+     * server by HYPERCALL_FILE_IO_MAX), so the sum cannot wrap. */
+    static size_t total_length(const IoVector* vectors, size_t count)
+    {
+        size_t total = 0;
+        for (size_t i = 0; i < count; ++i)
+            total += vectors[i].length;
+        return total;
+    }
 
 private:
     static size_t min(size_t a, size_t b) { return a < b ? a : b; }
@@ -275,7 +313,7 @@ Result<size_t> RamFs::read(Inode& file, uint64_t offset, void* buffer, size_t co
     RamInode& inode = own(file);
     if (inode.is_directory())
         return Error(EISDIR);
-    return inode.read(offset, static_cast<uint8_t*>(buffer), count);
+    return inode.read(offset, RamInode::BufferCursor{static_cast<uint8_t*>(buffer)}, count);
 }
 
 Result<size_t> RamFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count)
@@ -283,7 +321,24 @@ Result<size_t> RamFs::write(Inode& file, uint64_t offset, const void* buffer, si
     RamInode& inode = own(file);
     if (inode.is_directory())
         return Error(EISDIR);
-    return inode.write(offset, static_cast<const uint8_t*>(buffer), count);
+    /* The cursor only carries the address: write() never stores through it. */
+    return inode.write(offset, RamInode::BufferCursor{static_cast<uint8_t*>(const_cast<void*>(buffer))}, count);
+}
+
+Result<size_t> RamFs::readv(Inode& file, uint64_t offset, const IoVector* vectors, size_t count)
+{
+    RamInode& inode = own(file);
+    if (inode.is_directory())
+        return Error(EISDIR);
+    return inode.read(offset, RamInode::VectorCursor{vectors}, RamInode::total_length(vectors, count));
+}
+
+Result<size_t> RamFs::writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count)
+{
+    RamInode& inode = own(file);
+    if (inode.is_directory())
+        return Error(EISDIR);
+    return inode.write(offset, RamInode::VectorCursor{vectors}, RamInode::total_length(vectors, count));
 }
 
 Result<void> RamFs::truncate(Inode& file, uint64_t size)

@@ -27,6 +27,8 @@ public:
     Result<void> rename(Inode& from_directory, StringView from_name, Inode& to_directory, StringView to_name) override;
     Result<size_t> read(Inode& file, uint64_t offset, void* buffer, size_t count) override;
     Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) override;
+    Result<size_t> readv(Inode& file, uint64_t offset, const IoVector* vectors, size_t count) override;
+    Result<size_t> writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count) override;
     Result<void> truncate(Inode& file, uint64_t size) override;
     Result<bool> readdir(Inode& directory, uint64_t cookie, DirectoryEntry& entry) override;
     Result<void> stat(Inode& inode, struct stat& out) override;

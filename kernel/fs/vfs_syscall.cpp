@@ -43,7 +43,9 @@ Result<int> VfsSyscall::open(const char* path, int flags, uint32_t mode)
 
 Result<void> VfsSyscall::close(int fd) { return files_.close(fd); }
 
-Result<size_t> VfsSyscall::read(int fd, void* buffer, size_t count)
+/* The checks of read() and readv() (EBADF, EISDIR); `move` moves the bytes at the
+ * descriptor's offset, which then advances past them. */
+template <typename Move> Result<size_t> VfsSyscall::read_with(int fd, Move move)
 {
     RefPtr<OpenFile> file = TRY(files_.get(fd));
     if (!file->can_read())
@@ -51,12 +53,13 @@ Result<size_t> VfsSyscall::read(int fd, void* buffer, size_t count)
     Inode& inode = *file->inode();
     if (inode.is_directory())
         return Error(EISDIR);
-    size_t done = TRY(inode.file_system().read(inode, file->offset(), buffer, count));
+    size_t done = TRY(move(inode.file_system(), inode, file->offset()));
     file->set_offset(file->offset() + done);
     return done;
 }
 
-Result<size_t> VfsSyscall::write(int fd, const void* buffer, size_t count)
+/* The checks of write() and writev() (EBADF; O_APPEND moves to the end first). */
+template <typename Move> Result<size_t> VfsSyscall::write_with(int fd, Move move)
 {
     RefPtr<OpenFile> file = TRY(files_.get(fd));
     if (!file->can_write())
@@ -67,9 +70,37 @@ Result<size_t> VfsSyscall::write(int fd, const void* buffer, size_t count)
         TRY(stat_inode(inode, status));
         file->set_offset(status.st_size);
     }
-    size_t done = TRY(inode.file_system().write(inode, file->offset(), buffer, count));
+    size_t done = TRY(move(inode.file_system(), inode, file->offset()));
     file->set_offset(file->offset() + done);
     return done;
+}
+
+Result<size_t> VfsSyscall::read(int fd, void* buffer, size_t count)
+{
+    return read_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
+        return fs.read(inode, offset, buffer, count);
+    });
+}
+
+Result<size_t> VfsSyscall::readv(int fd, const IoVector* vectors, size_t count)
+{
+    return read_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
+        return fs.readv(inode, offset, vectors, count);
+    });
+}
+
+Result<size_t> VfsSyscall::write(int fd, const void* buffer, size_t count)
+{
+    return write_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
+        return fs.write(inode, offset, buffer, count);
+    });
+}
+
+Result<size_t> VfsSyscall::writev(int fd, const IoVector* vectors, size_t count)
+{
+    return write_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
+        return fs.writev(inode, offset, vectors, count);
+    });
 }
 
 Result<uint64_t> VfsSyscall::lseek(int fd, int64_t offset, int whence)

@@ -24,6 +24,10 @@ public:
     [[nodiscard]] Result<size_t> read(int fd, void* buffer, size_t count);
     /* EBADF when not open for writing; with O_APPEND at the end of the file. */
     [[nodiscard]] Result<size_t> write(int fd, const void* buffer, size_t count);
+    /* read() and write() into or out of a scattered buffer (POSIX readv/writev,
+     * with kernel vectors): the file system copies straight to or from them. */
+    [[nodiscard]] Result<size_t> readv(int fd, const IoVector* vectors, size_t count);
+    [[nodiscard]] Result<size_t> writev(int fd, const IoVector* vectors, size_t count);
     /* whence: SEEK_SET, SEEK_CUR, SEEK_END; EINVAL for a negative result. */
     [[nodiscard]] Result<uint64_t> lseek(int fd, int64_t offset, int whence);
     [[nodiscard]] Result<void> ftruncate(int fd, uint64_t size);
@@ -56,6 +60,8 @@ public:
     FileDescriptorTable& files() const { return files_; }
 
 private:
+    template <typename Move> Result<size_t> read_with(int fd, Move move);
+    template <typename Move> Result<size_t> write_with(int fd, Move move);
     Result<RefPtr<Inode>> open_inode(const char* path, int flags, uint32_t mode);
     Result<void> stat_inode(Inode& inode, struct stat& out);
     Result<bool> directory_entry(Inode& directory, uint64_t offset, DirectoryEntry& entry);

@@ -40,6 +40,13 @@ public:
     {
         return inside(address, length);
     }
+    size_t map(uint64_t address, uint64_t length, guest_memory::AccessKind, IoVector* vectors, size_t capacity) override
+    {
+        if (length == 0 || capacity == 0 || !inside(address, length))
+            return 0;
+        vectors[0] = {&bytes[address - BASE], size_t(length)};
+        return 1;
+    }
     /* Puts a string (with its NUL) at `address`; returns the address. */
     uint64_t put(uint64_t address, const std::string& text)
     {

@@ -640,3 +640,84 @@ UNIT_TEST(guest_buffer_crossing_into_non_canonical_faults)
     CHECK(split.fault == PageWalkFault::non_canonical);
     CHECK_EQ(split.fault_virtual, 0x0000800000000000ull);
 }
+
+/* ---- one walk per buffer: the page table of the previous page is remembered */
+
+UNIT_TEST(guest_buffer_walk_reads_one_pte_per_page_under_one_table)
+{
+    FakeGuestRam ram;
+    FourLevelTables tables{ram};
+    /* Sixteen pages, every other one physically elsewhere, so none merge. */
+    for (uint64_t page = 0; page < 16; ++page)
+        tables.map(0x00400000 + page * 0x1000, 0x00800000 + page * 0x2000, 1, RW);
+    GuestPhysicalChunk chunks[16];
+    ram.reads = 0;
+    BufferSplit split = split_guest_buffer(tables.state(), ram, 0x00400000, 16 * 0x1000, WRITE, chunks, 16);
+    CHECK(split.ok());
+    CHECK_EQ(split.chunk_count, size_t(16));
+    /* The first page: PML4E, PDPTE, PDE, PTE; each next page: its PTE alone. */
+    CHECK_EQ(ram.reads, 4 + 15);
+    CHECK_EQ(chunks[15].guest_physical, 0x00800000ull + 15 * 0x2000);
+}
+
+UNIT_TEST(guest_buffer_walk_checks_each_remembered_pte_for_presence_and_rights)
+{
+    FakeGuestRam ram;
+    FourLevelTables tables{ram};
+    for (uint64_t page = 0; page < 8; ++page)
+        tables.map(0x00400000 + page * 0x1000, 0x00800000 + page * 0x1000, 1, page == 5 ? 0 : RW);
+    GuestPhysicalChunk chunks[8];
+    BufferSplit read_only = split_guest_buffer(tables.state(), ram, 0x00400010, 8 * 0x1000 - 0x20, WRITE, chunks, 8);
+    CHECK(read_only.fault == PageWalkFault::write_to_read_only);
+    CHECK_EQ(read_only.level, uint8_t(1));
+    CHECK_EQ(read_only.fault_virtual, 0x00405000ull);
+    /* Reading is fine, and contiguous pages merge into one chunk. */
+    BufferSplit readable = split_guest_buffer(tables.state(), ram, 0x00400010, 8 * 0x1000 - 0x20, READ, chunks, 8);
+    CHECK(readable.ok());
+    CHECK_EQ(readable.chunk_count, size_t(1));
+    CHECK_EQ(chunks[0].length, 8 * 0x1000ull - 0x20);
+
+    ram.put64(tables.entry_address(0x00403000, 1), 0); /* page 3 not present */
+    BufferSplit hole = split_guest_buffer(tables.state(), ram, 0x00400000, 8 * 0x1000, READ, chunks, 8);
+    CHECK(hole.fault == PageWalkFault::not_present);
+    CHECK_EQ(hole.fault_virtual, 0x00403000ull);
+    /* A reserved bit in a remembered table's PTE is seen too. */
+    tables.map(0x00403000, 0x00803000 | (1ull << 51), 1, RW);
+    CHECK(split_guest_buffer(tables.state(), ram, 0x00400000, 8 * 0x1000, READ, chunks, 8).fault ==
+          PageWalkFault::reserved_bit);
+}
+
+UNIT_TEST(guest_buffer_walk_takes_the_next_table_with_its_own_rights)
+{
+    FakeGuestRam ram;
+    FourLevelTables tables{ram};
+    /* The last page under one page table, the first under the next; the second
+     * table's PDE denies user mode. */
+    tables.map(0x005FF000, 0x00800000, 1, RW | US);
+    tables.map(0x00600000, 0x00801000, 1, RW | US);
+    uint64_t pde = tables.entry_address(0x00600000, 2);
+    ram.put64(pde, ram.get64(pde) & ~US);
+    GuestPhysicalChunk chunks[2];
+    BufferSplit supervisor = split_guest_buffer(tables.state(), ram, 0x005FF800, 0x1000, READ, chunks, 2);
+    CHECK(supervisor.ok());
+    CHECK_EQ(supervisor.chunk_count, size_t(1)); /* physically contiguous across the tables */
+    BufferSplit user = split_guest_buffer(tables.state(), ram, 0x005FF800, 0x1000, USER_READ, chunks, 2);
+    CHECK(user.fault == PageWalkFault::user_to_supervisor);
+    CHECK_EQ(user.fault_virtual, 0x00600000ull);
+}
+
+UNIT_TEST(guest_buffer_walk_with_pae_remembers_the_table_too)
+{
+    FakeGuestRam ram;
+    PaeTables tables{ram};
+    for (uint64_t page = 0; page < 4; ++page)
+        tables.map(0x00400000 + page * 0x1000, 0x00900000 - page * 0x1000, 1, RW);
+    GuestPhysicalChunk chunks[4];
+    ram.reads = 0;
+    BufferSplit split = split_guest_buffer(tables.state(), ram, 0x00400000, 4 * 0x1000, READ, chunks, 4);
+    CHECK(split.ok());
+    CHECK_EQ(split.chunk_count, size_t(4));
+    CHECK_EQ(chunks[3].guest_physical, 0x00900000ull - 3 * 0x1000);
+    /* PDPTE and PDE and PTE for the first page, a PTE for each other. */
+    CHECK_EQ(ram.reads, 3 + 3);
+}

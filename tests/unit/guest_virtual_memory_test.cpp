@@ -35,6 +35,11 @@ public:
         std::memcpy(&bytes[address], in, length);
         return true;
     }
+    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
+    {
+        contiguous = address < RAM ? RAM - address : 0;
+        return address < RAM ? &bytes[address] : nullptr;
+    }
     void put32(uint64_t address, uint32_t value) { std::memcpy(&bytes[address], &value, 4); }
 };
 
@@ -97,4 +102,56 @@ UNIT_TEST(guest_virtual_memory_refuses_unmapped_and_wrapping_buffers)
     CHECK(!memory.read(0xFFFFF000, big.data(), big.size()));
     CHECK(memory.last_fault() == PageWalkFault::buffer_wraps);
     CHECK(memory.read(BUFFER, &byte, 0));
+}
+
+/* ---- map: the buffer as host memory, for copies in place */
+
+UNIT_TEST(guest_virtual_memory_map_gives_one_host_vector_per_scattered_page)
+{
+    ScatteredBuffer guest;
+    PagedGuestMemory memory(guest.paging, guest.ram);
+    IoVector vectors[PAGES + 1];
+    /* Unaligned both ends: a piece of the first page, three whole ones, a piece. */
+    size_t count = memory.map(BUFFER + 0x100, 4 * 4096, AccessKind::write, vectors, PAGES + 1);
+    CHECK_EQ(count, size_t(5));
+    CHECK(vectors[0].base == &guest.ram.bytes[physical_page(0) + 0x100]);
+    CHECK_EQ(vectors[0].length, size_t(4096 - 0x100));
+    CHECK(vectors[1].base == &guest.ram.bytes[physical_page(1)]);
+    CHECK_EQ(vectors[1].length, size_t(4096));
+    CHECK(vectors[4].base == &guest.ram.bytes[physical_page(4)]);
+    CHECK_EQ(vectors[4].length, size_t(0x100));
+}
+
+UNIT_TEST(guest_virtual_memory_map_merges_pages_contiguous_in_host_memory)
+{
+    ScatteredBuffer guest;
+    /* Point the buffer's pages 8..11 at one physically contiguous run. */
+    for (size_t i = 8; i < 12; ++i)
+        guest.ram.put32(TABLE + 4 * i, uint32_t(0xC00000 + (i - 8) * 4096) | P | RW);
+    PagedGuestMemory memory(guest.paging, guest.ram);
+    IoVector vectors[4];
+    size_t count = memory.map(BUFFER + 8 * 4096 + 10, 4 * 4096 - 20, AccessKind::read, vectors, 4);
+    CHECK_EQ(count, size_t(1));
+    CHECK(vectors[0].base == &guest.ram.bytes[0xC00000 + 10]);
+    CHECK_EQ(vectors[0].length, size_t(4 * 4096 - 20));
+}
+
+UNIT_TEST(guest_virtual_memory_map_refuses_what_it_cannot_give_whole)
+{
+    ScatteredBuffer guest(40);
+    PagedGuestMemory memory(guest.paging, guest.ram);
+    IoVector vectors[PAGES + 1];
+    /* A read-only page in the middle: nothing for a write, all of it for a read. */
+    CHECK_EQ(memory.map(BUFFER, PAGES * 4096, AccessKind::write, vectors, PAGES + 1), size_t(0));
+    CHECK(memory.last_fault() == PageWalkFault::write_to_read_only);
+    CHECK_EQ(memory.map(BUFFER, PAGES * 4096, AccessKind::read, vectors, PAGES + 1), size_t(PAGES));
+    CHECK(memory.last_fault() == PageWalkFault::none);
+    /* Past the mapped pages, wrapping, and more pieces than there is room for. */
+    CHECK_EQ(memory.map(BUFFER, PAGES * 4096 + 1, AccessKind::read, vectors, PAGES + 1), size_t(0));
+    CHECK(memory.last_fault() == PageWalkFault::not_present);
+    CHECK_EQ(memory.map(0xFFFFF000, 0x2000, AccessKind::read, vectors, PAGES + 1), size_t(0));
+    CHECK(memory.last_fault() == PageWalkFault::buffer_wraps);
+    CHECK_EQ(memory.map(BUFFER, 4 * 4096, AccessKind::read, vectors, 3), size_t(0));
+    CHECK(memory.last_fault() == PageWalkFault::too_many_chunks);
+    CHECK_EQ(memory.map(BUFFER, 0, AccessKind::read, vectors, 1), size_t(0));
 }

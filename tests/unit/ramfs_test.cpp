@@ -184,3 +184,28 @@ UNIT_TEST(ramfs_inode_numbers_are_unique)
     CHECK(a->number() != b->number());
     CHECK_EQ(fs.inode_count(), size_t(3));
 }
+
+UNIT_TEST(ramfs_readv_and_writev_move_scattered_pieces_across_chunks)
+{
+    RamFs fs;
+    RefPtr<Inode> file = make_file(fs, "scattered");
+    std::vector<uint8_t> data(2 * RamFs::CHUNK_SIZE + 300);
+    for (size_t i = 0; i < data.size(); ++i)
+        data[i] = uint8_t(i * 11 + i / 4096);
+    /* Pieces that end inside chunks, one empty, one spanning a whole chunk. */
+    std::vector<uint8_t> source = data;
+    IoVector out[] = {{source.data(), 100},
+                      {source.data() + 100, 0},
+                      {source.data() + 100, RamFs::CHUNK_SIZE + 50},
+                      {source.data() + 100 + RamFs::CHUNK_SIZE + 50, data.size() - 150 - RamFs::CHUNK_SIZE}};
+    CHECK_EQ(fs.writev(*file, 10, out, 4).value(), data.size());
+    CHECK_EQ(status_of(fs, *file).st_size, uint64_t(10 + data.size()));
+
+    std::vector<uint8_t> first(7, 0xEE), second(RamFs::CHUNK_SIZE * 3, 0xEE);
+    IoVector in[] = {{first.data(), first.size()}, {second.data(), second.size()}};
+    /* Reads stop at the end of the file; the 10 bytes before the data are a hole. */
+    CHECK_EQ(fs.readv(*file, 0, in, 2).value(), size_t(10 + data.size()));
+    CHECK(std::all_of(first.begin(), first.end(), [](uint8_t b) { return b == 0; }));
+    CHECK(std::equal(data.begin(), data.end(), second.begin() + 3));
+    CHECK_EQ(second[10 + data.size() - 7], uint8_t(0xEE));
+}
