@@ -18,7 +18,7 @@ reads them (`workload check` in its own shell), and this script recomputes the
 checksum both print from seed and round (tools/matryoshka/workload.py). Then the
 host removes the directories, stops the VMs and shows its free page count,
 which must equal the count before the guests started, less what the kernel heap
-grew by meanwhile (its "heap grew by" log lines); `echo` shows the host's shell
+grew by meanwhile (`ps` prints both); `echo` shows the host's shell
 still answering, and `poweroff` must pass. Exit status 0 when all of it holds."""
 from __future__ import annotations
 
@@ -33,12 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from matryoshka import paths, runner  # noqa: E402
 from matryoshka.emulators import RunConfig  # noqa: E402
 from matryoshka.verdict import Verdict  # noqa: E402
-from matryoshka.workload import WorkloadResult, parse_result  # noqa: E402
+from matryoshka.workload import WorkloadResult, parse_result, result_source  # noqa: E402
 
 PROMPT = "/$ "
 ALIVE = "the host still answers"
-FREE_PAGES = re.compile(r"free pages: (\d+)")
-HEAP_GROWTH = re.compile(r"\[host memory\] heap grew by (\d+) pages")
+FREE_PAGES = re.compile(r"free pages: (\d+), kernel heap: (\d+) pages")
 # Wall seconds Bochs may take per emulated second with busy guests, and for the rest.
 WALL_PER_EMULATED_SECOND = 4
 FIXED_WALL_SECONDS = 180
@@ -82,8 +81,7 @@ def results(serial: str) -> dict[tuple[str, str, str], WorkloadResult]:
     for line in serial.splitlines():
         parsed = parse_result(line)
         if parsed:
-            who = line[1:line.index("]")] if line.startswith("[vm") else "host"
-            found[who, parsed.mode, parsed.dir] = parsed
+            found[result_source(line), parsed.mode, parsed.dir] = parsed
     return found
 
 
@@ -108,13 +106,14 @@ def judge(serial: str, verdict: Verdict, guests: int) -> SoakReport:
         report.check(clean is not None and clean.outcome == "PASS", f"the host could not remove {directory}")
     stopped = re.findall(r"\[host vmx\] vm(\d+) stopped: stopped by the host", serial)
     report.check(sorted(map(int, stopped)) == list(range(1, guests + 1)), f"VMs stopped by the host: {stopped}")
-    pages = [int(n) for n in FREE_PAGES.findall(serial)]
+    pages = [(int(free), int(heap)) for free, heap in FREE_PAGES.findall(serial)]
     report.check(len(pages) == 2, f"expected two free page counts, got {pages}")
     if len(pages) == 2:
-        first = FREE_PAGES.search(serial)
-        growth = sum(int(n) for n in HEAP_GROWTH.findall(serial, first.end() if first else 0))
-        missing = pages[0] - pages[1] - growth
-        report.lines.append(f"free pages before {pages[0]}, after {pages[1]}, heap growth {growth}: {missing} not returned")
+        (free_before, heap_before), (free_after, heap_after) = pages
+        growth = heap_after - heap_before
+        missing = free_before - free_after - growth
+        report.lines.append(f"free pages before {free_before}, after {free_after}, kernel heap {heap_before} -> "
+                            f"{heap_after} pages: {missing} not returned")
         report.check(missing == 0, f"{missing} pages not returned")
     report.check(f"\n{ALIVE}" in serial.replace("\r", ""), "the host's shell did not answer at the end")
     report.check(verdict == Verdict.PASSED, f"the host did not power off as passed ({verdict.name})")

@@ -84,7 +84,7 @@ void HeapArena::unlink_free(Block* block, Block* previous_free)
 }
 
 /* Inserts by address and merges with the neighbours it touches. */
-void HeapArena::insert_free(Block* block)
+HeapArena::Block* HeapArena::insert_free(Block* block)
 {
     Block* previous = nullptr;
     Block* next = free_list_;
@@ -103,7 +103,9 @@ void HeapArena::insert_free(Block* block)
         previous->size += block->size;
         previous->next_free = block->next_free;
         --stats_.free_blocks;
+        return previous;
     }
+    return block;
 }
 
 /* Turns (part of) `free_block` into a used block whose user bytes are aligned:
@@ -147,6 +149,7 @@ void* HeapArena::allocate(size_t size, size_t alignment)
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 || size > SIZE_MAX / 2)
         return nullptr;
     alignment = alignment < ALIGNMENT ? ALIGNMENT : alignment;
+    last_freed_ = nullptr; /* may be carved from now */
     Block* previous = nullptr;
     for (Block* block = free_list_; block; previous = block, block = block->next_free) {
         Block* used = carve(block, previous, size, alignment);
@@ -177,8 +180,32 @@ HeapArena::FreeError HeapArena::free(void* pointer)
     stats_.used_bytes -= block->requested;
     stats_.free_bytes += block->size;
     ++stats_.free_blocks;
-    insert_free(block);
+    last_freed_ = insert_free(block);
     return FreeError::none;
+}
+
+bool HeapArena::take_empty_region(void*& start, size_t& size)
+{
+    Block* freed = last_freed_;
+    last_freed_ = nullptr;
+    if (!freed)
+        return false;
+    /* Regions are linked newest first: the first one added is the last. */
+    Region** link = &regions_;
+    for (Region* region = regions_; region && region->next; link = &region->next, region = region->next) {
+        if (region->first_block() != freed || freed->size != region->size - sizeof(Region))
+            continue;
+        Block* previous_free = nullptr;
+        for (Block* b = free_list_; b != freed; b = b->next_free)
+            previous_free = b;
+        unlink_free(freed, previous_free);
+        *link = region->next;
+        stats_.region_bytes -= region->size;
+        start = region;
+        size = region->size;
+        return true;
+    }
+    return false;
 }
 
 size_t HeapArena::allocated_size(const void* pointer) const

@@ -2,6 +2,8 @@
  * address-ordered free list searched first fit, blocks split on allocation and
  * coalesced with free neighbours on free, and a guard on every block: a header
  * with a magic number and the size before it, a canary after the requested bytes.
+ * A region that is all free again can be taken out (take_empty_region()), so the
+ * kernel heap gives its pages back.
  * Pure logic: the build machine's unit tests run it on a static arena. */
 #pragma once
 #include <stddef.h>
@@ -38,6 +40,12 @@ public:
     [[nodiscard]] void* allocate(size_t size, size_t alignment = ALIGNMENT);
     /* Checks the guard, then frees; on an error nothing changes. */
     [[nodiscard]] FreeError free(void* pointer);
+    /* After a free(): when the block it freed, merged with its free neighbours,
+     * now fills a whole region, and that region is not the first one added (the
+     * heap keeps that one, so that allocating and freeing one block does not
+     * fetch and return pages each time), the region leaves the arena; true and
+     * the region's start and size, as given to add_region(). */
+    [[nodiscard]] bool take_empty_region(void*& start, size_t& size);
 
     /* The size a live block was requested with. */
     size_t allocated_size(const void* pointer) const;
@@ -52,10 +60,12 @@ private:
     struct Region;
 
     Block* carve(Block* free_block, Block* previous_free, size_t size, size_t alignment);
-    void insert_free(Block* block);
+    /* Returns the free block `block` ended up in after merging. */
+    Block* insert_free(Block* block);
     void unlink_free(Block* block, Block* previous_free);
 
     Region* regions_ = nullptr;
     Block* free_list_ = nullptr;
+    Block* last_freed_ = nullptr; /* by free(), merged; for take_empty_region() */
     Stats stats_ = {};
 };

@@ -1,5 +1,5 @@
 /* The process system calls (docs/syscalls.md): exit, spawn, fork, exec, wait,
- * getpid, sleep_ms, yield, ps, free_pages, brk, clock_ns, poweroff. Each copies its
+ * getpid, sleep_ms, yield, ps, free_pages, heap_pages, brk, clock_ns, poweroff. Each copies its
  * user arguments in through user_memory, which turns a bad pointer into EFAULT. */
 #include "arch/x86_64/user_mode.h"
 #include "console/log.h"
@@ -132,6 +132,8 @@ int64_t syscall_yield(const SyscallArguments&)
 
 int64_t syscall_ps(const SyscallArguments& arguments) { return syscall_return(ps(arguments)); }
 int64_t syscall_free_pages(const SyscallArguments&) { return int64_t(PageManager::instance().free_page_count()); }
+
+int64_t syscall_heap_pages(const SyscallArguments&) { return int64_t(kernel_heap::stats().region_bytes / PAGE_SIZE); }
 int64_t syscall_brk(const SyscallArguments& arguments) { return int64_t(caller().set_program_break(arguments.value[0])); }
 int64_t syscall_clock_ns(const SyscallArguments&) { return int64_t(clock::nanoseconds()); }
 

@@ -20,12 +20,12 @@ the host program's fair share of the CPU is A/(N+1). With one guest that is A/2,
 and the issue asks for 40% of it; scaled for N, the test requires
 B >= 0.4 * A * 2/(N+1), i.e. B >= 0.2 A for N = 3 (the fair share is 0.25 A).
 
-Pages: the host's free page count afterwards must equal its count before, except
-for what the kernel heap grew by meanwhile, which it keeps for good (FIXME in
-kernel/mm/kernel_heap.cpp; each `vm start` reads the 2.7 MB kernel file into the
-heap, and ended VMs' records stay for `vm list`). The kernel logs each growth
-("[host memory] heap grew by N pages ..."), so the test requires
-before - after - growth == 0 and prints all three figures."""
+Pages: `ps` prints the free pages and the pages the kernel heap holds. The heap
+gives a region back once it is all free again (kernel/mm/kernel_heap.cpp), but
+it keeps what its live blocks need: the ended VMs' records that `vm list` shows
+(about 80 KiB each) and what they pin. So the test requires free + heap pages
+afterwards to equal free + heap pages before: every page a VM took outside the
+heap is back, and the heap holds no more than it did, less the kept records."""
 from __future__ import annotations
 
 import re
@@ -34,13 +34,16 @@ import pytest
 
 from conftest import explain
 from matryoshka.verdict import Verdict
-from matryoshka.workload import parse_result
+from matryoshka.workload import parse_result, result_source
 
 PROMPT = "/$ "
 GUESTS = 3
 SPIN_MS = 2000
 WORK_SECONDS = {1: 4, 2: 5, 3: 6}
 REQUIRED_SHARE_WITH_ONE_GUEST = 0.4
+# Above this share of its rate alone, the host program took what three busy guests
+# should have had (the fair share is 0.25; about 0.45 is measured).
+GUESTS_STARVED_ABOVE = 0.7
 
 
 def guest_steps() -> list[tuple[str, str]]:
@@ -70,8 +73,7 @@ STEPS = [(PROMPT, "mkdir /multi\r"), (PROMPT, "ps\r"), ("free pages", f"spin {SP
 
 # Log lines may begin in the middle of the shell's output, so nothing is anchored.
 SPIN = re.compile(r"spin: (\d+) blocks in (\d+) ms, (\d+) per second")
-FREE_PAGES = re.compile(r"free pages: (\d+)")
-HEAP_GROWTH = re.compile(r"\[host memory\] heap grew by (\d+) pages")
+FREE_PAGES = re.compile(r"free pages: (\d+), kernel heap: (\d+) pages")
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def workload_results(result, mode: str) -> dict[str, object]:
     for line in result.serial.splitlines():
         parsed = parse_result(line)
         if parsed and parsed.mode == mode:
-            found[line.split("]", 1)[0].lstrip("[") if line.startswith("[vm") else "host", parsed.dir] = parsed
+            found[result_source(line), parsed.dir] = parsed
     return found
 
 
@@ -138,6 +140,9 @@ def test_host_program_keeps_its_share_beside_busy_guests(session) -> None:
     print(f"\nhost program alone: {alone} blocks/s; beside {GUESTS} busy guests: {beside} blocks/s "
           f"({beside / alone:.3f} of alone; fair share {1 / (GUESTS + 1):.3f}, required {required / alone:.3f})")
     assert beside >= required, f"{beside} < {required:.0f} blocks/s\n" + explain(session)
+    # Nor may the guests starve: with a hand-off mutex the VMs convoyed on the file
+    # system lock and the host program kept 0.9 of its rate (kernel/sync/mutex.h).
+    assert beside <= GUESTS_STARVED_ABOVE * alone, f"the guests starved: {beside} of {alone}\n" + explain(session)
 
 
 def test_vms_stopped_and_every_page_is_back(session) -> None:
@@ -145,9 +150,8 @@ def test_vms_stopped_and_every_page_is_back(session) -> None:
     assert sorted(stopped) == [str(vm) for vm in range(1, GUESTS + 1)], explain(session)
     pages = FREE_PAGES.findall(session.serial)
     assert len(pages) == 2, explain(session)
-    before, after = int(pages[0]), int(pages[1])
-    first_ps = FREE_PAGES.search(session.serial).end()
-    growth = sum(int(n) for n in HEAP_GROWTH.findall(session.serial, first_ps))
-    print(f"\nfree pages before: {before}, after: {after}, heap growth meanwhile: {growth} pages, "
-          f"not returned: {before - after - growth}")
-    assert before - after - growth == 0, explain(session)
+    (free_before, heap_before), (free_after, heap_after) = ((int(f), int(h)) for f, h in pages)
+    growth = heap_after - heap_before
+    print(f"\nfree pages before: {free_before}, after: {free_after}; kernel heap {heap_before} -> {heap_after} "
+          f"pages; not returned: {free_before - free_after - growth}")
+    assert free_before - free_after - growth == 0, explain(session)

@@ -3,7 +3,8 @@ contents (user/workload/workload_content.h) and of its result lines. The checksu
 here are the ones tests/unit/workload_content_test.cpp pins for the C++ side."""
 from __future__ import annotations
 
-from matryoshka.workload import FILES_PER_ROUND, ContentStream, file_content, parse_result, round_checksum
+from matryoshka.workload import (FILES_PER_ROUND, ContentStream, file_content, parse_result, result_source,
+                                 round_checksum)
 
 
 def test_checksums_match_the_cpp_side() -> None:
@@ -49,3 +50,10 @@ def test_a_clean_line_has_only_its_directory() -> None:
 
 def test_the_start_line_is_no_result() -> None:
     assert parse_result("[vm1] workload: start run dir=/multi/vm1 seed=1 round=0") is None
+
+
+def test_the_source_is_the_tag_right_before_the_result() -> None:
+    assert result_source("[vm2] workload: PASS clean dir=/x") == "vm2"
+    assert result_source("/$ [vm12] workload: PASS clean dir=/x") == "vm12"
+    assert result_source("workload: PASS clean dir=/x") == "host"
+    assert result_source("[vm1] /$ echo hi; workload: PASS clean dir=/x") == "host"

@@ -187,3 +187,32 @@ UNIT_TEST(heap_random_stress_keeps_contents_and_returns_to_empty)
     CHECK_EQ(h.heap.stats().free_bytes, empty.free_bytes);
     CHECK_EQ(h.heap.stats().used_bytes, size_t(0));
 }
+
+UNIT_TEST(heap_region_that_is_all_free_again_is_taken_out_but_never_the_first)
+{
+    Heap h(16 * 1024);
+    unsigned char* second_region = arena_memory + 64 * 1024;
+    h.heap.add_region(second_region, 32 * 1024);
+    void* first_block = h.heap.allocate(15 * 1024); /* fills the first region */
+    void* a = h.heap.allocate(4000);
+    void* b = h.heap.allocate(4000);
+    CHECK(first_block && address(a) >= address(second_region) && address(b) >= address(second_region));
+    void* start = nullptr;
+    size_t size = 0;
+    CHECK(h.heap.free(a) == HeapArena::FreeError::none);
+    CHECK(!h.heap.take_empty_region(start, size)); /* b still lives there */
+    CHECK(h.heap.free(b) == HeapArena::FreeError::none);
+    CHECK(h.heap.take_empty_region(start, size));
+    CHECK(start == second_region && size == size_t(32 * 1024));
+    CHECK(!h.heap.take_empty_region(start, size)); /* once */
+    CHECK_EQ(h.heap.stats().region_bytes, size_t(16 * 1024));
+    CHECK(h.heap.is_consistent());
+    /* The first region, emptied, stays. */
+    CHECK(h.heap.free(first_block) == HeapArena::FreeError::none);
+    CHECK(!h.heap.take_empty_region(start, size));
+    CHECK_EQ(h.heap.stats().free_bytes, size_t(16 * 1024) - 16);
+    /* What was taken out is no longer handed out. */
+    void* c = h.heap.allocate(20000); /* fitted only the second region */
+    CHECK(!c);
+    CHECK(h.heap.is_consistent());
+}

@@ -18,7 +18,7 @@ STARTED = re.compile(r"^vm(?P<vm>\d+) started: /guests/hostile_(?P<cls>\w+),")
 VM_RESULT = re.compile(r"^VM RESULT: vm(?P<vm>\d+) (?P<state>\w+): (?P<reason>.*)$")
 REPORT = re.compile(r"^vm(?P<vm>\d+) (?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<why>.*))?$")
 PAGES_BEFORE = re.compile(r"^free pages before VMs: (\d+)$")
-PAGES_AFTER = re.compile(r"^free pages after VMs: (\d+) \(heap grew by (\d+) pages\)$")
+PAGES_AFTER = re.compile(r"^free pages after VMs: (\d+) \(heap grew by (-?\d+) pages\)$")
 NOT_RETURNED = re.compile(r"^pages not returned by VMs: (-?\d+)$")
 
 

@@ -73,6 +73,14 @@ class WorkloadResult:
         return self.outcome == "PASS" and self.checksum == round_checksum(self.seed, self.round)
 
 
+def result_source(line: str) -> str:
+    """Who printed the workload result in `line`: "vmN" for a relayed guest line,
+    whose tag stands right before the result (a relayed line may follow a host
+    prompt on the same line: "/$ [vm2] workload: PASS ..."), else "host"."""
+    tag = re.search(r"\[(vm\d+)\] workload: ", line)
+    return tag[1] if tag else "host"
+
+
 def parse_result(line: str) -> WorkloadResult | None:
     """The result in one line of output (a relayed guest line's text too), or None."""
     at = line.find("workload: ")

@@ -36,6 +36,6 @@ int main()
     }
     if (total > MAX_SHOWN)
         printf("... and %d more\n", total - MAX_SHOWN);
-    printf("free pages: %ld\n", free_pages());
+    printf("free pages: %ld, kernel heap: %ld pages\n", free_pages(), heap_pages());
     return 0;
 }

@@ -1,5 +1,5 @@
 /* The POSIX-style system call wrappers, and Matryoshka's own calls (spawn, ps,
- * free_pages, clock_ns, vm_*). Each returns -1 (or NULL) and sets errno on failure;
+ * free_pages, heap_pages, clock_ns, vm_*). Each returns -1 (or NULL) and sets errno on failure;
  * the numbers are in abi/syscall_numbers.h, the raw calls in <syscall.h>. */
 #pragma once
 #include <abi/fcntl.h>
@@ -41,6 +41,8 @@ int yield();
 int ps(struct ProcessInfo* out, size_t count);
 /* Free physical pages, for tests that check nothing leaked. */
 long free_pages();
+/* Pages the kernel heap holds; with free_pages(), what leak checks compare. */
+long heap_pages();
 /* Sets the end of the data segment (POSIX brk); sbrk moves it by `increment` and
  * returns the old end. */
 int brk(void* end);
