@@ -184,11 +184,11 @@ HeapArena::FreeError HeapArena::free(void* pointer)
     return FreeError::none;
 }
 
-bool HeapArena::take_empty_region(void*& start, size_t& size)
+bool HeapArena::take_empty_region(void*& start, size_t& size, size_t keep_free)
 {
     Block* freed = last_freed_;
     last_freed_ = nullptr;
-    if (!freed)
+    if (!freed || stats_.free_bytes - freed->size < keep_free)
         return false;
     /* Regions are linked newest first: the first one added is the last. */
     Region** link = &regions_;

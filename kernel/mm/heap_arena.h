@@ -41,11 +41,12 @@ public:
     /* Checks the guard, then frees; on an error nothing changes. */
     [[nodiscard]] FreeError free(void* pointer);
     /* After a free(): when the block it freed, merged with its free neighbours,
-     * now fills a whole region, and that region is not the first one added (the
-     * heap keeps that one, so that allocating and freeing one block does not
-     * fetch and return pages each time), the region leaves the arena; true and
-     * the region's start and size, as given to add_region(). */
-    [[nodiscard]] bool take_empty_region(void*& start, size_t& size);
+     * now fills a whole region, that region is not the first one added, and at
+     * least `keep_free` bytes stay free without it, the region leaves the arena;
+     * true and the region's start and size, as given to add_region(). (The
+     * first region and the bytes kept free spare a heap that allocates and frees
+     * a big block over and over a trip to the PageManager each time.) */
+    [[nodiscard]] bool take_empty_region(void*& start, size_t& size, size_t keep_free);
 
     /* The size a live block was requested with. */
     size_t allocated_size(const void* pointer) const;

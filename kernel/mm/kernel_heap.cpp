@@ -14,6 +14,9 @@ namespace {
 /* The heap grows by at least this much at a time, so small allocations do not
  * each cost a trip to the PageManager. */
 constexpr size_t MIN_GROWTH = 64 * 1024;
+/* An empty region goes back to the PageManager only when this much stays free
+ * in the heap without it. */
+constexpr size_t KEEP_FREE = 1024 * 1024;
 
 HeapArena arena;
 bool initialised = false;
@@ -37,7 +40,7 @@ void give_back_empty_regions()
 {
     void* start;
     size_t bytes;
-    while (arena.take_empty_region(start, bytes))
+    while (arena.take_empty_region(start, bytes, KEEP_FREE))
         PageManager::instance().free_pages(virt_to_phys(start), bytes / PAGE_SIZE);
 }
 

@@ -200,19 +200,42 @@ UNIT_TEST(heap_region_that_is_all_free_again_is_taken_out_but_never_the_first)
     void* start = nullptr;
     size_t size = 0;
     CHECK(h.heap.free(a) == HeapArena::FreeError::none);
-    CHECK(!h.heap.take_empty_region(start, size)); /* b still lives there */
+    CHECK(!h.heap.take_empty_region(start, size, 0)); /* b still lives there */
     CHECK(h.heap.free(b) == HeapArena::FreeError::none);
-    CHECK(h.heap.take_empty_region(start, size));
+    CHECK(h.heap.take_empty_region(start, size, 0));
     CHECK(start == second_region && size == size_t(32 * 1024));
-    CHECK(!h.heap.take_empty_region(start, size)); /* once */
+    CHECK(!h.heap.take_empty_region(start, size, 0)); /* once */
     CHECK_EQ(h.heap.stats().region_bytes, size_t(16 * 1024));
     CHECK(h.heap.is_consistent());
     /* The first region, emptied, stays. */
     CHECK(h.heap.free(first_block) == HeapArena::FreeError::none);
-    CHECK(!h.heap.take_empty_region(start, size));
+    CHECK(!h.heap.take_empty_region(start, size, 0));
     CHECK_EQ(h.heap.stats().free_bytes, size_t(16 * 1024) - 16);
+    /* A region is kept while the heap would have less than `keep_free` bytes free without it. */
+    void* d = h.heap.allocate(20000);
+    CHECK(!d); /* the second region is gone */
     /* What was taken out is no longer handed out. */
     void* c = h.heap.allocate(20000); /* fitted only the second region */
     CHECK(!c);
+    CHECK(h.heap.is_consistent());
+}
+
+UNIT_TEST(heap_keeps_an_empty_region_while_too_little_would_stay_free)
+{
+    Heap h(16 * 1024);
+    h.heap.add_region(arena_memory + 64 * 1024, 32 * 1024);
+    void* a = h.heap.allocate(20000);
+    CHECK(address(a) >= address(arena_memory + 64 * 1024));
+    CHECK(h.heap.free(a) == HeapArena::FreeError::none);
+    void* start = nullptr;
+    size_t size = 0;
+    /* Without it, 16 KiB less the region header stay free: not enough to keep 16 KiB. */
+    CHECK(!h.heap.take_empty_region(start, size, 16 * 1024));
+    CHECK_EQ(h.heap.stats().region_bytes, size_t(48 * 1024));
+    void* b = h.heap.allocate(20000);
+    CHECK(b);
+    CHECK(h.heap.free(b) == HeapArena::FreeError::none);
+    CHECK(h.heap.take_empty_region(start, size, 8 * 1024));
+    CHECK(start == arena_memory + 64 * 1024);
     CHECK(h.heap.is_consistent());
 }
