@@ -1,16 +1,23 @@
-/* Byte-wise implementations: simple and obviously right. The kernel is built with
- * -fno-builtin-style freestanding flags, so these are the real definitions. */
+/* memcpy, memset and friends. The kernel is built with freestanding flags, so
+ * these are the real definitions; the copies and fills use string instructions. */
 #include "string.h"
 
 #include <stdint.h>
 
 extern "C" {
 
+/* Eight bytes per iteration, then the rest byte by byte. On CPUs with "Enhanced
+ * REP MOVSB and STOSB" (Intel SDM Vol. 1, "Fast-String Operation") a plain
+ * rep movsb would be as fast, but Bochs counts every iteration as an instruction,
+ * and with clock: sync=none its TSC counts instructions: byte iterations made
+ * every copy through memcpy cost eight times what it costs in 8-byte units. */
 void* memcpy(void* destination, const void* source, size_t count)
 {
     auto* d = static_cast<uint8_t*>(destination);
     auto* s = static_cast<const uint8_t*>(source);
-    asm volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(count)::"memory");
+    size_t quads = count / 8, rest = count % 8;
+    asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(quads)::"memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(rest)::"memory");
     return destination;
 }
 
@@ -30,7 +37,11 @@ void* memmove(void* destination, const void* source, size_t count)
 void* memset(void* destination, int value, size_t count)
 {
     auto* d = static_cast<uint8_t*>(destination);
-    asm volatile("rep stosb" : "+D"(d), "+c"(count) : "a"(value) : "memory");
+    /* In 8-byte units as memcpy, for the same reason. */
+    uint64_t pattern = uint64_t(uint8_t(value)) * 0x0101010101010101ull;
+    size_t quads = count / 8, rest = count % 8;
+    asm volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+    asm volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(pattern) : "memory");
     return destination;
 }
 
