@@ -6,6 +6,8 @@
 #include "mm/memory_map.h"
 #include "mm/page_manager.h"
 
+#include <new>
+
 namespace {
 constexpr uint64_t LARGE_FRAMES = LARGE_PAGE_SIZE / PAGE_SIZE;
 } // namespace
@@ -28,6 +30,9 @@ bool GuestMemory::add_run(uint64_t host_physical, uint64_t length)
 MemoryError GuestMemory::allocate(uint64_t size)
 {
     release();
+    runs_ = new (std::nothrow) Run[MAX_RUNS];
+    if (!runs_)
+        return MemoryError::out_of_memory;
     PageManager& pages = PageManager::instance();
     while (size_ < size) {
         uint64_t left = size - size_;
@@ -58,6 +63,8 @@ void GuestMemory::release()
 {
     for (size_t i = 0; i < run_count_; ++i)
         PageManager::instance().free_pages(runs_[i].host_physical, runs_[i].length / PAGE_SIZE);
+    delete[] runs_;
+    runs_ = nullptr;
     run_count_ = 0;
     size_ = 0;
 }

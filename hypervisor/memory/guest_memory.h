@@ -56,7 +56,9 @@ private:
     /* Calls visit(host pointer, length) for each run-piece of the range. */
     template <typename Visit> bool for_each_piece(uint64_t guest_physical, size_t length, Visit visit);
 
-    Run runs_[MAX_RUNS] = {};
+    /* MAX_RUNS entries from the kernel heap while the RAM is allocated, so that
+     * an ended VM's record (kept for `vm list`) does not keep the table. */
+    Run* runs_ = nullptr;
     size_t run_count_ = 0;
     uint64_t size_ = 0;
 };

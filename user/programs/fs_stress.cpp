@@ -49,26 +49,6 @@ size_t read_all(int fd, void* data, size_t size)
     return done;
 }
 
-int count_entries(const char* path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    alignas(8) static char buffer[1024]; /* small: forces several getdents calls */
-    int count = 0;
-    ssize_t got;
-    while ((got = getdents(fd, buffer, sizeof(buffer))) > 0) {
-        for (ssize_t at = 0; at < got;) {
-            auto* entry = reinterpret_cast<dirent*>(buffer + at);
-            at += entry->d_reclen;
-            if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-                ++count;
-        }
-    }
-    close(fd);
-    return got < 0 ? -1 : count;
-}
-
 void test_many_files()
 {
     bool created = mkdir("/fs_stress/many") == 0;
@@ -81,7 +61,7 @@ void test_many_files()
     }
     if (!user_test_expect(created, "fs_stress.create_many_files", "%s: %s", path, strerror(errno)))
         return;
-    int entries = count_entries("/fs_stress/many");
+    int entries = count_directory_entries("/fs_stress/many");
     user_test_expect(entries == MANY_FILES, "fs_stress.list_many_files", "getdents saw %d of %d", entries, MANY_FILES);
     bool intact = true;
     for (int i = 0; i < MANY_FILES && intact; ++i) {
@@ -98,7 +78,7 @@ void test_many_files()
         snprintf(path, sizeof(path), "/fs_stress/many/file_%d", i);
         removed = unlink(path) == 0;
     }
-    user_test_expect(removed && count_entries("/fs_stress/many") == 0 && rmdir("/fs_stress/many") == 0,
+    user_test_expect(removed && count_directory_entries("/fs_stress/many") == 0 && rmdir("/fs_stress/many") == 0,
                      "fs_stress.remove_many_files", "%s: %s", path, strerror(errno));
 }
 

@@ -117,27 +117,6 @@ bool check_round(const char* dir, const State& state, workload::Checksum* sum)
     return true;
 }
 
-/* Entries of `dir` besides . and .., or -1. */
-int count_entries(const char* dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    alignas(8) static char buffer[512];
-    int count = 0;
-    ssize_t got;
-    while ((got = getdents(fd, buffer, sizeof(buffer))) > 0) {
-        for (ssize_t at = 0; at < got;) {
-            auto* entry = reinterpret_cast<dirent*>(buffer + at);
-            at += entry->d_reclen;
-            if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-                ++count;
-        }
-    }
-    close(fd);
-    return got < 0 ? -1 : count;
-}
-
 bool write_state(const char* dir, const State& state)
 {
     char path[128], text[64];
@@ -200,7 +179,7 @@ bool run_round(const char* dir, State& state, bool has_files)
     state.round = round;
     if (!write_state(dir, state))
         return false;
-    int entries = count_entries(dir);
+    int entries = count_directory_entries(dir);
     return entries == FILES_PER_ROUND + 1 || fail("wrong number of entries in", dir);
 }
 
@@ -274,7 +253,7 @@ int check(const char* dir)
     workload::Checksum sum;
     bool ok = read_state(dir, state) || fail("no state file in", dir, ENOENT);
     ok = ok && check_round(dir, state, &sum);
-    int entries = ok ? count_entries(dir) : 0;
+    int entries = ok ? count_directory_entries(dir) : 0;
     ok = ok && (entries == FILES_PER_ROUND + 1 || fail("wrong number of entries in", dir));
     return report(ok, "check", dir, state, 0, sum.value());
 }

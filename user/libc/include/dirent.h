@@ -6,3 +6,5 @@
 #include <sys/types.h>
 
 extern "C" ssize_t getdents(int fd, void* buffer, size_t size);
+/* Entries of the directory `path` besides . and ..; -1 (errno set) on an error. */
+int count_directory_entries(const char* path);
