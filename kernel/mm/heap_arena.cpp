@@ -51,7 +51,7 @@ constexpr size_t MIN_BLOCK = 32 + HeapArena::ALIGNMENT;
 
 size_t HeapArena::region_size_for(size_t size, size_t alignment)
 {
-    static_assert(sizeof(Block) == 32 && sizeof(Region) % ALIGNMENT == 0);
+    static_assert(sizeof(Block) == 32 && sizeof(Region) == REGION_HEADER && REGION_HEADER % ALIGNMENT == 0);
     alignment = alignment < ALIGNMENT ? ALIGNMENT : alignment;
     /* Region header, the worst leading gap before an aligned block, the block. */
     return sizeof(Region) + alignment + MIN_BLOCK + align_up(sizeof(Block) + size + CANARY_SIZE, ALIGNMENT);
@@ -66,6 +66,7 @@ void HeapArena::add_region(void* start, size_t size)
     region->size = size;
     region->next = regions_;
     regions_ = region;
+    ++stats_.regions;
     stats_.region_bytes += size;
 
     Block* block = region->first_block();
@@ -188,7 +189,9 @@ bool HeapArena::take_empty_region(void*& start, size_t& size, size_t keep_free)
 {
     Block* freed = last_freed_;
     last_freed_ = nullptr;
-    if (!freed || stats_.free_bytes - freed->size < keep_free)
+    /* A region larger than keep_free goes back in any case: keeping it would hold
+     * more than the heap is meant to keep free. */
+    if (!freed || (stats_.free_bytes - freed->size < keep_free && freed->size <= keep_free))
         return false;
     /* Regions are linked newest first: the first one added is the last. */
     Region** link = &regions_;
@@ -200,6 +203,7 @@ bool HeapArena::take_empty_region(void*& start, size_t& size, size_t keep_free)
             previous_free = b;
         unlink_free(freed, previous_free);
         *link = region->next;
+        --stats_.regions;
         stats_.region_bytes -= region->size;
         start = region;
         size = region->size;

@@ -20,8 +20,12 @@ public:
         not_a_block, /* no block header before the pointer: wild pointer or underrun */
     };
 
+    /* Bytes of every region that no block can have: the region's header. */
+    static constexpr size_t REGION_HEADER = 16;
+
     struct Stats {
-        size_t region_bytes; /* everything added with add_region() */
+        size_t regions;
+        size_t region_bytes; /* everything added with add_region() and not taken out */
         size_t used_blocks;
         size_t used_bytes;   /* requested by the callers of the live blocks */
         size_t free_blocks;
@@ -42,7 +46,8 @@ public:
     [[nodiscard]] FreeError free(void* pointer);
     /* After a free(): when the block it freed, merged with its free neighbours,
      * now fills a whole region, that region is not the first one added, and at
-     * least `keep_free` bytes stay free without it, the region leaves the arena;
+     * least `keep_free` bytes stay free without it (or the region alone is
+     * larger than `keep_free`), the region leaves the arena;
      * true and the region's start and size, as given to add_region(). (The
      * first region and the bytes kept free spare a heap that allocates and frees
      * a big block over and over a trip to the PageManager each time.) */

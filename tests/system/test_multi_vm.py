@@ -23,7 +23,7 @@ B >= 0.4 * A * 2/(N+1), i.e. B >= 0.2 A for N = 3 (the fair share is 0.25 A).
 Pages: `ps` prints the free pages and the pages the kernel heap holds. The heap
 gives a region back once it is all free again (kernel/mm/kernel_heap.cpp), but
 it keeps what its live blocks need: the ended VMs' records that `vm list` shows
-(about 80 KiB each) and what they pin. So the test requires free + heap pages
+(about 34 KiB each) and what they pin. So the test requires free + heap pages
 afterwards to equal free + heap pages before: every page a VM took outside the
 heap is back, and the heap holds no more than it did, less the kept records."""
 from __future__ import annotations

@@ -204,6 +204,7 @@ UNIT_TEST(heap_region_that_is_all_free_again_is_taken_out_but_never_the_first)
     CHECK(h.heap.free(b) == HeapArena::FreeError::none);
     CHECK(h.heap.take_empty_region(start, size, 0));
     CHECK(start == second_region && size == size_t(32 * 1024));
+    CHECK_EQ(h.heap.stats().regions, size_t(1));
     CHECK(!h.heap.take_empty_region(start, size, 0)); /* once */
     CHECK_EQ(h.heap.stats().region_bytes, size_t(16 * 1024));
     CHECK(h.heap.is_consistent());
@@ -229,13 +230,29 @@ UNIT_TEST(heap_keeps_an_empty_region_while_too_little_would_stay_free)
     CHECK(h.heap.free(a) == HeapArena::FreeError::none);
     void* start = nullptr;
     size_t size = 0;
-    /* Without it, 16 KiB less the region header stay free: not enough to keep 16 KiB. */
-    CHECK(!h.heap.take_empty_region(start, size, 16 * 1024));
+    /* Without it, 16 KiB less the region header stay free: not enough to keep 40 KiB
+     * (and the 32 KiB region alone is not more than that). */
+    CHECK(!h.heap.take_empty_region(start, size, 40 * 1024));
     CHECK_EQ(h.heap.stats().region_bytes, size_t(48 * 1024));
     void* b = h.heap.allocate(20000);
     CHECK(b);
     CHECK(h.heap.free(b) == HeapArena::FreeError::none);
-    CHECK(h.heap.take_empty_region(start, size, 8 * 1024));
+    CHECK(h.heap.take_empty_region(start, size, 8 * 1024)); /* 16 KiB stay free */
     CHECK(start == arena_memory + 64 * 1024);
+    CHECK(h.heap.is_consistent());
+}
+
+UNIT_TEST(heap_gives_back_a_region_larger_than_what_it_keeps_free)
+{
+    Heap h(16 * 1024);
+    h.heap.add_region(arena_memory + 64 * 1024, 64 * 1024);
+    void* a = h.heap.allocate(60000);
+    CHECK(a);
+    CHECK(h.heap.free(a) == HeapArena::FreeError::none);
+    void* start = nullptr;
+    size_t size = 0;
+    /* Too little would stay free without it, but it alone is more than 32 KiB. */
+    CHECK(h.heap.take_empty_region(start, size, 32 * 1024));
+    CHECK_EQ(size, size_t(64 * 1024));
     CHECK(h.heap.is_consistent());
 }
