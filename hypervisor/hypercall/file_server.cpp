@@ -166,24 +166,25 @@ Result<size_t> FileServer::map_buffer(GuestVirtualMemory& memory, uint64_t buffe
     return count;
 }
 
-Result<uint64_t> FileServer::read(const HypercallRegisters& r, GuestVirtualMemory& memory)
+/* A read writes the guest's buffer; a write reads it. */
+Result<uint64_t> FileServer::transfer(const HypercallRegisters& r, GuestVirtualMemory& memory, bool reading)
 {
     int handle = TRY(handle_number(r.rbx));
-    size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, AccessKind::write));
+    size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, reading ? AccessKind::write : AccessKind::read));
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
-    return TRY(sys.readv(handle, vectors_, vectors));
+    return TRY(reading ? sys.readv(handle, vectors_, vectors) : sys.writev(handle, vectors_, vectors));
+}
+
+Result<uint64_t> FileServer::read(const HypercallRegisters& r, GuestVirtualMemory& memory)
+{
+    return transfer(r, memory, true);
 }
 
 Result<uint64_t> FileServer::write(const HypercallRegisters& r, GuestVirtualMemory& memory)
 {
-    int handle = TRY(handle_number(r.rbx));
-    size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, AccessKind::read));
-    VfsContext context(view_, root_);
-    VfsSyscall sys(context, handles_);
-    TRY(seek_to(sys, handle, r.rsi));
-    return TRY(sys.writev(handle, vectors_, vectors));
+    return transfer(r, memory, false);
 }
 
 Result<uint64_t> FileServer::getdents(const HypercallRegisters& r, GuestVirtualMemory& memory)

@@ -50,6 +50,8 @@ private:
     Result<size_t> map_buffer(guest_memory::GuestVirtualMemory& memory, uint64_t buffer, uint64_t length,
                               guest_memory::AccessKind kind);
     Result<void> seek_to(VfsSyscall& sys, int handle, uint64_t offset);
+    /* read (reading) or write: handle, buffer, length and offset from RBX..RSI. */
+    Result<uint64_t> transfer(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory, bool reading);
 
     Result<uint64_t> open(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
     Result<uint64_t> read(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);

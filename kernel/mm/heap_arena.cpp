@@ -193,6 +193,12 @@ bool HeapArena::take_empty_region(void*& start, size_t& size, size_t keep_free)
      * more than the heap is meant to keep free. */
     if (!freed || (stats_.free_bytes - freed->size < keep_free && freed->size <= keep_free))
         return false;
+    /* Most frees leave no region empty: a region's header would stand right
+     * before the block, sized to hold exactly it. The bytes there are heap
+     * memory in any case (a header or the tail of the block before). */
+    auto* header = reinterpret_cast<const Region*>(freed->bytes() - sizeof(Region));
+    if (header->size != freed->size + sizeof(Region))
+        return false;
     /* Regions are linked newest first: the first one added is the last. */
     Region** link = &regions_;
     for (Region* region = regions_; region && region->next; link = &region->next, region = region->next) {
