@@ -6,6 +6,7 @@
 
 #include <new>
 #include <stddef.h>
+#include <stdint.h>
 #include <utility>
 
 template <typename T> class Vector {
@@ -39,23 +40,39 @@ public:
     const T* begin() const { return data_; }
     const T* end() const { return data_ + size_; }
 
+    /* Panics when the heap is exhausted: only for the kernel's own data, never on a
+     * path a user program or a guest reaches (they use try_append). */
     void append(T value)
     {
-        if (size_ == capacity_)
-            grow(capacity_ ? capacity_ * 2 : 4);
+        if (!try_append(std::move(value)))
+            panic("Vector: out of memory growing past %zu elements", size_);
+    }
+    /* false (and the vector unchanged, `value` dropped) when the heap cannot grow it. */
+    [[nodiscard]] bool try_append(T value)
+    {
+        if (size_ == capacity_ && !try_grow(capacity_ ? capacity_ * 2 : 4))
+            return false;
         new (&data_[size_]) T(std::move(value));
         ++size_;
+        return true;
     }
 
     /* Grows to `count` elements (default-constructed) or shrinks to it. */
     void resize(size_t count)
     {
+        if (!try_resize(count))
+            panic("Vector: out of memory resizing to %zu elements", count);
+    }
+    /* false (and the vector unchanged) when growing needs memory the heap lacks. */
+    [[nodiscard]] bool try_resize(size_t count)
+    {
+        if (count > capacity_ && !try_grow(count))
+            return false;
         while (size_ > count)
             data_[--size_].~T();
-        if (count > capacity_)
-            grow(count);
         while (size_ < count)
             new (&data_[size_++]) T();
+        return true;
     }
 
     /* Removes one element, keeping the order of the rest. */
@@ -75,9 +92,13 @@ public:
     }
 
 private:
-    void grow(size_t capacity)
+    bool try_grow(size_t capacity)
     {
-        T* bigger = static_cast<T*>(::operator new(capacity * sizeof(T)));
+        if (capacity > SIZE_MAX / sizeof(T))
+            return false;
+        T* bigger = static_cast<T*>(::operator new(capacity * sizeof(T), std::nothrow));
+        if (!bigger)
+            return false;
         for (size_t i = 0; i < size_; ++i) {
             new (&bigger[i]) T(std::move(data_[i]));
             data_[i].~T();
@@ -85,6 +106,7 @@ private:
         ::operator delete(data_);
         data_ = bigger;
         capacity_ = capacity;
+        return true;
     }
 
     T* data_ = nullptr;
