@@ -3,6 +3,7 @@
  * directory of the host's file system; no path resolved in it can leave that
  * directory, because ".." at the root stays at the root. */
 #pragma once
+#include "fs/storage_account.h"
 #include "fs/vfs.h"
 
 class VfsContext {
@@ -20,9 +21,14 @@ public:
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& cwd() const { return cwd_; }
     void set_cwd(RefPtr<Inode> directory) { cwd_ = directory; }
+    /* Who pays for the files and bytes created through this context (a VM's
+     * account); nullptr for the host's own programs. */
+    StorageAccount* account() const { return account_.get(); }
+    void set_account(RefPtr<StorageAccount> account) { account_ = account; }
 
 private:
     Vfs& vfs_;
     RefPtr<Inode> root_;
     RefPtr<Inode> cwd_;
+    RefPtr<StorageAccount> account_;
 };

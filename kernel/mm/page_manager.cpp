@@ -42,21 +42,23 @@ PageManager& PageManager::instance()
     return the_page_manager;
 }
 
-MemoryResult<uint64_t> PageManager::allocate_page() { return allocate_pages(1, PAGE_SIZE); }
+MemoryResult<uint64_t> PageManager::allocate_page(PageClaim claim) { return allocate_pages(1, PAGE_SIZE, claim); }
 
-MemoryResult<uint64_t> PageManager::allocate_zeroed_page()
+MemoryResult<uint64_t> PageManager::allocate_zeroed_page(PageClaim claim)
 {
-    MemoryResult<uint64_t> page = allocate_page();
+    MemoryResult<uint64_t> page = allocate_page(claim);
     if (page.ok())
         memset(phys_to_virt(page.value()), 0, PAGE_SIZE);
     return page;
 }
 
-MemoryResult<uint64_t> PageManager::allocate_pages(size_t count, uint64_t alignment)
+MemoryResult<uint64_t> PageManager::allocate_pages(size_t count, uint64_t alignment, PageClaim claim)
 {
     if (alignment < PAGE_SIZE || (alignment & (alignment - 1)) != 0)
         panic("PageManager: alignment 0x%lx is not a power-of-two multiple of the page size", alignment);
     InterruptGuard guard; /* the bitmap is shared by every thread (one CPU) */
+    if (claim == PageClaim::ordinary && count > ordinary_page_count())
+        return MemoryError::out_of_memory;
     size_t frame = frames_.allocate(count, alignment / PAGE_SIZE);
     if (frame == FrameBitmap::NOT_FOUND)
         return MemoryError::out_of_memory;

@@ -10,8 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Who a page is for decides whether it may take the kernel's reserve. */
+enum class PageClaim : uint8_t {
+    /* The kernel's own needs (its heap through operator new, page tables of kernel
+     * threads, boot): may take the last free frames. */
+    kernel,
+    /* Anything a user program or a guest causes (file data, user memory, guest RAM,
+     * fallible heap growth): fails with out_of_memory rather than leave fewer than
+     * KERNEL_RESERVE_PAGES free. */
+    ordinary,
+};
+
 class PageManager {
 public:
+    /* Frames only PageClaim::kernel allocations may take: 4 MiB, enough for the
+     * kernel to finish what it started (threads' stacks, page tables, the heap's
+     * own growth) and to report the error, once users and guests have taken the
+     * rest. docs/hostile-guests.md, "Memory". */
+    static constexpr size_t KERNEL_RESERVE_PAGES = 1024;
+
     /* Takes the frames of `info`'s available memory below 4 GiB (the direct map's
      * reach), minus the first 1 MiB, the kernel image and the modules. */
     static void init(const BootInfo& info);
@@ -19,12 +36,13 @@ public:
 
     /* One frame's physical address. Its contents are NOT zeroed: whatever the last
      * owner left there. */
-    MemoryResult<uint64_t> allocate_page();
+    MemoryResult<uint64_t> allocate_page(PageClaim claim = PageClaim::kernel);
     /* One frame, filled with zeros. */
-    MemoryResult<uint64_t> allocate_zeroed_page();
+    MemoryResult<uint64_t> allocate_zeroed_page(PageClaim claim = PageClaim::kernel);
     /* `count` physically contiguous frames starting at a multiple of `alignment`
      * (PAGE_SIZE, LARGE_PAGE_SIZE or another power of two), not zeroed. */
-    MemoryResult<uint64_t> allocate_pages(size_t count, uint64_t alignment = PAGE_SIZE);
+    MemoryResult<uint64_t> allocate_pages(size_t count, uint64_t alignment = PAGE_SIZE,
+                                          PageClaim claim = PageClaim::kernel);
 
     /* Give frames back. Freeing a free frame, or one that was never allocatable,
      * panics with its address. */
@@ -32,6 +50,12 @@ public:
     void free_pages(uint64_t physical, size_t count);
 
     size_t free_page_count() const { return frames_.free_count(); }
+    /* What PageClaim::ordinary allocations can still get. */
+    size_t ordinary_page_count() const
+    {
+        size_t free = frames_.free_count();
+        return free > KERNEL_RESERVE_PAGES ? free - KERNEL_RESERVE_PAGES : 0;
+    }
     size_t total_page_count() const { return frames_.usable_count(); }
 
 private:
