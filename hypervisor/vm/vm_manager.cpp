@@ -180,10 +180,26 @@ bool canonical_path(const char* path, char* out, size_t size)
     return true;
 }
 
-/* Step: the file server on the VM's root, a directory of the host's root file
- * system (another mount, like the terminals of /dev, is not a place for a VM).
- * `canonical` receives the root as resolved. */
-Result<FileServer*> serve_root(const char* root, char* canonical, size_t canonical_size, StartError& why)
+/* A reference to the VM's root directory while the VM starts. Inode reference
+ * counts change only under the file system's lock, so it is dropped there. */
+class RootDirectory {
+public:
+    RootDirectory() = default;
+    RootDirectory(const RootDirectory&) = delete;
+    RootDirectory& operator=(const RootDirectory&) = delete;
+    ~RootDirectory()
+    {
+        MutexLocker locker(kernel_vfs::lock());
+        inode = nullptr;
+    }
+    RefPtr<Inode> inode;
+};
+
+/* The VM's root: a directory of the host's root file system (another mount,
+ * like the terminals of /dev, is not a place for a VM). `canonical` receives
+ * the root as resolved. */
+Result<void> resolve_root(const char* root, RootDirectory& out, char* canonical, size_t canonical_size,
+                          StartError& why)
 {
     if (!canonical_path(root, canonical, canonical_size))
         return why.set(ENAMETOOLONG, "VM root %s: the path is too long", root);
@@ -195,7 +211,15 @@ Result<FileServer*> serve_root(const char* root, char* canonical, size_t canonic
         return why.set(EINVAL, "VM root %s is not a directory", root);
     if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system())
         return why.set(EINVAL, "VM root %s is not on the root file system", root);
-    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.value());
+    out.inode = directory.release_value();
+    return {};
+}
+
+/* Step: the file server on the VM's root. */
+Result<FileServer*> serve_root(const RootDirectory& directory, StartError& why)
+{
+    MutexLocker locker(kernel_vfs::lock());
+    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.inode);
     if (!files)
         return why.set(ENOMEM, "out of host memory for the VM's file server");
     return files;
@@ -364,6 +388,8 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
         bad != loader::LoaderError::none)
         return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
+    RootDirectory directory;
+    TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, directory, root, root_size, why));
     if (const char* unavailable = virtualization_unavailable())
         return why.set(ENOSYS, "%s", unavailable);
 
@@ -371,7 +397,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     Slot* slot = free_slot();
     if (!slot)
         return why.set(EAGAIN, "already %zu VMs: stop one first", MAX_VMS);
-    FileServer* files = TRY(serve_root(request.root ? request.root : DEFAULT_ROOT, root, root_size, why));
+    FileServer* files = TRY(serve_root(directory, why));
     VmOwner vm(TRY(create_record(request, files, why)));
     TRY(create_memory(*vm, why));
     VcpuOwner vcpu(TRY(create_backend_vcpu(*vm, why)));
