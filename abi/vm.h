@@ -35,7 +35,8 @@ struct VmInfo {
 /* What vm_start takes: the kernel file and its modules (host VFS paths), the
  * guest's command line and RAM, and the host directory its paravirtual file
  * system serves ("" for the default). On failure the kernel writes a sentence
- * saying what is wrong into `error`. */
+ * saying what is wrong into `error`; on success it writes the root directory it
+ * resolved (canonical: "/a/../b/" becomes "/b") into `root`. */
 struct VmStartRequest {
     char path[VM_PATH_LENGTH];
     char cmdline[VM_REQUEST_CMDLINE_LENGTH];

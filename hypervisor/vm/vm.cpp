@@ -21,6 +21,12 @@ const char* vm_state_name(VmRunState state)
 
 Vm::Vm(int id, uint64_t memory_bytes) : id_(id), memory_bytes_(memory_bytes) {}
 
+Vm::~Vm()
+{
+    if (platform_)
+        platform_->~VirtualPlatform();
+}
+
 void Vm::create_platform()
 {
     const uint8_t* vga = memory_.host_pointer(devices::VgaTextDevice::TEXT_BUFFER_GUEST_PHYS,

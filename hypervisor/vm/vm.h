@@ -22,6 +22,9 @@ public:
     static constexpr size_t REASON_LENGTH = 160;
 
     Vm(int id, uint64_t memory_bytes);
+    /* Gives back the platform and guest RAM; the file server is the owner's
+     * (vm_manager closes it under the file system's lock). */
+    ~Vm();
     Vm(const Vm&) = delete;
     Vm& operator=(const Vm&) = delete;
 
@@ -58,6 +61,10 @@ public:
      * crashes and broken entries, `stopped` for an orderly end. */
     void end(VmRunState state, int exit_status, const char* format, ...) __attribute__((format(printf, 4, 5)));
     bool ended() const { return state_ == VmRunState::stopped || state_ == VmRunState::failed; }
+    /* The VM's thread is done: the VM ended, its report is logged and all but
+     * this record is given back. Set by vm_manager, under its table lock. */
+    bool finished() const { return finished_; }
+    void set_finished() { finished_ = true; }
 
 private:
     int id_;
@@ -65,6 +72,7 @@ private:
     char stop_reason_[REASON_LENGTH] = {};
     int exit_status_ = 0;
     volatile bool stop_requested_ = false;
+    bool finished_ = false;
     uint64_t memory_bytes_;
     GuestMemory memory_;
     VirtualPlatform* platform_ = nullptr;

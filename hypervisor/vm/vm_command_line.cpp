@@ -1,12 +1,15 @@
 /* VMs named on the kernel command line; see vm_command_line.h. */
 #include "hypervisor/vm/vm_command_line.h"
 
+#include "abi/errno.h"
 #include "boot/cmdline.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vm/vm_report.h"
+#include "lib/result.h"
+#include "lib/string.h"
 #include "mm/kernel_heap.h"
 #include "mm/page_manager.h"
 #include "sched/scheduler.h"
@@ -14,14 +17,34 @@
 
 namespace {
 
-uint64_t number_option(const CommandLine& cmdline, const char* key, uint64_t fallback)
+/* The number `key=` gives (decimal, 1 to `max`), `fallback` without it. A value
+ * that is no such number (letters, a sign, more than fits) is refused with a
+ * sentence quoting it, never read as another number. */
+Result<uint64_t> number_option(const CommandLine& cmdline, const char* key, uint64_t max, uint64_t fallback)
 {
-    char text[24];
+    char text[64];
     if (!cmdline.value(key, text, sizeof(text)))
         return fallback;
     uint64_t value = 0;
-    for (const char* p = text; *p >= '0' && *p <= '9'; ++p)
-        value = value * 10 + uint64_t(*p - '0');
+    bool digits = text[0] != '\0';
+    bool too_large = strlen(text) + 1 >= sizeof(text); /* (cut by the buffer) */
+    for (const char* p = text; *p && digits; ++p) {
+        uint64_t digit = uint64_t(*p - '0');
+        if (*p < '0' || *p > '9')
+            digits = false;
+        else if (value > (max - digit) / 10)
+            too_large = true;
+        else
+            value = value * 10 + digit;
+    }
+    if (!digits || value == 0) {
+        log(LogCategory::vmx, "%s=%s is not a number from 1 to %lu: no VM started", key, text, max);
+        return Error(EINVAL);
+    }
+    if (too_large) {
+        log(LogCategory::vmx, "%s=%s is too large (at most %lu): no VM started", key, text, max);
+        return Error(ERANGE);
+    }
     return value;
 }
 
@@ -88,8 +111,12 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         for (char* p = guest_cmdline; *p; ++p)
             *p = *p == '+' ? ' ' : *p;
     }
-    uint64_t memory_mib = number_option(cmdline, "vm_mem", vm_manager::DEFAULT_MEMORY_MIB);
-    uint64_t timeout_ms = number_option(cmdline, "vm_timeout_ms", 120000);
+    /* vm_manager says what guest RAM it gives; this bound only keeps MiB << 20 in 64 bits. */
+    Result<uint64_t> memory_mib = number_option(cmdline, "vm_mem", UINT64_MAX >> 20, vm_manager::DEFAULT_MEMORY_MIB);
+    Result<uint64_t> timeout_ms = number_option(cmdline, "vm_timeout_ms", UINT64_MAX / clock::NS_PER_MS, 120000);
+    if (memory_mib.is_error() || timeout_ms.is_error()) {
+        return true;
+    }
     char roots[256] = "";
     cmdline.value("vm_root", roots, sizeof(roots));
     char* next_root = roots;
@@ -107,7 +134,7 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         *end = '\0';
         vm_manager::StartRequest request;
         request.path = path;
-        request.memory_mib = memory_mib;
+        request.memory_mib = memory_mib.value();
         request.cmdline = guest_cmdline;
         root = next_item(next_root, root);
         request.root = root;
@@ -119,12 +146,13 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         path = last ? end : end + 1;
     }
 
-    uint64_t deadline = clock::nanoseconds() + timeout_ms * clock::NS_PER_MS;
+    uint64_t wait_ns = timeout_ms.value() * clock::NS_PER_MS;
+    uint64_t deadline = clock::nanoseconds() + wait_ns < wait_ns ? UINT64_MAX : clock::nanoseconds() + wait_ns;
     while (!all_ended(ids, count) && clock::nanoseconds() < deadline)
         Scheduler::instance().sleep_ns(10 * clock::NS_PER_MS);
     for (size_t i = 0; i < count; ++i) {
         if (vm_manager::stop(ids[i]))
-            log(LogCategory::vmx, "vm%d still running after %lu ms: stopping it", ids[i], timeout_ms);
+            log(LogCategory::vmx, "vm%d still running after %lu ms: stopping it", ids[i], timeout_ms.value());
         vm_manager::wait(ids[i]);
     }
     for (size_t i = 0; i < count; ++i) {

@@ -16,10 +16,12 @@
 #include "mm/kernel_heap.h"
 #include "mm/memory_map.h"
 #include "sched/scheduler.h"
+#include "sync/condition.h"
 #include "sync/mutex.h"
 #include "time/clock.h"
 
 #include <new>
+#include <stdarg.h>
 
 namespace vm_manager {
 
@@ -33,115 +35,194 @@ struct Slot {
     Vcpu* vcpu = nullptr;
 };
 
-Slot slots[MAX_VMS];
+/* Guards the slots and the records in them: start() fills and reuses slots,
+ * a VM's thread marks its record finished, wait() joins the thread. */
 Mutex table_lock("vm table");
+/* Broadcast (with table_lock held) whenever a VM's thread finished. */
+Condition vm_finished(table_lock, "vm finished");
+Slot slots[MAX_VMS];
 int next_id = 1;
+StartStep injected_failure = StartStep::none;
 
+/* Whether the test hook wants `step` to fail now (once). */
+bool injected(StartStep step)
+{
+    if (injected_failure != step)
+        return false;
+    injected_failure = StartStep::none;
+    return true;
+}
+
+/* A host file read whole into the heap. */
 struct File {
     uint8_t* bytes = nullptr;
     size_t size = 0;
+    File() = default;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
     ~File() { kfree(bytes); }
 };
 
-/* Reads a whole host file into the heap; fills `error` on failure. */
-bool read_file(const char* path, File& file, char* error, size_t error_size)
+/* Reads a whole host file into the heap. */
+Result<void> read_file(const char* path, File& file, StartError& why)
 {
     FileDescriptorTable files;
     VfsSyscall vfs(kernel_vfs::context(), files);
     Result<int> fd = vfs.open(path, O_RDONLY);
-    if (fd.is_error()) {
-        format_string(error, error_size, "cannot open %s: %s", path, errno_name(fd.error()));
-        return false;
-    }
+    if (fd.is_error())
+        return why.set(ENOENT, "cannot open %s: %s", path, errno_name(fd.error()));
     struct stat status;
-    if (vfs.fstat(fd.value(), status).is_error() || S_ISDIR(status.st_mode)) {
-        format_string(error, error_size, "%s is not a regular file", path);
-        return false;
-    }
-    if (status.st_size > MAX_FILE_SIZE) {
-        format_string(error, error_size, "%s is too large (%lu bytes) to be a kernel", path, uint64_t(status.st_size));
-        return false;
-    }
+    if (vfs.fstat(fd.value(), status).is_error() || S_ISDIR(status.st_mode))
+        return why.set(ENOENT, "%s is not a regular file", path);
+    if (status.st_size > MAX_FILE_SIZE)
+        return why.set(EINVAL, "%s is too large (%lu bytes) to be a kernel", path, uint64_t(status.st_size));
     file.size = size_t(status.st_size);
     file.bytes = static_cast<uint8_t*>(kmalloc(file.size ? file.size : 1));
-    if (!file.bytes) {
-        format_string(error, error_size, "out of host memory reading %s", path);
-        return false;
-    }
+    if (!file.bytes)
+        return why.set(ENOMEM, "out of host memory reading %s", path);
     Result<size_t> got = vfs.read(fd.value(), file.bytes, file.size);
-    if (got.is_error() || got.value() != file.size) {
-        format_string(error, error_size, "reading %s failed", path);
-        return false;
-    }
-    return true;
-}
-
-void delete_locked(FileServer* files)
-{
-    MutexLocker locker(kernel_vfs::lock());
-    delete files;
+    if (got.is_error() || got.value() != file.size)
+        return why.set(EIO, "reading %s failed", path);
+    return {};
 }
 
 /* Closes every host file the VM still has open. */
 void release_files(Vm& vm)
 {
+    if (!vm.files)
+        return;
     MutexLocker locker(kernel_vfs::lock());
     delete vm.files;
     vm.files = nullptr;
 }
 
-/* The file server on the VM's root: a directory of the host's root file system
- * (another mount, like the terminals of /dev, is not a place for a VM). */
-FileServer* serve_root(const char* root, char* error, size_t error_size)
+/* The one owner of a VM's record until the start succeeds: deleting it gives
+ * back the file server, guest memory and platform (Vm's own destructor). */
+class VmOwner {
+public:
+    explicit VmOwner(Vm* vm) : vm_(vm) {}
+    VmOwner(const VmOwner&) = delete;
+    VmOwner& operator=(const VmOwner&) = delete;
+    ~VmOwner()
+    {
+        if (!vm_)
+            return;
+        release_files(*vm_);
+        delete vm_;
+    }
+    Vm& operator*() const { return *vm_; }
+    Vm* operator->() const { return vm_; }
+    Vm* release()
+    {
+        Vm* vm = vm_;
+        vm_ = nullptr;
+        return vm;
+    }
+
+private:
+    Vm* vm_;
+};
+
+/* The one owner of a vCPU (its VMCS, MSR pages and EPT) until the start succeeds. */
+class VcpuOwner {
+public:
+    explicit VcpuOwner(Vcpu* vcpu) : vcpu_(vcpu) {}
+    VcpuOwner(const VcpuOwner&) = delete;
+    VcpuOwner& operator=(const VcpuOwner&) = delete;
+    ~VcpuOwner() { delete vcpu_; }
+    Vcpu& operator*() const { return *vcpu_; }
+    Vcpu* release()
+    {
+        Vcpu* vcpu = vcpu_;
+        vcpu_ = nullptr;
+        return vcpu;
+    }
+
+private:
+    Vcpu* vcpu_;
+};
+
+/* `path` without ".", ".." and repeated or trailing slashes, relative paths taken
+ * from "/" (the kernel's working directory): what the user meant, for messages.
+ * False when it does not fit in `size`. */
+bool canonical_path(const char* path, char* out, size_t size)
 {
+    size_t length = 0;
+    out[0] = '\0';
+    while (*path) {
+        while (*path == '/')
+            ++path;
+        const char* name = path;
+        while (*path && *path != '/')
+            ++path;
+        size_t name_length = size_t(path - name);
+        if (name_length == 0 || (name_length == 1 && name[0] == '.'))
+            continue;
+        if (name_length == 2 && name[0] == '.' && name[1] == '.') {
+            while (length > 0 && out[length] != '/')
+                --length;
+            out[length] = '\0';
+            continue;
+        }
+        if (length + 1 + name_length + 1 > size)
+            return false;
+        out[length++] = '/';
+        memcpy(out + length, name, name_length);
+        length += name_length;
+        out[length] = '\0';
+    }
+    if (length == 0) {
+        if (size < 2)
+            return false;
+        out[0] = '/';
+        out[1] = '\0';
+    }
+    return true;
+}
+
+/* A reference to the VM's root directory while the VM starts. Inode reference
+ * counts change only under the file system's lock, so it is dropped there. */
+class RootDirectory {
+public:
+    RootDirectory() = default;
+    RootDirectory(const RootDirectory&) = delete;
+    RootDirectory& operator=(const RootDirectory&) = delete;
+    ~RootDirectory()
+    {
+        MutexLocker locker(kernel_vfs::lock());
+        inode = nullptr;
+    }
+    RefPtr<Inode> inode;
+};
+
+/* The VM's root: a directory of the host's root file system (another mount,
+ * like the terminals of /dev, is not a place for a VM). `canonical` receives
+ * the root as resolved. */
+Result<void> resolve_root(const char* root, RootDirectory& out, char* canonical, size_t canonical_size,
+                          StartError& why)
+{
+    if (!canonical_path(root, canonical, canonical_size))
+        return why.set(ENAMETOOLONG, "VM root %s: the path is too long", root);
     MutexLocker locker(kernel_vfs::lock());
     Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), root);
-    if (directory.is_error()) {
-        format_string(error, error_size, "VM root %s: %s", root, errno_name(directory.error()));
-        return nullptr;
-    }
-    if (!directory.value()->is_directory()) {
-        format_string(error, error_size, "VM root %s is not a directory", root);
-        return nullptr;
-    }
-    if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system()) {
-        format_string(error, error_size, "VM root %s is not on the root file system", root);
-        return nullptr;
-    }
-    return new FileServer(directory.value());
+    if (directory.is_error())
+        return why.set(EINVAL, "VM root %s: %s", root, errno_name(directory.error()));
+    if (!directory.value()->is_directory())
+        return why.set(EINVAL, "VM root %s is not a directory", root);
+    if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system())
+        return why.set(EINVAL, "VM root %s is not on the root file system", root);
+    out.inode = directory.release_value();
+    return {};
 }
 
-void vm_thread(void* argument)
+/* Step: the file server on the VM's root. */
+Result<FileServer*> serve_root(const RootDirectory& directory, StartError& why)
 {
-    auto* slot = static_cast<Slot*>(argument);
-    slot->vcpu->run();
-    vm_report::vm_ended(*slot->vm);
-    /* Everything but the record shown by `vm list` goes back to the host. */
-    delete slot->vcpu;
-    slot->vcpu = nullptr;
-    release_files(*slot->vm);
-    slot->vm->memory().release();
-    log(LogCategory::vmx, "vm%d ended after %lu VM exits; its memory is returned", slot->vm->id(),
-        slot->vm->statistics().total);
-}
-
-Slot* free_slot()
-{
-    for (Slot& slot : slots) {
-        if (!slot.vm)
-            return &slot;
-    }
-    /* Reuse the oldest ended VM's record. */
-    for (Slot& slot : slots) {
-        if (slot.vm->ended() && !slot.vcpu) {
-            if (slot.vm->thread)
-                Scheduler::instance().join(slot.vm->thread);
-            delete slot.vm;
-            slot.vm = nullptr;
-            return &slot;
-        }
-    }
-    return nullptr;
+    MutexLocker locker(kernel_vfs::lock());
+    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.inode);
+    if (!files)
+        return why.set(ENOMEM, "out of host memory for the VM's file server");
+    return files;
 }
 
 void copy_text(char* out, size_t size, const char* text)
@@ -151,21 +232,51 @@ void copy_text(char* out, size_t size, const char* text)
     out[length] = '\0';
 }
 
-/* Loads the kernel (and modules) into the VM's RAM and prepares its vCPU. */
-bool boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel, char* error, size_t size)
+/* Step: the VM's record, owning the file server from here on. */
+Result<Vm*> create_record(const StartRequest& request, FileServer* files, StartError& why)
+{
+    Vm* vm = injected(StartStep::record) ? nullptr : new (std::nothrow) Vm(next_id, request.memory_mib << 20);
+    if (!vm) {
+        MutexLocker locker(kernel_vfs::lock());
+        delete files;
+        return why.set(ENOMEM, "out of host memory for the VM's record");
+    }
+    vm->files = files;
+    copy_text(vm->path, sizeof(vm->path), request.path);
+    copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
+    return vm;
+}
+
+/* Step: guest RAM and the virtual PC over it. */
+Result<void> create_memory(Vm& vm, StartError& why)
+{
+    if (injected(StartStep::guest_memory) || vm.memory().allocate(vm.memory_bytes()) != MemoryError::none)
+        return why.set(ENOMEM, "out of host memory for %lu MiB of guest RAM", vm.memory_bytes() >> 20);
+    vm.create_platform();
+    return {};
+}
+
+/* Step: the vCPU. */
+Result<Vcpu*> create_backend_vcpu(Vm& vm, StartError& why)
+{
+    Vcpu* vcpu = injected(StartStep::vcpu) ? nullptr : create_vcpu(vm);
+    if (!vcpu)
+        return why.set(ENOMEM, "out of host memory for the vCPU");
+    return vcpu;
+}
+
+/* Step: loads the kernel (and modules) into the VM's RAM and prepares its vCPU. */
+Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel, StartError& why)
 {
     File modules[MAX_MODULES];
     loader::GuestModule guest_modules[MAX_MODULES];
     for (size_t i = 0; i < request.module_count; ++i) {
-        if (!read_file(request.modules[i], modules[i], error, size))
-            return false;
+        TRY(read_file(request.modules[i], modules[i], why));
         guest_modules[i] = {modules[i].bytes, modules[i].size, request.modules[i]};
     }
-    auto* scratch = static_cast<uint8_t*>(kmalloc(PAGE_SIZE));
-    if (!scratch) {
-        format_string(error, size, "out of host memory");
-        return false;
-    }
+    auto* scratch = injected(StartStep::boot) ? nullptr : static_cast<uint8_t*>(kmalloc(PAGE_SIZE));
+    if (!scratch)
+        return why.set(ENOMEM, "out of host memory loading %s", request.path);
     loader::GuestBootConfig config;
     config.ram_size = vm.memory_bytes();
     config.cmdline = request.cmdline;
@@ -176,130 +287,156 @@ bool boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel
     loader::LoadResult loaded;
     loader::LoaderError load_error = loader::load_multiboot_kernel(kernel.bytes, kernel.size, config, vm.memory(), loaded);
     kfree(scratch);
-    if (load_error != loader::LoaderError::none) {
-        format_string(error, size, "%s: %s", request.path, loader::loader_error_text(load_error));
-        return false;
+    if (load_error != loader::LoaderError::none)
+        return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(load_error));
+    if (const char* failure = vcpu.prepare(loaded.entry))
+        return why.set(ENOMEM, "%s", failure);
+    return {};
+}
+
+/* The VM's thread: runs the vCPU until the VM ends, logs the report, gives back
+ * everything but the record shown by `vm list`, then marks the record finished.
+ * Only after that may wait() return or start() reuse the slot. */
+void vm_thread(void* argument)
+{
+    auto* slot = static_cast<Slot*>(argument);
+    Vm& vm = *slot->vm;
+    slot->vcpu->run();
+    vm_report::vm_ended(vm);
+    delete slot->vcpu;
+    release_files(vm);
+    vm.memory().release();
+    log(LogCategory::vmx, "vm%d ended after %lu VM exits; its memory is returned", vm.id(), vm.statistics().total);
+    MutexLocker lock(table_lock);
+    slot->vcpu = nullptr;
+    vm.set_finished();
+    vm_finished.broadcast();
+}
+
+/* Joins a finished VM's thread (once; table_lock held). The thread has nothing
+ * left to do but return, so this does not wait long. */
+void join_thread(Vm& vm)
+{
+    if (vm.thread) {
+        Scheduler::instance().join(vm.thread);
+        vm.thread = nullptr;
     }
-    if (const char* failure = vcpu.prepare(loaded.entry)) {
-        format_string(error, size, "%s", failure);
-        return false;
+}
+
+/* A slot for a new VM: an empty one, else the one holding the oldest finished
+ * VM's record (the lowest id: ids grow with each start), so that `vm list`
+ * keeps the newest records. table_lock held. */
+Slot* free_slot()
+{
+    Slot* oldest = nullptr;
+    for (Slot& slot : slots) {
+        if (!slot.vm)
+            return &slot;
+        if (slot.vm->finished() && (!oldest || slot.vm->id() < oldest->vm->id()))
+            oldest = &slot;
     }
-    return true;
+    if (oldest) {
+        join_thread(*oldest->vm);
+        delete oldest->vm;
+        oldest->vm = nullptr;
+    }
+    return oldest;
+}
+
+/* Step: the VM's thread, which takes over the record and the vCPU. */
+Result<void> spawn_thread(Slot& slot, Vm& vm, Vcpu& vcpu, StartError& why)
+{
+    char name[16];
+    format_string(name, sizeof(name), "vm%d", vm.id());
+    slot.vm = &vm;
+    slot.vcpu = &vcpu;
+    vm.started_ns = clock::nanoseconds();
+    vm.thread = injected(StartStep::thread) ? nullptr : Scheduler::instance().spawn(vm_thread, &slot, name);
+    if (!vm.thread) {
+        /* Without its thread the VM would stay "running" forever, holding its RAM. */
+        slot.vm = nullptr;
+        slot.vcpu = nullptr;
+        return why.set(ENOMEM, "out of host memory for the VM's thread");
+    }
+    return {};
+}
+
+/* The checks that need no resources: what a person can correct in the request. */
+Result<void> check_request(const StartRequest& request, StartError& why)
+{
+    if (!request.path || !request.path[0])
+        return why.set(EINVAL, "usage: vm start [--mem MiB] [--append \"cmdline\"] FILE [modules...]");
+    if (request.memory_mib < MIN_MEMORY_MIB || request.memory_mib > MAX_MEMORY_MIB)
+        return why.set(EINVAL, "guest memory of %lu MiB is absurd: choose %lu to %lu MiB", request.memory_mib,
+                       MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+    if (request.module_count > MAX_MODULES)
+        return why.set(EINVAL, "at most %zu modules", MAX_MODULES);
+    return {};
+}
+
+/* start() in steps; each resource has one owner that gives it back on failure. */
+Result<int> start_steps(const StartRequest& request, char* root, size_t root_size, StartError& why)
+{
+    TRY(check_request(request, why));
+    /* The request is checked completely before the CPU is asked, so that a bad
+     * file is reported as such on every machine. */
+    File kernel;
+    if (injected(StartStep::read_kernel))
+        return why.set(ENOMEM, "out of host memory reading %s", request.path);
+    TRY(read_file(request.path, kernel, why));
+    loader::LoadPlan plan;
+    if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
+        bad != loader::LoaderError::none)
+        return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
+    RootDirectory directory;
+    TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, directory, root, root_size, why));
+    if (const char* unavailable = virtualization_unavailable())
+        return why.set(ENOSYS, "%s", unavailable);
+
+    MutexLocker lock(table_lock);
+    Slot* slot = free_slot();
+    if (!slot)
+        return why.set(EAGAIN, "already %zu VMs: stop one first", MAX_VMS);
+    FileServer* files = TRY(serve_root(directory, why));
+    VmOwner vm(TRY(create_record(request, files, why)));
+    TRY(create_memory(*vm, why));
+    VcpuOwner vcpu(TRY(create_backend_vcpu(*vm, why)));
+    TRY(boot_vm(*vm, *vcpu, request, kernel, why));
+    TRY(spawn_thread(*slot, *vm, *vcpu, why));
+    /* The thread owns them now; the record's id was next_id, under the lock. */
+    vcpu.release();
+    vm.release();
+    return next_id++;
 }
 
 } // namespace
 
+Error StartError::set(int value, const char* format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vformat_string(text, sizeof(text), format, args);
+    va_end(args);
+    errno_value = value;
+    return Error(value);
+}
+
+void fail_next_start_at(StartStep step) { injected_failure = step; }
+
 StartResult start(const StartRequest& request)
 {
     StartResult result;
-    char* error = result.error;
-    size_t size = sizeof(result.error);
-    if (!request.path || !request.path[0]) {
-        format_string(error, size, "usage: vm start [--mem MiB] [--append \"cmdline\"] FILE [modules...]");
-        result.errno_value = EINVAL;
+    StartError why;
+    Result<int> started = start_steps(request, result.root, sizeof(result.root), why);
+    injected_failure = StartStep::none;
+    if (started.is_error()) {
+        result.errno_value = why.errno_value ? why.errno_value : started.error();
+        copy_text(result.error, sizeof(result.error), why.text);
         return result;
     }
-    if (request.memory_mib < MIN_MEMORY_MIB || request.memory_mib > MAX_MEMORY_MIB) {
-        format_string(error, size, "guest memory of %lu MiB is absurd: choose %lu to %lu MiB", request.memory_mib,
-                      MIN_MEMORY_MIB, MAX_MEMORY_MIB);
-        result.errno_value = EINVAL;
-        return result;
-    }
-    if (request.module_count > MAX_MODULES) {
-        format_string(error, size, "at most %zu modules", MAX_MODULES);
-        result.errno_value = EINVAL;
-        return result;
-    }
-    /* The request is checked completely before the CPU is asked, so that a bad
-     * file is reported as such on every machine. */
-    File kernel;
-    if (!read_file(request.path, kernel, error, size)) {
-        result.errno_value = ENOENT;
-        return result;
-    }
-    loader::LoadPlan plan;
-    if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
-        bad != loader::LoaderError::none) {
-        format_string(error, size, "%s: %s", request.path, loader::loader_error_text(bad));
-        result.errno_value = EINVAL;
-        return result;
-    }
-    const char* root = request.root ? request.root : DEFAULT_ROOT;
-    FileServer* files = serve_root(root, error, size);
-    if (!files) {
-        result.errno_value = EINVAL;
-        return result;
-    }
-    if (const char* unavailable = virtualization_unavailable()) {
-        delete_locked(files);
-        format_string(error, size, "%s", unavailable);
-        result.errno_value = ENOSYS;
-        return result;
-    }
-
-    MutexLocker lock(table_lock);
-    Slot* slot = free_slot();
-    if (!slot) {
-        format_string(error, size, "already %zu VMs: stop one first", MAX_VMS);
-        delete_locked(files);
-        result.errno_value = EAGAIN;
-        return result;
-    }
-    /* Running out of host memory is a sentence for the user here, never a panic:
-     * the records come from the nothrow new. */
-    Vm* vm = new (std::nothrow) Vm(next_id, request.memory_mib << 20);
-    if (!vm) {
-        format_string(error, size, "out of host memory for the VM's record");
-        result.errno_value = ENOMEM;
-        return result;
-    }
-    copy_text(vm->path, sizeof(vm->path), request.path);
-    copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
-    vm->files = files;
-    if (vm->memory().allocate(vm->memory_bytes()) != MemoryError::none) {
-        format_string(error, size, "out of host memory for %lu MiB of guest RAM", request.memory_mib);
-        release_files(*vm);
-        delete vm;
-        result.errno_value = ENOMEM;
-        return result;
-    }
-    vm->create_platform();
-    Vcpu* vcpu = create_vcpu(*vm);
-    if (!vcpu) {
-        format_string(error, size, "out of host memory for the vCPU");
-        vm->memory().release();
-        delete vm;
-        result.errno_value = ENOMEM;
-        return result;
-    }
-    if (!boot_vm(*vm, *vcpu, request, kernel, error, size)) {
-        delete vcpu;
-        release_files(*vm);
-        vm->memory().release();
-        delete vm;
-        result.errno_value = EINVAL;
-        return result;
-    }
-    slot->vm = vm;
-    slot->vcpu = vcpu;
-    char name[16];
-    format_string(name, sizeof(name), "vm%d", next_id);
-    vm->started_ns = clock::nanoseconds();
-    vm->thread = Scheduler::instance().spawn(vm_thread, slot, name);
-    if (!vm->thread) {
-        /* Without its thread the VM would stay "running" forever, holding its RAM. */
-        slot->vm = nullptr;
-        slot->vcpu = nullptr;
-        delete vcpu;
-        vm->memory().release();
-        delete vm;
-        format_string(error, size, "out of host memory for the VM's thread");
-        result.errno_value = ENOMEM;
-        return result;
-    }
-    result.id = next_id++;
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, vm->path,
-        request.memory_mib, vm->cmdline, root);
+    result.id = started.value();
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, request.path,
+        request.memory_mib, request.cmdline ? request.cmdline : "", result.root);
     return result;
 }
 
@@ -314,6 +451,7 @@ Vm* find(int id)
 
 bool stop(int id)
 {
+    MutexLocker lock(table_lock);
     Vm* vm = find(id);
     if (!vm || vm->ended())
         return false;
@@ -323,10 +461,19 @@ bool stop(int id)
 
 void wait(int id)
 {
-    Vm* vm = find(id);
-    if (vm && vm->thread) {
-        Scheduler::instance().join(vm->thread);
-        vm->thread = nullptr;
+    MutexLocker lock(table_lock);
+    /* The record is looked up again after each wake-up: while this thread
+     * slept, another waiter may have joined the thread, or start() reused the
+     * slot of a finished VM (then there is nothing left to wait for). */
+    for (;;) {
+        Vm* vm = find(id);
+        if (!vm)
+            return;
+        if (vm->finished()) {
+            join_thread(*vm);
+            return;
+        }
+        vm_finished.wait();
     }
 }
 
@@ -343,6 +490,7 @@ bool stats(int id, VmStats& out)
 
 size_t list(VmInfo* out, size_t capacity)
 {
+    MutexLocker lock(table_lock);
     size_t count = 0;
     for (Slot& slot : slots) {
         if (!slot.vm)
@@ -351,9 +499,11 @@ size_t list(VmInfo* out, size_t capacity)
             Vm& vm = *slot.vm;
             VmInfo& info = out[count];
             info.id = vm.id();
-            info.state = vm.state() == VmRunState::running || vm.state() == VmRunState::starting ? VM_RUNNING
-                         : vm.state() == VmRunState::stopped                                  ? VM_STOPPED
-                                                                                           : VM_FAILED;
+            /* Ended only once its thread finished, so that a program waiting
+             * for the end (vm wait) finds the report logged. */
+            info.state = !vm.finished()                        ? VM_RUNNING
+                         : vm.state() == VmRunState::stopped ? VM_STOPPED
+                                                             : VM_FAILED;
             info.memory_mib = vm.memory_bytes() >> 20;
             info.exit_count = vm.statistics().total;
             copy_text(info.cmdline, sizeof(info.cmdline), vm.cmdline);

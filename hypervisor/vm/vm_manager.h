@@ -1,9 +1,11 @@
 /* Starting, listing and stopping VMs: what the `vm` shell command and the
  * vm_start/vm_list/vm_stop system calls do. Each VM runs in its own host thread;
  * bad requests get a sentence saying what is wrong, and a VM that fails to start
- * gives back everything it took. */
+ * gives back everything it took: start() is a short sequence of steps, each
+ * resource held by one owner that gives it back unless the start succeeds. */
 #pragma once
 #include "abi/vm.h"
+#include "lib/result.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,22 +34,41 @@ struct StartRequest {
     size_t module_count = 0;
 };
 
+/* Why a start failed: the errno for the system call and the sentence a person
+ * reads. A step that fails says both at once: `return why.set(ENOMEM, "...")`
+ * fills the sentence and returns the errno as an Error for the step's Result. */
+struct StartError {
+    int errno_value = 0;
+    char text[160] = {};
+    Error set(int errno_value, const char* format, ...) __attribute__((format(printf, 3, 4)));
+};
+
 struct StartResult {
     int id = -1; /* the new VM's id (1, 2, ...), or -1 */
     int errno_value = 0; /* why not, for the system call */
-    char error[160] = {};
+    char error[sizeof(StartError::text)] = {};
+    /* The VM's root as resolved, without "." and ".." ("/a/../b/" is "/b"). */
+    char root[VM_PATH_LENGTH] = {};
     bool ok() const { return id > 0; }
 };
 
 StartResult start(const StartRequest& request);
 /* Asks VM `id` to stop; false when there is no such running VM. */
 bool stop(int id);
-/* Waits until VM `id` has ended (its thread finished). */
+/* Waits until VM `id` has ended and its thread finished: its report (vm_stats,
+ * vm_trace=dump) is logged and everything but its record is given back. Any
+ * number of threads may wait for the same VM. */
 void wait(int id);
-/* Fills up to `capacity` records (abi/vm.h), returns how many VMs exist. */
+/* Fills up to `capacity` records (abi/vm.h), returns how many VMs exist. A VM
+ * is listed as running until its thread finished (as wait() returns). */
 size_t list(VmInfo* out, size_t capacity);
 /* Fills `out` with VM `id`'s exit statistics; false when there is no such VM. */
 bool stats(int id, VmStats& out);
 Vm* find(int id);
+
+/* The steps of start(), in order, for the test that makes each fail in turn. */
+enum class StartStep { read_kernel, serve_root, record, guest_memory, vcpu, boot, thread, none };
+/* Makes the next start() fail at `step` as if out of host memory (none: no more). */
+void fail_next_start_at(StartStep step);
 
 } // namespace vm_manager

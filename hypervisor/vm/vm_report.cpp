@@ -139,8 +139,10 @@ void fill_stats(Vm& vm, VmStats& out)
     const ExitStatistics& s = vm.statistics();
     memset(&out, 0, sizeof(out));
     out.id = vm.id();
-    out.state = vm.state() == VmRunState::stopped ? VM_STOPPED : vm.state() == VmRunState::failed ? VM_FAILED
-                                                                                                 : VM_RUNNING;
+    /* Ended only once the VM's thread finished, as vm_list says (vm_manager.h). */
+    out.state = !vm.finished()                        ? VM_RUNNING
+                : vm.state() == VmRunState::stopped ? VM_STOPPED
+                                                    : VM_FAILED;
     out.tsc_hz = clock::tsc_hz();
     out.run_ns = (vm.stopped_ns ? vm.stopped_ns : clock::nanoseconds()) - vm.started_ns;
     out.exits = s.total;

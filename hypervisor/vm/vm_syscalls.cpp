@@ -45,8 +45,13 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     }
     start.module_count = request.module_count;
     vm_manager::StartResult result = vm_manager::start(start);
-    if (result.ok())
+    if (result.ok()) {
+        /* The root as resolved goes back in place of the one asked for. */
+        char root[VM_PATH_LENGTH] = {};
+        memcpy(root, result.root, strnlen(result.root, sizeof(root) - 1));
+        (void)user_memory::copy_to(address + offsetof(VmStartRequest, root), root, sizeof(root));
         return result.id;
+    }
     char error[VM_ERROR_LENGTH] = {};
     size_t length = strnlen(result.error, sizeof(error) - 1);
     memcpy(error, result.error, length);

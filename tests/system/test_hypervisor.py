@@ -95,6 +95,22 @@ def test_bad_vm_requests_are_explained(boot, cmdline: str, message: str) -> None
     assert result.verdict == Verdict.PASSED, explain(result)
 
 
+@pytest.mark.parametrize("cmdline, message", [
+    ("vm=/boot/kernel vm_mem=99999999999999999999", "vm_mem=99999999999999999999 is too large"),
+    ("vm=/boot/kernel vm_mem=12k", "vm_mem=12k is not a number"),
+    ("vm=/boot/kernel vm_timeout_ms=-5", "vm_timeout_ms=-5 is not a number"),
+])
+def test_vm_numbers_on_the_command_line_that_are_no_such_number_are_refused(boot, cmdline: str,
+                                                                             message: str) -> None:
+    """Regression: vm_mem= read digits until the first other character and let
+    a number too large wrap around, so the VM got another size than typed."""
+    result = boot("qemu", cmdline)
+    lines = result.host_lines("vmx")
+    assert any(message in line and "no VM started" in line for line in lines), explain(result)
+    assert not any(line.startswith("vm start ") or "started:" in line for line in lines), explain(result)
+    assert result.verdict == Verdict.PASSED, explain(result)
+
+
 def test_guest_timer_interrupts_arrive_at_the_programmed_rate(boot) -> None:
     """Our kernel as a guest programs its PIT for 1000.153 Hz and counts IRQ 0 over
     ten seconds of host time (kernel/time/guest_timer_test.cpp): within 1%."""

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR
+from conftest import BUILD_DIR, SOURCE_DIR, explain
 
 RUN_PY = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--build-dir", str(BUILD_DIR)]
 
@@ -50,3 +50,14 @@ def test_run_py_exit_status_is_the_kernels_result() -> None:
     hung = run_quietly(RUN_PY + ["--headless", "--append", "crash=hang", "--timeout", "3"], timeout=120)
     assert (passed.returncode, failed.returncode, hung.returncode) == (0, 1, 2), \
         passed.stderr + failed.stderr + hung.stderr
+
+
+def test_bochs_text_display_flooded_with_ten_thousand_lines_does_not_stall_the_run(boot) -> None:
+    """Regression: Bochs' term display wrote to a terminal nobody read; once
+    its buffer was full Bochs blocked and the run hung. The launcher drains it
+    and keeps the final screen (screen.txt beside serial.log, RunResult.screen)."""
+    result = boot("bochs", "run=/bin/flood", timeout=300)
+    assert result.verdict.name == "PASSED", explain(result)
+    assert "flood: wrote 10000 lines to /dev/tty1" in result.serial, explain(result)
+    assert "flood line 10000 of 10000" in result.screen, result.screen
+    assert "flood line 9990 of 10000" in result.screen, result.screen

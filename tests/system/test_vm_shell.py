@@ -1,6 +1,7 @@
-"""The `vm` program in the host's shell on COM1, in Bochs: a guest started, listed
-and stopped, bad requests explained, and the host's shell still working while a
-guest runs. One boot for all of it."""
+"""The `vm` program in the host's shell on COM1, in Bochs: a guest started, waited
+for, listed and stopped, bad requests explained, and the host's shell still
+working while a guest runs. One boot for all of it, with vm_stats: each VM's
+statistics table is logged when it ends."""
 from __future__ import annotations
 
 import re
@@ -12,8 +13,12 @@ from matryoshka.verdict import Verdict
 
 PROMPT = "/$ "
 STEPS = [
-    (PROMPT, "vm start --mem 8 /guests/cpuid\r"),
-    ("vm1 ended after", "vm list\r"),
+    (PROMPT, "vm start --mem 8 --root /guests/../guests/./ /guests/cpuid\r"),
+    # vm wait, then at once the next command: its output must follow the report.
+    ("(root ", "vm wait 1\r"),
+    ("\nvm1 stopped: ", "vm list\r"),
+    (PROMPT, "vm start --mem 99999999999999999999 /guests/cpuid\r"),
+    (PROMPT, "vm stop 4294967297\r"),
     (PROMPT, "vm start /nope\r"),
     (PROMPT, "vm start --mem 1 /boot/kernel\r"),
     (PROMPT, "vm start /etc/motd\r"),
@@ -32,7 +37,7 @@ STEPS = [
 
 @pytest.fixture(scope="module")
 def session(boot):
-    return boot("bochs", "", serial_input=tuple(STEPS), timeout=300)
+    return boot("bochs", "vm_stats", serial_input=tuple(STEPS), timeout=300)
 
 
 # Log lines (the host's and the relayed guests') share COM1 with the shell and may
@@ -56,7 +61,8 @@ def test_the_session_ran_to_poweroff(session) -> None:
 
 
 def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
-    assert "vm1 started: /guests/cpuid" in session.serial, explain(session)
+    assert "vm1 started: /guests/cpuid (root /guests)" in output_of(
+        session, "vm start --mem 8 --root /guests/../guests/./ /guests/cpuid"), explain(session)
     assert "[host hypercall] vm1 PASS: cpuid.signature_is_swebswebsweb" in session.serial, explain(session)
     first_list = output_of(session, "vm list")
     assert re.search(r"^1\s+stopped\s+8 ", first_list, re.MULTILINE), explain(session)
@@ -68,6 +74,8 @@ def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
     ("vm start --mem 1 /boot/kernel", "guest memory of 1 MiB is absurd"),
     ("vm start /etc/motd", "no Multiboot header"),
     ("vm stop 99", "no running vm99"),
+    ("vm start --mem 99999999999999999999 /guests/cpuid", '--mem (MiB) "99999999999999999999" is too large'),
+    ("vm stop 4294967297", 'vm stop\'s VM id "4294967297" is too large'),
     ("vm front 99", "no running vm99"),
     ("vm frobnicate", "unknown command frobnicate"),
 ])
@@ -82,3 +90,15 @@ def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(sessio
     assert "[host vmx] vm2 stopped: stopped by the host" in session.serial, explain(session)
     last_list = shell_view(session).rsplit("$ vm list\n", 1)[1]
     assert re.search(r"^2\s+stopped\s+32 ", last_list, re.MULTILINE), explain(session)
+
+
+def test_vm_wait_returns_after_the_vms_statistics_are_logged(session) -> None:
+    """Regression: vm wait returned once the VM's state said ended, before its
+    thread logged the statistics table, so a power-off right after cut it."""
+    assert "vm1 stopped: guest powered off" in output_of(session, "vm wait 1"), explain(session)
+    serial = session.serial
+    table_end = serial.find("vm1 stats: end")
+    waited = re.search(r"^vm1 stopped: ", serial, re.MULTILINE)
+    assert table_end >= 0 and waited, explain(session)
+    assert table_end < waited.start(), explain(session)
+    assert serial.find("vm1 ended after") < waited.start(), explain(session)

@@ -101,8 +101,14 @@ def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
     return command + config.qemu_extra
 
 
+def bochs_display_library(config: RunConfig) -> str:
+    """term (text on the launcher's pseudo-terminal, bochs_display) without a
+    window, x with one."""
+    return "term" if config.headless or not os.environ.get("DISPLAY") else "x"
+
+
 def bochs_config(config: RunConfig, iso: Path, serial_log: Path, bochs_log: Path) -> str:
-    display = "term" if config.headless or not os.environ.get("DISPLAY") else "x"
+    display = bochs_display_library(config)
     return "\n".join([
         f"megs: {config.memory_mib}",
         f"cpu: model={config.bochs_cpu_model}, ips={BOCHS_IPS}, reset_on_triple_fault=0, ignore_bad_msrs=0",

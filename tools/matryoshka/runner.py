@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from . import emulators, image, verdict
+from .bochs_display import BochsDisplay
 from .emulators import CannotRun, RunConfig
 from .serial_input import SerialInput, SerialTyper, as_steps
 from .verdict import RunResult, Verdict
@@ -143,21 +144,44 @@ def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None
 
     emulator_output = config.work_dir / "emulator.out"
     interactive = config.interactive and config.emulator != "bochs" and config.serial_port is None
+    display = _bochs_display(config)
     with open(emulator_output, "w") as output:
-        process = subprocess.Popen(
-            command,
-            stdin=None if interactive else subprocess.DEVNULL,
-            stdout=None if interactive else output,
-            stderr=None if interactive else subprocess.STDOUT)
+        process = _start_emulator(command, display, output, interactive)
         follower = _SerialFollower(serial_log, None if interactive else echo)
         try:
             timed_out = _follow(process, follower, config.timeout, on_serial, on_exit)
         finally:
             _stop(process)
+    screen = display.finish(config.work_dir) if display else ""
     log_text = bochs_log.read_text(errors="replace") if bochs_log and bochs_log.exists() else ""
     log_text += emulator_output.read_text(errors="replace")
-    return verdict.judge(follower.text, timed_out=timed_out, exit_status=process.returncode,
-                         emulator_log=log_text, crash_hint=_crash_hint(config, process.returncode, log_text))
+    result = verdict.judge(follower.text, timed_out=timed_out, exit_status=process.returncode,
+                           emulator_log=log_text, crash_hint=_crash_hint(config, process.returncode, log_text))
+    result.screen = screen
+    return result
+
+
+def _bochs_display(config: RunConfig) -> BochsDisplay | None:
+    """A reader of Bochs' text display, when it has one."""
+    if config.emulator == "bochs" and emulators.bochs_display_library(config) == "term":
+        return BochsDisplay(config.work_dir / "emulator.out")
+    return None
+
+
+def _start_emulator(command: list[str], display: BochsDisplay | None, output: TextIO,
+                    interactive: bool = False) -> subprocess.Popen:
+    """Starts the emulator with its messages going to `output` (the file
+    `display` reads), or to this terminal when `interactive`; a thread reads
+    Bochs' text display from then on, so that Bochs never waits for it."""
+    process = subprocess.Popen(
+        command,
+        stdin=None if interactive else subprocess.DEVNULL,
+        stdout=None if interactive else output,
+        stderr=None if interactive else subprocess.STDOUT,
+        env=display.environment() if display else None)
+    if display is not None:
+        display.started()
+    return process
 
 
 def _crash_hint(config: RunConfig, status: int | None, log_text: str) -> str:
@@ -245,8 +269,9 @@ def _run_debug_bochs(config: RunConfig, gdb_commands: list[str], batch: bool) ->
         print(f"run.py: {error}", file=sys.stderr)
         return Verdict.CANNOT_RUN
     emulator_output = config.work_dir / "emulator.out"
+    display = _bochs_display(config)
     with open(emulator_output, "w") as output:
-        bochs = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        bochs = _start_emulator(command, display, output)
         print(f"run.py: Bochs waits for GDB on COM2 (localhost:{config.gdb_port}); the kernel's log goes to "
               f"{serial_log}", file=sys.stderr)
         try:
@@ -257,6 +282,8 @@ def _run_debug_bochs(config: RunConfig, gdb_commands: list[str], batch: bool) ->
             timed_out = _follow(bochs, follower, config.timeout, None)
         finally:
             _stop(bochs)
+            if display is not None:
+                display.finish(config.work_dir)
     log_text = bochs_log.read_text(errors="replace") if bochs_log.exists() else ""
     result = verdict.judge(follower.text, timed_out=timed_out, exit_status=bochs.returncode,
                            emulator_log=log_text, crash_hint=verdict.bochs_crash_hint(log_text))

@@ -45,6 +45,8 @@ class RunResult:
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     emulator_log: str = ""
     user_tests: dict[str, TestOutcome] = field(default_factory=dict)
+    # Bochs' final 80x25 text screen (also screen.txt beside serial.log), "" otherwise.
+    screen: str = ""
 
     def host_lines(self, category: str | None = None) -> list[str]:
         """The text of the host's own log lines, optionally of one category."""

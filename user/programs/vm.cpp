@@ -46,13 +46,38 @@ bool set_field(char* field, size_t size, const char* text, const char* what)
     return true;
 }
 
-bool parse_number(const char* text, uint64_t& value)
+/* The largest VM id: ids go to the kernel as an int. */
+constexpr uint64_t MAX_ID = 0x7fffffff;
+/* MiB of guest RAM that still fit in 64 bits as bytes (the kernel then says
+ * what it can give). */
+constexpr uint64_t MAX_MIB = UINT64_MAX >> 20;
+
+/* `text` as a decimal number from 1 to `max`. Otherwise says so, quoting what
+ * was typed: a number too large for `max` is refused, never cut to another. */
+bool parse_number(const char* text, uint64_t max, const char* what, uint64_t& value)
 {
-    char* end = nullptr;
-    long parsed = strtol(text, &end, 10);
-    if (!*text || *end || parsed <= 0)
+    value = 0;
+    bool digits = *text != '\0';
+    bool too_large = false;
+    for (const char* p = text; *p && digits; ++p) {
+        if (*p < '0' || *p > '9') {
+            digits = false;
+            break;
+        }
+        uint64_t digit = uint64_t(*p - '0');
+        if (value > (max - digit) / 10)
+            too_large = true;
+        else
+            value = value * 10 + digit;
+    }
+    if (!digits || (value == 0 && !too_large)) {
+        dprintf(2, "vm: %s takes a number from 1 to %lu, not \"%s\"\n", what, (unsigned long)max, text);
         return false;
-    value = uint64_t(parsed);
+    }
+    if (too_large) {
+        dprintf(2, "vm: %s \"%s\" is too large: at most %lu\n", what, text, (unsigned long)max);
+        return false;
+    }
     return true;
 }
 
@@ -125,8 +150,8 @@ int start(int argc, char** argv)
         if (i + 1 >= argc)
             return fail("an option lacks its value");
         if (strcmp(argv[i], "--mem") == 0) {
-            if (!parse_number(argv[++i], request.memory_mib))
-                return fail("--mem takes a number of MiB");
+            if (!parse_number(argv[++i], MAX_MIB, "--mem (MiB)", request.memory_mib))
+                return 2;
         } else if (strcmp(argv[i], "--append") == 0) {
             if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
                 return 2;
@@ -156,7 +181,7 @@ int start(int argc, char** argv)
             dprintf(2, "vm: cannot start %s: %s\n", request.path, strerror(errno));
         return 1;
     }
-    printf("vm%d started: %s\n", id, request.path);
+    printf("vm%d started: %s (root %s)\n", id, request.path, request.root);
     if (front && vm_front(id) == 0)
         printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
     if (attach)
@@ -195,8 +220,10 @@ int list()
 int stop(int argc, char** argv)
 {
     uint64_t id;
-    if (argc != 3 || !parse_number(argv[2], id))
+    if (argc != 3)
         return fail("vm stop takes one VM id, as vm list shows it");
+    if (!parse_number(argv[2], MAX_ID, "vm stop's VM id", id))
+        return 2;
     if (vm_stop(int(id)) < 0) {
         dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
         return 1;
@@ -208,8 +235,10 @@ int stop(int argc, char** argv)
 int bring_to_front(int argc, char** argv)
 {
     uint64_t id;
-    if (argc != 3 || !parse_number(argv[2], id))
+    if (argc != 3)
         return fail("vm front takes one VM id, as vm list shows it");
+    if (!parse_number(argv[2], MAX_ID, "vm front's VM id", id))
+        return 2;
     if (vm_front(int(id)) < 0) {
         dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
         return 1;
@@ -221,8 +250,10 @@ int bring_to_front(int argc, char** argv)
 int send(int argc, char** argv)
 {
     uint64_t id;
-    if (argc < 4 || !parse_number(argv[2], id))
+    if (argc < 4)
         return fail("vm send takes a VM id, as vm list shows it, and the text to type");
+    if (!parse_number(argv[2], MAX_ID, "vm send's VM id", id))
+        return 2;
     /* The words joined by spaces, then Enter as a terminal sends it ('\r'). */
     char text[VM_SEND_MAX];
     size_t length = 0;
@@ -255,16 +286,20 @@ int send(int argc, char** argv)
 int attach(int argc, char** argv)
 {
     uint64_t id;
-    if (argc != 3 || !parse_number(argv[2], id))
+    if (argc != 3)
         return fail("vm attach takes one VM id, as vm list shows it");
+    if (!parse_number(argv[2], MAX_ID, "vm attach's VM id", id))
+        return 2;
     return attach_to(int(id));
 }
 
 int wait(int argc, char** argv)
 {
     uint64_t id;
-    if (argc != 3 || !parse_number(argv[2], id))
+    if (argc != 3)
         return fail("vm wait takes one VM id, as vm list shows it");
+    if (!parse_number(argv[2], MAX_ID, "vm wait's VM id", id))
+        return 2;
     for (;;) {
         VmInfo vms[8];
         int count = vm_list(vms, 8);
