@@ -90,9 +90,32 @@ void release_files(Vm& vm)
     vm.files = nullptr;
 }
 
+/* The directory beneath `root` where the VM may change files; null when none is
+ * asked for or the one asked for cannot be, and `note` says which. */
+RefPtr<Inode> writable_directory(const char* writable, const RefPtr<Inode>& root, char* note, size_t note_size)
+{
+    if (!writable || strcmp(writable, NO_WRITABLE) == 0) {
+        format_string(note, note_size, "nothing writable");
+        return nullptr;
+    }
+    Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), writable);
+    if (directory.is_error()) {
+        format_string(note, note_size, "nothing writable: %s: %s", writable, errno_name(directory.error()));
+        return nullptr;
+    }
+    if (!directory.value()->is_directory() || &directory.value()->file_system() != &root->file_system() ||
+        !is_beneath(kernel_vfs::vfs(), directory.value(), root)) {
+        format_string(note, note_size, "nothing writable: %s is not a directory beneath the root", writable);
+        return nullptr;
+    }
+    format_string(note, note_size, "writable %s", writable);
+    return directory.release_value();
+}
+
 /* The file server on the VM's root: a directory of the host's root file system
  * (another mount, like the terminals of /dev, is not a place for a VM). */
-FileServer* serve_root(const char* root, char* error, size_t error_size)
+FileServer* serve_root(const char* root, const char* writable, char* note, size_t note_size, char* error,
+                       size_t error_size)
 {
     MutexLocker locker(kernel_vfs::lock());
     Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), root);
@@ -108,7 +131,7 @@ FileServer* serve_root(const char* root, char* error, size_t error_size)
         format_string(error, error_size, "VM root %s is not on the root file system", root);
         return nullptr;
     }
-    return new FileServer(directory.value());
+    return new FileServer(directory.value(), writable_directory(writable, directory.value(), note, note_size));
 }
 
 void vm_thread(void* argument)
@@ -225,7 +248,8 @@ StartResult start(const StartRequest& request)
         return result;
     }
     const char* root = request.root ? request.root : DEFAULT_ROOT;
-    FileServer* files = serve_root(root, error, size);
+    char writable_note[VM_ERROR_LENGTH - VM_PATH_LENGTH - 16];
+    FileServer* files = serve_root(root, request.writable, writable_note, sizeof(writable_note), error, size);
     if (!files) {
         result.errno_value = EINVAL;
         return result;
@@ -298,8 +322,9 @@ StartResult start(const StartRequest& request)
         return result;
     }
     result.id = next_id++;
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, vm->path,
-        request.memory_mib, vm->cmdline, root);
+    format_string(result.note, sizeof(result.note), "root %s read-only, %s", root, writable_note);
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", %s", result.id, vm->path,
+        request.memory_mib, vm->cmdline, result.note);
     return result;
 }
 
