@@ -33,10 +33,12 @@ struct VmInfo {
 };
 
 /* What vm_start takes: the kernel file and its modules (host VFS paths), the
- * guest's command line and RAM, and the host directory its paravirtual file
- * system serves ("" for the default). On failure the kernel writes a sentence
- * saying what is wrong into `error`; on success it writes the root directory it
- * resolved (canonical: "/a/../b/" becomes "/b") into `root`. */
+ * guest's command line and RAM, the host directory its paravirtual file system
+ * serves read-only and the one beneath it the guest may change ("" for the
+ * defaults / and /shared; "none": nothing). On failure the kernel writes a
+ * sentence saying what is wrong into `error`; on success it writes the root
+ * directory it resolved (canonical: "/a/../b/" becomes "/b") into `root` and
+ * what the VM may change into `error`. */
 struct VmStartRequest {
     char path[VM_PATH_LENGTH];
     char cmdline[VM_REQUEST_CMDLINE_LENGTH];
@@ -46,6 +48,7 @@ struct VmStartRequest {
     uint32_t flags; /* reserved, 0 */
     uint64_t memory_mib;
     char error[VM_ERROR_LENGTH]; /* out */
+    char writable[VM_PATH_LENGTH];
 };
 
 /* Bounds of the vm_stats record's tables. */

@@ -11,7 +11,7 @@ kind of machine Bochs emulates roughly one second per wall second with three
 busy guests, so 30 minutes take somewhat more than 30 minutes of wall time.
 Through the host's shell on COM1 it starts the guests (each waits until the one
 before has booted to its shell), types `workload run --seed N --seconds S
-/soak/vmN` into guest N with `vm send` (guest N+1 runs one second longer, so
+/shared/soak/vmN` into guest N with `vm send` (guest N+1 runs one second longer, so
 they finish in order), and when all have finished checks every directory three
 ways: the guest checks its files again (`workload check` typed into it), the host
 reads them (`workload check` in its own shell), and this script recomputes the
@@ -54,12 +54,12 @@ class SoakReport:
 
 
 def guest_dir(vm: int) -> str:
-    return f"/soak/vm{vm}"
+    return f"/shared/soak/vm{vm}"
 
 
 def steps(guests: int, seconds: int) -> list[tuple[str, str]]:
     """What to type into the host's COM1, each once the text before it appeared."""
-    typed = [(PROMPT, "mkdir /soak\r"), (PROMPT, "ps\r"), ("free pages", "vm start --mem 16 /boot/kernel\r")]
+    typed = [(PROMPT, "mkdir /shared/soak\r"), (PROMPT, "ps\r"), ("free pages", "vm start --mem 16 /boot/kernel\r")]
     for vm in range(2, guests + 1):
         typed.append((f"[vm{vm - 1}] [guest boot] boot complete", "vm start --mem 16 /boot/kernel\r"))
     sends = "".join(f"vm send {vm} workload run --seed {vm} --seconds {seconds + vm - 1} {guest_dir(vm)}\r"

@@ -1,7 +1,8 @@
 /* The file hypercalls served on a VM's root directory; see file_server.h and
  * docs/hypercalls.md. Every argument is checked in the order the document gives
  * (handle, then lengths and flags, then guest buffers), every guest string and
- * buffer is copied exactly once, and the errors are the VFS's own errno values. */
+ * buffer is copied exactly once, and the errors are the VFS's own errno values,
+ * with EROFS for changes outside the writable directory. */
 #include "hypervisor/hypercall/file_server.h"
 
 #include "abi/hypercall.h"
@@ -23,12 +24,15 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 } // namespace
 
-FileServer::FileServer(RefPtr<Inode> root)
-    : root_(root), paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]),
-      vectors_(new IoVector[MAX_VECTORS])
+FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable)
+    : root_(root), writable_(writable), names_(new WritableName[HYPERCALL_FILE_HANDLES_MAX]),
+      paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");
+    /* The caller (vm_manager) has checked this and told the user otherwise. */
+    if (writable_ && !is_beneath(view_, writable_, root_))
+        panic("a VM's writable directory must lie beneath its root");
     ++live_servers;
 }
 
@@ -37,6 +41,7 @@ FileServer::~FileServer()
     /* Every handle the guest left open is closed here, so its host file (even an
      * unlinked one) is released with the VM. */
     handles_.close_all();
+    delete[] names_;
     delete[] paths_;
     delete[] transfer_;
     delete[] vectors_;
@@ -60,6 +65,7 @@ Result<uint64_t> FileServer::dispatch(const HypercallRegisters& r, GuestVirtualM
     case HYPERCALL_FILE_CLOSE: {
         int handle = TRY(handle_number(r.rbx));
         TRY(sys.close(handle));
+        forget_writable(handle);
         return 0;
     }
     case HYPERCALL_FILE_READ: return read(r, memory);
@@ -80,6 +86,7 @@ Result<uint64_t> FileServer::dispatch(const HypercallRegisters& r, GuestVirtualM
     case HYPERCALL_FILE_GETDENTS: return getdents(r, memory);
     case HYPERCALL_FILE_FTRUNCATE: {
         int handle = TRY(handle_number(r.rbx));
+        TRY(check_still_writable(handle));
         TRY(sys.ftruncate(handle, r.rcx));
         return 0;
     }
@@ -129,6 +136,53 @@ Result<void> FileServer::enter(uint64_t at, VfsContext& context)
     return {};
 }
 
+Result<void> FileServer::check_writable(const RefPtr<Inode>& directory) const
+{
+    if (!writable_ || !is_beneath(view_, directory, writable_))
+        return Error(EROFS);
+    return {};
+}
+
+Result<ParentAndName> FileServer::check_writable_parent(VfsContext& context, const char* path) const
+{
+    ParentAndName location = TRY(resolve_parent(context, path));
+    TRY(check_writable(location.directory));
+    return location;
+}
+
+void FileServer::remember_writable(int handle, const ParentAndName& location)
+{
+    WritableName& name = names_[handle];
+    name.directory = location.directory;
+    if (!location.name.copy_to(name.name, sizeof(name.name)))
+        name.directory = nullptr; /* cannot happen: resolution refuses names over NAME_MAX */
+}
+
+/* The handle's file must still be the one its recorded name gives, in a directory
+ * beneath the writable one: a file someone else moved (say from /shared to /bin)
+ * is not written through an old handle. A file with no name left (unlinked while
+ * open) stays writable: its bytes are nobody else's. */
+Result<void> FileServer::check_still_writable(int handle) const
+{
+    RefPtr<OpenFile> file = TRY(handles_.get(handle));
+    if (!file->can_write())
+        return {}; /* the VFS answers EBADF */
+    const WritableName& name = names_[handle];
+    if (!name.directory)
+        return Error(EROFS);
+    if (name.directory->is_directory() && !check_writable(name.directory).is_error()) {
+        Inode& directory = *name.directory;
+        Result<RefPtr<Inode>> now = directory.file_system().lookup(directory, StringView(name.name));
+        if (!now.is_error() && now.value() == file->inode())
+            return {};
+    }
+    struct stat status {};
+    Inode& inode = *file->inode();
+    if (!inode.file_system().stat(inode, status).is_error() && status.st_nlink == 0)
+        return {};
+    return Error(EROFS);
+}
+
 Result<void> FileServer::seek_to(VfsSyscall& sys, int handle, uint64_t offset)
 {
     if (offset == HYPERCALL_FILE_POSITION)
@@ -145,9 +199,22 @@ Result<uint64_t> FileServer::open(const HypercallRegisters& r, GuestVirtualMemor
     TRY(enter(r.rbx, context));
     if (r.rdx & ~uint64_t(OPEN_FLAGS))
         return Error(EINVAL);
+    int flags = int(r.rdx), access = flags & O_ACCMODE;
+    if (access != O_RDONLY && access != O_WRONLY && access != O_RDWR)
+        return Error(EINVAL);
     const char* path = TRY(copy_path(memory, r.rcx, paths_[0]));
+    /* Creating, truncating or opening for writing changes the name's directory or
+     * the file: allowed only beneath the writable directory. */
+    ParentAndName location;
+    if (access != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
+        location = TRY(check_writable_parent(context, path));
     VfsSyscall sys(context, handles_);
-    return TRY(sys.open(path, int(r.rdx), uint32_t(r.rsi & MODE_BITS)));
+    int handle = TRY(sys.open(path, flags, uint32_t(r.rsi & MODE_BITS)));
+    if (access != O_RDONLY)
+        remember_writable(handle, location);
+    else
+        forget_writable(handle);
+    return uint64_t(handle);
 }
 
 /* The guest's buffer is translated once, whole, into host memory (checked for
@@ -170,6 +237,8 @@ Result<size_t> FileServer::map_buffer(GuestVirtualMemory& memory, uint64_t buffe
 Result<uint64_t> FileServer::transfer(const HypercallRegisters& r, GuestVirtualMemory& memory, bool reading)
 {
     int handle = TRY(handle_number(r.rbx));
+    if (!reading)
+        TRY(check_still_writable(handle));
     size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, reading ? AccessKind::write : AccessKind::read));
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
@@ -237,6 +306,14 @@ Result<uint64_t> FileServer::path_call(const HypercallRegisters& r, GuestVirtual
     VfsContext context(view_, root_);
     TRY(enter(r.rbx, context));
     const char* path = TRY(copy_path(memory, r.rcx, paths_[0]));
+    Result<ParentAndName> writable = check_writable_parent(context, path);
+    /* An existing name is EEXIST to mkdir even where nothing may change, as on
+     * Linux: a guest making its /dev on a read-only root learns that it is there. */
+    if (r.rax == HYPERCALL_FILE_MKDIR && writable.is_error() && writable.error() == EROFS &&
+        !resolve_path(context, path).is_error())
+        return Error(EEXIST);
+    if (writable.is_error())
+        return Error(writable.error());
     VfsSyscall sys(context, handles_);
     switch (r.rax) {
     case HYPERCALL_FILE_MKDIR: TRY(sys.mkdir(path, uint32_t(r.rdx & MODE_BITS))); break;
@@ -287,7 +364,17 @@ Result<uint64_t> FileServer::rename(const HypercallRegisters& r, GuestVirtualMem
     TRY(make_absolute(r.rbx, paths_[0]));
     TRY(make_absolute(r.rdx, paths_[1]));
     VfsContext context(view_, root_);
+    ParentAndName from = TRY(check_writable_parent(context, paths_[0].text));
+    ParentAndName to = TRY(check_writable_parent(context, paths_[1].text));
     VfsSyscall sys(context, handles_);
     TRY(sys.rename(paths_[0].text, paths_[1].text));
+    /* Handles open for writing on the moved name follow it (this VM moved it). */
+    for (size_t handle = 0; handle < HYPERCALL_FILE_HANDLES_MAX; ++handle) {
+        WritableName& name = names_[handle];
+        if (name.directory == from.directory && StringView(name.name) == from.name) {
+            name.directory = to.directory;
+            (void)to.name.copy_to(name.name, sizeof(name.name));
+        }
+    }
     return 0;
 }

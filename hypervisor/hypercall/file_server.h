@@ -3,8 +3,17 @@
  * of the host's VFS, the VM's root. Confinement comes from the VFS itself: paths
  * are resolved in a VfsContext whose root is that directory (".." stops there,
  * absolute paths start there) over a Vfs that mounts nothing, so no other file
- * system (the host's /dev, say) is reachable either. Handles index the VM's own
- * descriptor table. No VMX here: guest memory comes as a GuestVirtualMemory, and
+ * system (the host's /dev, say) is reachable either; a directory handle that
+ * anyone renamed out of the root resolves nothing (fs/path_resolver.h).
+ *
+ * The root is exported read-only except beneath one writable directory (or none):
+ * a call that would change a name, a file's bytes or its size returns EROFS
+ * unless the directory holding that name lies beneath the writable directory,
+ * judged by inode at the time of the call, so that renames cannot smuggle a file
+ * in or out. A handle open for writing writes while its file is still the one
+ * under the name it was opened (or renamed to by this VM) in a directory beneath
+ * the writable one; moved elsewhere by anyone else it must be opened again.
+ * Handles index the VM's own descriptor table. No VMX here: guest memory comes as a GuestVirtualMemory, and
  * the caller holds the host's file system lock (the unit tests have none). */
 #pragma once
 #include "abi/hypercall.h"
@@ -20,8 +29,9 @@ public:
      * most (a page never straddles two runs of guest RAM). */
     static constexpr size_t MAX_VECTORS = HYPERCALL_FILE_IO_MAX / 4096 + 1;
 
-    /* Serves the directory `root` (of the file system it lies on). */
-    explicit FileServer(RefPtr<Inode> root);
+    /* Serves the directory `root` (of the file system it lies on), writable
+     * beneath `writable` (a directory beneath `root`), or nowhere when it is null. */
+    FileServer(RefPtr<Inode> root, RefPtr<Inode> writable);
     ~FileServer();
     FileServer(const FileServer&) = delete;
     FileServer& operator=(const FileServer&) = delete;
@@ -32,6 +42,7 @@ public:
 
     int open_handle_count() const { return handles_.open_count(); }
     const RefPtr<Inode>& root() const { return root_; }
+    const RefPtr<Inode>& writable() const { return writable_; }
     /* FileServers in existence, for the leak tests: a VM's goes when the VM ends. */
     static size_t live_count();
 
@@ -64,9 +75,26 @@ private:
     Result<uint64_t> rename(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
     Result<void> make_absolute(uint64_t at, PathBuffer& path);
 
+    /* Where a handle open for writing was opened: the directory and the name in it. */
+    struct WritableName {
+        RefPtr<Inode> directory;
+        char name[NAME_MAX + 1];
+    };
+    /* EROFS unless names in `directory` may change: it lies beneath writable_. */
+    Result<void> check_writable(const RefPtr<Inode>& directory) const;
+    /* The same for the directory holding `path`'s last component. */
+    Result<ParentAndName> check_writable_parent(VfsContext& context, const char* path) const;
+    /* EROFS when `handle` is open for writing but its file is no longer where it
+     * was opened, or that place is no longer writable. */
+    Result<void> check_still_writable(int handle) const;
+    void remember_writable(int handle, const ParentAndName& location);
+    void forget_writable(int handle) { names_[handle].directory = nullptr; }
+
     /* Mounts nothing: the VM's view of the host is its root's file system alone. */
     Vfs view_;
     RefPtr<Inode> root_;
+    RefPtr<Inode> writable_; /* null: the whole root is read-only */
+    WritableName* names_;    /* HYPERCALL_FILE_HANDLES_MAX, by handle */
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
     uint8_t* transfer_;   /* TRANSFER_STEP bytes, for getdents */

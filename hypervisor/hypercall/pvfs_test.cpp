@@ -53,6 +53,7 @@ KERNEL_TEST(pvfs, guest_kernel_reads_and_writes_host_files)
     request.memory_mib = 32;
     request.cmdline = "test=hostfs";
     request.root = ROOT;
+    request.writable = ROOT;
     vm_manager::StartResult started = vm_manager::start(request);
     if (!started.ok()) {
         t.fail("vm start: %s", started.error);

@@ -121,6 +121,10 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     cmdline.value("vm_root", roots, sizeof(roots));
     char* next_root = roots;
     const char* root = vm_manager::DEFAULT_ROOT;
+    char writables[256] = "";
+    cmdline.value("vm_writable", writables, sizeof(writables));
+    char* next_writable = writables;
+    const char* writable = vm_manager::DEFAULT_WRITABLE;
 
     HostPages before = host_pages();
     log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
@@ -138,6 +142,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         request.cmdline = guest_cmdline;
         root = next_item(next_root, root);
         request.root = root;
+        writable = next_item(next_writable, writable);
+        request.writable = writable;
         vm_manager::StartResult started = vm_manager::start(request);
         if (started.ok())
             ids[count++] = started.id;

@@ -10,6 +10,9 @@
  *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
  *                        in the order of vm= (the last one given serves the rest;
  *                        default vm_manager::DEFAULT_ROOT, the host's /)
+ *   vm_writable=DIR[,DIR...] the directory beneath each VM's root where it may
+ *                        change files ("none": nowhere), in the same order;
+ *                        default vm_manager::DEFAULT_WRITABLE, /shared
  * The host waits for every VM to end, logs how each ended ("VM RESULT: ...") and
  * the free page count before and after the VMs (docs/hostile-guests.md), then
  * runs the test= sets if any and powers off. */

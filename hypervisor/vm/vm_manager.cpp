@@ -96,6 +96,29 @@ void release_files(Vm& vm)
     vm.files = nullptr;
 }
 
+/* The directory beneath `root` where the VM may change files; null when none is
+ * asked for or the one asked for cannot be, and `note` says which. */
+RefPtr<Inode> writable_directory(const char* writable, const RefPtr<Inode>& root, char* note, size_t note_size)
+{
+    if (!writable || strcmp(writable, NO_WRITABLE) == 0) {
+        format_string(note, note_size, "nothing writable");
+        return nullptr;
+    }
+    Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), writable);
+    if (directory.is_error()) {
+        format_string(note, note_size, "nothing writable: %s: %s", writable, errno_name(directory.error()));
+        return nullptr;
+    }
+    if (!directory.value()->is_directory() || &directory.value()->file_system() != &root->file_system() ||
+        !is_beneath(kernel_vfs::vfs(), directory.value(), root)) {
+        format_string(note, note_size, "nothing writable: %s is not a directory beneath the root", writable);
+        return nullptr;
+    }
+    format_string(note, note_size, "writable %s", writable);
+    return directory.release_value();
+}
+
+
 /* The one owner of a VM's record until the start succeeds: deleting it gives
  * back the file server, guest memory and platform (Vm's own destructor). */
 class VmOwner {
@@ -191,15 +214,20 @@ public:
     {
         MutexLocker locker(kernel_vfs::lock());
         inode = nullptr;
+        writable = nullptr;
     }
     RefPtr<Inode> inode;
+    /* Where beneath it the VM may change files; null for nowhere. */
+    RefPtr<Inode> writable;
+    /* What the VM may change, for the user ("writable /shared", "nothing writable: ..."). */
+    char note[VM_ERROR_LENGTH - VM_PATH_LENGTH - 32] = {};
 };
 
 /* The VM's root: a directory of the host's root file system (another mount,
  * like the terminals of /dev, is not a place for a VM). `canonical` receives
  * the root as resolved. */
-Result<void> resolve_root(const char* root, RootDirectory& out, char* canonical, size_t canonical_size,
-                          StartError& why)
+Result<void> resolve_root(const char* root, const char* writable, RootDirectory& out, char* canonical,
+                          size_t canonical_size, StartError& why)
 {
     if (!canonical_path(root, canonical, canonical_size))
         return why.set(ENAMETOOLONG, "VM root %s: the path is too long", root);
@@ -212,6 +240,7 @@ Result<void> resolve_root(const char* root, RootDirectory& out, char* canonical,
     if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system())
         return why.set(EINVAL, "VM root %s is not on the root file system", root);
     out.inode = directory.release_value();
+    out.writable = writable_directory(writable, out.inode, out.note, sizeof(out.note));
     return {};
 }
 
@@ -219,7 +248,7 @@ Result<void> resolve_root(const char* root, RootDirectory& out, char* canonical,
 Result<FileServer*> serve_root(const RootDirectory& directory, StartError& why)
 {
     MutexLocker locker(kernel_vfs::lock());
-    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.inode);
+    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.inode, directory.writable);
     if (!files)
         return why.set(ENOMEM, "out of host memory for the VM's file server");
     return files;
@@ -375,7 +404,8 @@ Result<void> check_request(const StartRequest& request, StartError& why)
 }
 
 /* start() in steps; each resource has one owner that gives it back on failure. */
-Result<int> start_steps(const StartRequest& request, char* root, size_t root_size, StartError& why)
+Result<int> start_steps(const StartRequest& request, char* root, size_t root_size, char* note, size_t note_size,
+                        StartError& why)
 {
     TRY(check_request(request, why));
     /* The request is checked completely before the CPU is asked, so that a bad
@@ -389,7 +419,8 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
         bad != loader::LoaderError::none)
         return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
     RootDirectory directory;
-    TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, directory, root, root_size, why));
+    TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
+    format_string(note, note_size, "root %s read-only, %s", root, directory.note);
     if (const char* unavailable = virtualization_unavailable())
         return why.set(ENOSYS, "%s", unavailable);
 
@@ -427,7 +458,7 @@ StartResult start(const StartRequest& request)
 {
     StartResult result;
     StartError why;
-    Result<int> started = start_steps(request, result.root, sizeof(result.root), why);
+    Result<int> started = start_steps(request, result.root, sizeof(result.root), result.note, sizeof(result.note), why);
     injected_failure = StartStep::none;
     if (started.is_error()) {
         result.errno_value = why.errno_value ? why.errno_value : started.error();
@@ -435,8 +466,8 @@ StartResult start(const StartRequest& request)
         return result;
     }
     result.id = started.value();
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, request.path,
-        request.memory_mib, request.cmdline ? request.cmdline : "", result.root);
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", %s", result.id, request.path,
+        request.memory_mib, request.cmdline ? request.cmdline : "", result.note);
     return result;
 }
 

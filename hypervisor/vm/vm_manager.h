@@ -23,11 +23,19 @@ constexpr size_t MAX_MODULES = 4;
 /* The VM's root directory by default: the host's root file system (its other
  * mounts, like /dev, are not shared). */
 constexpr const char* DEFAULT_ROOT = "/";
+/* The one directory beneath the root where a VM may change files by default; the
+ * rest of its root is read-only (docs/hypercalls.md, "What a VM may change").
+ * NO_WRITABLE as the writable directory makes the whole root read-only. */
+constexpr const char* DEFAULT_WRITABLE = "/shared";
+constexpr const char* NO_WRITABLE = "none";
 
 struct StartRequest {
     const char* path = nullptr;
     /* The host directory the guest's paravirtual file system serves (docs/hypercalls.md). */
     const char* root = DEFAULT_ROOT;
+    /* A host directory beneath `root`, or NO_WRITABLE. One that is not beneath the
+     * root leaves nothing writable; the start's log line says why. */
+    const char* writable = DEFAULT_WRITABLE;
     uint64_t memory_mib = DEFAULT_MEMORY_MIB;
     const char* cmdline = "";
     const char* modules[MAX_MODULES] = {};
@@ -49,6 +57,9 @@ struct StartResult {
     char error[sizeof(StartError::text)] = {};
     /* The VM's root as resolved, without "." and ".." ("/a/../b/" is "/b"). */
     char root[VM_PATH_LENGTH] = {};
+    /* On success: what the VM may change ("root / read-only, writable /shared",
+     * or why nothing is writable). */
+    char note[VM_ERROR_LENGTH] = {};
     bool ok() const { return id > 0; }
 };
 

@@ -31,12 +31,15 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     terminate(request.path);
     terminate(request.cmdline);
     terminate(request.root);
+    terminate(request.writable);
     vm_manager::StartRequest start;
     start.path = request.path;
     start.cmdline = request.cmdline;
     start.memory_mib = request.memory_mib;
     if (request.root[0])
         start.root = request.root;
+    if (request.writable[0])
+        start.writable = request.writable;
     if (request.module_count > VM_MAX_MODULES)
         return -EINVAL;
     for (uint32_t i = 0; i < request.module_count; ++i) {
@@ -45,6 +48,12 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     }
     start.module_count = request.module_count;
     vm_manager::StartResult result = vm_manager::start(start);
+    /* The sentence for the user: why it failed, or on success what the VM may change. */
+    char error[VM_ERROR_LENGTH] = {};
+    const char* sentence = result.ok() ? result.note : result.error;
+    size_t length = strnlen(sentence, sizeof(error) - 1);
+    memcpy(error, sentence, length);
+    (void)user_memory::copy_to(address + offsetof(VmStartRequest, error), error, sizeof(error));
     if (result.ok()) {
         /* The root as resolved goes back in place of the one asked for. */
         char root[VM_PATH_LENGTH] = {};
@@ -52,10 +61,6 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
         (void)user_memory::copy_to(address + offsetof(VmStartRequest, root), root, sizeof(root));
         return result.id;
     }
-    char error[VM_ERROR_LENGTH] = {};
-    size_t length = strnlen(result.error, sizeof(error) - 1);
-    memcpy(error, result.error, length);
-    (void)user_memory::copy_to(address + offsetof(VmStartRequest, error), error, sizeof(error));
     return -(result.errno_value ? result.errno_value : EINVAL);
 }
 

@@ -19,6 +19,7 @@ public:
 private:
     friend class HypercallFs;
     uint64_t handle_;
+    bool read_only_ = false; /* the host refused this file for writing (EROFS) */
     HostInode* next_ = nullptr;
 };
 
@@ -99,7 +100,7 @@ RefPtr<Inode> HypercallFs::find(uint64_t number)
     return nullptr;
 }
 
-RefPtr<Inode> HypercallFs::adopt(uint64_t handle, const struct stat& status)
+RefPtr<Inode> HypercallFs::adopt(uint64_t handle, const struct stat& status, bool read_only)
 {
     if (RefPtr<Inode> living = find(status.st_ino)) {
         (void)call(HYPERCALL_FILE_CLOSE, handle);
@@ -107,6 +108,7 @@ RefPtr<Inode> HypercallFs::adopt(uint64_t handle, const struct stat& status)
     }
     InodeType type = S_ISDIR(status.st_mode) ? InodeType::directory : InodeType::regular;
     auto* inode = new HostInode(*this, handle, status.st_ino, type);
+    inode->read_only_ = read_only;
     inode->next_ = inodes_;
     inodes_ = inode;
     ++inode_count_;
@@ -136,13 +138,18 @@ Result<RefPtr<Inode>> HypercallFs::lookup(Inode& directory, StringView name)
     /* Files are opened for reading and writing: the guest's VFS checks each open
      * file's own flags, and one host handle serves every guest descriptor. */
     int flags = S_ISDIR(status.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDWR;
-    uint64_t handle = TRY(call(HYPERCALL_FILE_OPEN, at, address(text.text), uint64_t(flags)));
+    Result<uint64_t> writable = call(HYPERCALL_FILE_OPEN, at, address(text.text), uint64_t(flags));
+    /* Outside the VM's writable directory the host gives files for reading only. */
+    bool read_only = writable.is_error() && writable.error() == EROFS;
+    if (writable.is_error() && !read_only)
+        return Error(writable.error());
+    uint64_t handle = read_only ? TRY(call(HYPERCALL_FILE_OPEN, at, address(text.text), O_RDONLY)) : writable.value();
     struct stat opened {};
     if (Result<uint64_t> got = call(HYPERCALL_FILE_FSTAT, handle, address(&opened)); got.is_error()) {
         (void)call(HYPERCALL_FILE_CLOSE, handle);
         return Error(got.error());
     }
-    return adopt(handle, opened);
+    return adopt(handle, opened, read_only);
 }
 
 Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uint32_t mode)
@@ -207,6 +214,8 @@ Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, siz
 
 Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count)
 {
+    if (own(file).read_only_)
+        return Error(EROFS);
     auto* bytes = static_cast<const uint8_t*>(buffer);
     size_t done = 0;
     while (done < count) {
@@ -223,6 +232,8 @@ Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buff
 
 Result<void> HypercallFs::truncate(Inode& file, uint64_t size)
 {
+    if (own(file).read_only_)
+        return Error(EROFS);
     TRY(call(HYPERCALL_FILE_FTRUNCATE, own(file).handle(), size));
     return {};
 }

@@ -4,7 +4,9 @@
  * VM's root; no file data is kept in the guest. An inode holds a host handle,
  * opened when the inode is looked up and closed when the last reference goes, and
  * there is at most one inode per host file, so the VFS's identity checks (mount
- * points, a directory moved into itself) work as on any other file system. */
+ * points, a directory moved into itself) work as on any other file system.
+ * Where the host exports its files read-only (everywhere but the VM's writable
+ * directory) the handle is a read-only one, and writes answer EROFS. */
 #pragma once
 #include "fs/file_system.h"
 
@@ -42,8 +44,9 @@ private:
     HostInode& own(Inode& inode);
     /* The inode of host file `number`, when one is alive. */
     RefPtr<Inode> find(uint64_t number);
-    /* An inode for a freshly opened handle (or the living one, closing the handle). */
-    RefPtr<Inode> adopt(uint64_t handle, const struct stat& status);
+    /* An inode for a freshly opened handle (or the living one, closing the handle);
+     * `read_only` when the host refused the handle for writing. */
+    RefPtr<Inode> adopt(uint64_t handle, const struct stat& status, bool read_only = false);
     void forget(HostInode& inode);
 
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */

@@ -63,6 +63,22 @@ Result<RefPtr<Inode>> parent_directory(const Vfs& vfs, const RefPtr<Inode>& dire
     return current->file_system().lookup(*current, "..");
 }
 
+bool is_beneath(const Vfs& vfs, const RefPtr<Inode>& inode, const RefPtr<Inode>& ancestor)
+{
+    /* Terminates: the tree has no cycles (rename refuses to move a directory
+     * into itself), so the walk ends at the top, where the parent is the same. */
+    RefPtr<Inode> current = inode;
+    while (current != ancestor) {
+        if (!current->is_directory())
+            return false;
+        Result<RefPtr<Inode>> parent = parent_directory(vfs, current);
+        if (parent.is_error() || parent.value() == current)
+            return false;
+        current = parent.release_value();
+    }
+    return true;
+}
+
 Result<RefPtr<Inode>> resolve_step(const VfsContext& context, const RefPtr<Inode>& directory, StringView name)
 {
     if (!directory->is_directory())
@@ -85,6 +101,14 @@ Result<ParentAndName> resolve_parent(const VfsContext& context, const char* path
     StringView text = TRY(checked_path(path));
     ParentAndName result;
     result.directory = text[0] == '/' ? context.root() : context.cwd();
+    /* The one check confinement needs: the caller holds the file-system lock, so
+     * nothing moves during this walk, and from a start beneath the root every step
+     * down stays beneath it and every ".." short of the root does too. Only the
+     * start can have been carried out (a directory handle or cwd that someone
+     * renamed out of the root): it then resolves nothing, as if removed. */
+    if (context.confined() && result.directory != context.root() &&
+        !is_beneath(context.vfs(), result.directory, context.root()))
+        return Error(ENOENT);
     result.trailing_slash = text[text.length() - 1] == '/';
     PathComponents components(text);
     StringView component;

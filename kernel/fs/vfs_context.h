@@ -1,7 +1,8 @@
 /* Where a process's paths start: its root ("/" and the ceiling of "..") and its
  * current directory. The hypervisor gives each VM a context whose root is a
  * directory of the host's file system; no path resolved in it can leave that
- * directory, because ".." at the root stays at the root. */
+ * directory: ".." at the root stays at the root, and a cwd that was moved out of
+ * it resolves nothing (fs/path_resolver.h). */
 #pragma once
 #include "fs/storage_account.h"
 #include "fs/vfs.h"
@@ -20,6 +21,8 @@ public:
     Vfs& vfs() const { return vfs_; }
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& cwd() const { return cwd_; }
+    /* Whether the root is less than the whole tree, so that a cwd can be outside it. */
+    bool confined() const { return root_ != vfs_.root(); }
     void set_cwd(RefPtr<Inode> directory) { cwd_ = directory; }
     /* Who pays for the files and bytes created through this context (a VM's
      * account); nullptr for the host's own programs. */

@@ -248,7 +248,10 @@ Result<bool> VfsSyscall::directory_entry(Inode& directory, uint64_t offset, Dire
 {
     if (offset < 2) {
         RefPtr<Inode> self(&directory);
-        RefPtr<Inode> target = offset == 0 ? self : TRY(parent_directory(context_.vfs(), self));
+        /* ".." of the context's root is the root, as resolution has it: a VM does
+         * not learn even the number of the host directory above its root. */
+        bool at_top = offset == 0 || self == context_.root();
+        RefPtr<Inode> target = at_top ? self : TRY(parent_directory(context_.vfs(), self));
         StringView(offset == 0 ? "." : "..").copy_to(entry.name, sizeof(entry.name));
         entry.inode_number = target->number();
         entry.type = InodeType::directory;

@@ -5,7 +5,7 @@ through the host's shell on COM1 (docs/multi-vm.md). One boot:
 2. `spin 2000` runs alone: its progress rate A (blocks per emulated second).
 3. Three guests of /boot/kernel start one after the other; each boots to its
    shell ("boot complete" relayed as `[vmN] [guest boot] ...`).
-4. `vm send N workload run --seed N --seconds S /multi/vmN` types the file
+4. `vm send N workload run --seed N --seconds S /shared/multi/vmN` types the file
    workload into each guest's shell: rounds of writing, reading back, checking,
    deleting and renaming files in its own host directory, all through the
    paravirtual file system. S is 4, 5 and 6 s, so the guests finish in order
@@ -50,7 +50,7 @@ def guest_steps() -> list[tuple[str, str]]:
     steps = [("per second", "vm start --mem 16 /boot/kernel\r")]
     for vm in range(1, GUESTS):
         steps.append((f"[vm{vm}] [guest boot] boot complete", "vm start --mem 16 /boot/kernel\r"))
-    sends = [f"vm send {vm} workload run --seed {vm} --seconds {WORK_SECONDS[vm]} /multi/vm{vm}\r"
+    sends = [f"vm send {vm} workload run --seed {vm} --seconds {WORK_SECONDS[vm]} /shared/multi/vm{vm}\r"
              for vm in range(1, GUESTS + 1)]
     steps.append((f"[vm{GUESTS}] [guest boot] boot complete", "".join(sends)))
     return steps
@@ -59,8 +59,8 @@ def guest_steps() -> list[tuple[str, str]]:
 def check_steps() -> list[tuple[str, str]]:
     steps = [(f"[vm{GUESTS}] workload: start", f"spin {SPIN_MS}\r"), ("per second", "")]
     for vm in range(1, GUESTS + 1):
-        steps.append((f"[vm{vm}] workload: ", f"workload check /multi/vm{vm}\r"))
-    cleanup = "".join(f"workload clean /multi/vm{vm}\r" for vm in range(1, GUESTS + 1))
+        steps.append((f"[vm{vm}] workload: ", f"workload check /shared/multi/vm{vm}\r"))
+    cleanup = "".join(f"workload clean /shared/multi/vm{vm}\r" for vm in range(1, GUESTS + 1))
     stops = "".join(f"vm stop {vm}\r" for vm in range(1, GUESTS + 1))
     steps += [(PROMPT, cleanup), (PROMPT, stops)]
     steps += [(f"vm{vm} ended after", "") for vm in range(1, GUESTS + 1)]
@@ -68,7 +68,7 @@ def check_steps() -> list[tuple[str, str]]:
     return steps
 
 
-STEPS = [(PROMPT, "mkdir /multi\r"), (PROMPT, "ps\r"), ("free pages", f"spin {SPIN_MS}\r"),
+STEPS = [(PROMPT, "mkdir /shared/multi\r"), (PROMPT, "ps\r"), ("free pages", f"spin {SPIN_MS}\r"),
          *guest_steps(), *check_steps()]
 
 # Log lines may begin in the middle of the shell's output, so nothing is anchored.
@@ -104,7 +104,7 @@ def test_three_guests_boot_to_their_shells(session) -> None:
 def test_each_guest_runs_the_file_workload_in_its_directory(session) -> None:
     runs = workload_results(session, "run")
     for vm in range(1, GUESTS + 1):
-        result = runs.get((f"vm{vm}", f"/multi/vm{vm}"))
+        result = runs.get((f"vm{vm}", f"/shared/multi/vm{vm}"))
         assert result, f"no workload result from vm{vm}\n" + explain(session)
         assert result.outcome == "PASS", f"vm{vm}: {result.why}\n" + explain(session)
         assert result.seed == vm and result.rounds >= 2, explain(session)
@@ -115,13 +115,13 @@ def test_the_host_finds_each_guests_files_as_the_workload_implies(session) -> No
     runs = workload_results(session, "run")
     checks = workload_results(session, "check")
     for vm in range(1, GUESTS + 1):
-        check = checks.get(("host", f"/multi/vm{vm}"))
-        assert check and check.outcome == "PASS", f"host check of /multi/vm{vm}\n" + explain(session)
-        run = runs[(f"vm{vm}", f"/multi/vm{vm}")]
+        check = checks.get(("host", f"/shared/multi/vm{vm}"))
+        assert check and check.outcome == "PASS", f"host check of /shared/multi/vm{vm}\n" + explain(session)
+        run = runs[(f"vm{vm}", f"/shared/multi/vm{vm}")]
         assert (check.seed, check.round, check.checksum) == (run.seed, run.round, run.checksum), explain(session)
         assert check.checksum_matches
     cleans = workload_results(session, "clean")
-    assert all(cleans.get(("host", f"/multi/vm{vm}")) for vm in range(1, GUESTS + 1)), explain(session)
+    assert all(cleans.get(("host", f"/shared/multi/vm{vm}")) for vm in range(1, GUESTS + 1)), explain(session)
 
 
 def test_the_guests_worked_while_the_host_program_measured(session) -> None:

@@ -13,7 +13,7 @@ from test_hypervisor import guest_lines, guest_reports, vm_results
 
 def test_hostile_file_guests_get_an_error_code_for_everything(boot) -> None:
     # Two at once on one root: the second uses handle numbers valid in the first.
-    result = boot("bochs", "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile "
+    result = boot("bochs", "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile vm_writable=/hostile "
                            "vm_timeout_ms=60000 test=boot")
     results = vm_results(result)
     assert len(results) == 2, explain(result)

@@ -31,10 +31,10 @@ STEPS = [
     (PROMPT, "vm start --attach /boot/kernel\r"),
     (ATTACHED, ""),
     (GUEST_PROMPT, "ls /\r"),
-    (GUEST_PROMPT, f"echo {GUEST_TEXT} > /from_guest.txt\r"),
+    (GUEST_PROMPT, f"echo {GUEST_TEXT} > /shared/from_guest.txt\r"),
     (GUEST_PROMPT, DETACH),
     (DETACHED, ""),
-    (PROMPT, "cat /from_guest.txt\r"),
+    (PROMPT, "cat /shared/from_guest.txt\r"),
     (PROMPT, f"echo {HOST_TEXT} > /from_host.txt\r"),
     (PROMPT, f"vm send 1 echo {LONG_WORDS}\r"),
     ("[vm1] 0123456789abcdef", "vm attach 1\r"),
@@ -105,7 +105,7 @@ def test_guest_lists_the_hosts_root(session) -> None:
 
 
 def test_file_written_by_the_guest_is_read_by_the_host(session) -> None:
-    assert host_output_of(session, "cat /from_guest.txt") == GUEST_TEXT + "\n", explain(session)
+    assert host_output_of(session, "cat /shared/from_guest.txt") == GUEST_TEXT + "\n", explain(session)
 
 
 def test_file_written_by_the_host_is_read_by_the_guest(session) -> None:

@@ -18,14 +18,14 @@ spec.loader.exec_module(soak)
 def good_log(checksum: int | None = None, after: int = 900, host_check: str = "PASS") -> str:
     total = round_checksum(1, 4) if checksum is None else checksum
     fields = f"seed=1 rounds=5 round=4 files=6 checksum={total:016x}"
-    check = f"workload: PASS check dir=/soak/vm1 {fields}" if host_check == "PASS" else \
-        "workload: FAIL check /soak/vm1: wrong bytes in /soak/vm1/f2"
+    check = f"workload: PASS check dir=/shared/soak/vm1 {fields}" if host_check == "PASS" else \
+        "workload: FAIL check /shared/soak/vm1: wrong bytes in /shared/soak/vm1/f2"
     return "\n".join([
         "free pages: 1000, kernel heap: 2000 pages",
-        f"[vm1] workload: PASS run dir=/soak/vm1 {fields}",
-        f"[vm1] workload: PASS check dir=/soak/vm1 {fields}",
+        f"[vm1] workload: PASS run dir=/shared/soak/vm1 {fields}",
+        f"[vm1] workload: PASS check dir=/shared/soak/vm1 {fields}",
         check,
-        "workload: PASS clean dir=/soak/vm1",
+        "workload: PASS clean dir=/shared/soak/vm1",
         "[host vmx] vm1 stopped: stopped by the host",
         f"free pages: {after}, kernel heap: 2100 pages",
         soak.ALIVE,
@@ -45,7 +45,7 @@ def test_a_checksum_the_seed_does_not_give_is_named() -> None:
 
 def test_a_failed_host_check_is_named() -> None:
     report = soak.judge(good_log(host_check="FAIL"), Verdict.PASSED, 1)
-    assert any("host's check of /soak/vm1 failed" in problem for problem in report.problems)
+    assert any("host's check of /shared/soak/vm1 failed" in problem for problem in report.problems)
 
 
 def test_a_page_not_returned_is_named() -> None:

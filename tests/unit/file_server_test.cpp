@@ -75,7 +75,10 @@ struct Host : VfsFixture {
         CHECK(!sys.mkdir("/vm/sub").is_error());
         put("/vm/hello.txt", "hello from the host\n");
         put("/secret", "the host's secret\n");
-        server = new FileServer(resolve_path(context, "/vm").value());
+        /* Writable everywhere in its root: these tests are about confinement; the
+         * read-only export has its own (Export below). */
+        RefPtr<Inode> root = resolve_path(context, "/vm").value();
+        server = new FileServer(root, root);
     }
     ~Host() { delete server; }
 
@@ -182,7 +185,7 @@ UNIT_TEST(file_server_rejects_bad_handles)
 UNIT_TEST(file_server_handles_belong_to_one_vm)
 {
     Host host;
-    FileServer other(resolve_path(host.context, "/vm").value());
+    FileServer other(resolve_path(host.context, "/vm").value(), nullptr);
     int64_t handle = host.open("hello.txt");
     CHECK(handle >= 0);
     /* The same number means nothing to another VM's server. */
@@ -289,4 +292,197 @@ UNIT_TEST(file_server_closes_every_handle_when_the_vm_ends)
     /* ...and goes with the VM's server. */
     CHECK_EQ(host.ramfs.inode_count(), inodes_before);
     CHECK_EQ(FileServer::live_count(), servers - 1);
+}
+
+/* ---- directories moved out of a VM's root (docs/hypercalls.md, "Confinement") */
+
+UNIT_TEST(file_server_a_directory_moved_out_of_the_root_resolves_nothing)
+{
+    Host host;
+    host.put("/vm/sub/inside.txt", "inside\n");
+    CHECK(!host.sys.mkdir("/vm/sub/deep").is_error());
+    int64_t sub = host.open("sub", O_RDONLY | O_DIRECTORY);
+    int64_t inside = host.open("sub/inside.txt");
+    CHECK(sub >= 0 && inside >= 0);
+    /* A host program moves the directory the VM holds out of the VM's root. */
+    CHECK(!host.sys.rename("/vm/sub", "/moved").is_error());
+    for (const char* path : {"..", "../secret", "../../secret", "inside.txt", "deep/..", ".", "deep"})
+        CHECK_EQ(host.open(path, O_RDONLY, uint64_t(sub)), -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_STAT, uint64_t(sub), host.guest.put(PATH, ".."), BUFFER), -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_MKDIR, uint64_t(sub), host.guest.put(PATH, "new"), 0755), -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_UNLINK, uint64_t(sub), host.guest.put(PATH, "inside.txt")), -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_TRUNCATE, uint64_t(sub), host.guest.put(PATH, "inside.txt"), 0), -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_RENAME, uint64_t(sub), host.guest.put(PATH, "inside.txt"), ROOT,
+                       host.guest.put(PATH2, "stolen")),
+             -ENOENT);
+    CHECK_EQ(host.call(HYPERCALL_FILE_RENAME, ROOT, host.guest.put(PATH, "hello.txt"), uint64_t(sub),
+                       host.guest.put(PATH2, "smuggled")),
+             -ENOENT);
+    /* What is already open still works: the file reads, the handle fstats. */
+    CHECK_EQ(host.read_all(inside), std::string("inside\n"));
+    CHECK_EQ(host.call(HYPERCALL_FILE_FSTAT, uint64_t(sub), BUFFER), 0);
+    /* Absolute paths still start at the root, and nothing outside changed. */
+    CHECK(host.open("/hello.txt", O_RDONLY, uint64_t(sub)) >= 0);
+    CHECK_EQ(host.get("/secret"), std::string("the host's secret\n"));
+    CHECK_EQ(host.list("/moved"), std::string(". .. inside.txt deep"));
+    /* Moved back in, it resolves again. */
+    CHECK(!host.sys.rename("/moved", "/vm/back").is_error());
+    CHECK(host.open("inside.txt", O_RDONLY, uint64_t(sub)) >= 0);
+}
+
+UNIT_TEST(file_server_nested_roots_the_outer_vm_cannot_free_the_inner_one)
+{
+    Host host;
+    CHECK(!host.sys.mkdir("/vm/sub/inner").is_error());
+    host.put("/vm/sub/inner/mine.txt", "inner's\n");
+    /* The inner VM's root is the outer one's /sub; it holds its directory inner/. */
+    RefPtr<Inode> inner_root = resolve_path(host.context, "/vm/sub").value();
+    FileServer inner(inner_root, inner_root);
+    auto inner_call = [&](uint64_t number, uint64_t rbx, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t rsi = 0) {
+        return int64_t(inner.serve({number, rbx, rcx, rdx, rsi}, host.guest));
+    };
+    int64_t held = inner_call(HYPERCALL_FILE_OPEN, ROOT, host.guest.put(PATH, "inner"), O_RDONLY | O_DIRECTORY);
+    CHECK(held >= 0);
+    /* The outer VM moves it up to its own root, out of the inner root. */
+    CHECK_EQ(host.call(HYPERCALL_FILE_RENAME, ROOT, host.guest.put(PATH, "sub/inner"), ROOT, host.guest.put(PATH2, "out")), 0);
+    for (const char* path : {"..", "../hello.txt", "../../secret", "../sub", "mine.txt"}) {
+        CHECK_EQ(inner_call(HYPERCALL_FILE_OPEN, uint64_t(held), host.guest.put(PATH, path), O_RDONLY), -ENOENT);
+        CHECK_EQ(inner_call(HYPERCALL_FILE_OPEN, uint64_t(held), host.guest.put(PATH, path), O_RDWR | O_CREAT), -ENOENT);
+    }
+    CHECK_EQ(inner_call(HYPERCALL_FILE_MKDIR, uint64_t(held), host.guest.put(PATH, "../escape"), 0755), -ENOENT);
+    CHECK_EQ(host.list("/vm"), std::string(". .. sub hello.txt out"));
+    /* Its own root still serves it. */
+    CHECK_EQ(inner_call(HYPERCALL_FILE_OPEN, ROOT, host.guest.put(PATH, "../hello.txt"), O_RDONLY), -ENOENT);
+    CHECK(inner_call(HYPERCALL_FILE_MKDIR, ROOT, host.guest.put(PATH, "fresh"), 0755) == 0);
+    CHECK_EQ(host.list("/vm/sub"), std::string(". .. fresh"));
+}
+
+UNIT_TEST(file_server_dot_dot_of_the_root_lists_the_root_itself)
+{
+    Host host;
+    int64_t root = host.open("/", O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(host.call(HYPERCALL_FILE_GETDENTS, uint64_t(root), BUFFER, 4096, 0) > 0, true);
+    auto* dot = reinterpret_cast<const struct dirent*>(&host.guest.bytes[BUFFER - FakeGuestMemory::BASE]);
+    auto* dot_dot = reinterpret_cast<const struct dirent*>(&host.guest.bytes[BUFFER - FakeGuestMemory::BASE + dot->d_reclen]);
+    CHECK_EQ(std::string(dot_dot->d_name), std::string(".."));
+    CHECK_EQ(dot_dot->d_ino, dot->d_ino);
+}
+
+/* ---- the read-only export (docs/hypercalls.md, "What a VM may change") */
+
+namespace {
+
+/* The VM's root /vm, writable only beneath /vm/shared (or nowhere). */
+struct Export : Host {
+    explicit Export(bool writable = true)
+    {
+        CHECK(!sys.mkdir("/vm/shared").is_error());
+        CHECK(!sys.mkdir("/vm/bin").is_error());
+        put("/vm/bin/ls", "the real ls\n");
+        put("/vm/shared/note", "shared\n");
+        delete server;
+        server = new FileServer(resolve_path(context, "/vm").value(),
+                                writable ? resolve_path(context, "/vm/shared").value() : nullptr);
+    }
+    int64_t write(int64_t handle, const std::string& text)
+    {
+        return call(HYPERCALL_FILE_WRITE, uint64_t(handle), guest.put(BUFFER, text), text.size(), 0);
+    }
+    int64_t path_call(uint64_t number, const std::string& path, uint64_t value = 0)
+    {
+        return call(number, ROOT, guest.put(PATH, path), value);
+    }
+    int64_t rename(const std::string& from, const std::string& to)
+    {
+        return call(HYPERCALL_FILE_RENAME, ROOT, guest.put(PATH, from), ROOT, guest.put(PATH2, to));
+    }
+};
+
+} // namespace
+
+UNIT_TEST(file_server_export_outside_the_writable_directory_is_erofs)
+{
+    Export host;
+    for (uint64_t flags : {uint64_t(O_WRONLY), uint64_t(O_RDWR), uint64_t(O_RDONLY | O_TRUNC), uint64_t(O_RDONLY | O_CREAT),
+                           uint64_t(O_WRONLY | O_CREAT | O_TRUNC), uint64_t(O_RDWR | O_APPEND)}) {
+        CHECK_EQ(host.open("/bin/ls", flags), -EROFS);
+        CHECK_EQ(host.open("/new_file", flags), -EROFS);
+    }
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_TRUNCATE, "/bin/ls", 0), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_UNLINK, "/bin/ls"), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_MKDIR, "/made", 0755), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_RMDIR, "/bin"), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_RMDIR, "/shared"), -EROFS);
+    /* An existing name is EEXIST to mkdir, as on Linux. */
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_MKDIR, "/bin", 0755), -EEXIST);
+    CHECK_EQ(host.rename("/bin/ls", "/shared/ls"), -EROFS);  /* from outside */
+    CHECK_EQ(host.rename("/shared/note", "/bin/ls"), -EROFS); /* to outside */
+    CHECK_EQ(host.rename("/shared", "/elsewhere"), -EROFS);  /* the writable directory itself */
+    /* Paths that climb out of the writable directory are judged where they end. */
+    CHECK_EQ(host.open("/shared/../bin/ls", O_RDWR), -EROFS);
+    CHECK_EQ(host.open("shared/../new", O_RDWR | O_CREAT), -EROFS);
+    /* Reading is fine; a file opened read-only stays read-only. */
+    int64_t ls = host.open("/bin/ls");
+    CHECK_EQ(host.read_all(ls), std::string("the real ls\n"));
+    CHECK_EQ(host.write(ls, "evil"), -EBADF);
+    CHECK_EQ(host.call(HYPERCALL_FILE_FTRUNCATE, uint64_t(ls), 0), -EBADF);
+    CHECK_EQ(host.get("/vm/bin/ls"), std::string("the real ls\n"));
+    CHECK_EQ(host.list("/vm"), std::string(". .. sub hello.txt shared bin"));
+}
+
+UNIT_TEST(file_server_export_beneath_the_writable_directory_everything_works)
+{
+    Export host;
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_MKDIR, "/shared/dir", 0755), 0);
+    int64_t file = host.open("/shared/dir/f", O_RDWR | O_CREAT);
+    CHECK(file >= 0);
+    CHECK_EQ(host.write(file, "abc"), 3);
+    CHECK_EQ(host.call(HYPERCALL_FILE_FTRUNCATE, uint64_t(file), 2), 0);
+    /* Renamed by the VM itself (even into another directory), the handle follows. */
+    CHECK_EQ(host.rename("/shared/dir/f", "/shared/g"), 0);
+    CHECK_EQ(host.write(file, "xyz"), 3);
+    CHECK_EQ(host.get("/vm/shared/g"), std::string("xyz"));
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_TRUNCATE, "/shared/g", 1), 0);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_RMDIR, "/shared/dir"), 0);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_UNLINK, "/shared/g"), 0);
+    /* Unlinked while open, its bytes are nobody else's: still writable. */
+    CHECK_EQ(host.write(file, "q"), 1);
+    int64_t shared = host.open("/shared", O_RDONLY | O_DIRECTORY);
+    CHECK(host.call(HYPERCALL_FILE_OPEN, uint64_t(shared), host.guest.put(PATH, "h"), O_WRONLY | O_CREAT, 0644) >= 0);
+    CHECK_EQ(host.list("/vm/shared"), std::string(". .. note h"));
+}
+
+UNIT_TEST(file_server_export_a_file_moved_out_of_the_writable_directory_is_read_only)
+{
+    Export host;
+    int64_t note = host.open("/shared/note", O_RDWR);
+    CHECK(note >= 0);
+    CHECK_EQ(host.write(note, "S"), 1);
+    /* A host program (or another VM) moves it over /bin/ls: no longer writable
+     * through the handle, whatever name it has now. */
+    CHECK(!host.sys.rename("/vm/shared/note", "/vm/bin/ls").is_error());
+    CHECK_EQ(host.write(note, "evil"), -EROFS);
+    CHECK_EQ(host.call(HYPERCALL_FILE_FTRUNCATE, uint64_t(note), 0), -EROFS);
+    CHECK_EQ(host.get("/vm/bin/ls"), std::string("Shared\n"));
+    CHECK_EQ(host.open("/bin/ls", O_RDWR), -EROFS);
+    /* A directory moved out takes its files' writability with it. */
+    CHECK(!host.sys.mkdir("/vm/shared/d").is_error());
+    int64_t inner = host.open("/shared/d/x", O_RDWR | O_CREAT);
+    CHECK(inner >= 0);
+    CHECK(!host.sys.rename("/vm/shared/d", "/vm/d").is_error());
+    CHECK_EQ(host.write(inner, "evil"), -EROFS);
+    CHECK_EQ(host.open("/d/y", O_RDWR | O_CREAT), -EROFS);
+    /* And one moved in becomes writable. */
+    CHECK(!host.sys.rename("/vm/d", "/vm/shared/d").is_error());
+    CHECK_EQ(host.write(inner, "ok"), 2);
+}
+
+UNIT_TEST(file_server_export_with_nothing_writable_changes_nothing)
+{
+    Export host(false);
+    CHECK_EQ(host.open("/shared/note", O_RDWR), -EROFS);
+    CHECK_EQ(host.open("/shared/new", O_WRONLY | O_CREAT), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_MKDIR, "/shared/d", 0755), -EROFS);
+    CHECK_EQ(host.path_call(HYPERCALL_FILE_UNLINK, "/shared/note"), -EROFS);
+    CHECK_EQ(host.read_all(host.open("/shared/note")), std::string("shared\n"));
 }

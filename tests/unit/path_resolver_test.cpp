@@ -159,3 +159,47 @@ UNIT_TEST(path_confined_context_cannot_escape_its_root)
     CHECK_EQ(std::string(buffer), std::string("/c"));
     CHECK_EQ(guest_sys.rmdir("/").error(), EBUSY);
 }
+
+UNIT_TEST(path_confined_cwd_moved_out_of_the_root_resolves_nothing)
+{
+    /* Regression: ".." stopped only at the root itself, so a cwd that someone
+     * renamed out of the root climbed to the host's "/". */
+    VfsFixture f;
+    make_tree(f);
+    f.put("/secret", "host only");
+    VfsContext guest(f.vfs, resolve_path(f.context, "/a/b").value());
+    FileDescriptorTable guest_files;
+    VfsSyscall guest_sys(guest, guest_files);
+    CHECK(!guest_sys.chdir("/c").is_error());
+    CHECK(!f.sys.rename("/a/b/c", "/c").is_error());
+    CHECK_EQ(resolve_path(guest, "..").error(), ENOENT);
+    CHECK_EQ(resolve_path(guest, "../secret").error(), ENOENT);
+    CHECK_EQ(resolve_path(guest, ".").error(), ENOENT);
+    CHECK_EQ(guest_sys.mkdir("../escape").error(), ENOENT);
+    CHECK_EQ(guest_sys.open("x", O_RDWR | O_CREAT).error(), ENOENT);
+    char buffer[64];
+    CHECK_EQ(guest_sys.getcwd(buffer, sizeof(buffer)).error(), ENOENT);
+    /* Absolute paths start at the root as before. */
+    CHECK(!resolve_path(guest, "/").is_error());
+    CHECK_EQ(resolve_path(guest, "/c").error(), ENOENT);
+    /* An unconfined context keeps following its cwd wherever it went. */
+    CHECK(!f.sys.chdir("/c").is_error());
+    CHECK(!f.sys.rename("/c", "/a/c2").is_error());
+    CHECK_EQ(resolve(f, "../file"), resolve(f, "/a/file"));
+}
+
+UNIT_TEST(path_is_beneath_follows_the_inodes)
+{
+    VfsFixture f;
+    make_tree(f);
+    RefPtr<Inode> a = resolve_path(f.context, "/a").value();
+    RefPtr<Inode> c = resolve_path(f.context, "/a/b/c").value();
+    CHECK(is_beneath(f.vfs, c, a));
+    CHECK(is_beneath(f.vfs, a, a));
+    CHECK(!is_beneath(f.vfs, a, c));
+    CHECK(!is_beneath(f.vfs, resolve_path(f.context, "/a/file").value(), a));
+    CHECK(!f.sys.rename("/a/b", "/b").is_error());
+    CHECK(!is_beneath(f.vfs, c, a));
+    CHECK(!f.sys.rmdir("/b/c").is_error());
+    CHECK(!is_beneath(f.vfs, c, f.vfs.root()));
+}

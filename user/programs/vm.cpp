@@ -1,6 +1,9 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
- *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] [--attach] FILE [modules...]
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none] [--front] [--attach]
+ *            FILE [modules...]
+ *                   (the guest sees DIR (default /) read-only except beneath the
+ *                    writable directory, default /shared; docs/hypercalls.md)
  *   vm list
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
@@ -21,7 +24,8 @@
 namespace {
 
 const char* const USAGE =
-    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] [--attach] FILE [modules...]\n"
+    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none] [--front] [--attach]\n"
+    "                FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -158,6 +162,9 @@ int start(int argc, char** argv)
         } else if (strcmp(argv[i], "--root") == 0) {
             if (!set_field(request.root, sizeof(request.root), argv[++i], "the root directory"))
                 return 2;
+        } else if (strcmp(argv[i], "--writable") == 0) {
+            if (!set_field(request.writable, sizeof(request.writable), argv[++i], "the writable directory"))
+                return 2;
         } else {
             dprintf(2, "vm: unknown option %s\n", argv[i]);
             return fail("see the usage");
@@ -182,6 +189,8 @@ int start(int argc, char** argv)
         return 1;
     }
     printf("vm%d started: %s (root %s)\n", id, request.path, request.root);
+    if (request.error[0])
+        printf("vm%d: %s\n", id, request.error);
     if (front && vm_front(id) == 0)
         printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
     if (attach)
