@@ -43,7 +43,8 @@ private:
     /* The inode of host file `number`, when one is alive. */
     RefPtr<Inode> find(uint64_t number);
     /* An inode for a freshly opened handle (or the living one, closing the handle). */
-    RefPtr<Inode> adopt(uint64_t handle, const struct stat& status);
+    /* ENOMEM (and `handle` closed) when there is no memory for a new inode. */
+    [[nodiscard]] Result<RefPtr<Inode>> adopt(uint64_t handle, const struct stat& status);
     void forget(HostInode& inode);
 
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */

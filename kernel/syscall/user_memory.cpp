@@ -61,11 +61,16 @@ Result<void> copy_to(uint64_t destination, const void* source, size_t size)
     return as_result(user_access::copy_to_user(of(current_space()), destination, source, size));
 }
 
-Path::Path() : text_(new char[PATH_MAX]) { text_[0] = '\0'; }
-Path::~Path() { delete[] text_; }
+Path::~Path() { kfree(text_); }
 
 Result<void> Path::copy_from(uint64_t user_address)
 {
+    if (!text_) {
+        text_ = static_cast<char*>(kmalloc(PATH_MAX));
+        if (!text_)
+            return Error(ENOMEM);
+        text_[0] = '\0';
+    }
     size_t length = 0;
     return as_result(user_access::copy_string_from_user(of(current_space()), text_, PATH_MAX, user_address, &length));
 }

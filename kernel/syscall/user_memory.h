@@ -25,20 +25,22 @@ const ArchMemory& current_space();
 [[nodiscard]] Result<void> copy_to(uint64_t destination, const void* source, size_t size);
 
 /* A path copied in from user space, on the heap (PATH_MAX bytes are too many
- * for a kernel stack). */
+ * for a kernel stack), taken by copy_from() so that running out of memory is
+ * the caller's ENOMEM. */
 class Path {
 public:
-    Path();
+    Path() = default;
     ~Path();
     Path(const Path&) = delete;
     Path& operator=(const Path&) = delete;
 
-    /* EFAULT, or ENAMETOOLONG without a NUL in the first PATH_MAX bytes. */
+    /* EFAULT, ENOMEM, or ENAMETOOLONG without a NUL in the first PATH_MAX bytes. */
     [[nodiscard]] Result<void> copy_from(uint64_t user_address);
-    const char* text() const { return text_; }
+    /* "" until copy_from() succeeded. */
+    const char* text() const { return text_ ? text_ : ""; }
 
 private:
-    char* text_;
+    char* text_ = nullptr;
 };
 
 /* argv or envp copied in: the strings packed into one heap buffer. */
