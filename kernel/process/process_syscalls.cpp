@@ -47,8 +47,8 @@ Result<int> spawn(const SyscallArguments& arguments)
     SpawnRequest request;
     request.parent = &caller();
     request.path = program.path.text();
-    request.argv = program.argv.list();
-    request.envp = program.envp.list();
+    request.argv = TRY(program.argv.list());
+    request.envp = TRY(program.envp.list());
     return ProcessRegistry::instance().spawn(request);
 }
 
@@ -57,7 +57,9 @@ Result<int> exec(const SyscallArguments& arguments)
     ProgramArguments program;
     TRY(program.copy_from(arguments));
     TrapFrame* frame = user_mode::frame_below(Scheduler::instance().current()->stack_top());
-    TRY(ProcessRegistry::instance().exec(caller(), program.path.text(), program.argv.list(), program.envp.list(), *frame));
+    user_stack::StringList argv = TRY(program.argv.list());
+    user_stack::StringList envp = TRY(program.envp.list());
+    TRY(ProcessRegistry::instance().exec(caller(), program.path.text(), argv, envp, *frame));
     return 0;
 }
 

@@ -36,7 +36,10 @@ public:
 
     /* EFAULT, ENOMEM, or ENAMETOOLONG without a NUL in the first PATH_MAX bytes. */
     [[nodiscard]] Result<void> copy_from(uint64_t user_address);
-    /* "" until copy_from() succeeded. */
+    /* The PATH_MAX bytes themselves, for a path the kernel writes (getcwd);
+     * ENOMEM. */
+    [[nodiscard]] Result<char*> buffer();
+    /* "" until copy_from() or buffer() succeeded. */
     const char* text() const { return text_ ? text_ : ""; }
 
 private:
@@ -59,8 +62,9 @@ public:
     [[nodiscard]] Result<void> copy_from(uint64_t user_array, size_t& budget);
     /* Copies kernel strings (for processes the kernel starts). */
     [[nodiscard]] Result<void> copy_from_kernel(const char* const* strings, size_t count);
-    /* The strings; valid until the next copy or the array's end. */
-    user_stack::StringList list();
+    /* The strings; valid until the next copy or the array's end. ENOMEM for
+     * the table of pointers. */
+    [[nodiscard]] Result<user_stack::StringList> list();
     size_t count() const { return count_; }
 
 private:
