@@ -15,7 +15,7 @@ from matryoshka import faultwalk
 # files.write is left out until ramfs grows its chunk table fallibly (branch
 # `ramfs`): today a failed kmalloc there panics in Vector::resize.
 HOST_SAMPLE = ["files.create", "files.read", "files.rename", "files.unlink", "files.mkdir", "files.getdents",
-               "files.dup", "process"]
+               "files.dup", "files.terminal", "process"]
 GUEST_SAMPLE = ["vm.guest"]
 
 
@@ -49,4 +49,33 @@ def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot)
     guest = summary.operations.get("vm.guest")
     assert guest is not None and guest.sites >= 5, explain(result)
     assert summary.leaks == 0 and summary.wrong == 0, explain(result)
+    assert result.verdict.name == "PASSED", explain(result)
+
+
+def test_fail_alloc_on_the_command_line_fails_the_nth_allocation_once(boot) -> None:
+    """fail_alloc=3: the third fallible allocation after the command line is read
+    fails (the first program's start, which gets ENOMEM), and only that one: the
+    same program starts the second time. The host goes on."""
+    result = boot("qemu", "fail_alloc=3 run=/bin/echo,/bin/echo")
+    serial = result.serial
+    assert "fault injection: fail_alloc=3 armed" in serial, explain(result)
+    assert serial.count("fault injection: failing") == 1, explain(result)
+    first, second = serial.index("FAIL: run.echo: cannot start: ENOMEM"), serial.index("PASS: run.echo")
+    assert first < second and "PANIC" not in serial, explain(result)
+    assert "SUMMARY: 1 passed, 1 failed" in serial, explain(result)
+
+
+def test_fail_alloc_every_with_a_page_filter_fails_each_start(boot) -> None:
+    result = boot("qemu", "fail_alloc=every:2 fail_alloc_filter=page run=/bin/echo,/bin/echo")
+    serial = result.serial
+    assert "failing page allocation #2" in serial and "failing page allocation #4" in serial, explain(result)
+    assert "failing heap allocation" not in serial, explain(result)
+    assert serial.count("cannot start: ENOMEM") == 2 and "PANIC" not in serial, explain(result)
+
+
+def test_fail_alloc_refuses_bad_values_and_fails_nothing(boot) -> None:
+    result = boot("qemu", "fail_alloc=every:0 fail_alloc_filter=slab run=/bin/echo")
+    serial = result.serial
+    assert "fail_alloc=every:0 ignored" in serial and "fail_alloc_filter=slab ignored" in serial, explain(result)
+    assert "fault injection: failing" not in serial, explain(result)
     assert result.verdict.name == "PASSED", explain(result)

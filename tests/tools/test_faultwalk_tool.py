@@ -2,6 +2,7 @@
 input."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -35,3 +36,21 @@ def test_shell_steps_run_the_walk_then_power_off_after_its_summary() -> None:
     assert steps[0] == ("/$ ", "faultwalk --max 5 files vm.guest\r")
     assert steps[-1] == ("/$ ", "poweroff\r")
     assert steps[1][0] == "faultwalk: sites tried"
+
+
+def test_operations_match_the_programs_table() -> None:
+    source = (Path(__file__).resolve().parents[2] / "user" / "programs" / "faultwalk.cpp").read_text()
+    table = source[source.index("const Walk WALKS[]"):]
+    table = table[:table.index("};")]
+    assert re.findall(r'^\s*\{"([a-z]+\.[a-z]+)"', table, re.MULTILINE) == faultwalk.OPERATIONS
+
+
+def test_operations_of_expands_groups_and_keeps_operations() -> None:
+    assert faultwalk.operations_of("process") == ["process.spawn", "process.fork", "process.exec", "process.brk"]
+    assert faultwalk.operations_of("files.read") == ["files.read"]
+    assert faultwalk.operations_of("nothing") == []
+
+
+def test_panic_reason_names_the_panic() -> None:
+    assert faultwalk.panic_reason("x\n[host panic] PANIC: Vector: out of memory\n") == "Vector: out of memory"
+    assert faultwalk.panic_reason(SERIAL) is None

@@ -7,6 +7,12 @@ import re
 from dataclasses import dataclass
 
 PROMPT = "/$ "
+# Every operation faultwalk walks, in its order (the WALKS table of
+# user/programs/faultwalk.cpp; tests/tools/test_faultwalk_tool.py compares).
+OPERATIONS = ["files.create", "files.write", "files.read", "files.rename", "files.unlink", "files.mkdir",
+              "files.getdents", "files.dup", "files.terminal", "process.spawn", "process.fork", "process.exec", "process.brk",
+              "vm.guest", "vm.kernel"]
+PANIC = re.compile(r"PANIC: (?P<reason>.*)")
 # "faultwalk: files.read: 3 sites, 3 failed with an errno, 0 absorbed, 0 leaks"
 OPERATION = re.compile(r"faultwalk: (?P<name>[a-z]+\.[a-z]+): (?P<sites>\d+) sites, (?P<failed>\d+) failed with an errno, "
                        r"(?P<absorbed>\d+) absorbed, (?P<leaks>\d+) leaks")
@@ -43,6 +49,16 @@ def parse(serial: str) -> WalkResult | None:
                                  int(match["leaks"]))
         operations[result.name] = result
     return WalkResult(operations, int(summary["sites"]), int(summary["leaks"]), int(summary["wrong"]))
+
+
+def operations_of(selector: str) -> list[str]:
+    """A group ("files") or an operation ("files.read") as operations."""
+    return [name for name in OPERATIONS if name == selector or name.split(".")[0] == selector]
+
+
+def panic_reason(serial: str) -> str | None:
+    match = PANIC.search(serial)
+    return match["reason"].strip() if match else None
 
 
 def shell_steps(selectors: list[str], max_sites: int | None = None) -> tuple[tuple[str, str], ...]:

@@ -10,7 +10,7 @@
  *     faultwalk [--max K] [--sites heap|page|all] [GROUP or OPERATION...]
  *
  * GROUPs: files (files.create, .write, .read, .rename, .unlink, .mkdir,
- * .getdents, .dup), process (process.spawn, .fork, .exec, .brk) and vm
+ * .getdents, .dup, .terminal), process (process.spawn, .fork, .exec, .brk) and vm
  * (vm.guest: vm start of /guests/poweroff, which ends by itself; vm.kernel: vm
  * start of /boot/kernel, then vm stop; each then waits for the VM's end).
  * Without one: files and process. --max K stops each operation's walk after K
@@ -157,6 +157,19 @@ long run_dup()
 {
     int fd = dup(STDOUT_FILENO);
     return fd < 0 ? -errno : result_of(close(fd));
+}
+
+/* A terminal opened and written (the VGA's third screen, which nobody
+ * watches in a test): the OpenFile and the kernel's transfer buffer. */
+long run_terminal()
+{
+    int fd = open("/dev/tty3", O_WRONLY);
+    if (fd < 0)
+        return -errno;
+    long result = write(fd, "faultwalk\n", 10) == 10 ? 0 : -errno;
+    if (close(fd) < 0 && result == 0)
+        result = -errno;
+    return result;
 }
 
 /* ---- processes ---- */
@@ -409,6 +422,7 @@ const Walk WALKS[] = {
     {"files.mkdir", {"files.mkdir", run_mkdir, undo_mkdir, 1}, nullptr},
     {"files.getdents", {"files.getdents", run_getdents, undo_nothing, 1}, nullptr},
     {"files.dup", {"files.dup", run_dup, undo_nothing, 1}, nullptr},
+    {"files.terminal", {"files.terminal", run_terminal, undo_nothing, 1}, nullptr},
     {"process.spawn", {}, walk_spawn},
     {"process.fork", {}, walk_fork},
     {"process.exec", {}, walk_exec},
