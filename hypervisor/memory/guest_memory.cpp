@@ -34,11 +34,13 @@ MemoryError GuestMemory::allocate(uint64_t size)
     if (!runs_)
         return MemoryError::out_of_memory;
     PageManager& pages = PageManager::instance();
+    /* Guest RAM is what a user program asked for (vm start --mem): ordinary
+     * claims, which leave the kernel's reserve alone. */
     while (size_ < size) {
         uint64_t left = size - size_;
         /* 2 MiB runs keep EPT at 2 MiB pages; 4 KiB frames when none is left. */
         if (left >= LARGE_PAGE_SIZE && size_ % LARGE_PAGE_SIZE == 0) {
-            MemoryResult<uint64_t> large = pages.allocate_pages(LARGE_FRAMES, LARGE_PAGE_SIZE);
+            MemoryResult<uint64_t> large = pages.allocate_pages(LARGE_FRAMES, LARGE_PAGE_SIZE, PageClaim::ordinary);
             if (large.ok()) {
                 if (!add_run(large.value(), LARGE_PAGE_SIZE)) {
                     pages.free_pages(large.value(), LARGE_FRAMES);
@@ -48,7 +50,7 @@ MemoryError GuestMemory::allocate(uint64_t size)
                 continue;
             }
         }
-        MemoryResult<uint64_t> page = pages.allocate_page();
+        MemoryResult<uint64_t> page = pages.allocate_page(PageClaim::ordinary);
         if (!page.ok() || !add_run(page.value(), PAGE_SIZE)) {
             if (page.ok())
                 pages.free_page(page.value());

@@ -8,12 +8,16 @@
 #include "syscall/syscall_table.h"
 #include "syscall/user_memory.h"
 
+#include <new>
+
 int64_t copy_vm_stats_to_user(int id, uint64_t buffer, uint64_t size, const user_access::UserMemory& memory)
 {
     if (size < sizeof(VmStats))
         return -EINVAL;
     /* Too large for a kernel stack of 16 KiB next to everything else. */
-    auto* record = new VmStats;
+    auto* record = new (std::nothrow) VmStats;
+    if (!record)
+        return -ENOMEM;
     int64_t result = sizeof(VmStats);
     if (!vm_manager::stats(id, *record))
         result = -ESRCH;

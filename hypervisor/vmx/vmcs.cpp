@@ -25,7 +25,8 @@ const char* instruction_error_text()
 
 bool Vmcs::allocate(uint32_t revision_id)
 {
-    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page();
+    /* A user program's VM: an ordinary claim (hypervisor/vmx/vmx_vcpu.cpp). */
+    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
     if (!page.ok())
         return false;
     physical_ = page.value();

@@ -49,9 +49,11 @@ void VmxVcpu::release()
     }
 }
 
+/* A VM's own pages (EPT tables, MSR pages, the VMCS) are ordinary claims: a user
+ * program starts the VM, and the kernel's reserve is not for it. */
 EptPageAllocator::Page VmxVcpu::allocate_table()
 {
-    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page();
+    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
     if (!page.ok())
         return {0, nullptr};
     return {page.value(), phys_to_virt<uint64_t>(page.value())};
@@ -64,7 +66,7 @@ void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(
 const char* VmxVcpu::prepare(const loader::MultibootEntryState& entry)
 {
     for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
-        MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page();
+        MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!allocated.ok())
             return "out of host memory for the MSR pages";
         *page = allocated.value();

@@ -22,6 +22,7 @@
 #include "drivers/pit8254.h"
 #include "fs/kernel_vfs.h"
 #include "fs/vfs_benchmark.h"
+#include "mm/fault_injection.h"
 #include "mm/kernel_heap.h"
 #include "mm/memory_crash.h"
 #include "mm/page_manager.h"
@@ -199,6 +200,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
 
     CommandLine cmdline(the_boot_info.cmdline);
     crash_on_request(cmdline);
+    fault_injection::configure(cmdline);
     /* The end of booting, whatever comes next: the boot benchmark's span. */
     log(LogCategory::boot, "time stamp counter at boot end: %lu", cpu::rdtsc());
     if (cmdline.list_contains("bench", "vfs"))

@@ -6,6 +6,8 @@
 #include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
 
+#include <new>
+
 class HostInode final : public Inode {
 public:
     HostInode(HypercallFs& fs, uint64_t handle, uint64_t number, InodeType type)
@@ -71,7 +73,12 @@ Result<HypercallFs*> HypercallFs::connect()
         return Error(got.error());
     }
     auto* fs = new HypercallFs;
-    fs->root_ = fs->adopt(handle, status);
+    Result<RefPtr<Inode>> root = fs->adopt(handle, status);
+    if (root.is_error()) {
+        delete fs;
+        return Error(root.error());
+    }
+    fs->root_ = root.value();
     return fs;
 }
 
@@ -100,14 +107,19 @@ RefPtr<Inode> HypercallFs::find(uint64_t number)
     return nullptr;
 }
 
-RefPtr<Inode> HypercallFs::adopt(uint64_t handle, const struct stat& status, bool read_only)
+Result<RefPtr<Inode>> HypercallFs::adopt(uint64_t handle, const struct stat& status, bool read_only)
 {
     if (RefPtr<Inode> living = find(status.st_ino)) {
         (void)call(HYPERCALL_FILE_CLOSE, handle);
         return living;
     }
     InodeType type = S_ISDIR(status.st_mode) ? InodeType::directory : InodeType::regular;
-    auto* inode = new HostInode(*this, handle, status.st_ino, type);
+    /* A user program's lookup reaches this: out of memory is its ENOMEM. */
+    auto* inode = new (std::nothrow) HostInode(*this, handle, status.st_ino, type);
+    if (!inode) {
+        (void)call(HYPERCALL_FILE_CLOSE, handle);
+        return Error(ENOMEM);
+    }
     inode->read_only_ = read_only;
     inode->next_ = inodes_;
     inodes_ = inode;

@@ -45,8 +45,9 @@ private:
     /* The inode of host file `number`, when one is alive. */
     RefPtr<Inode> find(uint64_t number);
     /* An inode for a freshly opened handle (or the living one, closing the handle);
-     * `read_only` when the host refused the handle for writing. */
-    RefPtr<Inode> adopt(uint64_t handle, const struct stat& status, bool read_only = false);
+     * `read_only` when the host refused the handle for writing. ENOMEM (and
+     * `handle` closed) when there is no memory for a new inode. */
+    [[nodiscard]] Result<RefPtr<Inode>> adopt(uint64_t handle, const struct stat& status, bool read_only = false);
     void forget(HostInode& inode);
 
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */

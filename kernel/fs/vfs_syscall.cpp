@@ -3,6 +3,8 @@
  * lseek, mkdir, rmdir, unlink, rename, chdir, getcwd, dup) and Linux's getdents64. */
 #include "fs/vfs_syscall.h"
 
+#include <new>
+
 Result<RefPtr<Inode>> VfsSyscall::open_inode(const char* path, int flags, uint32_t mode)
 {
     ParentAndName location = TRY(resolve_parent(context_, path));
@@ -38,7 +40,10 @@ Result<int> VfsSyscall::open(const char* path, int flags, uint32_t mode)
         return Error(EISDIR);
     if ((flags & O_TRUNC) && access != O_RDONLY && !inode->is_directory())
         TRY(inode->file_system().truncate(*inode, 0));
-    return files_.allocate(RefPtr<OpenFile>(new OpenFile(inode, flags)));
+    auto* file = new (std::nothrow) OpenFile(inode, flags);
+    if (!file)
+        return Error(ENOMEM);
+    return files_.allocate(RefPtr<OpenFile>(file));
 }
 
 Result<void> VfsSyscall::close(int fd) { return files_.close(fd); }

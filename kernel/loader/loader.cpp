@@ -72,7 +72,7 @@ Result<void> map_segment(ArchMemory& memory, const elf64::Segment& segment, cons
     uint64_t file_start = segment.virtual_address;
     uint64_t file_end = segment.virtual_address + segment.file_size;
     for (uint64_t page = segment.first_page(); page < segment.end_page(); page += PAGE) {
-        MemoryResult<uint64_t> frame = PageManager::instance().allocate_zeroed_page();
+        MemoryResult<uint64_t> frame = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!frame.ok())
             return Error(ENOMEM);
         uint64_t from = page > file_start ? page : file_start;
@@ -94,7 +94,7 @@ Result<void> map_segment(ArchMemory& memory, const elf64::Segment& segment, cons
 Result<uint64_t> map_stack(ArchMemory& memory, const user_stack::StringList& argv, const user_stack::StringList& envp)
 {
     constexpr size_t SIZE = STACK_PAGES * PAGE;
-    MemoryResult<uint64_t> frames = PageManager::instance().allocate_pages(STACK_PAGES);
+    MemoryResult<uint64_t> frames = PageManager::instance().allocate_pages(STACK_PAGES, PAGE, PageClaim::ordinary);
     if (!frames.ok())
         return Error(ENOMEM);
     uint8_t* buffer = phys_to_virt<uint8_t>(frames.value());

@@ -5,6 +5,7 @@
 #include "console/log.h"
 #include "debug/panic.h"
 #include "mm/direct_map.h"
+#include "mm/fault_injection.h"
 #include "mm/page_manager.h"
 
 #include <new>
@@ -21,11 +22,14 @@ constexpr size_t KEEP_FREE = 1024 * 1024;
 HeapArena arena;
 bool initialised = false;
 
-bool grow(size_t size, size_t alignment)
+/* `claim`: PageClaim::ordinary for kmalloc and new (std::nothrow), which a user
+ * program or a guest can reach and which must leave the reserve to the kernel;
+ * PageClaim::kernel for the panicking operator new, the kernel's own data. */
+bool grow(size_t size, size_t alignment, PageClaim claim)
 {
     size_t bytes = HeapArena::region_size_for(size, alignment);
     bytes = bytes < MIN_GROWTH ? MIN_GROWTH : (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(bytes / PAGE_SIZE);
+    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(bytes / PAGE_SIZE, PAGE_SIZE, claim);
     if (!pages.ok())
         return false;
     arena.add_region(phys_to_virt(pages.value()), bytes);
@@ -44,18 +48,25 @@ void give_back_empty_regions()
         PageManager::instance().free_pages(virt_to_phys(start), bytes / PAGE_SIZE);
 }
 
-} // namespace
-
-void* kmalloc_aligned(size_t size, size_t alignment)
+void* allocate(size_t size, size_t alignment, PageClaim claim)
 {
     KERNEL_ASSERT(initialised);
     /* One CPU: keeping interrupts off makes the arena's bookkeeping atomic against
      * preemption and interrupt handlers. */
     InterruptGuard guard;
     void* pointer = arena.allocate(size, alignment);
-    if (!pointer && grow(size, alignment))
+    if (!pointer && grow(size, alignment, claim))
         pointer = arena.allocate(size, alignment);
     return pointer;
+}
+
+} // namespace
+
+void* kmalloc_aligned(size_t size, size_t alignment)
+{
+    if (fault_injection::should_fail(FaultInjector::Site::heap))
+        return nullptr;
+    return allocate(size, alignment, PageClaim::ordinary);
 }
 
 void* kmalloc(size_t size) { return kmalloc_aligned(size, HeapArena::ALIGNMENT); }
@@ -80,7 +91,7 @@ void init()
 {
     KERNEL_ASSERT(!initialised);
     initialised = true;
-    if (!grow(0, HeapArena::ALIGNMENT))
+    if (!grow(0, HeapArena::ALIGNMENT, PageClaim::kernel))
         panic("heap: no pages for the kernel heap");
     log(LogCategory::memory, "heap: %zu KiB to start with", arena.stats().region_bytes / 1024);
 }
@@ -96,9 +107,12 @@ bool is_consistent() { return arena.is_consistent(); }
 
 namespace {
 
+/* May take the kernel's reserve (PageClaim::kernel) and is never failed on
+ * purpose: a panicking new is for the kernel's own data, not for anything a user
+ * program or a guest can make it allocate. */
 void* allocate_or_panic(size_t size, size_t alignment)
 {
-    void* pointer = kmalloc_aligned(size, alignment);
+    void* pointer = allocate(size, alignment, PageClaim::kernel);
     if (!pointer)
         panic("heap: out of memory allocating %zu bytes (alignment %zu) with new", size, alignment);
     return pointer;

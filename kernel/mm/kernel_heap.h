@@ -8,7 +8,12 @@
 #include <stddef.h>
 
 /* `size` bytes aligned to 16, not zeroed; nullptr when memory is exhausted.
- * operator new, in contrast, panics then (no exceptions in the kernel). */
+ * operator new, in contrast, panics then (no exceptions in the kernel).
+ * kmalloc and new (std::nothrow) are the forms for every path a user program or
+ * a guest reaches: the heap grows for them only with PageClaim::ordinary pages,
+ * so they fail while only the kernel's reserve (PageManager::KERNEL_RESERVE_PAGES)
+ * is free, and fault injection (mm/fault_injection.h) can fail them on purpose.
+ * The panicking new may take the reserve: it is for the kernel's own data. */
 void* kmalloc(size_t size);
 /* The same with `alignment` (a power of two). */
 void* kmalloc_aligned(size_t size, size_t alignment);

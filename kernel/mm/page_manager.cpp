@@ -6,6 +6,7 @@
 #include "console/log.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
+#include "mm/fault_injection.h"
 
 namespace {
 
@@ -56,6 +57,8 @@ MemoryResult<uint64_t> PageManager::allocate_pages(size_t count, uint64_t alignm
 {
     if (alignment < PAGE_SIZE || (alignment & (alignment - 1)) != 0)
         panic("PageManager: alignment 0x%lx is not a power-of-two multiple of the page size", alignment);
+    if (claim == PageClaim::ordinary && fault_injection::should_fail(FaultInjector::Site::page))
+        return MemoryError::out_of_memory;
     InterruptGuard guard; /* the bitmap is shared by every thread (one CPU) */
     if (claim == PageClaim::ordinary && count > ordinary_page_count())
         return MemoryError::out_of_memory;

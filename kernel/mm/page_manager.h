@@ -17,7 +17,8 @@ enum class PageClaim : uint8_t {
     kernel,
     /* Anything a user program or a guest causes (file data, user memory, guest RAM,
      * fallible heap growth): fails with out_of_memory rather than leave fewer than
-     * KERNEL_RESERVE_PAGES free. */
+     * KERNEL_RESERVE_PAGES free. Fault injection (mm/fault_injection.h) can fail
+     * them on purpose; kernel claims never fail on purpose. */
     ordinary,
 };
 

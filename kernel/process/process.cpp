@@ -34,7 +34,7 @@ void Process::set_name(const char* name)
 bool Process::grow_heap(uint64_t from, uint64_t to)
 {
     for (uint64_t page = from; page < to; page += PAGE) {
-        MemoryResult<uint64_t> frame = PageManager::instance().allocate_zeroed_page();
+        MemoryResult<uint64_t> frame = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         bool mapped = frame.ok() && memory_.map_page(page, frame.value(), MapFlags::user | MapFlags::writable) == MemoryError::none;
         if (!mapped) {
             if (frame.ok())

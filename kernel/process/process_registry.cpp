@@ -13,6 +13,8 @@
 #include "mm/page_manager.h"
 #include "sched/scheduler.h"
 
+#include <new>
+
 namespace {
 
 /* What a new user thread needs before it can enter ring 3. */
@@ -80,7 +82,7 @@ bool copy_address_space(const ArchMemory& from, ArchMemory& to)
     from.for_each_user_page([&](uint64_t address, const PageMapping& mapping) {
         if (!copied)
             return;
-        MemoryResult<uint64_t> frame = PageManager::instance().allocate_page();
+        MemoryResult<uint64_t> frame = PageManager::instance().allocate_page(PageClaim::ordinary);
         if (!frame.ok()) {
             copied = false;
             return;
@@ -150,36 +152,56 @@ void ProcessRegistry::discard(Process* process)
     delete process; /* its ArchMemory, never active, goes with it */
 }
 
+/* The working directory and descriptors of a new process; the file system lock
+ * is held. */
+void ProcessRegistry::inherit_file_system_state(Process& process, const VfsContext& context, const SpawnRequest& request)
+{
+    process.vfs_context_->set_cwd(context.cwd());
+    if (request.parent) {
+        process.files_.copy_from(request.parent->files_);
+    } else if (request.standard_streams) {
+        /* An empty table: these become fds 0, 1 and 2. */
+        for (int fd = 0; fd < 3; ++fd) {
+            if (process.files_.allocate(request.standard_streams).is_error())
+                panic("no descriptor free in a new table");
+        }
+    }
+}
+
 Result<int> ProcessRegistry::spawn(const SpawnRequest& request)
 {
     VfsContext& context = request.parent ? request.parent->vfs_context() : kernel_vfs::context();
     loader::LoadedProgram program = TRY(load_for(context, request.path, request.argv, request.envp));
-    auto* process = new Process(request.parent ? request.parent->pid() : 0, request.path);
+    /* Out of memory from here on: the program's space goes with `program`, a
+     * half-made process with discard(). */
+    auto* process = new (std::nothrow) Process(request.parent ? request.parent->pid() : 0, request.path);
+    if (!process)
+        return Error(ENOMEM);
     process->memory_ = static_cast<ArchMemory&&>(program.memory);
     process->break_start_ = process->break_ = program.break_start;
     {
         MutexLocker locker(kernel_vfs::lock());
-        process->vfs_context_ = new VfsContext(kernel_vfs::vfs(), context.root());
-        process->vfs_context_->set_cwd(context.cwd());
-        if (request.parent) {
-            process->files_.copy_from(request.parent->files_);
-        } else if (request.standard_streams) {
-            /* An empty table: these become fds 0, 1 and 2. */
-            for (int fd = 0; fd < 3; ++fd) {
-                if (process->files_.allocate(request.standard_streams).is_error())
-                    panic("no descriptor free in a new table");
-            }
-        }
+        process->vfs_context_ = new (std::nothrow) VfsContext(kernel_vfs::vfs(), context.root());
+        if (process->vfs_context_)
+            inherit_file_system_state(*process, context, request);
+    }
+    if (!process->vfs_context_) {
+        discard(process); /* it takes the file system lock itself */
+        return Error(ENOMEM);
     }
     return start(process, user_mode::initial_frame(program.entry, program.stack_pointer));
 }
 
 Result<int> ProcessRegistry::start(Process* process, const TrapFrame& frame)
 {
-    auto* start = new UserStart{process, frame};
+    auto* start = new (std::nothrow) UserStart{process, frame};
+    if (!start) {
+        discard(process);
+        return Error(ENOMEM);
+    }
     {
         MutexLocker locker(lock_);
-        Thread* thread = Scheduler::instance().spawn(run_user_thread, start, process->name_);
+        Thread* thread = Scheduler::instance().spawn(run_user_thread, start, process->name_, PageClaim::ordinary);
         if (thread) {
             /* Held lock: the thread cannot end (exit takes the lock) before it is listed. */
             Scheduler::instance().detach(thread);
@@ -199,7 +221,9 @@ Result<int> ProcessRegistry::fork(Process& parent, const TrapFrame& frame)
     MemoryResult<ArchMemory> created = ArchMemory::create_user_space();
     if (!created.ok())
         return Error(ENOMEM);
-    auto* child = new Process(parent.pid_, parent.name_);
+    auto* child = new (std::nothrow) Process(parent.pid_, parent.name_);
+    if (!child)
+        return Error(ENOMEM); /* `created` frees the new space */
     child->memory_ = created.take();
     if (!copy_address_space(parent.memory_, child->memory_)) {
         discard(child);
@@ -209,9 +233,15 @@ Result<int> ProcessRegistry::fork(Process& parent, const TrapFrame& frame)
     child->break_ = parent.break_;
     {
         MutexLocker locker(kernel_vfs::lock());
-        child->vfs_context_ = new VfsContext(kernel_vfs::vfs(), parent.vfs_context_->root());
-        child->vfs_context_->set_cwd(parent.vfs_context_->cwd());
-        child->files_.copy_from(parent.files_);
+        child->vfs_context_ = new (std::nothrow) VfsContext(kernel_vfs::vfs(), parent.vfs_context_->root());
+        if (child->vfs_context_) {
+            child->vfs_context_->set_cwd(parent.vfs_context_->cwd());
+            child->files_.copy_from(parent.files_);
+        }
+    }
+    if (!child->vfs_context_) {
+        discard(child); /* it takes the file system lock itself */
+        return Error(ENOMEM);
     }
     TrapFrame child_frame = frame;
     child_frame.rax = 0; /* fork returns 0 in the child */

@@ -70,6 +70,7 @@ private:
     void append(Process* process);
     void unlink(Process* process);
     void release_file_system_state(Process& process);
+    void inherit_file_system_state(Process& process, const VfsContext& context, const SpawnRequest& request);
     void detach_children(Process& parent);
 
     Mutex lock_{"process registry"};

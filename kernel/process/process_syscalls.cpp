@@ -1,8 +1,10 @@
 /* The process system calls (docs/syscalls.md): exit, spawn, fork, exec, wait,
- * getpid, sleep_ms, yield, ps, free_pages, heap_pages, brk, clock_ns, poweroff. Each copies its
+ * getpid, sleep_ms, yield, ps, free_pages, heap_pages, fail_alloc, brk, clock_ns, poweroff. Each copies its
  * user arguments in through user_memory, which turns a bad pointer into EFAULT. */
 #include "arch/x86_64/user_mode.h"
+#include "abi/fail_alloc.h"
 #include "console/log.h"
+#include "mm/fault_injection.h"
 #include "mm/kernel_heap.h"
 #include "mm/page_manager.h"
 #include "power/power.h"
@@ -45,8 +47,8 @@ Result<int> spawn(const SyscallArguments& arguments)
     SpawnRequest request;
     request.parent = &caller();
     request.path = program.path.text();
-    request.argv = program.argv.list();
-    request.envp = program.envp.list();
+    request.argv = TRY(program.argv.list());
+    request.envp = TRY(program.envp.list());
     return ProcessRegistry::instance().spawn(request);
 }
 
@@ -55,7 +57,9 @@ Result<int> exec(const SyscallArguments& arguments)
     ProgramArguments program;
     TRY(program.copy_from(arguments));
     TrapFrame* frame = user_mode::frame_below(Scheduler::instance().current()->stack_top());
-    TRY(ProcessRegistry::instance().exec(caller(), program.path.text(), program.argv.list(), program.envp.list(), *frame));
+    user_stack::StringList argv = TRY(program.argv.list());
+    user_stack::StringList envp = TRY(program.envp.list());
+    TRY(ProcessRegistry::instance().exec(caller(), program.path.text(), argv, envp, *frame));
     return 0;
 }
 
@@ -134,6 +138,25 @@ int64_t syscall_ps(const SyscallArguments& arguments) { return syscall_return(ps
 int64_t syscall_free_pages(const SyscallArguments&) { return int64_t(PageManager::instance().free_page_count()); }
 
 int64_t syscall_heap_pages(const SyscallArguments&) { return int64_t(kernel_heap::stats().region_bytes / PAGE_SIZE); }
+/* Fault injection for tests (mm/fault_injection.h): any process may arm it, as
+ * any may power the machine off; it makes allocations fail, which every path must
+ * survive anyway. */
+int64_t syscall_fail_alloc(const SyscallArguments& arguments)
+{
+    uint64_t mode = arguments.value[0];
+    uint64_t interval = arguments.value[1];
+    uint64_t sites = arguments.value[2];
+    if (mode == FAIL_ALLOC_OFF)
+        return int64_t(fault_injection::disarm());
+    if ((mode != FAIL_ALLOC_NTH && mode != FAIL_ALLOC_EVERY) || interval == 0 || interval > (uint64_t(1) << 62) ||
+        sites == 0 || (sites & ~uint64_t(FAIL_ALLOC_ALL)) != 0)
+        return -EINVAL;
+    static_assert(FaultInjector::SITE_HEAP == FAIL_ALLOC_HEAP && FaultInjector::SITE_PAGE == FAIL_ALLOC_PAGE);
+    fault_injection::arm(mode == FAIL_ALLOC_NTH ? FaultInjector::Mode::nth : FaultInjector::Mode::every, interval,
+                         unsigned(sites));
+    return 0;
+}
+
 int64_t syscall_brk(const SyscallArguments& arguments) { return int64_t(caller().set_program_break(arguments.value[0])); }
 int64_t syscall_clock_ns(const SyscallArguments&) { return int64_t(clock::nanoseconds()); }
 

@@ -12,6 +12,8 @@
 #include "mm/page_manager.h"
 #include "time/clock.h"
 
+#include <new>
+
 extern "C" void switch_context(uint64_t* save_rsp_here, uint64_t load_rsp);
 
 namespace {
@@ -35,9 +37,9 @@ Scheduler the_scheduler;
 constexpr size_t STACK_PAGES = Thread::STACK_SIZE / PAGE_SIZE;
 static_assert(Thread::STACK_SIZE % PAGE_SIZE == 0);
 
-uint8_t* allocate_stack()
+uint8_t* allocate_stack(PageClaim claim)
 {
-    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(STACK_PAGES);
+    MemoryResult<uint64_t> pages = PageManager::instance().allocate_pages(STACK_PAGES, PAGE_SIZE, claim);
     return pages.ok() ? phys_to_virt<uint8_t>(pages.value()) : nullptr;
 }
 
@@ -68,7 +70,7 @@ Scheduler& Scheduler::instance() { return the_scheduler; }
 
 Thread* Scheduler::allocate_thread(const char* name)
 {
-    auto* thread = new Thread;
+    auto* thread = new (std::nothrow) Thread;
     if (!thread)
         return nullptr;
     thread->id_ = next_id_++;
@@ -92,9 +94,9 @@ void Scheduler::init()
     log(LogCategory::sched, "scheduler: round robin, time slice %u ticks", TIME_SLICE_TICKS);
 }
 
-Thread* Scheduler::spawn(ThreadFunction function, void* argument, const char* name)
+Thread* Scheduler::spawn(ThreadFunction function, void* argument, const char* name, PageClaim claim)
 {
-    uint8_t* stack = allocate_stack();
+    uint8_t* stack = allocate_stack(claim);
     if (!stack)
         return nullptr;
     InterruptGuard guard;

@@ -5,6 +5,7 @@
  *
  * Invariant: the scheduler's queues are only touched with interrupts off. */
 #pragma once
+#include "mm/page_manager.h"
 #include "sched/thread.h"
 
 class Scheduler {
@@ -18,8 +19,11 @@ public:
     void init();
 
     /* Starts a new thread; nullptr when out of memory. The thread is joinable:
-     * join() or detach() it, or its Thread stays allocated after it ends. */
-    [[nodiscard]] Thread* spawn(ThreadFunction function, void* argument, const char* name);
+     * join() or detach() it, or its Thread stays allocated after it ends.
+     * `claim`: PageClaim::ordinary for the thread of a user process, whose kernel
+     * stack must leave the kernel's reserve alone. */
+    [[nodiscard]] Thread* spawn(ThreadFunction function, void* argument, const char* name,
+                                PageClaim claim = PageClaim::kernel);
     /* Waits until `thread` ends, frees it, and returns its exit code. */
     int join(Thread* thread);
     /* The thread frees itself when it ends. */

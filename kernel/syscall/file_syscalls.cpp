@@ -227,7 +227,8 @@ Result<size_t> getcwd(const SyscallArguments& arguments)
     /* A cwd longer than PATH_MAX cannot be opened anyway; ERANGE beyond it. */
     size_t room = size < PATH_MAX ? size : PATH_MAX;
     user_memory::Path path;
-    size_t length = TRY(locked([&](VfsSyscall& vfs) { return vfs.getcwd(const_cast<char*>(path.text()), room); }));
+    char* text = TRY(path.buffer());
+    size_t length = TRY(locked([&](VfsSyscall& vfs) { return vfs.getcwd(text, room); }));
     TRY(user_memory::copy_to(buffer, path.text(), length));
     return length;
 }

@@ -61,11 +61,22 @@ Result<void> copy_to(uint64_t destination, const void* source, size_t size)
     return as_result(user_access::copy_to_user(of(current_space()), destination, source, size));
 }
 
-Path::Path() : text_(new char[PATH_MAX]) { text_[0] = '\0'; }
-Path::~Path() { delete[] text_; }
+Path::~Path() { kfree(text_); }
+
+Result<char*> Path::buffer()
+{
+    if (!text_) {
+        text_ = static_cast<char*>(kmalloc(PATH_MAX));
+        if (!text_)
+            return Error(ENOMEM);
+        text_[0] = '\0';
+    }
+    return text_;
+}
 
 Result<void> Path::copy_from(uint64_t user_address)
 {
+    TRY(buffer());
     size_t length = 0;
     return as_result(user_access::copy_string_from_user(of(current_space()), text_, PATH_MAX, user_address, &length));
 }
@@ -158,15 +169,15 @@ Result<void> StringArray::copy_from_kernel(const char* const* strings, size_t co
     return {};
 }
 
-user_stack::StringList StringArray::list()
+Result<user_stack::StringList> StringArray::list()
 {
     kfree(pointers_);
     pointers_ = count_ ? static_cast<const char**>(kmalloc(count_ * sizeof(char*))) : nullptr;
     if (count_ && !pointers_)
-        panic("StringArray: no memory for %zu pointers", count_);
+        return Error(ENOMEM);
     for (size_t i = 0; i < count_; ++i)
         pointers_[i] = storage_ + offsets_[i];
-    return {pointers_, count_};
+    return user_stack::StringList{pointers_, count_};
 }
 
 } // namespace user_memory

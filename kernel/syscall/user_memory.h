@@ -25,20 +25,25 @@ const ArchMemory& current_space();
 [[nodiscard]] Result<void> copy_to(uint64_t destination, const void* source, size_t size);
 
 /* A path copied in from user space, on the heap (PATH_MAX bytes are too many
- * for a kernel stack). */
+ * for a kernel stack), taken by copy_from() so that running out of memory is
+ * the caller's ENOMEM. */
 class Path {
 public:
-    Path();
+    Path() = default;
     ~Path();
     Path(const Path&) = delete;
     Path& operator=(const Path&) = delete;
 
-    /* EFAULT, or ENAMETOOLONG without a NUL in the first PATH_MAX bytes. */
+    /* EFAULT, ENOMEM, or ENAMETOOLONG without a NUL in the first PATH_MAX bytes. */
     [[nodiscard]] Result<void> copy_from(uint64_t user_address);
-    const char* text() const { return text_; }
+    /* The PATH_MAX bytes themselves, for a path the kernel writes (getcwd);
+     * ENOMEM. */
+    [[nodiscard]] Result<char*> buffer();
+    /* "" until copy_from() or buffer() succeeded. */
+    const char* text() const { return text_ ? text_ : ""; }
 
 private:
-    char* text_;
+    char* text_ = nullptr;
 };
 
 /* argv or envp copied in: the strings packed into one heap buffer. */
@@ -57,8 +62,9 @@ public:
     [[nodiscard]] Result<void> copy_from(uint64_t user_array, size_t& budget);
     /* Copies kernel strings (for processes the kernel starts). */
     [[nodiscard]] Result<void> copy_from_kernel(const char* const* strings, size_t count);
-    /* The strings; valid until the next copy or the array's end. */
-    user_stack::StringList list();
+    /* The strings; valid until the next copy or the array's end. ENOMEM for
+     * the table of pointers. */
+    [[nodiscard]] Result<user_stack::StringList> list();
     size_t count() const { return count_; }
 
 private:

@@ -74,6 +74,10 @@ int yield() { return int(checked(syscall0(SYS_yield))); }
 int ps(struct ProcessInfo* out, size_t count) { return int(checked(syscall2(SYS_ps, as_long(out), long(count)))); }
 long free_pages() { return checked(syscall0(SYS_free_pages)); }
 long heap_pages() { return checked(syscall0(SYS_heap_pages)); }
+long fail_alloc(int mode, unsigned long n, unsigned sites)
+{
+    return checked(syscall3(SYS_fail_alloc, long(mode), long(n), long(sites)));
+}
 
 /* The kernel's brk answers with the break it has now: the new one on success, the
  * old one when it could not move it. */

@@ -131,7 +131,8 @@ void ArchMemory::map_kernel_image()
 
 MemoryResult<ArchMemory> ArchMemory::create_user_space()
 {
-    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page();
+    /* A user program causes it (spawn, fork, exec): it leaves the reserve alone. */
+    MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
     if (!page.ok())
         return page.error();
     ArchMemory space;
@@ -203,7 +204,10 @@ PageTableEntry* ArchMemory::find_pte(uint64_t virtual_address, bool create, Memo
                 error = MemoryError::not_mapped;
                 return nullptr;
             }
-            MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page();
+            /* User-half tables are a user program's doing; kernel-half ones the
+             * kernel's own (all present since init(), so rarely made). */
+            PageClaim claim = is_user_address(virtual_address) ? PageClaim::ordinary : PageClaim::kernel;
+            MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(claim);
             if (!page.ok()) {
                 error = page.error();
                 return nullptr;

@@ -2,6 +2,7 @@
  * free_pages, heap_pages, clock_ns, vm_*). Each returns -1 (or NULL) and sets errno on failure;
  * the numbers are in abi/syscall_numbers.h, the raw calls in <syscall.h>. */
 #pragma once
+#include <abi/fail_alloc.h>
 #include <abi/fcntl.h>
 #include <abi/process.h>
 #include <abi/vm.h>
@@ -43,6 +44,10 @@ int ps(struct ProcessInfo* out, size_t count);
 long free_pages();
 /* Pages the kernel heap holds; with free_pages(), what leak checks compare. */
 long heap_pages();
+/* Fault injection (abi/fail_alloc.h): arms the kernel to fail the nth (or every
+ * nth) fallible allocation of `sites` from now; FAIL_ALLOC_OFF disarms and returns
+ * how many allocations were counted since. */
+long fail_alloc(int mode, unsigned long n, unsigned sites);
 /* Sets the end of the data segment (POSIX brk); sbrk moves it by `increment` and
  * returns the old end. */
 int brk(void* end);
