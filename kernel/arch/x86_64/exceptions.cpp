@@ -3,6 +3,7 @@
 #include "exceptions.h"
 
 #include "arch/x86_64/cpu.h"
+#include "console/log.h"
 #include "debug/gdb_stub.h"
 #include "debug/panic.h"
 
@@ -60,6 +61,8 @@ enum PageFaultBit : uint64_t {
 };
 
 uint64_t breakpoints = 0;
+volatile uint64_t nmis = 0;
+volatile uint64_t nmis_not_logged = 0;
 
 /* Until the ProcessRegistry installs its hook (which ends only the faulting
  * process), nothing runs in ring 3, so an exception there is a kernel bug. */
@@ -82,6 +85,28 @@ UserExceptionHook user_exception_hook = panic_on_user_exception;
                      code & PF_USER ? "user" : "kernel", reinterpret_cast<void*>(address));
 }
 
+/* An NMI says something happened (a watchdog, a performance counter, another
+ * CPU, the hypervisor passing on one that arrived while a guest ran), never that
+ * the interrupted code is broken: it is counted and logged and that code goes
+ * on. It runs on its own IST stack and may interrupt anything (SDM Vol. 3A,
+ * "Nonmaskable Interrupt (NMI)": further NMIs wait until this handler's IRET).
+ * console_write() keeps interrupts off while it writes, so an NMI that finds IF
+ * set cannot have cut into a log line and logs at once; one that finds IF clear
+ * might have, so it is only counted, and the next NMI that logs reports it. */
+void handle_nmi(const TrapFrame& frame)
+{
+    constexpr uint64_t RFLAGS_IF = 1ull << 9;
+    nmis = nmis + 1;
+    if (!(frame.rflags & RFLAGS_IF)) {
+        nmis_not_logged = nmis_not_logged + 1;
+        return;
+    }
+    uint64_t earlier = nmis_not_logged;
+    nmis_not_logged = 0;
+    log(LogCategory::interrupt, "NMI %lu handled at RIP 0x%lx in %s mode (%lu more with interrupts off); not a fault",
+        nmis, frame.rip, frame.from_user() ? "user" : "kernel", earlier);
+}
+
 } // namespace
 
 const char* name(unsigned vector) { return vector < COUNT ? descriptions[vector].name : "reserved"; }
@@ -89,6 +114,10 @@ const char* mnemonic(unsigned vector) { return vector < COUNT ? descriptions[vec
 
 void handle(TrapFrame& frame)
 {
+    if (frame.vector == NMI) {
+        handle_nmi(frame);
+        return;
+    }
     if (frame.from_user()) {
         user_exception_hook(frame);
         return;
@@ -109,6 +138,7 @@ void handle(TrapFrame& frame)
 }
 
 uint64_t breakpoint_count() { return breakpoints; }
+uint64_t nmi_count() { return nmis; }
 
 void set_user_exception_hook(UserExceptionHook hook) { user_exception_hook = hook ? hook : panic_on_user_exception; }
 
