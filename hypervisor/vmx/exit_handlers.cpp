@@ -342,15 +342,26 @@ ExitAction handle_ept_violation(VmxVcpu& vcpu)
  * delivered to the host now, through its own IDT vector 2 with INT 2: the NMI
  * exit left NMIs blocked, as a delivered NMI would, and the handler's IRET
  * unblocks them, so the handler never nests on its IST stack. The guest was not
- * interrupted (its RIP and state are as they were), so it simply resumes. */
+ * interrupted (its RIP and state are as they were), so it simply resumes.
+ * The NMI never reached the guest, and this hypervisor gives guests no NMIs, so
+ * the guest's "blocking by NMI" must stay clear. A CPU may save it set (Bochs
+ * blocks the NMI before it exits); left so, the next entry would block NMIs in
+ * the guest until an IRET it may never execute, and every later host NMI would
+ * wait for the end of the guest's slice. */
 ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
 {
     auto information = uint32_t(vmcs_read(VmcsField::exit_interruption_information));
     switch (decide_exception_or_nmi_exit(information)) {
     case ExceptionExitAction::pass_nmi_to_host: {
+        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        if (interruptibility & BLOCKING_BY_NMI)
+            vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_NMI);
+        /* Logged at the 1st, 2nd, 4th ... only: an NMI source faster than a
+         * log line (milliseconds on the polled UART) must not starve the guest. */
         uint64_t count = ++vcpu.vm().statistics().host_nmis;
-        log(LogCategory::vmx, "vm%d: host NMI %lu arrived while the guest ran; passed to the host, the guest goes on",
-            vcpu.vm().id(), count);
+        if ((count & (count - 1)) == 0)
+            log(LogCategory::vmx, "vm%d: %lu host NMIs arrived while the guest ran; passed to the host, the guest goes on",
+                vcpu.vm().id(), count);
         cpu::raise_nmi();
         return ExitAction::resume;
     }

@@ -23,6 +23,8 @@
 #include "test/kernel_test.h"
 #include "time/clock.h"
 
+#include <initializer_list>
+
 namespace {
 
 constexpr const char* SPIN_GUEST = "/guests/hostile_spin";

@@ -62,7 +62,7 @@ enum PageFaultBit : uint64_t {
 
 uint64_t breakpoints = 0;
 volatile uint64_t nmis = 0;
-volatile uint64_t nmis_not_logged = 0;
+volatile bool nmi_line_owed = false;
 
 /* Until the ProcessRegistry installs its hook (which ends only the faulting
  * process), nothing runs in ring 3, so an exception there is a kernel bug. */
@@ -90,21 +90,27 @@ UserExceptionHook user_exception_hook = panic_on_user_exception;
  * the interrupted code is broken: it is counted and logged and that code goes
  * on. It runs on its own IST stack and may interrupt anything (SDM Vol. 3A,
  * "Nonmaskable Interrupt (NMI)": further NMIs wait until this handler's IRET).
+ * Logging is bounded: a log line takes the polled UART milliseconds, so an NMI
+ * source faster than that (a timer routed as NMI) would livelock a handler that
+ * logs each one. The 1st, 2nd, 4th, 8th ... are logged with the count. And
  * console_write() keeps interrupts off while it writes, so an NMI that finds IF
- * set cannot have cut into a log line and logs at once; one that finds IF clear
- * might have, so it is only counted, and the next NMI that logs reports it. */
+ * set cannot have cut into a log line; one that finds IF clear might have, so
+ * it is only counted, and the next NMI due a line reports the total. */
 void handle_nmi(const TrapFrame& frame)
 {
     constexpr uint64_t RFLAGS_IF = 1ull << 9;
-    nmis = nmis + 1;
+    uint64_t count = nmis + 1;
+    nmis = count;
+    bool due = (count & (count - 1)) == 0 || nmi_line_owed;
+    if (!due)
+        return;
     if (!(frame.rflags & RFLAGS_IF)) {
-        nmis_not_logged = nmis_not_logged + 1;
+        nmi_line_owed = true;
         return;
     }
-    uint64_t earlier = nmis_not_logged;
-    nmis_not_logged = 0;
-    log(LogCategory::interrupt, "NMI %lu handled at RIP 0x%lx in %s mode (%lu more with interrupts off); not a fault",
-        nmis, frame.rip, frame.from_user() ? "user" : "kernel", earlier);
+    nmi_line_owed = false;
+    log(LogCategory::interrupt, "NMI %lu handled (this one at RIP 0x%lx in %s mode); not a fault, execution goes on",
+        count, frame.rip, frame.from_user() ? "user" : "kernel");
 }
 
 } // namespace
