@@ -23,7 +23,7 @@ void invalidate_ept(uint64_t eptp)
     /* Without INVEPT the CPU cannot have EPT either (Vol. 3D, "VPID and EPT
      * Capabilities"): nothing cached to drop. */
     uint64_t type = invept_type(host_vmx_capabilities().ept_vpid_cap);
-    if (type == 0)
+    if (type == 0 || !in_vmx_operation()) /* outside VMX operation INVEPT is #UD */
         return;
     if (invept(type, eptp) != VmxStatus::succeeded) {
         log(LogCategory::vmx, "INVEPT type %lu of EPTP 0x%lx failed", type, eptp);
@@ -37,7 +37,7 @@ void invalidate_ept(uint64_t eptp)
 void invalidate_vpid(uint16_t vpid)
 {
     uint64_t type = invvpid_type(host_vmx_capabilities().ept_vpid_cap);
-    if (type == 0 || vpid == 0)
+    if (type == 0 || vpid == 0 || !in_vmx_operation())
         return;
     if (invvpid(type, vpid) != VmxStatus::succeeded) {
         log(LogCategory::vmx, "INVVPID type %lu of VPID %u failed", type, unsigned(vpid));
