@@ -6,7 +6,6 @@
  * would raise, or ends the VM with a reason a person can act on. */
 #include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/exceptions.h"
 #include "console/log.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vm/vm.h"
