@@ -75,6 +75,8 @@ extern "C" void guest_exception(guest::ExceptionFrame* frame)
     guest::log.count++;
     guest::log.vector = frame->vector;
     guest::log.error_code = frame->error_code;
+    guest::log.eax = frame->eax;
+    guest::log.edx = frame->edx;
     frame->eip = guest_fault_resume;
     guest_fault_resume = 0;
 }

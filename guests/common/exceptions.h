@@ -24,6 +24,7 @@ struct FaultLog {
     uint32_t count;
     uint32_t vector;     /* of the last one */
     uint32_t error_code; /* of the last one */
+    uint32_t eax, edx;   /* what the handler found in EAX and EDX at the last one */
 };
 
 void install_exception_handlers();

@@ -88,6 +88,7 @@ struct ExitStatistics {
     uint64_t interrupts_injected = 0;
     uint64_t events_reinjected = 0; /* events whose delivery an exit interrupted */
     uint64_t fast_exits = 0;        /* exits answered on the run loop's fast path (also counted above) */
+    uint64_t host_nmis = 0;         /* NMIs that arrived while the guest ran, passed to the host's handler */
 
 private:
     void record_port(const ExitEvent& event);

@@ -9,6 +9,7 @@
 #include "console/log.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/exit_interruption.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_vcpu.h"
 #include "sched/scheduler.h"
@@ -224,10 +225,15 @@ ExitAction handle_msr(VmxVcpu& vcpu, bool write)
     if (write) {
         ok = write_msr(msr, (r.rdx << 32) | uint32_t(r.rax));
     } else {
+        /* A faulting RDMSR changes no register (SDM "RDMSR": #GP(0) if ECX names
+         * no MSR; a fault leaves the state as before the instruction), so EDX:EAX
+         * are written only when the read succeeds. */
         uint64_t value = 0;
         ok = read_msr(msr, value);
-        r.rax = uint32_t(value);
-        r.rdx = value >> 32;
+        if (ok) {
+            r.rax = uint32_t(value);
+            r.rdx = value >> 32;
+        }
     }
     if (!ok) {
         vcpu.inject_exception(VECTOR_GP, true, 0);
@@ -331,6 +337,41 @@ ExitAction handle_ept_violation(VmxVcpu& vcpu)
     return ExitAction::stop;
 }
 
+/* An exception-or-NMI exit (exit_interruption.h says which). A host NMI is
+ * delivered to the host now, through its own IDT vector 2 with INT 2: the NMI
+ * exit left NMIs blocked, as a delivered NMI would, and the handler's IRET
+ * unblocks them, so the handler never nests on its IST stack. The guest was not
+ * interrupted (its RIP and state are as they were), so it simply resumes.
+ * The NMI never reached the guest, and this hypervisor gives guests no NMIs, so
+ * the guest's "blocking by NMI" must stay clear. A CPU may save it set (Bochs
+ * blocks the NMI before it exits); left so, the next entry would block NMIs in
+ * the guest until an IRET it may never execute, and every later host NMI would
+ * wait for the end of the guest's slice. */
+ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
+{
+    auto information = uint32_t(vmcs_read(VmcsField::exit_interruption_information));
+    switch (decide_exception_or_nmi_exit(information)) {
+    case ExceptionExitAction::pass_nmi_to_host: {
+        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        if (interruptibility & BLOCKING_BY_NMI)
+            vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_NMI);
+        /* Logged at the 1st, 2nd, 4th ... only: an NMI source faster than a
+         * log line (milliseconds on the polled UART) must not starve the guest. */
+        uint64_t count = ++vcpu.vm().statistics().host_nmis;
+        if ((count & (count - 1)) == 0)
+            log(LogCategory::vmx, "vm%d: %lu host NMIs arrived while the guest ran; passed to the host, the guest goes on",
+                vcpu.vm().id(), count);
+        cpu::raise_nmi();
+        return ExitAction::resume;
+    }
+    case ExceptionExitAction::end_vm_unexpected_exception:
+        return stop(vcpu, "unexpected exception exit (interruption information 0x%lx): the exception bitmap is 0",
+                    information);
+    case ExceptionExitAction::end_vm_invalid_information: break;
+    }
+    return stop(vcpu, "exception-or-NMI exit without valid interruption information (0x%lx)", information);
+}
+
 ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
@@ -364,6 +405,7 @@ ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
         return handle_entry_failure(*this, reason);
 
     switch (ExitReason(reason)) {
+    case ExitReason::exception_or_nmi: return handle_exception_or_nmi(*this);
     case ExitReason::external_interrupt:
     case ExitReason::preemption_timer_expired:
     case ExitReason::interrupt_window: return ExitAction::resume; /* before_entry does the rest */

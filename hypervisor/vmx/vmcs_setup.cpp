@@ -9,7 +9,9 @@
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/vmx_support.h"
+#include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vmx_vcpu.h"
+#include "hypervisor/vmx/vpid_pool.h"
 #include "lib/format.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
@@ -111,8 +113,12 @@ const char* VmxVcpu::setup_controls()
     if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value))
         return setup_error;
 
+    /* A VPID from the pool, never 0 (the host's) and never a live VM's; release()
+     * invalidates it and gives it back. prepare() runs this with interrupts off. */
     if (secondary & uint32_t(SecondaryProcessorControl::vpid)) {
-        vpid_ = uint16_t(vm_.id()); /* 0 is the host's */
+        vpid_ = vpid_pool().allocate();
+        if (vpid_ == VpidPool::NONE)
+            return "every VPID is in use by another VM";
         vmcs_write(VmcsField::vpid, vpid_);
     }
     vmcs_write(VmcsField::exception_bitmap, 0);

@@ -5,12 +5,15 @@
 #include "hypervisor/vmx/vmx_vcpu.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "abi/hypercall.h"
 #include "console/log.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/vmx_instructions.h"
 #include "hypervisor/vmx/vmx_support.h"
+#include "hypervisor/vmx/vmx_tlb.h"
+#include "hypervisor/vmx/vpid_pool.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
@@ -36,12 +39,23 @@ constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
 
 VmxVcpu::~VmxVcpu() { release(); }
 
+/* The EPT root and the VPID tag what the CPU caches for this guest: both are
+ * invalidated before they can be reused (the root page by any allocation, the
+ * VPID by the next VM), so no stale guest-physical or linear translation reaches
+ * another VM (SDM "Guidelines for Use of the INVEPT Instruction" and "... of the
+ * INVVPID Instruction"). */
 void VmxVcpu::release()
 {
     vmcs_.release();
+    if (ept_.pml4_physical())
+        invalidate_ept(ept_.pointer());
     ept_.destroy();
-    if (vpid_)
-        (void)vmx::invvpid(vmx::INVVPID_SINGLE_CONTEXT, vpid_);
+    if (vpid_) {
+        invalidate_vpid(vpid_);
+        InterruptGuard guard;
+        vpid_pool().free(vpid_);
+        vpid_ = 0;
+    }
     for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
         if (*page)
             PageManager::instance().free_page(*page);

@@ -21,8 +21,10 @@ constexpr uint32_t SWAPPED_MSRS[] = {0xC0000081 /* STAR */, 0xC0000082 /* LSTAR 
                                      0xC0000084 /* SFMASK */, 0xC0000102 /* KERNEL_GS_BASE */};
 constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
 
-/* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1). */
+/* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
+ * blocking by NMI (bit 3). */
 constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
+constexpr uint64_t BLOCKING_BY_NMI = 1u << 3;
 
 /* What an exit handler tells the loop. */
 enum class ExitAction { resume, stop };

@@ -5,6 +5,7 @@
 #include "arch/x86_64/arch_memory.h"
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "boot/boot.h"
@@ -100,6 +101,7 @@ void init_interrupts_and_time()
 {
     gdt::init();
     idt::init();
+    fpu::init();
     pic8259::init();
     pit8254::init();
     cpu::sti();

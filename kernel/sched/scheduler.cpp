@@ -73,6 +73,7 @@ Thread* Scheduler::allocate_thread(const char* name)
     auto* thread = new (std::nothrow) Thread;
     if (!thread)
         return nullptr;
+    fpu::set_initial(thread->fpu_state_);
     thread->id_ = next_id_++;
     size_t length = strnlen(name, Thread::NAME_LENGTH - 1);
     memcpy(thread->name_, name, length);
@@ -146,6 +147,10 @@ void Scheduler::schedule()
         gdt::set_kernel_stack(next->stack_top());
     if (next->address_space_ && !next->address_space_->is_active())
         next->address_space_->activate();
+    /* The live x87/SSE registers are `previous`'s (a user program's or a VM's
+     * guest's): kept with it, and `next`'s put in their place. Nothing between
+     * here and `next` going on touches them. */
+    fpu::switch_state(previous->fpu_state_, next->fpu_state_);
     switch_context(&previous->saved_rsp_, next->saved_rsp_);
     /* Running as `previous` again, possibly much later. */
     reap_finished();

@@ -2,6 +2,7 @@
  * processes (kernel/process) own one or more threads; the VM of the hypervisor
  * runs as one. */
 #pragma once
+#include "arch/x86_64/fpu.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,9 @@ private:
     Process* process_ = nullptr;
     const ArchMemory* address_space_ = nullptr;
     uint64_t switches_in_ = 0;
+    /* The x87/SSE registers while the thread is not running (arch/x86_64/fpu.h):
+     * a user program's or a guest's, since the kernel never uses them. */
+    fpu::State fpu_state_;
     Thread* queue_next_ = nullptr;
     Thread* all_next_ = nullptr; /* the list of every thread, for ps and for join */
     ThreadQueue joiners_;

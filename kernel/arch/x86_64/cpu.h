@@ -169,6 +169,15 @@ inline void pause() { asm volatile("pause"); }
  * ends the hlt. */
 inline void enable_interrupts_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
 inline void int3() { asm volatile("int3" ::: "memory"); }
+/* Runs the NMI handler (IDT vector 2) as a software interrupt. Unlike a real NMI
+ * it does not block NMIs, but the handler's IRET unblocks them. */
+inline void raise_nmi() { asm volatile("int $2" ::: "memory"); }
+/* x87/SSE state in the 512-byte FXSAVE format (SDM Vol. 1, "FXSAVE"): the area
+ * must be 16-byte aligned. */
+inline void fxsave(void* area) { asm volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
+inline void fxrstor(const void* area) { asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+inline void fninit() { asm volatile("fninit" ::: "memory"); }
+inline void ldmxcsr(uint32_t value) { asm volatile("ldmxcsr %0" ::"m"(value) : "memory"); }
 inline void invlpg(uint64_t address) { asm volatile("invlpg (%0)" ::"r"(address) : "memory"); }
 
 /* DR6 says why a debug exception (#DB) happened; the CPU never clears it. */

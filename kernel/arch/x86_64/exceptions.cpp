@@ -3,6 +3,7 @@
 #include "exceptions.h"
 
 #include "arch/x86_64/cpu.h"
+#include "console/log.h"
 #include "debug/gdb_stub.h"
 #include "debug/panic.h"
 
@@ -60,6 +61,8 @@ enum PageFaultBit : uint64_t {
 };
 
 uint64_t breakpoints = 0;
+volatile uint64_t nmis = 0;
+volatile bool nmi_line_owed = false;
 
 /* Until the ProcessRegistry installs its hook (which ends only the faulting
  * process), nothing runs in ring 3, so an exception there is a kernel bug. */
@@ -82,6 +85,34 @@ UserExceptionHook user_exception_hook = panic_on_user_exception;
                      code & PF_USER ? "user" : "kernel", reinterpret_cast<void*>(address));
 }
 
+/* An NMI says something happened (a watchdog, a performance counter, another
+ * CPU, the hypervisor passing on one that arrived while a guest ran), never that
+ * the interrupted code is broken: it is counted and logged and that code goes
+ * on. It runs on its own IST stack and may interrupt anything (SDM Vol. 3A,
+ * "Nonmaskable Interrupt (NMI)": further NMIs wait until this handler's IRET).
+ * Logging is bounded: a log line takes the polled UART milliseconds, so an NMI
+ * source faster than that (a timer routed as NMI) would livelock a handler that
+ * logs each one. The 1st, 2nd, 4th, 8th ... are logged with the count. And
+ * console_write() keeps interrupts off while it writes, so an NMI that finds IF
+ * set cannot have cut into a log line; one that finds IF clear might have, so
+ * it is only counted, and the next NMI due a line reports the total. */
+void handle_nmi(const TrapFrame& frame)
+{
+    constexpr uint64_t RFLAGS_IF = 1ull << 9;
+    uint64_t count = nmis + 1;
+    nmis = count;
+    bool due = (count & (count - 1)) == 0 || nmi_line_owed;
+    if (!due)
+        return;
+    if (!(frame.rflags & RFLAGS_IF)) {
+        nmi_line_owed = true;
+        return;
+    }
+    nmi_line_owed = false;
+    log(LogCategory::interrupt, "NMI %lu handled (this one at RIP 0x%lx in %s mode); not a fault, execution goes on",
+        count, frame.rip, frame.from_user() ? "user" : "kernel");
+}
+
 } // namespace
 
 const char* name(unsigned vector) { return vector < COUNT ? descriptions[vector].name : "reserved"; }
@@ -89,6 +120,10 @@ const char* mnemonic(unsigned vector) { return vector < COUNT ? descriptions[vec
 
 void handle(TrapFrame& frame)
 {
+    if (frame.vector == NMI) {
+        handle_nmi(frame);
+        return;
+    }
     if (frame.from_user()) {
         user_exception_hook(frame);
         return;
@@ -109,6 +144,7 @@ void handle(TrapFrame& frame)
 }
 
 uint64_t breakpoint_count() { return breakpoints; }
+uint64_t nmi_count() { return nmis; }
 
 void set_user_exception_hook(UserExceptionHook hook) { user_exception_hook = hook ? hook : panic_on_user_exception; }
 

@@ -43,10 +43,15 @@ const char* name(unsigned vector);
 /* "#PF", "#GP"; "-" for unassigned vectors. */
 const char* mnemonic(unsigned vector);
 
-/* Handles exception `frame.vector`. In kernel mode every exception but the
- * breakpoint panics with the frame; a breakpoint is counted and execution goes
- * on after the int3. In user mode the user exception hook decides. */
+/* Handles exception `frame.vector`. An NMI (in any mode) is counted and logged:
+ * it is an event, not a fault of the interrupted code. In kernel mode every other
+ * exception but the breakpoint panics with the frame; a breakpoint is counted and
+ * execution goes on after the int3. In user mode the user exception hook decides. */
 void handle(TrapFrame& frame);
+
+/* How many NMIs the host handled since boot (including those the hypervisor
+ * passed on from a guest's time slice). */
+uint64_t nmi_count();
 
 /* How many kernel-mode breakpoints (int3) were handled since boot. */
 uint64_t breakpoint_count();
