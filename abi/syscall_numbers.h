@@ -43,7 +43,8 @@
     X(32, vm_stats, 3)  /* (int vm id, struct VmStats* out, size_t size) -> bytes */ \
     X(33, vm_send, 3)   /* (int vm id, const void* bytes, size_t count) -> bytes queued for its COM1 */ \
     X(34, vm_attach, 1) /* (int vm id): COM1 typed into the VM until Ctrl-] -> 0, or 1 when it ended */ \
-    X(35, heap_pages, 0) /* () -> pages the kernel heap holds (for leak tests) */
+    X(35, heap_pages, 0) /* () -> pages the kernel heap holds (for leak tests) */ \
+    X(36, ftruncate, 2) /* (int fd, uint64_t size) -> 0 */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

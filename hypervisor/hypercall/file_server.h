@@ -20,8 +20,10 @@ public:
      * most (a page never straddles two runs of guest RAM). */
     static constexpr size_t MAX_VECTORS = HYPERCALL_FILE_IO_MAX / 4096 + 1;
 
-    /* Serves the directory `root` (of the file system it lies on). */
-    explicit FileServer(RefPtr<Inode> root);
+    /* Serves the directory `root` (of the file system it lies on). The files,
+     * directories and data pages the guest creates are charged to `account` (the
+     * VM's quota; nullptr: unlimited, for tests). */
+    explicit FileServer(RefPtr<Inode> root, RefPtr<StorageAccount> account = nullptr);
     ~FileServer();
     FileServer(const FileServer&) = delete;
     FileServer& operator=(const FileServer&) = delete;
@@ -32,6 +34,7 @@ public:
 
     int open_handle_count() const { return handles_.open_count(); }
     const RefPtr<Inode>& root() const { return root_; }
+    StorageAccount* account() const { return account_.get(); }
     /* FileServers in existence, for the leak tests: a VM's goes when the VM ends. */
     static size_t live_count();
 
@@ -67,6 +70,9 @@ private:
     /* Mounts nothing: the VM's view of the host is its root's file system alone. */
     Vfs view_;
     RefPtr<Inode> root_;
+    /* Set on every context that can create a file or write data (open, write,
+     * mkdir): only those charge. */
+    RefPtr<StorageAccount> account_;
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
     uint8_t* transfer_;   /* TRANSFER_STEP bytes, for getdents */

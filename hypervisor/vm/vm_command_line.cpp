@@ -90,6 +90,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     }
     uint64_t memory_mib = number_option(cmdline, "vm_mem", vm_manager::DEFAULT_MEMORY_MIB);
     uint64_t timeout_ms = number_option(cmdline, "vm_timeout_ms", 120000);
+    uint64_t quota_bytes = number_option(cmdline, "vm_quota_bytes", vm_manager::DEFAULT_QUOTA_BYTES);
+    uint64_t quota_files = number_option(cmdline, "vm_quota_files", vm_manager::DEFAULT_QUOTA_FILES);
     char roots[256] = "";
     cmdline.value("vm_root", roots, sizeof(roots));
     char* next_root = roots;
@@ -108,6 +110,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         vm_manager::StartRequest request;
         request.path = path;
         request.memory_mib = memory_mib;
+        request.quota_bytes = quota_bytes;
+        request.quota_files = quota_files;
         request.cmdline = guest_cmdline;
         root = next_item(next_root, root);
         request.root = root;

@@ -92,7 +92,7 @@ void release_files(Vm& vm)
 
 /* The file server on the VM's root: a directory of the host's root file system
  * (another mount, like the terminals of /dev, is not a place for a VM). */
-FileServer* serve_root(const char* root, char* error, size_t error_size)
+FileServer* serve_root(const char* root, RefPtr<StorageAccount> account, char* error, size_t error_size)
 {
     MutexLocker locker(kernel_vfs::lock());
     Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), root);
@@ -108,7 +108,7 @@ FileServer* serve_root(const char* root, char* error, size_t error_size)
         format_string(error, error_size, "VM root %s is not on the root file system", root);
         return nullptr;
     }
-    return new FileServer(directory.value());
+    return new FileServer(directory.value(), account);
 }
 
 void vm_thread(void* argument)
@@ -225,7 +225,10 @@ StartResult start(const StartRequest& request)
         return result;
     }
     const char* root = request.root ? request.root : DEFAULT_ROOT;
-    FileServer* files = serve_root(root, error, size);
+    RefPtr<StorageAccount> account(new (std::nothrow) StorageAccount(request.quota_bytes, request.quota_files));
+    FileServer* files = account ? serve_root(root, account, error, size) : nullptr;
+    if (!account)
+        format_string(error, size, "out of host memory for the VM's storage account");
     if (!files) {
         result.errno_value = EINVAL;
         return result;
@@ -256,6 +259,7 @@ StartResult start(const StartRequest& request)
     copy_text(vm->path, sizeof(vm->path), request.path);
     copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
     vm->files = files;
+    vm->storage = account;
     if (vm->memory().allocate(vm->memory_bytes()) != MemoryError::none) {
         format_string(error, size, "out of host memory for %lu MiB of guest RAM", request.memory_mib);
         release_files(*vm);
@@ -298,8 +302,8 @@ StartResult start(const StartRequest& request)
         return result;
     }
     result.id = next_id++;
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s", result.id, vm->path,
-        request.memory_mib, vm->cmdline, root);
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", root %s, quota %lu bytes %lu files",
+        result.id, vm->path, request.memory_mib, vm->cmdline, root, request.quota_bytes, request.quota_files);
     return result;
 }
 
@@ -361,6 +365,12 @@ size_t list(VmInfo* out, size_t capacity)
             copy_text(info.reason, sizeof(info.reason), vm.stop_reason());
             uint64_t until = vm.ended() ? vm.stopped_ns : clock::nanoseconds();
             info.uptime_ms = (until - vm.started_ns) / clock::NS_PER_MS;
+            if (vm.storage) {
+                info.quota_bytes_used = vm.storage->bytes_used();
+                info.quota_bytes = vm.storage->byte_limit();
+                info.quota_files_used = vm.storage->files_used();
+                info.quota_files = vm.storage->file_limit();
+            }
         }
         ++count;
     }

@@ -145,7 +145,7 @@ Result<RefPtr<Inode>> HypercallFs::lookup(Inode& directory, StringView name)
     return adopt(handle, opened);
 }
 
-Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uint32_t mode, StorageAccount*)
 {
     Name text(name);
     uint64_t handle =
@@ -158,7 +158,7 @@ Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uin
     return adopt(handle, status);
 }
 
-Result<RefPtr<Inode>> HypercallFs::mkdir(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> HypercallFs::mkdir(Inode& directory, StringView name, uint32_t mode, StorageAccount*)
 {
     Name text(name);
     TRY(call(HYPERCALL_FILE_MKDIR, own(directory).handle(), address(text.text), mode));
@@ -205,7 +205,7 @@ Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, siz
     return done;
 }
 
-Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count)
+Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count, StorageAccount*)
 {
     auto* bytes = static_cast<const uint8_t*>(buffer);
     size_t done = 0;

@@ -1,7 +1,8 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
- *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--front] [--attach] FILE [modules...]
- *   vm list
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--quota-bytes N] [--quota-files N]
+ *            [--front] [--attach] FILE [modules...]
+ *   vm list         (with each VM's storage on the host: used/quota bytes and files)
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
  *   vm front ID     (the VM console, Alt+F4, shows it and takes the keyboard;
@@ -21,7 +22,8 @@
 namespace {
 
 const char* const USAGE =
-    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--front] [--attach] FILE [modules...]\n"
+    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--quota-bytes N] [--quota-files N]\n"
+    "                [--front] [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -127,6 +129,12 @@ int start(int argc, char** argv)
         if (strcmp(argv[i], "--mem") == 0) {
             if (!parse_number(argv[++i], request.memory_mib))
                 return fail("--mem takes a number of MiB");
+        } else if (strcmp(argv[i], "--quota-bytes") == 0) {
+            if (!parse_number(argv[++i], request.quota_bytes) || request.quota_bytes == 0)
+                return fail("--quota-bytes takes a number of bytes, 1 or more");
+        } else if (strcmp(argv[i], "--quota-files") == 0) {
+            if (!parse_number(argv[++i], request.quota_files) || request.quota_files == 0)
+                return fail("--quota-files takes a number of files, 1 or more");
         } else if (strcmp(argv[i], "--append") == 0) {
             if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
                 return 2;
@@ -156,7 +164,9 @@ int start(int argc, char** argv)
             dprintf(2, "vm: cannot start %s: %s\n", request.path, strerror(errno));
         return 1;
     }
-    printf("vm%d started: %s\n", id, request.path);
+    printf("vm%d started: %s, quota %lu bytes and %lu files\n", id, request.path,
+           (unsigned long)(request.quota_bytes ? request.quota_bytes : VM_DEFAULT_QUOTA_BYTES),
+           (unsigned long)(request.quota_files ? request.quota_files : VM_DEFAULT_QUOTA_FILES));
     if (front && vm_front(id) == 0)
         printf("vm%d is in front on the VM console: Alt+F1 returns to the host\n", id);
     if (attach)
@@ -181,11 +191,17 @@ int list()
         dprintf(2, "vm: %s\n", strerror(errno));
         return 1;
     }
-    printf("%-4s %-8s %6s %9s %10s  %s\n", "ID", "STATE", "MiB", "UPTIME", "EXITS", "KERNEL / REASON");
+    printf("%-4s %-8s %6s %9s %10s %19s %11s  %s\n", "ID", "STATE", "MiB", "UPTIME", "EXITS", "KIB USED/QUOTA",
+           "FILES", "KERNEL / REASON");
     for (int i = 0; i < count && i < 8; ++i) {
         const VmInfo& vm = vms[i];
-        printf("%-4d %-8s %6lu %7lus %10lu  %s %s\n", vm.id, state_name(vm.state), (unsigned long)vm.memory_mib,
-               (unsigned long)(vm.uptime_ms / 1000), (unsigned long)vm.exit_count, vm.path, vm.cmdline);
+        char storage[32], files[32];
+        snprintf(storage, sizeof(storage), "%lu/%lu", (unsigned long)(vm.quota_bytes_used >> 10),
+                 (unsigned long)(vm.quota_bytes >> 10));
+        snprintf(files, sizeof(files), "%lu/%lu", (unsigned long)vm.quota_files_used, (unsigned long)vm.quota_files);
+        printf("%-4d %-8s %6lu %7lus %10lu %19s %11s  %s %s\n", vm.id, state_name(vm.state),
+               (unsigned long)vm.memory_mib, (unsigned long)(vm.uptime_ms / 1000), (unsigned long)vm.exit_count,
+               storage, files, vm.path, vm.cmdline);
         if (vm.reason[0])
             printf("%-4s %s\n", "", vm.reason);
     }
