@@ -44,7 +44,8 @@
     X(33, vm_send, 3)   /* (int vm id, const void* bytes, size_t count) -> bytes queued for its COM1 */ \
     X(34, vm_attach, 1) /* (int vm id): COM1 typed into the VM until Ctrl-] -> 0, or 1 when it ended */ \
     X(35, heap_pages, 0) /* () -> pages the kernel heap holds (for leak tests) */ \
-    X(36, fail_alloc, 3) /* (int mode, uint64_t n, unsigned sites) -> 0, or allocations counted (abi/fail_alloc.h) */
+    X(36, fail_alloc, 3) /* (int mode, uint64_t n, unsigned sites) -> 0, or allocations counted (abi/fail_alloc.h) */ \
+    X(37, ftruncate, 2) /* (int fd, uint64_t size) -> 0 */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

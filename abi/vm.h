@@ -13,6 +13,9 @@
 #define VM_ERROR_LENGTH 160
 #define VM_SEND_MAX 128 /* bytes one vm_send call takes: a line of text */
 #define VM_DETACH_KEY 0x1D /* Ctrl-]: ends vm_attach */
+/* A guest's storage quota when vm_start is given 0 (docs/hypercalls.md, "Files"). */
+#define VM_DEFAULT_QUOTA_BYTES (16ull << 20)
+#define VM_DEFAULT_QUOTA_FILES 1024ull
 
 enum VmState {
     VM_RUNNING = 0,
@@ -30,6 +33,13 @@ struct VmInfo {
     char path[VM_PATH_LENGTH];       /* the kernel file it booted */
     char reason[VM_REASON_LENGTH];   /* how it ended ("" while it runs) */
     uint64_t uptime_ms;              /* from start to now, or to its end */
+    /* The VM's storage quota on the host's file system (docs/hypercalls.md,
+     * "Files"): bytes of file data and files or directories, used and allowed.
+     * Files a guest made stay charged after it ends, until they are removed. */
+    uint64_t quota_bytes_used;
+    uint64_t quota_bytes;
+    uint64_t quota_files_used;
+    uint64_t quota_files;
 };
 
 /* What vm_start takes: the kernel file and its modules (host VFS paths), the
@@ -49,6 +59,8 @@ struct VmStartRequest {
     uint64_t memory_mib;
     char error[VM_ERROR_LENGTH]; /* out */
     char writable[VM_PATH_LENGTH];
+    uint64_t quota_bytes; /* file data the guest may keep on the host; 0: the default */
+    uint64_t quota_files; /* files and directories it may make; 0: the default */
 };
 
 /* Bounds of the vm_stats record's tables. */

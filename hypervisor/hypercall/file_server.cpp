@@ -24,8 +24,8 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 } // namespace
 
-FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable)
-    : root_(root), writable_(writable), names_(new WritableName[HYPERCALL_FILE_HANDLES_MAX]),
+FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable, RefPtr<StorageAccount> account)
+    : root_(root), writable_(writable), account_(account), names_(new WritableName[HYPERCALL_FILE_HANDLES_MAX]),
       paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
@@ -196,6 +196,7 @@ Result<void> FileServer::seek_to(VfsSyscall& sys, int handle, uint64_t offset)
 Result<uint64_t> FileServer::open(const HypercallRegisters& r, GuestVirtualMemory& memory)
 {
     VfsContext context(view_, root_);
+    context.set_account(account_);
     TRY(enter(r.rbx, context));
     if (r.rdx & ~uint64_t(OPEN_FLAGS))
         return Error(EINVAL);
@@ -241,6 +242,7 @@ Result<uint64_t> FileServer::transfer(const HypercallRegisters& r, GuestVirtualM
         TRY(check_still_writable(handle));
     size_t vectors = TRY(map_buffer(memory, r.rcx, r.rdx, reading ? AccessKind::write : AccessKind::read));
     VfsContext context(view_, root_);
+    context.set_account(account_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
     return TRY(reading ? sys.readv(handle, vectors_, vectors) : sys.writev(handle, vectors_, vectors));
@@ -304,6 +306,7 @@ Result<uint64_t> FileServer::fstat(const HypercallRegisters& r, GuestVirtualMemo
 Result<uint64_t> FileServer::path_call(const HypercallRegisters& r, GuestVirtualMemory& memory)
 {
     VfsContext context(view_, root_);
+    context.set_account(account_);
     TRY(enter(r.rbx, context));
     const char* path = TRY(copy_path(memory, r.rcx, paths_[0]));
     Result<ParentAndName> writable = check_writable_parent(context, path);

@@ -30,8 +30,10 @@ public:
     static constexpr size_t MAX_VECTORS = HYPERCALL_FILE_IO_MAX / 4096 + 1;
 
     /* Serves the directory `root` (of the file system it lies on), writable
-     * beneath `writable` (a directory beneath `root`), or nowhere when it is null. */
-    FileServer(RefPtr<Inode> root, RefPtr<Inode> writable);
+     * beneath `writable` (a directory beneath `root`), or nowhere when it is null.
+     * The files, directories and data pages the guest creates are charged to
+     * `account` (the VM's quota; nullptr: unlimited, for tests). */
+    FileServer(RefPtr<Inode> root, RefPtr<Inode> writable, RefPtr<StorageAccount> account = nullptr);
     ~FileServer();
     FileServer(const FileServer&) = delete;
     FileServer& operator=(const FileServer&) = delete;
@@ -43,6 +45,7 @@ public:
     int open_handle_count() const { return handles_.open_count(); }
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& writable() const { return writable_; }
+    StorageAccount* account() const { return account_.get(); }
     /* FileServers in existence, for the leak tests: a VM's goes when the VM ends. */
     static size_t live_count();
 
@@ -94,6 +97,9 @@ private:
     Vfs view_;
     RefPtr<Inode> root_;
     RefPtr<Inode> writable_; /* null: the whole root is read-only */
+    /* Set on every context that can create a file or write data (open, write,
+     * mkdir): only those charge. */
+    RefPtr<StorageAccount> account_;
     WritableName* names_;    /* HYPERCALL_FILE_HANDLES_MAX, by handle */
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */

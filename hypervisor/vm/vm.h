@@ -2,6 +2,7 @@
  * statistics, its state and why it stopped. The VMX backend (hypervisor/vmx)
  * runs it; hypervisor/vm/vm_manager starts, lists and stops VMs. */
 #pragma once
+#include "fs/storage_account.h"
 #include "hypervisor/memory/guest_memory.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vm/platform.h"
@@ -51,6 +52,9 @@ public:
     /* The paravirtual file system's host side, on the VM's root directory; the
      * VM's thread deletes it (closing every handle) when the VM ends. */
     FileServer* files = nullptr;
+    /* What the guest's files cost the host, against its quota; outlives the file
+     * server (and the VM, while its files exist) so `vm list` can show it. */
+    RefPtr<StorageAccount> storage;
 
     /* The host asked the VM to stop; the VM's thread acts at the next exit. */
     void request_stop() { stop_requested_ = true; }

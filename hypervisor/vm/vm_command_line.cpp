@@ -114,7 +114,11 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     /* vm_manager says what guest RAM it gives; this bound only keeps MiB << 20 in 64 bits. */
     Result<uint64_t> memory_mib = number_option(cmdline, "vm_mem", UINT64_MAX >> 20, vm_manager::DEFAULT_MEMORY_MIB);
     Result<uint64_t> timeout_ms = number_option(cmdline, "vm_timeout_ms", UINT64_MAX / clock::NS_PER_MS, 120000);
-    if (memory_mib.is_error() || timeout_ms.is_error()) {
+    Result<uint64_t> quota_bytes =
+        number_option(cmdline, "vm_quota_bytes", UINT64_MAX, vm_manager::DEFAULT_QUOTA_BYTES);
+    Result<uint64_t> quota_files =
+        number_option(cmdline, "vm_quota_files", UINT64_MAX, vm_manager::DEFAULT_QUOTA_FILES);
+    if (memory_mib.is_error() || timeout_ms.is_error() || quota_bytes.is_error() || quota_files.is_error()) {
         return true;
     }
     char roots[256] = "";
@@ -139,6 +143,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         vm_manager::StartRequest request;
         request.path = path;
         request.memory_mib = memory_mib.value();
+        request.quota_bytes = quota_bytes.value();
+        request.quota_files = quota_files.value();
         request.cmdline = guest_cmdline;
         root = next_item(next_root, root);
         request.root = root;

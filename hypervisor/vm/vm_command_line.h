@@ -2,6 +2,8 @@
  * exists to type `vm start` into:
  *   vm=PATH[,PATH...]    start a VM of each Multiboot kernel file (host VFS paths)
  *   vm_mem=MiB           guest RAM of each (default 32)
+ *   vm_quota_bytes=N     file data each guest may keep on the host (default 16 MiB)
+ *   vm_quota_files=N     files and directories each may make (default 1024)
  *   vm_cmdline=WORDS     the guests' command line, '+' standing for a space
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
  *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end

@@ -131,6 +131,8 @@ public:
         if (!vm_)
             return;
         release_files(*vm_);
+        /* The record's storage account is a file-system object: dropped under its lock. */
+        MutexLocker locker(kernel_vfs::lock());
         delete vm_;
     }
     Vm& operator*() const { return *vm_; }
@@ -245,12 +247,19 @@ Result<void> resolve_root(const char* root, const char* writable, RootDirectory&
 }
 
 /* Step: the file server on the VM's root. */
-Result<FileServer*> serve_root(const RootDirectory& directory, StartError& why)
+Result<FileServer*> serve_root(const RootDirectory& directory, const StartRequest& request, StartError& why)
 {
     MutexLocker locker(kernel_vfs::lock());
-    auto* files = injected(StartStep::serve_root) ? nullptr : new (std::nothrow) FileServer(directory.inode, directory.writable);
-    if (!files)
+    RefPtr<StorageAccount> account(new (std::nothrow) StorageAccount(request.quota_bytes, request.quota_files));
+    if (!account)
+        return why.set(ENOMEM, "out of host memory for the VM's storage account");
+    auto* files = injected(StartStep::serve_root)
+                      ? nullptr
+                      : new (std::nothrow) FileServer(directory.inode, directory.writable, account);
+    if (!files) {
+        account = nullptr;
         return why.set(ENOMEM, "out of host memory for the VM's file server");
+    }
     return files;
 }
 
@@ -271,6 +280,11 @@ Result<Vm*> create_record(const StartRequest& request, FileServer* files, StartE
         return why.set(ENOMEM, "out of host memory for the VM's record");
     }
     vm->files = files;
+    {
+        /* Reference counts of file-system objects change under its lock. */
+        MutexLocker locker(kernel_vfs::lock());
+        vm->storage = files->account();
+    }
     copy_text(vm->path, sizeof(vm->path), request.path);
     copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
     return vm;
@@ -366,7 +380,11 @@ Slot* free_slot()
     }
     if (oldest) {
         join_thread(*oldest->vm);
-        delete oldest->vm;
+        {
+            /* The record's storage account is a file-system object: dropped under its lock. */
+            MutexLocker locker(kernel_vfs::lock());
+            delete oldest->vm;
+        }
         oldest->vm = nullptr;
     }
     return oldest;
@@ -420,7 +438,8 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
         return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
     RootDirectory directory;
     TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
-    format_string(note, note_size, "root %s read-only, %s", root, directory.note);
+    format_string(note, note_size, "root %s read-only, %s, quota %lu bytes and %lu files", root, directory.note,
+                  request.quota_bytes, request.quota_files);
     if (const char* unavailable = virtualization_unavailable())
         return why.set(ENOSYS, "%s", unavailable);
 
@@ -428,7 +447,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     Slot* slot = free_slot();
     if (!slot)
         return why.set(EAGAIN, "already %zu VMs: stop one first", MAX_VMS);
-    FileServer* files = TRY(serve_root(directory, why));
+    FileServer* files = TRY(serve_root(directory, request, why));
     VmOwner vm(TRY(create_record(request, files, why)));
     TRY(create_memory(*vm, why));
     VcpuOwner vcpu(TRY(create_backend_vcpu(*vm, why)));
@@ -542,6 +561,12 @@ size_t list(VmInfo* out, size_t capacity)
             copy_text(info.reason, sizeof(info.reason), vm.stop_reason());
             uint64_t until = vm.ended() ? vm.stopped_ns : clock::nanoseconds();
             info.uptime_ms = (until - vm.started_ns) / clock::NS_PER_MS;
+            if (vm.storage) {
+                info.quota_bytes_used = vm.storage->bytes_used();
+                info.quota_bytes = vm.storage->byte_limit();
+                info.quota_files_used = vm.storage->files_used();
+                info.quota_files = vm.storage->file_limit();
+            }
         }
         ++count;
     }

@@ -19,6 +19,13 @@ constexpr uint64_t DEFAULT_MEMORY_MIB = 32;
 constexpr uint64_t MIN_MEMORY_MIB = 2;
 constexpr uint64_t MAX_MEMORY_MIB = 3072;
 constexpr size_t MAX_MODULES = 4;
+/* A guest's storage quota on the host by default (docs/hypercalls.md, "Files"):
+ * 16 MiB of file data is room for a build or a test's output, while eight VMs at
+ * their defaults still take at most 128 MiB; 1024 files and directories (each an
+ * inode and a name on the heap, some hundred bytes) bound the metadata the same
+ * way. Larger quotas are asked for with vm start --quota-bytes/--quota-files. */
+constexpr uint64_t DEFAULT_QUOTA_BYTES = VM_DEFAULT_QUOTA_BYTES;
+constexpr uint64_t DEFAULT_QUOTA_FILES = VM_DEFAULT_QUOTA_FILES;
 
 /* The VM's root directory by default: the host's root file system (its other
  * mounts, like /dev, are not shared). */
@@ -40,6 +47,8 @@ struct StartRequest {
     const char* cmdline = "";
     const char* modules[MAX_MODULES] = {};
     size_t module_count = 0;
+    uint64_t quota_bytes = DEFAULT_QUOTA_BYTES;
+    uint64_t quota_files = DEFAULT_QUOTA_FILES;
 };
 
 /* Why a start failed: the errno for the system call and the sentence a person

@@ -36,6 +36,10 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     start.path = request.path;
     start.cmdline = request.cmdline;
     start.memory_mib = request.memory_mib;
+    if (request.quota_bytes)
+        start.quota_bytes = request.quota_bytes;
+    if (request.quota_files)
+        start.quota_files = request.quota_files;
     if (request.root[0])
         start.root = request.root;
     if (request.writable[0])

@@ -16,11 +16,12 @@ Result<size_t> FileSystem::readv(Inode& file, uint64_t offset, const IoVector* v
     return done;
 }
 
-Result<size_t> FileSystem::writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count)
+Result<size_t> FileSystem::writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count,
+                                  StorageAccount* account)
 {
     size_t done = 0;
     for (size_t i = 0; i < count; ++i) {
-        Result<size_t> put = write(file, offset + done, vectors[i].base, vectors[i].length);
+        Result<size_t> put = write(file, offset + done, vectors[i].base, vectors[i].length, account);
         if (put.is_error())
             return done ? Result<size_t>(done) : Error(put.error());
         done += put.value();

@@ -164,7 +164,7 @@ Result<RefPtr<Inode>> HypercallFs::lookup(Inode& directory, StringView name)
     return adopt(handle, opened, read_only);
 }
 
-Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uint32_t mode, StorageAccount*)
 {
     Name text(name);
     uint64_t handle =
@@ -177,7 +177,7 @@ Result<RefPtr<Inode>> HypercallFs::create(Inode& directory, StringView name, uin
     return adopt(handle, status);
 }
 
-Result<RefPtr<Inode>> HypercallFs::mkdir(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> HypercallFs::mkdir(Inode& directory, StringView name, uint32_t mode, StorageAccount*)
 {
     Name text(name);
     TRY(call(HYPERCALL_FILE_MKDIR, own(directory).handle(), address(text.text), mode));
@@ -224,7 +224,7 @@ Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, siz
     return done;
 }
 
-Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count)
+Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count, StorageAccount*)
 {
     if (own(file).read_only_)
         return Error(EROFS);

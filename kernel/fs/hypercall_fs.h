@@ -24,13 +24,14 @@ public:
     RefPtr<Inode> root() override;
 
     Result<RefPtr<Inode>> lookup(Inode& directory, StringView name) override;
-    Result<RefPtr<Inode>> create(Inode& directory, StringView name, uint32_t mode) override;
-    Result<RefPtr<Inode>> mkdir(Inode& directory, StringView name, uint32_t mode) override;
+    Result<RefPtr<Inode>> create(Inode& directory, StringView name, uint32_t mode, StorageAccount* account) override;
+    Result<RefPtr<Inode>> mkdir(Inode& directory, StringView name, uint32_t mode, StorageAccount* account) override;
     Result<void> unlink(Inode& directory, StringView name) override;
     Result<void> rmdir(Inode& directory, StringView name) override;
     Result<void> rename(Inode& from_directory, StringView from_name, Inode& to_directory, StringView to_name) override;
     Result<size_t> read(Inode& file, uint64_t offset, void* buffer, size_t count) override;
-    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) override;
+    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count,
+                         StorageAccount* account) override;
     Result<void> truncate(Inode& file, uint64_t size) override;
     Result<bool> readdir(Inode& directory, uint64_t cookie, DirectoryEntry& entry) override;
     Result<void> stat(Inode& inode, struct stat& out) override;

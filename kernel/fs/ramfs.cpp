@@ -1,6 +1,8 @@
-/* ramfs: directories are lists of (name, inode, cookie); files are lists of
- * page-sized chunks. Link counts follow POSIX: a file has one per name, a
- * directory two (its name and its ".") plus one per subdirectory (their ".."). */
+/* ramfs: directories are lists of (name, inode, cookie); a file's data pages hang
+ * off leaves, each a page itself, held in a list sorted by leaf number. Link counts follow POSIX: a file has one per name,
+ * a directory two (its name and its ".") plus one per subdirectory (their "..").
+ * Nothing here panics on a path a user program or a guest reaches: every
+ * allocation is fallible and checked before anything visible changes. */
 #include "fs/ramfs.h"
 
 #include "lib/kstring.h"
@@ -14,6 +16,25 @@ struct RamEntry {
     uint64_t cookie = 0;
 };
 
+/* One page of a file's page table, itself a file page (never heap): where SLOTS
+ * consecutive data pages of the file are, and which account paid for each and
+ * for the leaf (nullptr: the host). An account is referenced by hand from every
+ * page it paid for, so it outlives them even when its VM has ended. */
+struct RamLeaf {
+    static constexpr size_t SLOTS = 255;
+
+    uint8_t* data[SLOTS];
+    StorageAccount* payer[SLOTS];
+    StorageAccount* leaf_payer;
+    uint64_t used; /* data pages present */
+};
+static_assert(sizeof(RamLeaf) == RamFs::CHUNK_SIZE, "a leaf is one page");
+
+struct RamLeafRef {
+    uint64_t number; /* covers data pages number * SLOTS .. + SLOTS - 1 */
+    RamLeaf* leaf;
+};
+
 class RamInode final : public Inode {
 public:
     RamInode(RamFs& fs, InodeType type, uint32_t mode, RamInode* parent)
@@ -22,12 +43,18 @@ public:
     {
         ++fs_.inode_count_;
     }
+    /* The inode's own charge and every page's go back to whoever paid, however
+     * long after the last name went (an unlinked file stays charged while open). */
     ~RamInode() override
     {
-        for (uint8_t* chunk : chunks_)
-            free_chunk(chunk);
+        drop_pages_from(0);
+        if (owner_)
+            owner_->release_file();
         --fs_.inode_count_;
     }
+
+    /* Takes over a file charge already made to `account` (may be nullptr). */
+    void set_owner(StorageAccount* account) { owner_ = account; }
 
     /* ---- directories */
     RamEntry* find(StringView name)
@@ -39,16 +66,25 @@ public:
         return nullptr;
     }
     size_t index_of(const RamEntry* entry) const { return size_t(entry - entries_.begin()); }
-    void add_entry(StringView name, RefPtr<RamInode> inode)
+    /* ENOMEM (and the directory unchanged) when the name or the list cannot grow. */
+    Result<void> add_entry(StringView name, const RefPtr<RamInode>& inode)
     {
-        entries_.append(RamEntry{KString(name), inode, next_cookie_++});
+        KString copy;
+        if (!KString::try_copy(name, copy))
+            return Error(ENOMEM);
+        if (!entries_.try_append(RamEntry{static_cast<KString&&>(copy), inode, next_cookie_}))
+            return Error(ENOMEM);
+        ++next_cookie_;
+        return {};
     }
     /* A directory removed by rmdir or rename-over has no names left; nothing may be
      * created in it any more, though a process may still have it as its cwd. */
     bool removed() const { return link_count_ == 0; }
 
-    /* ---- regular files: data moves between the chunks and the caller's buffer
-     * in pieces that end where a chunk or a vector ends, each byte copied once. */
+    /* ---- regular files: data moves between the pages and the caller's buffer
+     * in pieces that end where a page or a vector ends, each byte copied once.
+     * Invariant: every byte of a page past size_ is zero, so growing the file (a
+     * write past the end, truncate up) never shows old data. */
     template <typename Cursor> Result<size_t> read(uint64_t offset, Cursor cursor, size_t count)
     {
         if (offset >= size_)
@@ -56,11 +92,11 @@ public:
         count = min(count, size_t(size_ - offset));
         for (size_t done = 0; done < count;) {
             uint64_t position = offset + done;
-            size_t in_chunk = position % RamFs::CHUNK_SIZE;
-            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_chunk), cursor.left());
-            const uint8_t* chunk = chunks_[position / RamFs::CHUNK_SIZE];
-            if (chunk)
-                __builtin_memcpy(cursor.at(), chunk + in_chunk, piece);
+            size_t in_page = position % RamFs::CHUNK_SIZE;
+            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_page), cursor.left());
+            const uint8_t* page = page_at(position / RamFs::CHUNK_SIZE);
+            if (page)
+                __builtin_memcpy(cursor.at(), page + in_page, piece);
             else
                 __builtin_memset(cursor.at(), 0, piece);
             cursor.advance(piece);
@@ -69,44 +105,47 @@ public:
         return count;
     }
 
-    template <typename Cursor> Result<size_t> write(uint64_t offset, Cursor cursor, size_t count)
+    /* Pages are taken one at a time as the bytes reach them, so a write that runs
+     * out of space stops at a page boundary with what it wrote (the file grows by
+     * exactly that), and one that could not write a byte fails with nothing changed. */
+    template <typename Cursor> Result<size_t> write(uint64_t offset, Cursor cursor, size_t count,
+                                                    StorageAccount* account)
     {
         if (offset > RamFs::MAX_FILE_SIZE || count > RamFs::MAX_FILE_SIZE - offset)
             return Error(EFBIG);
-        uint64_t end = offset + count;
-        size_t chunks_needed = size_t((end + RamFs::CHUNK_SIZE - 1) / RamFs::CHUNK_SIZE);
-        if (chunks_needed > chunks_.size())
-            chunks_.resize(chunks_needed);
-        for (size_t done = 0; done < count;) {
+        size_t done = 0;
+        while (done < count) {
             uint64_t position = offset + done;
-            size_t in_chunk = position % RamFs::CHUNK_SIZE;
-            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_chunk), cursor.left());
-            uint8_t*& chunk = chunks_[position / RamFs::CHUNK_SIZE];
-            if (!chunk)
-                chunk = allocate_chunk();
-            __builtin_memcpy(chunk + in_chunk, cursor.at(), piece);
+            size_t in_page = position % RamFs::CHUNK_SIZE;
+            size_t piece = min(min(count - done, RamFs::CHUNK_SIZE - in_page), cursor.left());
+            Result<uint8_t*> page = page_for_write(position / RamFs::CHUNK_SIZE, account);
+            if (page.is_error()) {
+                if (done == 0)
+                    return Error(page.error());
+                break;
+            }
+            __builtin_memcpy(page.value() + in_page, cursor.at(), piece);
             cursor.advance(piece);
             done += piece;
         }
-        if (end > size_)
-            size_ = end;
-        return count;
+        if (offset + done > size_)
+            size_ = offset + done;
+        return done;
     }
 
+    /* Never allocates: shrinking frees the pages past the end and zeroes the cut
+     * tail of the last one; growing only moves the size (a hole). */
     Result<void> truncate(uint64_t size)
     {
         if (size > RamFs::MAX_FILE_SIZE)
             return Error(EFBIG);
         if (size < size_) {
-            size_t chunks_kept = size_t((size + RamFs::CHUNK_SIZE - 1) / RamFs::CHUNK_SIZE);
-            for (size_t i = chunks_kept; i < chunks_.size(); ++i)
-                free_chunk(chunks_[i]);
-            if (chunks_.size() > chunks_kept)
-                chunks_.resize(chunks_kept);
-            /* The cut-off tail of the last chunk must read as zeros if the file grows again. */
+            drop_pages_from((size + RamFs::CHUNK_SIZE - 1) / RamFs::CHUNK_SIZE);
             size_t tail = size % RamFs::CHUNK_SIZE;
-            if (tail && chunks_[chunks_kept - 1])
-                __builtin_memset(chunks_[chunks_kept - 1] + tail, 0, RamFs::CHUNK_SIZE - tail);
+            if (tail) {
+                if (uint8_t* last = page_at(size / RamFs::CHUNK_SIZE))
+                    __builtin_memset(last + tail, 0, RamFs::CHUNK_SIZE - tail);
+            }
         }
         size_ = size;
         return {};
@@ -116,7 +155,8 @@ public:
     uint32_t mode_;
     uint32_t link_count_;
     uint64_t size_ = 0;
-    Vector<uint8_t*> chunks_;
+    /* Sorted by number, no number twice, no leaf without a data page. */
+    Vector<RamLeafRef> leaves_;
     Vector<RamEntry> entries_;
     uint64_t next_cookie_ = 0;
     /* Not a reference: the parent holds this directory, not the other way round.
@@ -162,22 +202,121 @@ public:
 private:
     static size_t min(size_t a, size_t b) { return a < b ? a : b; }
 
-    uint8_t* allocate_chunk()
+    /* The position in leaves_ of the first leaf numbered `number` or more. */
+    size_t first_leaf_from(uint64_t number) const
     {
-        /* FIXME: report ENOSPC instead of relying on the heap never failing. */
-        uint8_t* chunk = new uint8_t[RamFs::CHUNK_SIZE];
-        __builtin_memset(chunk, 0, RamFs::CHUNK_SIZE);
+        size_t low = 0, high = leaves_.size();
+        while (low < high) {
+            size_t middle = low + (high - low) / 2;
+            if (leaves_[middle].number < number)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        return low;
+    }
+    RamLeaf* leaf_at(uint64_t number) const
+    {
+        size_t at = first_leaf_from(number);
+        return at < leaves_.size() && leaves_[at].number == number ? leaves_[at].leaf : nullptr;
+    }
+    uint8_t* page_at(uint64_t index) const
+    {
+        RamLeaf* leaf = leaf_at(index / RamLeaf::SLOTS);
+        return leaf ? leaf->data[index % RamLeaf::SLOTS] : nullptr;
+    }
+
+    /* A zeroed file page charged to `account`: ENOSPC past its limit or when no
+     * ordinary page is left, with nothing kept charged. */
+    static Result<uint8_t*> take_page(StorageAccount* account)
+    {
+        if (account)
+            TRY(account->charge_bytes(RamFs::CHUNK_SIZE));
+        uint8_t* page = file_pages::allocate();
+        if (!page) {
+            if (account)
+                account->release_bytes(RamFs::CHUNK_SIZE);
+            return Error(ENOSPC);
+        }
+        if (account)
+            account->ref();
+        return page;
+    }
+    static void give_page(uint8_t* page, StorageAccount* payer)
+    {
+        file_pages::free(page);
+        if (payer) {
+            payer->release_bytes(RamFs::CHUNK_SIZE);
+            payer->unref();
+        }
+    }
+
+    /* The leaf `number`, made when missing: ENOSPC (no page), ENOMEM (the list
+     * cannot grow), and nothing changed on failure. */
+    Result<RamLeaf*> leaf_for_write(uint64_t number, StorageAccount* account)
+    {
+        size_t at = first_leaf_from(number);
+        if (at < leaves_.size() && leaves_[at].number == number)
+            return leaves_[at].leaf;
+        auto* leaf = reinterpret_cast<RamLeaf*>(TRY(take_page(account)));
+        if (!leaves_.try_append(RamLeafRef{})) {
+            give_page(reinterpret_cast<uint8_t*>(leaf), account);
+            return Error(ENOMEM);
+        }
+        for (size_t i = leaves_.size() - 1; i > at; --i)
+            leaves_[i] = leaves_[i - 1];
+        leaves_[at] = RamLeafRef{number, leaf};
+        leaf->leaf_payer = account;
+        return leaf;
+    }
+
+    /* The data page `index`, made (zeroed, charged to `account`) when it is a
+     * hole. The data page is taken before a new leaf, so a failure of either
+     * leaves the file as it was. */
+    Result<uint8_t*> page_for_write(uint64_t index, StorageAccount* account)
+    {
+        if (uint8_t* page = page_at(index))
+            return page;
+        uint8_t* page = TRY(take_page(account));
+        Result<RamLeaf*> leaf = leaf_for_write(index / RamLeaf::SLOTS, account);
+        if (leaf.is_error()) {
+            give_page(page, account);
+            return Error(leaf.error());
+        }
+        size_t slot = index % RamLeaf::SLOTS;
+        leaf.value()->data[slot] = page;
+        leaf.value()->payer[slot] = account;
+        ++leaf.value()->used;
         ++fs_.chunk_count_;
-        return chunk;
+        return page;
     }
-    void free_chunk(uint8_t*& chunk)
+
+    /* Frees every data page whose index is `index` or more, and every leaf left
+     * empty, from the end of the file. */
+    void drop_pages_from(uint64_t index)
     {
-        if (!chunk)
-            return;
-        delete[] chunk;
-        chunk = nullptr;
-        --fs_.chunk_count_;
+        while (!leaves_.empty()) {
+            RamLeafRef last = leaves_[leaves_.size() - 1];
+            uint64_t first = last.number * RamLeaf::SLOTS;
+            if (first + RamLeaf::SLOTS <= index)
+                break;
+            for (size_t slot = index > first ? size_t(index - first) : 0; slot < RamLeaf::SLOTS; ++slot) {
+                if (!last.leaf->data[slot])
+                    continue;
+                give_page(last.leaf->data[slot], last.leaf->payer[slot]);
+                last.leaf->data[slot] = nullptr;
+                --last.leaf->used;
+                --fs_.chunk_count_;
+            }
+            if (last.leaf->used)
+                break;
+            leaves_.remove_at(leaves_.size() - 1);
+            give_page(reinterpret_cast<uint8_t*>(last.leaf), last.leaf->leaf_payer);
+        }
     }
+
+    /* The account charged for this inode; nullptr for the host's. */
+    RefPtr<StorageAccount> owner_;
 };
 
 RamFs::RamFs() : root_(new RamInode(*this, InodeType::directory, 0755, nullptr)) {}
@@ -217,28 +356,41 @@ Result<RefPtr<Inode>> RamFs::lookup(Inode& directory_inode, StringView name)
     return RefPtr<Inode>(entry->inode);
 }
 
-Result<RefPtr<Inode>> RamFs::add(Inode& directory_inode, StringView name, InodeType type, uint32_t mode)
+/* In order: the checks, the account's charge, the inode, the entry. Each step
+ * that fails undoes the ones before it (dropping the new inode releases its
+ * charge), so a failed call leaves the directory and the account as they were. */
+Result<RefPtr<Inode>> RamFs::add(Inode& directory_inode, StringView name, InodeType type, uint32_t mode,
+                                 StorageAccount* account)
 {
     RamInode& directory = own_directory(directory_inode);
     if (directory.removed())
         return Error(ENOENT);
     if (directory.find(name))
         return Error(EEXIST);
-    RefPtr<RamInode> inode(new RamInode(*this, type, mode, type == InodeType::directory ? &directory : nullptr));
-    directory.add_entry(name, inode);
+    if (account)
+        TRY(account->charge_file());
+    RamInode* made = new (std::nothrow) RamInode(*this, type, mode, type == InodeType::directory ? &directory : nullptr);
+    if (!made) {
+        if (account)
+            account->release_file();
+        return Error(ENOMEM);
+    }
+    made->set_owner(account);
+    RefPtr<RamInode> inode(made);
+    TRY(directory.add_entry(name, inode));
     if (type == InodeType::directory)
         ++directory.link_count_;
     return RefPtr<Inode>(inode);
 }
 
-Result<RefPtr<Inode>> RamFs::create(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> RamFs::create(Inode& directory, StringView name, uint32_t mode, StorageAccount* account)
 {
-    return add(directory, name, InodeType::regular, mode);
+    return add(directory, name, InodeType::regular, mode, account);
 }
 
-Result<RefPtr<Inode>> RamFs::mkdir(Inode& directory, StringView name, uint32_t mode)
+Result<RefPtr<Inode>> RamFs::mkdir(Inode& directory, StringView name, uint32_t mode, StorageAccount* account)
 {
-    return add(directory, name, InodeType::directory, mode);
+    return add(directory, name, InodeType::directory, mode, account);
 }
 
 Result<void> RamFs::unlink(Inode& directory_inode, StringView name)
@@ -272,35 +424,53 @@ Result<void> RamFs::rmdir(Inode& directory_inode, StringView name)
     return {};
 }
 
+/* Every check and the one allocation (the new name) come first, so a failure
+ * changes nothing; a replaced target's entry is reused in place, which needs no
+ * memory at all. */
 Result<void> RamFs::rename(Inode& from_inode, StringView from_name, Inode& to_inode, StringView to_name)
 {
     RamInode& from = own_directory(from_inode);
     RamInode& to = own_directory(to_inode);
-    RamEntry* source_entry = from.find(from_name);
-    if (!source_entry)
+    RamEntry* source = from.find(from_name);
+    if (!source)
         return Error(ENOENT);
     if (to.removed())
         return Error(ENOENT);
-    RefPtr<RamInode> moving = source_entry->inode;
-    if (RamEntry* target = to.find(to_name)) {
-        if (target->inode == moving)
+    RefPtr<RamInode> moving = source->inode;
+    RamEntry* target = to.find(to_name);
+    if (target) {
+        RamInode& victim = *target->inode;
+        if (&victim == moving.get())
             return {};
-        if (moving->is_directory()) {
-            TRY(rmdir(to, to_name));
-        } else {
-            if (target->inode->is_directory())
-                return Error(EISDIR);
-            TRY(unlink(to, to_name));
-        }
-        source_entry = from.find(from_name); /* the removal moved the list's elements */
-    }
-    if (&from == &to) {
-        source_entry->name = KString(to_name);
+        if (moving->is_directory() && !victim.is_directory())
+            return Error(ENOTDIR);
+        if (!moving->is_directory() && victim.is_directory())
+            return Error(EISDIR);
+        if (victim.is_directory() && !victim.entries_.empty())
+            return Error(ENOTEMPTY);
+    } else if (&from == &to) {
+        KString name;
+        if (!KString::try_copy(to_name, name))
+            return Error(ENOMEM);
+        source->name = static_cast<KString&&>(name);
         return {};
+    } else {
+        TRY(to.add_entry(to_name, moving));
     }
-    from.entries_.remove_at(from.index_of(source_entry));
-    to.add_entry(to_name, moving);
-    if (moving->is_directory()) {
+
+    if (target) {
+        RefPtr<RamInode> victim = target->inode;
+        if (victim->is_directory()) {
+            victim->link_count_ = 0;
+            victim->parent_ = nullptr;
+            --to.link_count_;
+        } else {
+            --victim->link_count_;
+        }
+        target->inode = moving;
+    }
+    from.entries_.remove_at(from.index_of(source));
+    if (moving->is_directory() && &from != &to) {
         --from.link_count_;
         ++to.link_count_;
         moving->parent_ = &to;
@@ -316,13 +486,14 @@ Result<size_t> RamFs::read(Inode& file, uint64_t offset, void* buffer, size_t co
     return inode.read(offset, RamInode::BufferCursor{static_cast<uint8_t*>(buffer)}, count);
 }
 
-Result<size_t> RamFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count)
+Result<size_t> RamFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count, StorageAccount* account)
 {
     RamInode& inode = own(file);
     if (inode.is_directory())
         return Error(EISDIR);
     /* The cursor only carries the address: write() never stores through it. */
-    return inode.write(offset, RamInode::BufferCursor{static_cast<uint8_t*>(const_cast<void*>(buffer))}, count);
+    return inode.write(offset, RamInode::BufferCursor{static_cast<uint8_t*>(const_cast<void*>(buffer))}, count,
+                        account);
 }
 
 Result<size_t> RamFs::readv(Inode& file, uint64_t offset, const IoVector* vectors, size_t count)
@@ -333,12 +504,13 @@ Result<size_t> RamFs::readv(Inode& file, uint64_t offset, const IoVector* vector
     return inode.read(offset, RamInode::VectorCursor{vectors}, RamInode::total_length(vectors, count));
 }
 
-Result<size_t> RamFs::writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count)
+Result<size_t> RamFs::writev(Inode& file, uint64_t offset, const IoVector* vectors, size_t count,
+                             StorageAccount* account)
 {
     RamInode& inode = own(file);
     if (inode.is_directory())
         return Error(EISDIR);
-    return inode.write(offset, RamInode::VectorCursor{vectors}, RamInode::total_length(vectors, count));
+    return inode.write(offset, RamInode::VectorCursor{vectors}, RamInode::total_length(vectors, count), account);
 }
 
 Result<void> RamFs::truncate(Inode& file, uint64_t size)

@@ -21,7 +21,7 @@ Result<RefPtr<Inode>> VfsSyscall::open_inode(const char* path, int flags, uint32
     if (location.trailing_slash)
         return Error(EISDIR);
     Inode& directory = *location.directory;
-    return directory.file_system().create(directory, location.name, mode);
+    return directory.file_system().create(directory, location.name, mode, context_.account());
 }
 
 Result<int> VfsSyscall::open(const char* path, int flags, uint32_t mode)
@@ -40,10 +40,12 @@ Result<int> VfsSyscall::open(const char* path, int flags, uint32_t mode)
         return Error(EISDIR);
     if ((flags & O_TRUNC) && access != O_RDONLY && !inode->is_directory())
         TRY(inode->file_system().truncate(*inode, 0));
-    auto* file = new (std::nothrow) OpenFile(inode, flags);
-    if (!file)
+    /* A user program or a guest opens files: out of heap is ENOMEM, not a panic
+     * (a file O_CREAT made stays, empty, as on a failed descriptor allocation). */
+    OpenFile* opened = new (std::nothrow) OpenFile(inode, flags);
+    if (!opened)
         return Error(ENOMEM);
-    return files_.allocate(RefPtr<OpenFile>(file));
+    return files_.allocate(RefPtr<OpenFile>(opened));
 }
 
 Result<void> VfsSyscall::close(int fd) { return files_.close(fd); }
@@ -97,14 +99,14 @@ Result<size_t> VfsSyscall::readv(int fd, const IoVector* vectors, size_t count)
 Result<size_t> VfsSyscall::write(int fd, const void* buffer, size_t count)
 {
     return write_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
-        return fs.write(inode, offset, buffer, count);
+        return fs.write(inode, offset, buffer, count, context_.account());
     });
 }
 
 Result<size_t> VfsSyscall::writev(int fd, const IoVector* vectors, size_t count)
 {
     return write_with(fd, [&](FileSystem& fs, Inode& inode, uint64_t offset) {
-        return fs.writev(inode, offset, vectors, count);
+        return fs.writev(inode, offset, vectors, count, context_.account());
     });
 }
 
@@ -168,7 +170,7 @@ Result<void> VfsSyscall::mkdir(const char* path, uint32_t mode)
     if (location.name.empty() || is_dot_or_dot_dot(location.name))
         return Error(EEXIST);
     Inode& directory = *location.directory;
-    TRY(directory.file_system().mkdir(directory, location.name, mode));
+    TRY(directory.file_system().mkdir(directory, location.name, mode, context_.account()));
     return {};
 }
 

@@ -274,6 +274,12 @@ int64_t syscall_chdir(const SyscallArguments& arguments)
 
 int64_t syscall_getcwd(const SyscallArguments& arguments) { return syscall_return(getcwd(arguments)); }
 
+int64_t syscall_ftruncate(const SyscallArguments& arguments)
+{
+    uint64_t size = arguments.value[1];
+    return syscall_return(locked([&](VfsSyscall& vfs) { return vfs.ftruncate(descriptor(arguments.value[0]), size); }));
+}
+
 int64_t syscall_dup(const SyscallArguments& arguments)
 {
     return syscall_return(locked([&](VfsSyscall& vfs) { return vfs.dup(descriptor(arguments.value[0])); }));

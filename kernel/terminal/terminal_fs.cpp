@@ -42,7 +42,7 @@ Result<size_t> TerminalFs::read(Inode& file, uint64_t, void* buffer, size_t coun
     return terminal->read(static_cast<char*>(buffer), count);
 }
 
-Result<size_t> TerminalFs::write(Inode& file, uint64_t, const void* buffer, size_t count)
+Result<size_t> TerminalFs::write(Inode& file, uint64_t, const void* buffer, size_t count, StorageAccount*)
 {
     Terminal* terminal = terminal_of(file);
     if (!terminal)

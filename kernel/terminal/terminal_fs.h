@@ -23,13 +23,13 @@ public:
     const char* name() const override { return "terminalfs"; }
     RefPtr<Inode> root() override { return root_; }
     Result<RefPtr<Inode>> lookup(Inode& directory, StringView name) override;
-    Result<RefPtr<Inode>> create(Inode&, StringView, uint32_t) override { return Error(EROFS); }
-    Result<RefPtr<Inode>> mkdir(Inode&, StringView, uint32_t) override { return Error(EROFS); }
+    Result<RefPtr<Inode>> create(Inode&, StringView, uint32_t, StorageAccount*) override { return Error(EROFS); }
+    Result<RefPtr<Inode>> mkdir(Inode&, StringView, uint32_t, StorageAccount*) override { return Error(EROFS); }
     Result<void> unlink(Inode&, StringView) override { return Error(EROFS); }
     Result<void> rmdir(Inode&, StringView) override { return Error(EROFS); }
     Result<void> rename(Inode&, StringView, Inode&, StringView) override { return Error(EROFS); }
     Result<size_t> read(Inode& file, uint64_t offset, void* buffer, size_t count) override;
-    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count) override;
+    Result<size_t> write(Inode& file, uint64_t offset, const void* buffer, size_t count, StorageAccount*) override;
     /* O_TRUNC on a terminal ("echo hi > /dev/tty2") does nothing. */
     Result<void> truncate(Inode&, uint64_t) override { return {}; }
     Result<bool> readdir(Inode& directory, uint64_t cookie, DirectoryEntry& entry) override;

@@ -23,6 +23,8 @@ void record_failure(const std::string& message)
     failed = true;
 }
 
+bool current_test_failed() { return failed; }
+
 } // namespace unit
 
 int main(int argc, char** argv)

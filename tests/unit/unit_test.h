@@ -18,6 +18,8 @@ struct Test {
 
 Test*& registry();
 void record_failure(const std::string& message);
+/* Whether the running test has recorded a failure yet. */
+bool current_test_failed();
 
 struct Registration {
     Registration(Test* test)

@@ -54,6 +54,7 @@ char* getcwd(char* buffer, size_t size)
 }
 
 int dup(int fd) { return int(checked(syscall1(SYS_dup, fd))); }
+int ftruncate(int fd, off_t size) { return int(checked(syscall2(SYS_ftruncate, fd, size))); }
 
 pid_t spawn(const char* path, char* const argv[], char* const envp[])
 {

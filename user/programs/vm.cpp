@@ -1,10 +1,10 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
- *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none] [--front] [--attach]
- *            FILE [modules...]
+ *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none]
+ *            [--quota-bytes N] [--quota-files N] [--front] [--attach] FILE [modules...]
  *                   (the guest sees DIR (default /) read-only except beneath the
  *                    writable directory, default /shared; docs/hypercalls.md)
- *   vm list
+ *   vm list         (with each VM's storage on the host: used/quota bytes and files)
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
  *   vm front ID     (the VM console, Alt+F4, shows it and takes the keyboard;
@@ -24,8 +24,8 @@
 namespace {
 
 const char* const USAGE =
-    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none] [--front] [--attach]\n"
-    "                FILE [modules...]\n"
+    "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none]\n"
+    "                [--quota-bytes N] [--quota-files N] [--front] [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -156,6 +156,12 @@ int start(int argc, char** argv)
         if (strcmp(argv[i], "--mem") == 0) {
             if (!parse_number(argv[++i], MAX_MIB, "--mem (MiB)", request.memory_mib))
                 return 2;
+        } else if (strcmp(argv[i], "--quota-bytes") == 0) {
+            if (!parse_number(argv[++i], UINT64_MAX, "--quota-bytes (bytes)", request.quota_bytes))
+                return 2;
+        } else if (strcmp(argv[i], "--quota-files") == 0) {
+            if (!parse_number(argv[++i], UINT64_MAX, "--quota-files (files)", request.quota_files))
+                return 2;
         } else if (strcmp(argv[i], "--append") == 0) {
             if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
                 return 2;
@@ -215,11 +221,17 @@ int list()
         dprintf(2, "vm: %s\n", strerror(errno));
         return 1;
     }
-    printf("%-4s %-8s %6s %9s %10s  %s\n", "ID", "STATE", "MiB", "UPTIME", "EXITS", "KERNEL / REASON");
+    printf("%-4s %-8s %6s %9s %10s %19s %11s  %s\n", "ID", "STATE", "MiB", "UPTIME", "EXITS", "KIB USED/QUOTA",
+           "FILES", "KERNEL / REASON");
     for (int i = 0; i < count && i < 8; ++i) {
         const VmInfo& vm = vms[i];
-        printf("%-4d %-8s %6lu %7lus %10lu  %s %s\n", vm.id, state_name(vm.state), (unsigned long)vm.memory_mib,
-               (unsigned long)(vm.uptime_ms / 1000), (unsigned long)vm.exit_count, vm.path, vm.cmdline);
+        char storage[32], files[32];
+        snprintf(storage, sizeof(storage), "%lu/%lu", (unsigned long)(vm.quota_bytes_used >> 10),
+                 (unsigned long)(vm.quota_bytes >> 10));
+        snprintf(files, sizeof(files), "%lu/%lu", (unsigned long)vm.quota_files_used, (unsigned long)vm.quota_files);
+        printf("%-4d %-8s %6lu %7lus %10lu %19s %11s  %s %s\n", vm.id, state_name(vm.state),
+               (unsigned long)vm.memory_mib, (unsigned long)(vm.uptime_ms / 1000), (unsigned long)vm.exit_count,
+               storage, files, vm.path, vm.cmdline);
         if (vm.reason[0])
             printf("%-4s %s\n", "", vm.reason);
     }

@@ -25,6 +25,8 @@ int chdir(const char* path);
 /* Returns `buffer`, or NULL when the path does not fit (ERANGE). */
 char* getcwd(char* buffer, size_t size);
 int dup(int fd);
+/* Sets the file's size: a shorter file loses its tail, a longer one reads zeros there. */
+int ftruncate(int fd, off_t size);
 
 /* Starts `path` as a new child process with its own address space. envp NULL
  * gives the child an empty environment. Returns the child's pid. */
