@@ -74,8 +74,9 @@ def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
     ("vm start --mem 1 /boot/kernel", "guest memory of 1 MiB is absurd"),
     ("vm start /etc/motd", "no Multiboot header"),
     ("vm stop 99", "no running vm99"),
-    ("vm start --mem 99999999999999999999 /guests/cpuid", '--mem (MiB) "99999999999999999999" is too large'),
-    ("vm stop 4294967297", 'vm stop\'s VM id "4294967297" is too large'),
+    ("vm start --mem 99999999999999999999 /guests/cpuid",
+     '--mem takes a number of MiB: "99999999999999999999" is too large'),
+    ("vm stop 4294967297", 'vm stop takes one VM id, as vm list shows it: "4294967297" is too large'),
     ("vm front 99", "no running vm99"),
     ("vm frobnicate", "unknown command frobnicate"),
 ])
