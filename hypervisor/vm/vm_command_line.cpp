@@ -27,7 +27,8 @@ Result<uint64_t> number_option(const CommandLine& cmdline, const char* key, uint
         return fallback;
     uint64_t value = 0;
     bool digits = text[0] != '\0';
-    bool too_large = strlen(text) + 1 >= sizeof(text); /* (cut by the buffer) */
+    /* A value that filled the buffer was cut: it has more digits than any bound. */
+    bool too_large = strlen(text) + 1 >= sizeof(text);
     for (const char* p = text; *p && digits; ++p) {
         uint64_t digit = uint64_t(*p - '0');
         if (*p < '0' || *p > '9')
@@ -114,9 +115,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     /* vm_manager says what guest RAM it gives; this bound only keeps MiB << 20 in 64 bits. */
     Result<uint64_t> memory_mib = number_option(cmdline, "vm_mem", UINT64_MAX >> 20, vm_manager::DEFAULT_MEMORY_MIB);
     Result<uint64_t> timeout_ms = number_option(cmdline, "vm_timeout_ms", UINT64_MAX / clock::NS_PER_MS, 120000);
-    if (memory_mib.is_error() || timeout_ms.is_error()) {
+    if (memory_mib.is_error() || timeout_ms.is_error())
         return true;
-    }
     char roots[256] = "";
     cmdline.value("vm_root", roots, sizeof(roots));
     char* next_root = roots;
