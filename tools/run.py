@@ -117,6 +117,8 @@ def main(argv: list[str]) -> int:
     print(f"\nrun.py: {result.verdict.name.lower().replace('_', ' ')}: {result.reason}", file=sys.stderr)
     if result.verdict in (Verdict.FAILED, Verdict.NO_RESULT) and args.emulator == "bochs":
         print(f"run.py: Bochs' log is {config.work_dir / 'bochs.log'}", file=sys.stderr)
+        if result.screen:
+            print(f"run.py: its last screen is {config.work_dir / 'screen.txt'}", file=sys.stderr)
     return int(result.verdict)
 
 

@@ -27,7 +27,8 @@ Result<uint64_t> number_option(const CommandLine& cmdline, const char* key, uint
         return fallback;
     uint64_t value = 0;
     bool digits = text[0] != '\0';
-    bool too_large = strlen(text) + 1 >= sizeof(text); /* (cut by the buffer) */
+    /* A value that filled the buffer was cut: it has more digits than any bound. */
+    bool too_large = strlen(text) + 1 >= sizeof(text);
     for (const char* p = text; *p && digits; ++p) {
         uint64_t digit = uint64_t(*p - '0');
         if (*p < '0' || *p > '9')
@@ -118,9 +119,8 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         number_option(cmdline, "vm_quota_bytes", UINT64_MAX, vm_manager::DEFAULT_QUOTA_BYTES);
     Result<uint64_t> quota_files =
         number_option(cmdline, "vm_quota_files", UINT64_MAX, vm_manager::DEFAULT_QUOTA_FILES);
-    if (memory_mib.is_error() || timeout_ms.is_error() || quota_bytes.is_error() || quota_files.is_error()) {
+    if (memory_mib.is_error() || timeout_ms.is_error() || quota_bytes.is_error() || quota_files.is_error())
         return true;
-    }
     char roots[256] = "";
     cmdline.value("vm_root", roots, sizeof(roots));
     char* next_root = roots;

@@ -56,9 +56,10 @@ constexpr uint64_t MAX_ID = 0x7fffffff;
  * what it can give). */
 constexpr uint64_t MAX_MIB = UINT64_MAX >> 20;
 
-/* `text` as a decimal number from 1 to `max`. Otherwise says so, quoting what
- * was typed: a number too large for `max` is refused, never cut to another. */
-bool parse_number(const char* text, uint64_t max, const char* what, uint64_t& value)
+/* `text` as a decimal number from 1 to `max`. Otherwise says so after `usage`
+ * (what the option or command takes), quoting what was typed: a number too
+ * large for `max` is refused, never cut to another. */
+bool parse_number(const char* text, uint64_t max, const char* usage, uint64_t& value)
 {
     value = 0;
     bool digits = *text != '\0';
@@ -75,11 +76,11 @@ bool parse_number(const char* text, uint64_t max, const char* what, uint64_t& va
             value = value * 10 + digit;
     }
     if (!digits || (value == 0 && !too_large)) {
-        dprintf(2, "vm: %s takes a number from 1 to %lu, not \"%s\"\n", what, (unsigned long)max, text);
+        dprintf(2, "vm: %s: \"%s\" is not a number from 1 to %lu\n", usage, text, (unsigned long)max);
         return false;
     }
     if (too_large) {
-        dprintf(2, "vm: %s \"%s\" is too large: at most %lu\n", what, text, (unsigned long)max);
+        dprintf(2, "vm: %s: \"%s\" is too large (at most %lu)\n", usage, text, (unsigned long)max);
         return false;
     }
     return true;
@@ -154,7 +155,7 @@ int start(int argc, char** argv)
         if (i + 1 >= argc)
             return fail("an option lacks its value");
         if (strcmp(argv[i], "--mem") == 0) {
-            if (!parse_number(argv[++i], MAX_MIB, "--mem (MiB)", request.memory_mib))
+            if (!parse_number(argv[++i], MAX_MIB, "--mem takes a number of MiB", request.memory_mib))
                 return 2;
         } else if (strcmp(argv[i], "--quota-bytes") == 0) {
             if (!parse_number(argv[++i], UINT64_MAX, "--quota-bytes (bytes)", request.quota_bytes))
@@ -243,7 +244,7 @@ int stop(int argc, char** argv)
     uint64_t id;
     if (argc != 3)
         return fail("vm stop takes one VM id, as vm list shows it");
-    if (!parse_number(argv[2], MAX_ID, "vm stop's VM id", id))
+    if (!parse_number(argv[2], MAX_ID, "vm stop takes one VM id, as vm list shows it", id))
         return 2;
     if (vm_stop(int(id)) < 0) {
         dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
@@ -258,7 +259,7 @@ int bring_to_front(int argc, char** argv)
     uint64_t id;
     if (argc != 3)
         return fail("vm front takes one VM id, as vm list shows it");
-    if (!parse_number(argv[2], MAX_ID, "vm front's VM id", id))
+    if (!parse_number(argv[2], MAX_ID, "vm front takes one VM id, as vm list shows it", id))
         return 2;
     if (vm_front(int(id)) < 0) {
         dprintf(2, "vm: no running vm%lu (%s)\n", (unsigned long)id, strerror(errno));
@@ -273,7 +274,7 @@ int send(int argc, char** argv)
     uint64_t id;
     if (argc < 4)
         return fail("vm send takes a VM id, as vm list shows it, and the text to type");
-    if (!parse_number(argv[2], MAX_ID, "vm send's VM id", id))
+    if (!parse_number(argv[2], MAX_ID, "vm send takes a VM id, as vm list shows it", id))
         return 2;
     /* The words joined by spaces, then Enter as a terminal sends it ('\r'). */
     char text[VM_SEND_MAX];
@@ -309,7 +310,7 @@ int attach(int argc, char** argv)
     uint64_t id;
     if (argc != 3)
         return fail("vm attach takes one VM id, as vm list shows it");
-    if (!parse_number(argv[2], MAX_ID, "vm attach's VM id", id))
+    if (!parse_number(argv[2], MAX_ID, "vm attach takes one VM id, as vm list shows it", id))
         return 2;
     return attach_to(int(id));
 }
@@ -319,7 +320,7 @@ int wait(int argc, char** argv)
     uint64_t id;
     if (argc != 3)
         return fail("vm wait takes one VM id, as vm list shows it");
-    if (!parse_number(argv[2], MAX_ID, "vm wait's VM id", id))
+    if (!parse_number(argv[2], MAX_ID, "vm wait takes one VM id, as vm list shows it", id))
         return 2;
     for (;;) {
         VmInfo vms[8];
