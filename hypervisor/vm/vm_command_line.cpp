@@ -110,8 +110,9 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         vm_manager::StartRequest request;
         request.path = path;
         request.memory_mib = memory_mib;
-        request.quota_bytes = quota_bytes;
-        request.quota_files = quota_files;
+        /* 0 is the default, as in the vm_start system call. */
+        request.quota_bytes = quota_bytes ? quota_bytes : vm_manager::DEFAULT_QUOTA_BYTES;
+        request.quota_files = quota_files ? quota_files : vm_manager::DEFAULT_QUOTA_FILES;
         request.cmdline = guest_cmdline;
         root = next_item(next_root, root);
         request.root = root;
