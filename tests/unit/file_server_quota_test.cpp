@@ -58,7 +58,8 @@ UNIT_TEST(file_server_charges_the_vms_account_and_stops_at_its_quota)
     CHECK(!host.sys.mkdir("/vm").is_error());
     /* Four pages (a leaf and three of data) and three files. */
     RefPtr<StorageAccount> account(new StorageAccount(4 * PAGE, 3));
-    FileServer server(resolve_path(host.context, "/vm").value(), account);
+    RefPtr<Inode> root = resolve_path(host.context, "/vm").value();
+    FileServer server(root, root, account);
     FlatGuestMemory guest;
     auto call = [&](uint64_t number, uint64_t rbx, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t rsi = 0) {
         return int64_t(server.serve({number, rbx, rcx, rdx, rsi}, guest));
