@@ -3,11 +3,13 @@ Used by tools/run.py (people, make targets), by the pytest harness and by the
 benchmarks alike."""
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
@@ -49,6 +51,50 @@ class _SerialFollower:
                 self.echo.write(data[len(self.text):])
                 self.echo.flush()
             self.text = data
+
+
+class _ScreenDrain:
+    """Reads and drops what Bochs' "term" display draws. Bochs makes a
+    pseudo-terminal for it and names its other end in its output ("Bochs connected
+    to screen "/dev/pts/N""); when nobody reads that end, enough scrolling (a boot
+    whose VMs log a lot) fills it, Bochs' next screen write blocks and the
+    emulation stops for good."""
+
+    SCREEN = re.compile(r'connected to screen "(/dev/pts/\d+)"')
+
+    def __init__(self, emulator_output: Path) -> None:
+        self._output = emulator_output
+        self._done = threading.Event()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _screen(self) -> str | None:
+        while not self._done.is_set():
+            text = self._output.read_text(errors="replace") if self._output.exists() else ""
+            if match := self.SCREEN.search(text):
+                return match[1]
+            time.sleep(0.2)
+        return None
+
+    def _drain(self) -> None:
+        path = self._screen()
+        if path is None:
+            return
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOCTTY)
+        except OSError:
+            return
+        try:
+            while not self._done.is_set() and os.read(descriptor, 65536):
+                pass
+        except OSError:
+            pass  # Bochs ended and closed its end
+        finally:
+            os.close(descriptor)
+
+    def close(self) -> None:
+        self._done.set()
+        self._reader.join(timeout=2)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -155,11 +201,14 @@ def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None
             stdin=None if interactive else subprocess.DEVNULL,
             stdout=None if interactive else output,
             stderr=None if interactive else subprocess.STDOUT)
+        screen = _ScreenDrain(emulator_output) if config.emulator == "bochs" and not interactive else None
         follower = _SerialFollower(serial_log, None if interactive else echo)
         try:
             timed_out = _follow(process, follower, config.timeout, on_serial, on_exit)
         finally:
             _stop(process)
+            if screen:
+                screen.close()
     log_text = bochs_log.read_text(errors="replace") if bochs_log and bochs_log.exists() else ""
     log_text += emulator_output.read_text(errors="replace")
     return verdict.judge(follower.text, timed_out=timed_out, exit_status=process.returncode,
