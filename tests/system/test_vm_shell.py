@@ -122,4 +122,5 @@ def test_vm_start_says_what_the_vm_may_change(session, command: str, message: st
 
 
 def test_default_vm_start_exports_the_root_read_only_but_shared(session) -> None:
-    assert "\nvm1: root / read-only, writable /shared\n" in session.serial, explain(session)
+    # vm2 is the one started without --root or --writable.
+    assert "\nvm2: root / read-only, writable /shared\n" in session.serial, explain(session)
