@@ -285,7 +285,8 @@ StartResult start(const StartRequest& request)
     char name[16];
     format_string(name, sizeof(name), "vm%d", next_id);
     vm->started_ns = clock::nanoseconds();
-    vm->thread = Scheduler::instance().spawn(vm_thread, slot, name);
+    /* A user program's VM: its thread's stack leaves the kernel's reserve alone. */
+    vm->thread = Scheduler::instance().spawn(vm_thread, slot, name, PageClaim::ordinary);
     if (!vm->thread) {
         /* Without its thread the VM would stay "running" forever, holding its RAM. */
         slot->vm = nullptr;
