@@ -7,6 +7,8 @@
 
 #include "abi/hypercall.h"
 
+#include <new>
+
 using guest_memory::AccessKind;
 using guest_memory::GuestVirtualMemory;
 
@@ -25,8 +27,7 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 } // namespace
 
 FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable)
-    : root_(root), writable_(writable), names_(new WritableName[HYPERCALL_FILE_HANDLES_MAX]),
-      paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
+    : root_(root), writable_(writable), paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");
@@ -167,9 +168,9 @@ Result<void> FileServer::check_still_writable(int handle) const
     RefPtr<OpenFile> file = TRY(handles_.get(handle));
     if (!file->can_write())
         return {}; /* the VFS answers EBADF */
-    const WritableName& name = names_[handle];
-    if (!name.directory)
+    if (!names_ || !names_[handle].directory)
         return Error(EROFS);
+    const WritableName& name = names_[handle];
     if (name.directory->is_directory() && !check_writable(name.directory).is_error()) {
         Inode& directory = *name.directory;
         Result<RefPtr<Inode>> now = directory.file_system().lookup(directory, StringView(name.name));
@@ -208,6 +209,11 @@ Result<uint64_t> FileServer::open(const HypercallRegisters& r, GuestVirtualMemor
     ParentAndName location;
     if (access != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
         location = TRY(check_writable_parent(context, path));
+    if (access != O_RDONLY && !names_) {
+        names_ = new (std::nothrow) WritableName[HYPERCALL_FILE_HANDLES_MAX];
+        if (!names_)
+            return Error(ENOMEM);
+    }
     VfsSyscall sys(context, handles_);
     int handle = TRY(sys.open(path, flags, uint32_t(r.rsi & MODE_BITS)));
     if (access != O_RDONLY)
@@ -369,7 +375,7 @@ Result<uint64_t> FileServer::rename(const HypercallRegisters& r, GuestVirtualMem
     VfsSyscall sys(context, handles_);
     TRY(sys.rename(paths_[0].text, paths_[1].text));
     /* Handles open for writing on the moved name follow it (this VM moved it). */
-    for (size_t handle = 0; handle < HYPERCALL_FILE_HANDLES_MAX; ++handle) {
+    for (size_t handle = 0; names_ && handle < HYPERCALL_FILE_HANDLES_MAX; ++handle) {
         WritableName& name = names_[handle];
         if (name.directory == from.directory && StringView(name.name) == from.name) {
             name.directory = to.directory;
