@@ -27,7 +27,7 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 } // namespace
 
 FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable)
-    : root_(root), writable_(writable), paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
+    : root_(root), writable_(writable), paths_(new PathBuffer[3]), vectors_(new IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");
@@ -276,6 +276,11 @@ Result<uint64_t> FileServer::getdents(const HypercallRegisters& r, GuestVirtualM
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
+    if (!transfer_) {
+        transfer_ = new (std::nothrow) uint8_t[TRANSFER_STEP];
+        if (!transfer_)
+            return Error(ENOMEM);
+    }
     size_t used = TRY(sys.getdents(handle, transfer_, step));
     if (!memory.write(buffer, transfer_, used))
         return Error(EFAULT);

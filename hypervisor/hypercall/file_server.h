@@ -103,6 +103,6 @@ private:
     WritableName* names_ = nullptr;
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
-    uint8_t* transfer_;   /* TRANSFER_STEP bytes, for getdents */
+    uint8_t* transfer_ = nullptr; /* TRANSFER_STEP bytes for getdents, made at its first call */
     IoVector* vectors_;   /* MAX_VECTORS: the buffer of the read or write being served */
 };
