@@ -27,8 +27,8 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 } // namespace
 
 FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable, RefPtr<StorageAccount> account)
-    : root_(root), writable_(writable), account_(account), paths_(new PathBuffer[3]),
-      vectors_(new IoVector[MAX_VECTORS])
+    : root_(root), writable_(writable), account_(account), paths_(new (std::nothrow) PathBuffer[3]),
+      vectors_(new (std::nothrow) IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");

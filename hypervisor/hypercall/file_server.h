@@ -42,6 +42,9 @@ public:
      * for the guest's RAX, a negative errno on failure (-ENOSYS for other numbers). */
     uint64_t serve(const HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory);
 
+    /* False when the host had no memory for the server's buffers (a VM start
+     * reaches this: it is ENOMEM there, and the server must be deleted). */
+    bool ready() const { return paths_ && vectors_; }
     int open_handle_count() const { return handles_.open_count(); }
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& writable() const { return writable_; }
