@@ -119,52 +119,41 @@ RefPtr<Inode> writable_directory(const char* writable, const RefPtr<Inode>& root
 }
 
 
-/* The one owner of a VM's record until the start succeeds: deleting it gives
- * back the file server, guest memory and platform (Vm's own destructor). */
-class VmOwner {
+/* How a start gives back what it made when a later step fails. */
+void discard(Vm* vm)
+{
+    /* Closes the file server, then deletes the record (guest memory and platform
+     * go with it, Vm's own destructor); the record's storage account is a
+     * file-system object, dropped under the file system's lock. */
+    release_files(*vm);
+    MutexLocker locker(kernel_vfs::lock());
+    delete vm;
+}
+void discard(Vcpu* vcpu) { delete vcpu; } /* its VMCS, MSR pages and EPT */
+
+/* The one owner of something a start made, until the start succeeds and the
+ * VM's thread takes it over (release()). */
+template <typename T> class StartOwner {
 public:
-    explicit VmOwner(Vm* vm) : vm_(vm) {}
-    VmOwner(const VmOwner&) = delete;
-    VmOwner& operator=(const VmOwner&) = delete;
-    ~VmOwner()
+    explicit StartOwner(T* object) : object_(object) {}
+    StartOwner(const StartOwner&) = delete;
+    StartOwner& operator=(const StartOwner&) = delete;
+    ~StartOwner()
     {
-        if (!vm_)
-            return;
-        release_files(*vm_);
-        /* The record's storage account is a file-system object: dropped under its lock. */
-        MutexLocker locker(kernel_vfs::lock());
-        delete vm_;
+        if (object_)
+            discard(object_);
     }
-    Vm& operator*() const { return *vm_; }
-    Vm* operator->() const { return vm_; }
-    Vm* release()
+    T& operator*() const { return *object_; }
+    T* operator->() const { return object_; }
+    T* release()
     {
-        Vm* vm = vm_;
-        vm_ = nullptr;
-        return vm;
+        T* object = object_;
+        object_ = nullptr;
+        return object;
     }
 
 private:
-    Vm* vm_;
-};
-
-/* The one owner of a vCPU (its VMCS, MSR pages and EPT) until the start succeeds. */
-class VcpuOwner {
-public:
-    explicit VcpuOwner(Vcpu* vcpu) : vcpu_(vcpu) {}
-    VcpuOwner(const VcpuOwner&) = delete;
-    VcpuOwner& operator=(const VcpuOwner&) = delete;
-    ~VcpuOwner() { delete vcpu_; }
-    Vcpu& operator*() const { return *vcpu_; }
-    Vcpu* release()
-    {
-        Vcpu* vcpu = vcpu_;
-        vcpu_ = nullptr;
-        return vcpu;
-    }
-
-private:
-    Vcpu* vcpu_;
+    T* object_;
 };
 
 /* `path` without ".", ".." and repeated or trailing slashes, relative paths taken
@@ -453,9 +442,9 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     if (!slot)
         return why.set(EAGAIN, "already %zu VMs: stop one first", MAX_VMS);
     FileServer* files = TRY(serve_root(directory, request, why));
-    VmOwner vm(TRY(create_record(request, files, why)));
+    StartOwner<Vm> vm(TRY(create_record(request, files, why)));
     TRY(create_memory(*vm, why));
-    VcpuOwner vcpu(TRY(create_backend_vcpu(*vm, why)));
+    StartOwner<Vcpu> vcpu(TRY(create_backend_vcpu(*vm, why)));
     TRY(boot_vm(*vm, *vcpu, request, kernel, why));
     TRY(spawn_thread(*slot, *vm, *vcpu, why));
     /* The thread owns them now; the record's id was next_id, under the lock. */
