@@ -63,5 +63,6 @@ def test_generator_writes_a_header_that_compiles(tmp_path: Path) -> None:
     probe.write_text('#include "vmx_constants.h"\n'
                      'static_assert(uint32_t(vmx::VmcsField::guest_rip) == 0x681E);\n'
                      'static_assert(vmx::vmcs_field_name(vmx::VmcsField::guest_rip)[6] == \'R\');\n')
-    subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-I", str(tmp_path), str(probe)],
-                   check=True)
+    # The same warnings as the kernel's build, which compiles the header with -Werror.
+    subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
+                    "-I", str(tmp_path), str(probe)], check=True)
