@@ -106,10 +106,10 @@ DETACH = None
 DEMO_COMMANDS = [
     "ls /bin /guests",
     "vm start --attach /boot/kernel",  # a guest of the host's own kernel, its shell in front on COM1
-    "ls /",  # in the guest: the VM's root is the host's /
-    "echo written by the guest > /from_guest.txt",
+    "ls /",  # in the guest: the VM's root is the host's /, read-only but for /shared
+    "echo written by the guest > /shared/from_guest.txt",
     DETACH,
-    "cat /from_guest.txt",  # in the host: the guest's file
+    "cat /shared/from_guest.txt",  # in the host: the guest's file
     "echo written by the host > /from_host.txt",
     "vm attach 1",
     "cat /from_host.txt",  # in the guest again: the host's file

@@ -57,6 +57,7 @@ KERNEL_TEST(fs_attack, guest_attacks_stay_in_its_root_and_quota)
     request.memory_mib = 16;
     request.cmdline = "run=/bin/fs_attack";
     request.root = ROOT;
+    request.writable = ROOT; /* the whole root is the guest's to change */
     request.quota_bytes = QUOTA_BYTES;
     request.quota_files = QUOTA_FILES;
     vm_manager::StartResult started = vm_manager::start(request);

@@ -438,8 +438,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
         return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
     RootDirectory directory;
     TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
-    format_string(note, note_size, "root %s read-only, %s, quota %lu bytes and %lu files", root, directory.note,
-                  request.quota_bytes, request.quota_files);
+    format_string(note, note_size, "root %s read-only, %s", root, directory.note);
     if (const char* unavailable = virtualization_unavailable())
         return why.set(ENOSYS, "%s", unavailable);
 
@@ -485,8 +484,9 @@ StartResult start(const StartRequest& request)
         return result;
     }
     result.id = started.value();
-    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", %s", result.id, request.path,
-        request.memory_mib, request.cmdline ? request.cmdline : "", result.note);
+    log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", %s, quota %lu bytes and %lu files",
+        result.id, request.path, request.memory_mib, request.cmdline ? request.cmdline : "", result.note,
+        request.quota_bytes, request.quota_files);
     return result;
 }
 

@@ -206,6 +206,7 @@ KERNEL_TEST(guestconfine, escape_a_directory_moved_out_of_the_root_leads_nowhere
     EXPECT(held >= 0);
     int64_t file = open_at(HYPERCALL_FILE_ROOT, "/deep/mine.txt", O_RDWR | O_CREAT);
     EXPECT(file >= 0);
+    EXPECT_EQ(call(HYPERCALL_FILE_WRITE, uint64_t(file), address("x"), 1, 0), 1);
     EXPECT(mark("/ready"));
     EXPECT(wait_for("/gone"));
     /* deep/ now lies beside our root (or anywhere else on the host). */
@@ -221,8 +222,12 @@ KERNEL_TEST(guestconfine, escape_a_directory_moved_out_of_the_root_leads_nowhere
     EXPECT_EQ(call(HYPERCALL_FILE_TRUNCATE, uint64_t(held), address("../hello.txt"), 0), -int64_t(ENOENT));
     EXPECT_EQ(call(HYPERCALL_FILE_RENAME, uint64_t(held), address("../hello.txt"), HYPERCALL_FILE_ROOT, address("/stolen")),
               -int64_t(ENOENT));
-    /* What was open stays usable: the file reads and writes, the handle fstats. */
-    EXPECT_EQ(call(HYPERCALL_FILE_WRITE, uint64_t(file), address("x"), 1, 0), 1);
+    /* What was open stays usable: the file reads, the handle fstats; but the file
+     * left our writable directory with deep/, so it no longer takes writes. */
+    char back[2] = {};
+    EXPECT_EQ(call(HYPERCALL_FILE_READ, uint64_t(file), address(back), 1, 0), 1);
+    EXPECT_EQ(back[0], 'x');
+    EXPECT_EQ(call(HYPERCALL_FILE_WRITE, uint64_t(file), address("y"), 1, 0), -int64_t(EROFS));
     struct stat status {};
     EXPECT_EQ(call(HYPERCALL_FILE_FSTAT, uint64_t(held), address(&status)), 0);
     EXPECT(!exists("/deep"));

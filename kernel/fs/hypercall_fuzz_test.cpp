@@ -188,7 +188,15 @@ private:
         switch (n) {
         case HYPERCALL_PING: rbx = any_value(); break;
         /* Printed text ends up in the host's log: only short, or faulting. */
-        case HYPERCALL_PRINT: rbx = random_.below(2) ? bad_address() : reinterpret_cast<uint64_t>("hcfuzz"); rcx = random_.below(2) ? 6 : length(); break;
+        case HYPERCALL_PRINT:
+            if (random_.below(8) == 0) {
+                rbx = reinterpret_cast<uint64_t>("hcfuzz");
+                rcx = random_.below(7);
+            } else {
+                rbx = bad_address();
+                rcx = length();
+            }
+            break;
         /* Never power off; a test report only with a bad name or outcome, so no
          * fake PASS line reaches the host's log. */
         case HYPERCALL_POWER_OFF: n = HYPERCALL_PING; break;

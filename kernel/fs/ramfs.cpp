@@ -1,6 +1,7 @@
 /* ramfs: directories are lists of (name, inode, cookie); a file's data pages hang
- * off leaves, each a page itself, held in a list sorted by leaf number. Link counts follow POSIX: a file has one per name,
- * a directory two (its name and its ".") plus one per subdirectory (their "..").
+ * off leaves, each a page itself, held in a list sorted by leaf number. Link
+ * counts follow POSIX: a file has one per name, a directory two (its name and its
+ * ".") plus one per subdirectory (their "..").
  * Nothing here panics on a path a user program or a guest reaches: every
  * allocation is fallible and checked before anything visible changes. */
 #include "fs/ramfs.h"

@@ -31,6 +31,9 @@ STEPS = [
     (PROMPT, "vm list\r"),
     (PROMPT, "vm stop 2\r"),
     ("vm2 ended after", "vm list\r"),
+    (PROMPT, "vm start --mem 8 --root /hostile --writable /shared /guests/cpuid\r"),
+    ("vm3 ended after", "vm start --mem 8 --writable none /guests/cpuid\r"),
+    ("vm4 ended after", "vm list\r"),
     (PROMPT, "poweroff\r"),
 ]
 
@@ -105,3 +108,20 @@ def test_vm_wait_returns_after_the_vms_statistics_are_logged(session: RunResult)
     assert table_end >= 0 and waited, explain(session)
     assert table_end < waited.start(), explain(session)
     assert serial.find("vm1 ended after") < waited.start(), explain(session)
+
+
+@pytest.mark.parametrize("command, message", [
+    ("vm start --mem 8 --root /hostile --writable /shared /guests/cpuid",
+     "vm3: root /hostile read-only, nothing writable: /shared is not a directory beneath the root"),
+    ("vm start --mem 8 --writable none /guests/cpuid", "vm4: root / read-only, nothing writable"),
+])
+def test_vm_start_says_what_the_vm_may_change(session, command: str, message: str) -> None:
+    # The VM's log lines may split the echoed command from its prompt: the
+    # sentence is looked for on a line of its own after the command.
+    after = session.serial.split(command, 1)
+    assert len(after) == 2 and "\n" + message + "\n" in after[1], explain(session)
+
+
+def test_default_vm_start_exports_the_root_read_only_but_shared(session) -> None:
+    # vm2 is the one started without --root or --writable.
+    assert "\nvm2: root / read-only, writable /shared\n" in session.serial, explain(session)

@@ -195,7 +195,9 @@ int start(int argc, char** argv)
             dprintf(2, "vm: cannot start %s: %s\n", request.path, strerror(errno));
         return 1;
     }
-    printf("vm%d started: %s (root %s)\n", id, request.path, request.root);
+    printf("vm%d started: %s (root %s), quota %lu bytes and %lu files\n", id, request.path, request.root,
+           (unsigned long)(request.quota_bytes ? request.quota_bytes : VM_DEFAULT_QUOTA_BYTES),
+           (unsigned long)(request.quota_files ? request.quota_files : VM_DEFAULT_QUOTA_FILES));
     if (request.error[0])
         printf("vm%d: %s\n", id, request.error);
     if (front && vm_front(id) == 0)
