@@ -11,10 +11,10 @@ import math
 import re
 
 import pytest
-from test_hypervisor import guest_lines
 
 from conftest import SOURCE_DIR, Booter, explain, user_tests_in_sources
 from matryoshka.verdict import RunResult, Verdict
+from test_hypervisor import guest_lines
 
 NAMES = user_tests_in_sources("fs_attack")
 FILL = re.compile(r"fs_attack: fill (\w+) after (\d+) bytes, free pages (\d+), heap pages (\d+)")

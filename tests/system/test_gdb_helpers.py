@@ -11,9 +11,9 @@ import struct
 import subprocess
 
 import pytest
-from test_launcher import RUN_PY, run_quietly
 
 from conftest import BUILD_DIR
+from test_launcher import RUN_PY, run_quietly
 
 KERNEL_VMA = 0xFFFFFFFF80000000
 

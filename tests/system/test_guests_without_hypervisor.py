@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_guests_build import EXPECTED_GUESTS
 
 from conftest import BUILD_DIR
 from matryoshka import paths
 from matryoshka.emulators import QEMU_DEBUG_EXIT
+from test_guests_build import EXPECTED_GUESTS
 
 QEMU_EXIT_NO_HYPERVISOR = (0x10 << 1) | 1
 TIMEOUT_SECONDS = 30

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-from test_hypervisor import guest_lines, guest_reports, vm_results
-
 from conftest import Booter, explain
 from matryoshka.verdict import Verdict
+from test_hypervisor import guest_lines, guest_reports, vm_results
 
 
 def test_hostile_file_guests_get_an_error_code_for_everything(boot: Booter) -> None:

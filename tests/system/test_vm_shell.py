@@ -115,13 +115,13 @@ def test_vm_wait_returns_after_the_vms_statistics_are_logged(session: RunResult)
      "vm3: root /hostile read-only, nothing writable: /shared is not a directory beneath the root"),
     ("vm start --mem 8 --writable none /guests/cpuid", "vm4: root / read-only, nothing writable"),
 ])
-def test_vm_start_says_what_the_vm_may_change(session, command: str, message: str) -> None:
+def test_vm_start_says_what_the_vm_may_change(session: RunResult, command: str, message: str) -> None:
     # The VM's log lines may split the echoed command from its prompt: the
     # sentence is looked for on a line of its own after the command.
     after = session.serial.split(command, 1)
     assert len(after) == 2 and "\n" + message + "\n" in after[1], explain(session)
 
 
-def test_default_vm_start_exports_the_root_read_only_but_shared(session) -> None:
+def test_default_vm_start_exports_the_root_read_only_but_shared(session: RunResult) -> None:
     # vm2 is the one started without --root or --writable.
     assert "\nvm2: root / read-only, writable /shared\n" in session.serial, explain(session)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_vm_shell import PROMPT, shell_view
 
 from conftest import Booter, explain
 from matryoshka import exit_log
 from matryoshka.verdict import RunResult
+from test_vm_shell import PROMPT, shell_view
 
 STEPS = [
     (PROMPT, "vm start --mem 8 /guests/cpuid\r"),

@@ -30,7 +30,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pvfs_bench  # noqa: E402
-
 from matryoshka import exit_log, paths, runner  # noqa: E402
 from matryoshka.emulators import BOCHS_CPU_MODEL, RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
