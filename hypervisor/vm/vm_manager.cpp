@@ -398,7 +398,9 @@ Result<void> spawn_thread(Slot& slot, Vm& vm, Vcpu& vcpu, StartError& why)
     slot.vm = &vm;
     slot.vcpu = &vcpu;
     vm.started_ns = clock::nanoseconds();
-    vm.thread = injected(StartStep::thread) ? nullptr : Scheduler::instance().spawn(vm_thread, &slot, name);
+    /* A user program's VM: its thread's stack leaves the kernel's reserve alone. */
+    vm.thread = injected(StartStep::thread) ? nullptr
+                                            : Scheduler::instance().spawn(vm_thread, &slot, name, PageClaim::ordinary);
     if (!vm.thread) {
         /* Without its thread the VM would stay "running" forever, holding its RAM. */
         slot.vm = nullptr;

@@ -230,6 +230,7 @@ void walk(const Operation& operation, bool children)
     }
     long baseline = free_and_heap_pages();
     unsigned long sites = 0, failed = 0, absorbed = 0, leaks = 0, wrong = 0;
+    unsigned long wrong_before = totals.wrong; /* what run() and undo() found themselves */
     for (unsigned long k = 1; k <= max_sites; ++k) {
         fail_alloc(FAIL_ALLOC_NTH, k, sites_mask);
         long result = operation.run();
@@ -257,7 +258,9 @@ void walk(const Operation& operation, bool children)
     }
     printf("faultwalk: %s: %lu sites, %lu failed with an errno, %lu absorbed, %lu leaks\n", operation.name, sites,
            failed, absorbed, leaks);
-    user_test_expect(leaks == 0 && wrong == 0, operation.name, "%lu leaks, %lu wrong results", leaks, wrong);
+    unsigned long found_inside = totals.wrong - wrong_before;
+    user_test_expect(leaks == 0 && wrong == 0 && found_inside == 0, operation.name, "%lu leaks, %lu wrong results",
+                     leaks, wrong + found_inside);
     totals.sites += sites;
     totals.leaks += leaks;
     totals.wrong += wrong;
