@@ -7,6 +7,8 @@
 
 #include "abi/hypercall.h"
 
+#include <new>
+
 using guest_memory::AccessKind;
 using guest_memory::GuestVirtualMemory;
 
@@ -25,8 +27,8 @@ uint64_t smaller(uint64_t a, uint64_t b) { return a < b ? a : b; }
 } // namespace
 
 FileServer::FileServer(RefPtr<Inode> root, RefPtr<Inode> writable, RefPtr<StorageAccount> account)
-    : root_(root), writable_(writable), account_(account), names_(new WritableName[HYPERCALL_FILE_HANDLES_MAX]),
-      paths_(new PathBuffer[3]), transfer_(new uint8_t[TRANSFER_STEP]), vectors_(new IoVector[MAX_VECTORS])
+    : root_(root), writable_(writable), account_(account), paths_(new (std::nothrow) PathBuffer[3]),
+      vectors_(new (std::nothrow) IoVector[MAX_VECTORS])
 {
     if (!root_ || !root_->is_directory())
         panic("a VM's root must be a directory");
@@ -167,9 +169,9 @@ Result<void> FileServer::check_still_writable(int handle) const
     RefPtr<OpenFile> file = TRY(handles_.get(handle));
     if (!file->can_write())
         return {}; /* the VFS answers EBADF */
-    const WritableName& name = names_[handle];
-    if (!name.directory)
+    if (!names_ || !names_[handle].directory)
         return Error(EROFS);
+    const WritableName& name = names_[handle];
     if (name.directory->is_directory() && !check_writable(name.directory).is_error()) {
         Inode& directory = *name.directory;
         Result<RefPtr<Inode>> now = directory.file_system().lookup(directory, StringView(name.name));
@@ -209,6 +211,11 @@ Result<uint64_t> FileServer::open(const HypercallRegisters& r, GuestVirtualMemor
     ParentAndName location;
     if (access != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
         location = TRY(check_writable_parent(context, path));
+    if (access != O_RDONLY && !names_) {
+        names_ = new (std::nothrow) WritableName[HYPERCALL_FILE_HANDLES_MAX];
+        if (!names_)
+            return Error(ENOMEM);
+    }
     VfsSyscall sys(context, handles_);
     int handle = TRY(sys.open(path, flags, uint32_t(r.rsi & MODE_BITS)));
     if (access != O_RDONLY)
@@ -272,6 +279,11 @@ Result<uint64_t> FileServer::getdents(const HypercallRegisters& r, GuestVirtualM
     VfsContext context(view_, root_);
     VfsSyscall sys(context, handles_);
     TRY(seek_to(sys, handle, r.rsi));
+    if (!transfer_) {
+        transfer_ = new (std::nothrow) uint8_t[TRANSFER_STEP];
+        if (!transfer_)
+            return Error(ENOMEM);
+    }
     size_t used = TRY(sys.getdents(handle, transfer_, step));
     if (!memory.write(buffer, transfer_, used))
         return Error(EFAULT);
@@ -372,7 +384,7 @@ Result<uint64_t> FileServer::rename(const HypercallRegisters& r, GuestVirtualMem
     VfsSyscall sys(context, handles_);
     TRY(sys.rename(paths_[0].text, paths_[1].text));
     /* Handles open for writing on the moved name follow it (this VM moved it). */
-    for (size_t handle = 0; handle < HYPERCALL_FILE_HANDLES_MAX; ++handle) {
+    for (size_t handle = 0; names_ && handle < HYPERCALL_FILE_HANDLES_MAX; ++handle) {
         WritableName& name = names_[handle];
         if (name.directory == from.directory && StringView(name.name) == from.name) {
             name.directory = to.directory;

@@ -42,6 +42,9 @@ public:
      * for the guest's RAX, a negative errno on failure (-ENOSYS for other numbers). */
     uint64_t serve(const HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory);
 
+    /* False when the host had no memory for the server's buffers (a VM start
+     * reaches this: it is ENOMEM there, and the server must be deleted). */
+    bool ready() const { return paths_ && vectors_; }
     int open_handle_count() const { return handles_.open_count(); }
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& writable() const { return writable_; }
@@ -91,7 +94,11 @@ private:
      * was opened, or that place is no longer writable. */
     Result<void> check_still_writable(int handle) const;
     void remember_writable(int handle, const ParentAndName& location);
-    void forget_writable(int handle) { names_[handle].directory = nullptr; }
+    void forget_writable(int handle)
+    {
+        if (names_)
+            names_[handle].directory = nullptr;
+    }
 
     /* Mounts nothing: the VM's view of the host is its root's file system alone. */
     Vfs view_;
@@ -100,9 +107,11 @@ private:
     /* Set on every context that can create a file or write data (open, write,
      * mkdir): only those charge. */
     RefPtr<StorageAccount> account_;
-    WritableName* names_;    /* HYPERCALL_FILE_HANDLES_MAX, by handle */
+    /* HYPERCALL_FILE_HANDLES_MAX, by handle; made at the first open for writing,
+     * so a VM that never writes costs no more host memory than before. */
+    WritableName* names_ = nullptr;
     FileDescriptorTable handles_;
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
-    uint8_t* transfer_;   /* TRANSFER_STEP bytes, for getdents */
+    uint8_t* transfer_ = nullptr; /* TRANSFER_STEP bytes for getdents, made at its first call */
     IoVector* vectors_;   /* MAX_VECTORS: the buffer of the read or write being served */
 };

@@ -256,6 +256,10 @@ Result<FileServer*> serve_root(const RootDirectory& directory, const StartReques
     auto* files = injected(StartStep::serve_root)
                       ? nullptr
                       : new (std::nothrow) FileServer(directory.inode, directory.writable, account);
+    if (files && !files->ready()) {
+        delete files;
+        files = nullptr;
+    }
     if (!files) {
         account = nullptr;
         return why.set(ENOMEM, "out of host memory for the VM's file server");
