@@ -8,14 +8,16 @@ from __future__ import annotations
 import pytest
 
 from conftest import USER_TEST_PROGRAMS, Booter, explain, user_tests_in_sources
-from matryoshka.verdict import RunResult, TestOutcome
+from matryoshka import verdict
+from matryoshka.verdict import RunResult
 
 EMULATORS = ["qemu", "bochs"]
 RUN = "run=" + ",".join(f"/bin/{program}" for program in USER_TEST_PROGRAMS)
 USER_TESTS = [name for program in USER_TEST_PROGRAMS for name in user_tests_in_sources(program)]
 
 
-def outcome_of(result: RunResult, name: str) -> TestOutcome | None:
+# verdict.TestOutcome, not imported by name: pytest would take a Test* class for tests.
+def outcome_of(result: RunResult, name: str) -> verdict.TestOutcome | None:
     return result.user_tests.get(name)
 
 
