@@ -79,7 +79,7 @@ class Booter:
 
     def __init__(self, work_root: Path):
         self.work_root = work_root
-        self.cache: dict[tuple, RunResult] = {}
+        self.cache: dict[tuple[str, str, int, tuple[tuple[str, str], ...]], RunResult] = {}
 
     def __call__(self, emulator: str, cmdline: str, *, timeout: float | None = None,
                  memory_mib: int = 256, cached: bool = True,

@@ -43,8 +43,10 @@ def vmcs_section(data: vmx.VmxData) -> list[str]:
     lines += ["enum class VmcsFieldWidth : uint8_t { bits16 = 0, bits64 = 1, bits32 = 2, natural = 3 };",
               "enum class VmcsFieldKind : uint8_t { control = 0, read_only = 1, guest = 2, host = 3 };", "",
               "/* Bits 14:13 and 11:10 of the encoding (\"Structure of VMCS Component Encoding\"). */",
-              "constexpr VmcsFieldWidth vmcs_field_width(VmcsField field) { return VmcsFieldWidth((uint32_t(field) >> 13) & 3); }",
-              "constexpr VmcsFieldKind vmcs_field_kind(VmcsField field) { return VmcsFieldKind((uint32_t(field) >> 10) & 3); }",
+              "constexpr VmcsFieldWidth vmcs_field_width(VmcsField field)",
+              "{", "    return VmcsFieldWidth((uint32_t(field) >> 13) & 3);", "}",
+              "constexpr VmcsFieldKind vmcs_field_kind(VmcsField field)",
+              "{", "    return VmcsFieldKind((uint32_t(field) >> 10) & 3);", "}",
               ""]
     lines.append(f"constexpr unsigned VMCS_FIELD_COUNT = {len(data.vmcs_fields)};")
     lines.append("constexpr VmcsField ALL_VMCS_FIELDS[VMCS_FIELD_COUNT] = {")
@@ -85,7 +87,8 @@ def controls_section(data: vmx.VmxData) -> list[str]:
         lines += ["        }", "        return nullptr;"]
     lines += ["    }", "    return nullptr;", "}", "",
               "/* The mask of several bits of one control word: control_mask(SecondaryProcessorControl::ept, ...). */",
-              "template <typename Control, typename... More> constexpr uint32_t control_mask(Control first, More... more)",
+              "template <typename Control, typename... More>",
+              "constexpr uint32_t control_mask(Control first, More... more)",
               "{", "    return (uint32_t(first) | ... | uint32_t(more));", "}", ""]
     return lines
 
@@ -100,14 +103,17 @@ def header(data: vmx.VmxData) -> str:
     lines += numbered_section("Appendix C, \"VMX Basic Exit Reasons\" (bits 15:0 of the exit-reason field).",
                               "ExitReason", "uint16_t", "exit_reason_name", data.exit_reasons)
     lines += ["/* Bits 15:0 of the exit-reason field; bit 31 says the VM entry failed. */",
-              "constexpr ExitReason basic_exit_reason(uint32_t exit_reason_field) { return ExitReason(exit_reason_field & 0xFFFF); }",
-              "constexpr bool is_entry_failure(uint32_t exit_reason_field) { return exit_reason_field & (1u << 31); }", "",
+              "constexpr ExitReason basic_exit_reason(uint32_t exit_reason_field)",
+              "{", "    return ExitReason(exit_reason_field & 0xFFFF);", "}",
+              "constexpr bool is_entry_failure(uint32_t exit_reason_field)",
+              "{", "    return exit_reason_field & (1u << 31);", "}", "",
               "/* The enum value's own name (\"io_instruction\"), for tables and traces. */"]
     lines += name_switch("exit_reason_identifier", "ExitReason", [(e.name, e.name) for e in data.exit_reasons])
     lines += numbered_section("\"VM Instruction Error Numbers\" (the VM-instruction error field after VMfailValid).",
                               "VmInstructionError", "uint32_t", "vm_instruction_error_text", data.vm_instruction_errors)
     lines += numbered_section("Appendix A, \"VMX Capability Reporting Facility\": MSR addresses.",
-                              "CapabilityMsr", "uint32_t", "capability_msr_name", data.capability_msrs, hex_numbers=True)
+                              "CapabilityMsr", "uint32_t", "capability_msr_name", data.capability_msrs,
+                              hex_numbers=True)
     lines += controls_section(data)
     lines += ["} // namespace vmx", ""]
     return "\n".join(lines)

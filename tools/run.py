@@ -14,6 +14,7 @@ import os
 import sys
 import termios
 import tty
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +61,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def keys_one_by_one(fd: int):
+def keys_one_by_one(fd: int) -> Iterator[None]:
     """The terminal hands over each key at once and echoes nothing (the kernel's
     shell echoes); Ctrl-C still interrupts."""
     saved = termios.tcgetattr(fd)

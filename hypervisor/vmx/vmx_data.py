@@ -331,13 +331,18 @@ VM_INSTRUCTION_ERRORS = [
     (15, "vmxon_in_root", "VMXON executed in VMX root operation"),
     (16, "entry_invalid_executive_vmcs", "VM entry with invalid executive-VMCS pointer"),
     (17, "entry_non_launched_executive_vmcs", "VM entry with non-launched executive VMCS"),
-    (18, "entry_executive_vmcs_not_vmxon", "VM entry with executive-VMCS pointer not VMXON pointer (when attempting to deactivate the dual-monitor treatment of SMIs and SMM)"),
-    (19, "vmcall_non_clear", "VMCALL with non-clear VMCS (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
+    (18, "entry_executive_vmcs_not_vmxon", "VM entry with executive-VMCS pointer not VMXON pointer"
+     " (when attempting to deactivate the dual-monitor treatment of SMIs and SMM)"),
+    (19, "vmcall_non_clear", "VMCALL with non-clear VMCS"
+     " (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
     (20, "vmcall_invalid_exit_controls", "VMCALL with invalid VM-exit control fields"),
-    (22, "vmcall_wrong_mseg_revision", "VMCALL with incorrect MSEG revision identifier (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
+    (22, "vmcall_wrong_mseg_revision", "VMCALL with incorrect MSEG revision identifier"
+     " (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
     (23, "vmxoff_under_dual_monitor", "VMXOFF under dual-monitor treatment of SMIs and SMM"),
-    (24, "vmcall_invalid_smm_features", "VMCALL with invalid SMM-monitor features (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
-    (25, "entry_invalid_executive_controls", "VM entry with invalid VM-execution control fields in executive VMCS (when returning from SMM)"),
+    (24, "vmcall_invalid_smm_features", "VMCALL with invalid SMM-monitor features"
+     " (when attempting to activate the dual-monitor treatment of SMIs and SMM)"),
+    (25, "entry_invalid_executive_controls", "VM entry with invalid VM-execution control fields in executive VMCS"
+     " (when returning from SMM)"),
     (26, "entry_blocked_by_mov_ss", "VM entry with events blocked by MOV SS"),
     (28, "invalid_invept_invvpid_operand", "Invalid operand to INVEPT/INVVPID"),
 ]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import POWER_OFF_AT_PROMPT, explain
+from conftest import POWER_OFF_AT_PROMPT, Booter, explain
 from matryoshka.verdict import Verdict
 
 EMULATORS = ["qemu", "bochs"]
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
-def test_normal_boot_shows_banner_memory_map_and_command_line(boot, emulator: str) -> None:
+def test_normal_boot_shows_banner_memory_map_and_command_line(boot: Booter, emulator: str) -> None:
     result = boot(emulator, "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     lines = result.host_lines("boot")
     assert any(line.startswith("Matryoshka kernel") for line in lines), explain(result)
@@ -23,18 +23,18 @@ def test_normal_boot_shows_banner_memory_map_and_command_line(boot, emulator: st
     assert result.verdict == Verdict.PASSED, explain(result)
 
 
-def test_bochs_boots_through_grub(boot) -> None:
+def test_bochs_boots_through_grub(boot: Booter) -> None:
     result = boot("bochs", "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     assert any(line.startswith("loader: GRUB") for line in result.host_lines("boot")), explain(result)
 
 
-def test_qemu_boots_the_elf_directly(boot) -> None:
+def test_qemu_boots_the_elf_directly(boot: Booter) -> None:
     result = boot("qemu", "hello=world", serial_input=POWER_OFF_AT_PROMPT)
     assert "loader: qemu" in result.host_lines("boot"), explain(result)
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
-def test_deliberate_panic_is_a_failure_with_registers_and_trace(boot, emulator: str) -> None:
+def test_deliberate_panic_is_a_failure_with_registers_and_trace(boot: Booter, emulator: str) -> None:
     result = boot(emulator, "crash=panic")
     assert result.verdict == Verdict.FAILED, explain(result)
     assert "deliberate panic" in result.reason
@@ -45,19 +45,19 @@ def test_deliberate_panic_is_a_failure_with_registers_and_trace(boot, emulator: 
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
-def test_deliberate_triple_fault_is_never_a_pass(boot, emulator: str) -> None:
+def test_deliberate_triple_fault_is_never_a_pass(boot: Booter, emulator: str) -> None:
     result = boot(emulator, "crash=triple_fault")
     assert result.verdict == Verdict.NO_RESULT, explain(result)
     assert "triple fault" in result.reason, explain(result)
 
 
-def test_hang_is_reported_as_timeout(boot) -> None:
+def test_hang_is_reported_as_timeout(boot: Booter) -> None:
     result = boot("qemu", "crash=hang", timeout=5)
     assert result.verdict == Verdict.NO_RESULT, explain(result)
     assert result.reason.startswith("timeout"), explain(result)
 
 
-def test_test_set_that_matches_nothing_is_a_failure(boot) -> None:
+def test_test_set_that_matches_nothing_is_a_failure(boot: Booter) -> None:
     result = boot("qemu", "test=no_such_set")
     assert result.verdict == Verdict.FAILED, explain(result)
     assert "no test ran" in result.reason

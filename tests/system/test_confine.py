@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.verdict import Verdict
 from test_hypervisor import vm_results
 
@@ -28,7 +28,7 @@ def guest_outcomes(serial: str) -> dict[str, list[str]]:
     return outcomes
 
 
-def test_host_checks_pass_and_every_vm_powered_off_by_itself(boot) -> None:
+def test_host_checks_pass_and_every_vm_powered_off_by_itself(boot: Booter) -> None:
     result = boot("bochs", CONFINE)
     for name in ("confine.renames_by_an_outer_vm_or_the_host_do_not_free_a_vm",
                  "confine.default_export_is_read_only_but_shared_and_fuzzing_harms_nothing"):
@@ -39,7 +39,7 @@ def test_host_checks_pass_and_every_vm_powered_off_by_itself(boot) -> None:
     assert result.verdict == Verdict.PASSED, explain(result)
 
 
-def test_guests_escape_and_export_tests_ran_and_passed(boot) -> None:
+def test_guests_escape_and_export_tests_ran_and_passed(boot: Booter) -> None:
     result = boot("bochs", CONFINE)
     outcomes = guest_outcomes(result.serial)
     assert not any("FAIL" in o for o in outcomes.values()), explain(result)
@@ -50,7 +50,7 @@ def test_guests_escape_and_export_tests_ran_and_passed(boot) -> None:
     assert outcomes.get("export_shared_is_writable", []).count("PASS") == 1, explain(result)
 
 
-def test_fuzzer_ran_three_seeds_and_the_guest_survived(boot) -> None:
+def test_fuzzer_ran_three_seeds_and_the_guest_survived(boot: Booter) -> None:
     result = boot("bochs", CONFINE)
     outcomes = guest_outcomes(result.serial)
     assert outcomes.get("fuzz_random_hypercalls_get_an_errno_or_a_sane_answer", []).count("PASS") == 1, \

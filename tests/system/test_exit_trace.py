@@ -4,11 +4,11 @@ tools/matryoshka/exit_log.py the way tools/trace.py does: in Bochs, the only
 emulator here with VMX."""
 from __future__ import annotations
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka import exit_log
 
 
-def test_exit_trace_of_a_test_guest_decodes_and_matches_its_statistics(boot) -> None:
+def test_exit_trace_of_a_test_guest_decodes_and_matches_its_statistics(boot: Booter) -> None:
     result = boot("bochs", "vm=/guests/cpuid vm_mem=4 vm_stats vm_trace=dump")
     traces = exit_log.parse_traces(result.serial)
     statistics = exit_log.parse_statistics(result.serial)
@@ -25,7 +25,7 @@ def test_exit_trace_of_a_test_guest_decodes_and_matches_its_statistics(boot) -> 
     assert stats.summary["handler_cycles"] == sum(c.cycles for c in stats.reasons.values())
 
 
-def test_exit_statistics_count_ports_per_port(boot) -> None:
+def test_exit_statistics_count_ports_per_port(boot: Booter) -> None:
     result = boot("bochs", "vm=/guests/port_io vm_mem=4 vm_stats")
     stats = exit_log.parse_statistics(result.serial).get(1)
     assert stats is not None, explain(result)
@@ -35,7 +35,7 @@ def test_exit_statistics_count_ports_per_port(boot) -> None:
     assert all(c.count == c.reads + c.writes for c in stats.ports.values())
 
 
-def test_cpuid_exits_take_the_fast_path_and_are_still_counted(boot) -> None:
+def test_cpuid_exits_take_the_fast_path_and_are_still_counted(boot: Booter) -> None:
     """CPUID is answered on the run loop's fast path (hypervisor/vmx/vmx_vcpu.cpp):
     those exits appear in the summary's fast_exits and, like every exit, in the
     per-reason counts and the trace (the test above)."""

@@ -9,28 +9,29 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka import faultwalk
+from matryoshka.verdict import RunResult
 
 HOST_SAMPLE = ["files", "process"]
 GUEST_SAMPLE = ["vm.guest"]
 
 
-def walked(boot, emulator: str, selectors: list[str]):
+def walked(boot: Booter, emulator: str, selectors: list[str]) -> tuple[RunResult, faultwalk.WalkResult]:
     result = boot(emulator, "", serial_input=faultwalk.shell_steps(selectors))
     summary = faultwalk.parse(result.serial)
     assert summary is not None, "the walk did not finish (the host panicked?)\n" + explain(result)
     return result, summary
 
 
-def test_host_fault_walk_survives_every_failure_point_without_leaks(boot) -> None:
+def test_host_fault_walk_survives_every_failure_point_without_leaks(boot: Booter) -> None:
     result, summary = walked(boot, "qemu", HOST_SAMPLE)
     assert summary.leaks == 0 and summary.wrong == 0, explain(result)
     assert result.verdict.name == "PASSED", explain(result)
 
 
 @pytest.mark.parametrize("operation", ["process.spawn", "process.fork", "process.exec", "process.brk"])
-def test_host_fault_walk_fails_process_calls_with_an_errno(boot, operation: str) -> None:
+def test_host_fault_walk_fails_process_calls_with_an_errno(boot: Booter, operation: str) -> None:
     """Each process call makes many fallible allocations (its pages, page tables,
     stack, descriptors): the walk must have found them and each failure must
     have come back as an errno."""
@@ -41,7 +42,7 @@ def test_host_fault_walk_fails_process_calls_with_an_errno(boot, operation: str)
     assert walked_operation.failed >= 1 and walked_operation.leaks == 0, explain(result)
 
 
-def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot) -> None:
+def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot: Booter) -> None:
     result, summary = walked(boot, "bochs", GUEST_SAMPLE)
     guest = summary.operations.get("vm.guest")
     assert guest is not None and guest.sites >= 5, explain(result)
@@ -49,7 +50,7 @@ def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot)
     assert result.verdict.name == "PASSED", explain(result)
 
 
-def test_fail_alloc_on_the_command_line_fails_the_nth_allocation_once(boot) -> None:
+def test_fail_alloc_on_the_command_line_fails_the_nth_allocation_once(boot: Booter) -> None:
     """fail_alloc=3: the third fallible allocation after the command line is read
     fails (the first program's start, which gets ENOMEM), and only that one: the
     same program starts the second time. The host goes on."""
@@ -62,7 +63,7 @@ def test_fail_alloc_on_the_command_line_fails_the_nth_allocation_once(boot) -> N
     assert "SUMMARY: 1 passed, 1 failed" in serial, explain(result)
 
 
-def test_fail_alloc_every_with_a_page_filter_fails_each_start(boot) -> None:
+def test_fail_alloc_every_with_a_page_filter_fails_each_start(boot: Booter) -> None:
     result = boot("qemu", "fail_alloc=every:2 fail_alloc_filter=page run=/bin/echo,/bin/echo")
     serial = result.serial
     assert "failing page allocation #2" in serial and "failing page allocation #4" in serial, explain(result)
@@ -70,7 +71,7 @@ def test_fail_alloc_every_with_a_page_filter_fails_each_start(boot) -> None:
     assert serial.count("cannot start: ENOMEM") == 2 and "PANIC" not in serial, explain(result)
 
 
-def test_fail_alloc_refuses_bad_values_and_fails_nothing(boot) -> None:
+def test_fail_alloc_refuses_bad_values_and_fails_nothing(boot: Booter) -> None:
     result = boot("qemu", "fail_alloc=every:0 fail_alloc_filter=slab run=/bin/echo")
     serial = result.serial
     assert "fail_alloc=every:0 ignored" in serial and "fail_alloc_filter=slab ignored" in serial, explain(result)

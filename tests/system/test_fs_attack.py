@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from conftest import SOURCE_DIR, explain, user_tests_in_sources
-from matryoshka.verdict import Verdict
+from conftest import SOURCE_DIR, Booter, explain, user_tests_in_sources
+from matryoshka.verdict import RunResult, Verdict
 from test_hypervisor import guest_lines
 
 NAMES = user_tests_in_sources("fs_attack")
@@ -29,7 +29,9 @@ GUEST_RUN = "test=fs_attack"
 
 def kernel_reserve_pages() -> int:
     header = (SOURCE_DIR / "kernel" / "mm" / "page_manager.h").read_text()
-    return int(re.search(r"KERNEL_RESERVE_PAGES = (\d+);", header).group(1))
+    reserve = re.search(r"KERNEL_RESERVE_PAGES = (\d+);", header)
+    assert reserve, "no KERNEL_RESERVE_PAGES in kernel/mm/page_manager.h"
+    return int(reserve.group(1))
 
 
 def user_outcomes(lines: list[str]) -> dict[str, str]:
@@ -37,7 +39,7 @@ def user_outcomes(lines: list[str]) -> dict[str, str]:
     return {m.group(2): m.group(1) + m.group(3) for m in found if m}
 
 
-def one(pattern: re.Pattern, lines: list[str]) -> re.Match:
+def one(pattern: re.Pattern[str], lines: list[str]) -> re.Match[str]:
     found = [m for line in lines if (m := pattern.search(line))]
     assert len(found) == 1, "\n".join(lines[-40:])
     return found[0]
@@ -49,7 +51,7 @@ HOST_MEMORY_MIB = {"qemu": 256, "bochs": 64}
 
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
-def test_host_program_attacks_end_in_errno_and_the_reserve_holds(boot, emulator: str) -> None:
+def test_host_program_attacks_end_in_errno_and_the_reserve_holds(boot: Booter, emulator: str) -> None:
     result = boot(emulator, HOST_RUN, memory_mib=HOST_MEMORY_MIB[emulator])
     assert result.verdict == Verdict.PASSED, explain(result)
     lines = result.serial.splitlines()
@@ -75,11 +77,11 @@ def guest_fill_bytes(quota_bytes: int, pages_kept: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def guest_run(boot):
+def guest_run(boot: Booter) -> RunResult:
     return boot("bochs", GUEST_RUN)
 
 
-def test_guest_attacks_end_in_errno_and_the_host_survives(guest_run) -> None:
+def test_guest_attacks_end_in_errno_and_the_host_survives(guest_run: RunResult) -> None:
     result = guest_run
     assert result.verdict == Verdict.PASSED, explain(result)
     assert result.tests["fs_attack.guest_attacks_stay_in_its_root_and_quota"].outcome == "PASS", explain(result)
@@ -91,14 +93,14 @@ def test_guest_attacks_end_in_errno_and_the_host_survives(guest_run) -> None:
     assert "[guest test] PASS: run.fs_attack" in lines, explain(result)
 
 
-def test_guest_fill_stops_at_its_byte_quota(guest_run) -> None:
+def test_guest_fill_stops_at_its_byte_quota(guest_run: RunResult) -> None:
     # The marker the guest keeps holds a data page and a leaf.
     fill = one(FILL, guest_lines(guest_run, 1))
     assert fill.group(1) == "ENOSPC", explain(guest_run)
     assert int(fill.group(2)) == guest_fill_bytes(GUEST_QUOTA_BYTES, pages_kept=2), explain(guest_run)
 
 
-def test_guest_files_stop_at_its_file_quota(guest_run) -> None:
+def test_guest_files_stop_at_its_file_quota(guest_run: RunResult) -> None:
     # The marker and the /fs_attack directory count too.
     files = one(FILES, guest_lines(guest_run, 1))
     assert files.group(1) == str(GUEST_QUOTA_FILES - 2), explain(guest_run)

@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -76,7 +77,7 @@ class Link:
         return reply, console
 
 
-def test_stub_refuses_bad_packets_and_the_kernel_carries_on(tmp_path) -> None:
+def test_stub_refuses_bad_packets_and_the_kernel_carries_on(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

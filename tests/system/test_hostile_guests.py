@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.hostile import CLASSES, boot_command_line, hostile_runs, page_accounting
 from matryoshka.verdict import RunResult, Verdict
 
@@ -26,12 +26,13 @@ BOOTS = [
 IDS = [f"seed{seed}" for seed, _, _ in BOOTS]
 
 
-def run_boot(boot, seed: int, classes: list[str], timeout_ms: int) -> RunResult:
+def run_boot(boot: Booter, seed: int, classes: list[str], timeout_ms: int) -> RunResult:
     return boot("bochs", boot_command_line(classes, seed, timeout_ms), timeout=600)
 
 
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
-def test_every_hostile_guest_ends_as_its_class_must(boot, seed: int, classes: list[str], timeout_ms: int) -> None:
+def test_every_hostile_guest_ends_as_its_class_must(boot: Booter, seed: int, classes: list[str],
+                                                     timeout_ms: int) -> None:
     result = run_boot(boot, seed, classes, timeout_ms)
     runs = hostile_runs(result)
     assert sorted(run.cls for run in runs) == sorted(classes), explain(result)
@@ -43,14 +44,15 @@ def test_every_hostile_guest_ends_as_its_class_must(boot, seed: int, classes: li
 
 
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
-def test_hostile_guests_return_every_page(boot, seed: int, classes: list[str], timeout_ms: int) -> None:
+def test_hostile_guests_return_every_page(boot: Booter, seed: int, classes: list[str], timeout_ms: int) -> None:
     result = run_boot(boot, seed, classes, timeout_ms)
     pages = page_accounting(result)
     assert pages.balanced(), f"{pages}\n" + explain(result)
 
 
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
-def test_host_survives_hostile_guests_and_passes_its_tests(boot, seed: int, classes: list[str], timeout_ms: int) -> None:
+def test_host_survives_hostile_guests_and_passes_its_tests(boot: Booter, seed: int, classes: list[str],
+                                                            timeout_ms: int) -> None:
     result = run_boot(boot, seed, classes, timeout_ms)
     assert result.verdict == Verdict.PASSED, explain(result)
     assert {name for name in result.tests} >= {
@@ -59,7 +61,7 @@ def test_host_survives_hostile_guests_and_passes_its_tests(boot, seed: int, clas
         "hostile.interrupt_storm_leaves_host_threads_running"}, explain(result)
 
 
-def test_port_sweep_skips_exactly_the_power_off_writes(boot) -> None:
+def test_port_sweep_skips_exactly_the_power_off_writes(boot: Booter) -> None:
     """The sweep skips the writes the hypervisor documents as powering off: 0xF4 at
     every width, and only the others whose seeded value would power off."""
     result = run_boot(boot, *BOOTS[0])

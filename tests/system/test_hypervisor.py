@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.verdict import RunResult, Verdict
 
 GUEST_REPORT = re.compile(r"^vm(?P<vm>\d+) (?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
@@ -26,11 +26,11 @@ GUEST_ENDINGS = {
 }
 
 
-def guest_reports(result: RunResult) -> list[re.Match]:
+def guest_reports(result: RunResult) -> list[re.Match[str]]:
     return [m for line in result.host_lines("hypercall") if (m := GUEST_REPORT.match(line))]
 
 
-def vm_results(result: RunResult) -> dict[str, re.Match]:
+def vm_results(result: RunResult) -> dict[str, re.Match[str]]:
     return {m["vm"]: m for line in result.host_lines("vmx") if (m := VM_RESULT.match(line))}
 
 
@@ -40,7 +40,7 @@ def guest_lines(result: RunResult, vm: int) -> list[str]:
 
 
 @pytest.mark.parametrize("guest", sorted(GUEST_ENDINGS))
-def test_guest_ends_as_expected_and_host_carries_on(boot, guest: str) -> None:
+def test_guest_ends_as_expected_and_host_carries_on(boot: Booter, guest: str) -> None:
     result = boot("bochs", f"vm=/guests/{guest} vm_mem=8 vm_timeout_ms=30000 test=boot")
     state, reason = GUEST_ENDINGS[guest]
     ended = vm_results(result).get("1")
@@ -51,7 +51,7 @@ def test_guest_ends_as_expected_and_host_carries_on(boot, guest: str) -> None:
     assert result.tests and result.verdict == Verdict.PASSED, "the host did not carry on\n" + explain(result)
 
 
-def test_own_kernel_boots_as_guest_and_passes_its_tests(boot) -> None:
+def test_own_kernel_boots_as_guest_and_passes_its_tests(boot: Booter) -> None:
     sets = "boot,memory,time,sched,sync,devices,input"
     result = boot("bochs", f"vm=/boot/kernel vm_cmdline=test={sets} vm_timeout_ms=200000", timeout=400)
     lines = guest_lines(result, 1)
@@ -67,7 +67,7 @@ def test_own_kernel_boots_as_guest_and_passes_its_tests(boot) -> None:
     assert all(line.startswith("[vm1] ") for line in result.serial.splitlines() if "[guest " in line)
 
 
-def test_several_guests_at_once(boot) -> None:
+def test_several_guests_at_once(boot: Booter) -> None:
     guests = ["cpuid", "hypercall", "msr", "triple_fault"]
     paths = ",".join(f"/guests/{g}" for g in guests)
     result = boot("bochs", f"vm={paths} vm_mem=4 vm_timeout_ms=60000")
@@ -88,7 +88,7 @@ def test_several_guests_at_once(boot) -> None:
     ("vm=/boot/kernel vm_mem=1", "guest memory of 1 MiB is absurd"),
     ("vm=/boot/kernel vm_mem=100000", "guest memory of 100000 MiB is absurd"),
 ])
-def test_bad_vm_requests_are_explained(boot, cmdline: str, message: str) -> None:
+def test_bad_vm_requests_are_explained(boot: Booter, cmdline: str, message: str) -> None:
     result = boot("qemu", cmdline)
     failures = [line for line in result.host_lines("vmx") if line.startswith("vm start ")]
     assert failures and message in failures[0], explain(result)
@@ -100,7 +100,7 @@ def test_bad_vm_requests_are_explained(boot, cmdline: str, message: str) -> None
     ("vm=/boot/kernel vm_mem=12k", "vm_mem=12k is not a number"),
     ("vm=/boot/kernel vm_timeout_ms=-5", "vm_timeout_ms=-5 is not a number"),
 ])
-def test_vm_numbers_on_the_command_line_that_are_no_such_number_are_refused(boot, cmdline: str,
+def test_vm_numbers_on_the_command_line_that_are_no_such_number_are_refused(boot: Booter, cmdline: str,
                                                                              message: str) -> None:
     """Regression: vm_mem= read digits until the first other character and let
     a number too large wrap around, so the VM got another size than typed."""
@@ -111,7 +111,7 @@ def test_vm_numbers_on_the_command_line_that_are_no_such_number_are_refused(boot
     assert result.verdict == Verdict.PASSED, explain(result)
 
 
-def test_guest_timer_interrupts_arrive_at_the_programmed_rate(boot) -> None:
+def test_guest_timer_interrupts_arrive_at_the_programmed_rate(boot: Booter) -> None:
     """Our kernel as a guest programs its PIT for 1000.153 Hz and counts IRQ 0 over
     ten seconds of host time (kernel/time/guest_timer_test.cpp): within 1%."""
     result = boot("bochs", "vm=/boot/kernel vm_cmdline=test=guest_timer vm_timeout_ms=120000", timeout=300)

@@ -3,14 +3,16 @@ module (QEMU's -initrd, GRUB's module line in Bochs), and the kernel reports
 unpacking exactly what the archive holds."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from conftest import POWER_OFF_AT_PROMPT, explain
+from conftest import POWER_OFF_AT_PROMPT, Booter, explain
 from matryoshka.cpio import read_archive
 
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
-def test_kernel_unpacks_the_whole_initrd_module(boot, build_dir, emulator: str) -> None:
+def test_kernel_unpacks_the_whole_initrd_module(boot: Booter, build_dir: Path, emulator: str) -> None:
     entries = read_archive((build_dir / "initrd.cpio").read_bytes())
     files = [entry for entry in entries if not entry.is_directory]
     directories = [entry for entry in entries if entry.is_directory]

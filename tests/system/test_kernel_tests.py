@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import explain, kernel_tests_in_sources
+from conftest import Booter, explain, kernel_tests_in_sources
 
 KERNEL_TESTS = kernel_tests_in_sources()
 SETS = sorted({test_set for test_set, _ in KERNEL_TESTS})
@@ -12,7 +12,7 @@ SETS = sorted({test_set for test_set, _ in KERNEL_TESTS})
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
 @pytest.mark.parametrize("test_set,name", KERNEL_TESTS, ids=[f"{s}.{n}" for s, n in KERNEL_TESTS])
-def test_in_kernel(boot, emulator: str, test_set: str, name: str) -> None:
+def test_in_kernel(boot: Booter, emulator: str, test_set: str, name: str) -> None:
     result = boot(emulator, f"test={test_set}")
     outcome = result.tests.get(f"{test_set}.{name}")
     assert outcome is not None, f"{test_set}.{name} did not run\n" + explain(result)
@@ -23,7 +23,7 @@ def test_in_kernel(boot, emulator: str, test_set: str, name: str) -> None:
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
 @pytest.mark.parametrize("test_set", SETS)
-def test_set_ran_exactly_the_registered_tests(boot, emulator: str, test_set: str) -> None:
+def test_set_ran_exactly_the_registered_tests(boot: Booter, emulator: str, test_set: str) -> None:
     """A test in the binary but not in the sources (or the other way round) means
     the harness and the kernel disagree about what was tested."""
     result = boot(emulator, f"test={test_set}")

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR, explain
+from conftest import BUILD_DIR, SOURCE_DIR, Booter, explain
 
 RUN_PY = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--build-dir", str(BUILD_DIR)]
 
 
-def run_quietly(command: list[str], timeout: float, typed: str = "") -> subprocess.CompletedProcess:
+def run_quietly(command: list[str], timeout: float, typed: str = "") -> subprocess.CompletedProcess[str]:
     """Runs `command` without a terminal; `typed` is its standard input, which
     run.py types into the shell on COM1, one line per prompt."""
     env = dict(os.environ)
@@ -52,7 +52,7 @@ def test_run_py_exit_status_is_the_kernels_result() -> None:
         passed.stderr + failed.stderr + hung.stderr
 
 
-def test_bochs_text_display_flooded_with_ten_thousand_lines_does_not_stall_the_run(boot) -> None:
+def test_bochs_text_display_flooded_with_ten_thousand_lines_does_not_stall_the_run(boot: Booter) -> None:
     """Regression: Bochs' term display wrote to a terminal nobody read; once
     its buffer was full Bochs blocked and the run hung. The launcher drains it
     and keeps the final screen (screen.txt beside serial.log, RunResult.screen)."""

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.verdict import Verdict
 
 EMULATORS = ["qemu", "bochs"]
@@ -27,7 +27,7 @@ GUARDS = {
 
 @pytest.mark.parametrize("emulator", EMULATORS)
 @pytest.mark.parametrize("word", list(GUARDS))
-def test_memory_guard_panics_naming_the_culprit(boot, emulator: str, word: str) -> None:
+def test_memory_guard_panics_naming_the_culprit(boot: Booter, emulator: str, word: str) -> None:
     announcement, expected_panic = GUARDS[word]
     result = boot(emulator, f"crash={word}")
     assert result.verdict == Verdict.FAILED, explain(result)

@@ -32,9 +32,9 @@ import re
 
 import pytest
 
-from conftest import explain
-from matryoshka.verdict import Verdict
-from matryoshka.workload import parse_result, result_source
+from conftest import Booter, explain
+from matryoshka.verdict import RunResult, Verdict
+from matryoshka.workload import WorkloadResult, parse_result, result_source
 
 PROMPT = "/$ "
 GUESTS = 3
@@ -77,11 +77,12 @@ FREE_PAGES = re.compile(r"free pages: (\d+), kernel heap: (\d+) pages")
 
 
 @pytest.fixture(scope="module")
-def session(boot):
+def session(boot: Booter) -> RunResult:
     return boot("bochs", "", serial_input=tuple(STEPS), timeout=180)
 
 
-def workload_results(result, mode: str) -> dict[str, object]:
+def workload_results(result: RunResult, mode: str) -> dict[tuple[str, str], WorkloadResult]:
+    """(who printed it, its directory) -> the workload's result line of `mode`."""
     found = {}
     for line in result.serial.splitlines():
         parsed = parse_result(line)
@@ -90,18 +91,18 @@ def workload_results(result, mode: str) -> dict[str, object]:
     return found
 
 
-def test_the_session_ran_to_poweroff(session) -> None:
+def test_the_session_ran_to_poweroff(session: RunResult) -> None:
     assert "$ poweroff" in session.serial, explain(session)
     assert session.verdict == Verdict.PASSED, explain(session)
 
 
-def test_three_guests_boot_to_their_shells(session) -> None:
+def test_three_guests_boot_to_their_shells(session: RunResult) -> None:
     for vm in range(1, GUESTS + 1):
         assert f"[vm{vm}] [guest boot] boot complete: /bin/sh" in session.serial, explain(session)
         assert f"[vm{vm}] Matryoshka shell." in session.serial, explain(session)
 
 
-def test_each_guest_runs_the_file_workload_in_its_directory(session) -> None:
+def test_each_guest_runs_the_file_workload_in_its_directory(session: RunResult) -> None:
     runs = workload_results(session, "run")
     for vm in range(1, GUESTS + 1):
         result = runs.get((f"vm{vm}", f"/shared/multi/vm{vm}"))
@@ -111,7 +112,7 @@ def test_each_guest_runs_the_file_workload_in_its_directory(session) -> None:
         assert result.checksum_matches, f"vm{vm}'s checksum is not the one of seed {vm}, round {result.round}"
 
 
-def test_the_host_finds_each_guests_files_as_the_workload_implies(session) -> None:
+def test_the_host_finds_each_guests_files_as_the_workload_implies(session: RunResult) -> None:
     runs = workload_results(session, "run")
     checks = workload_results(session, "check")
     for vm in range(1, GUESTS + 1):
@@ -124,7 +125,7 @@ def test_the_host_finds_each_guests_files_as_the_workload_implies(session) -> No
     assert all(cleans.get(("host", f"/shared/multi/vm{vm}")) for vm in range(1, GUESTS + 1)), explain(session)
 
 
-def test_the_guests_worked_while_the_host_program_measured(session) -> None:
+def test_the_guests_worked_while_the_host_program_measured(session: RunResult) -> None:
     # B only means something if every guest was busy through the second spin.
     second_spin = [m.end() for m in SPIN.finditer(session.serial)][1]
     for vm in range(1, GUESTS + 1):
@@ -132,7 +133,7 @@ def test_the_guests_worked_while_the_host_program_measured(session) -> None:
         assert session.serial.find(f"[vm{vm}] workload: PASS run") > second_spin, explain(session)
 
 
-def test_host_program_keeps_its_share_beside_busy_guests(session) -> None:
+def test_host_program_keeps_its_share_beside_busy_guests(session: RunResult) -> None:
     spins = SPIN.findall(session.serial)
     assert len(spins) == 2, explain(session)
     alone, beside = (int(rate) for _, _, rate in spins)
@@ -145,7 +146,7 @@ def test_host_program_keeps_its_share_beside_busy_guests(session) -> None:
     assert beside <= GUESTS_STARVED_ABOVE * alone, f"the guests starved: {beside} of {alone}\n" + explain(session)
 
 
-def test_vms_stopped_and_every_page_is_back(session) -> None:
+def test_vms_stopped_and_every_page_is_back(session: RunResult) -> None:
     stopped = re.findall(r"\[host vmx\] vm(\d) stopped: stopped by the host", session.serial)
     assert sorted(stopped) == [str(vm) for vm in range(1, GUESTS + 1)], explain(session)
     pages = FREE_PAGES.findall(session.serial)

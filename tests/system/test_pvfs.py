@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import re
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.verdict import Verdict
 from test_hypervisor import guest_lines, guest_reports, vm_results
 
 
-def test_hostile_file_guests_get_an_error_code_for_everything(boot) -> None:
+def test_hostile_file_guests_get_an_error_code_for_everything(boot: Booter) -> None:
     # Two at once on one root: the second uses handle numbers valid in the first.
-    result = boot("bochs", "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile vm_writable=/hostile "
-                           "vm_timeout_ms=60000 test=boot")
+    result = boot("bochs", "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile "
+                           "vm_writable=/hostile vm_timeout_ms=60000 test=boot")
     results = vm_results(result)
     assert len(results) == 2, explain(result)
     for ended in results.values():
@@ -33,7 +33,7 @@ def test_hostile_file_guests_get_an_error_code_for_everything(boot) -> None:
     assert result.verdict == Verdict.PASSED and result.tests, explain(result)
 
 
-def test_guest_runs_ls_from_the_hosts_files(boot) -> None:
+def test_guest_runs_ls_from_the_hosts_files(boot: Booter) -> None:
     # The guest gets no initrd: /bin/ls and the directory it lists are the host's.
     # hostfs_probe then tries a file hypercall from guest user mode: EPERM.
     result = boot("bochs", "vm=/boot/kernel vm_cmdline=run=/bin/ls,/bin/hostfs_probe vm_timeout_ms=120000")
@@ -46,11 +46,12 @@ def test_guest_runs_ls_from_the_hosts_files(boot) -> None:
     assert vm_results(result)["1"]["state"] == "stopped", explain(result)
 
 
-def test_host_and_guest_exchange_files_and_no_guest_test_skips(boot) -> None:
+def test_host_and_guest_exchange_files_and_no_guest_test_skips(boot: Booter) -> None:
     # The same boot as test_kernel_tests.py's pvfs set (cached); here the guest's
     # side is checked too: all of hostfs ran, none skipped.
     result = boot("bochs", "test=pvfs")
     summary = [line for line in guest_lines(result, 1) if line.startswith("[guest test] SUMMARY:")]
     assert summary, explain(result)
     assert re.search(r"SUMMARY: [1-9]\d* passed, 0 failed, 0 skipped", summary[0]), explain(result)
-    assert result.tests.get("pvfs.guest_kernel_reads_and_writes_host_files").outcome == "PASS", explain(result)
+    outcome = result.tests.get("pvfs.guest_kernel_reads_and_writes_host_files")
+    assert outcome is not None and outcome.outcome == "PASS", explain(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka.verdict import Verdict
 
 MISUSES = {
@@ -17,7 +17,7 @@ MISUSES = {
 
 
 @pytest.mark.parametrize("misuse", sorted(MISUSES))
-def test_misuse_panics_with_reason(boot, misuse: str) -> None:
+def test_misuse_panics_with_reason(boot: Booter, misuse: str) -> None:
     result = boot("qemu", f"crash={misuse}")
     assert result.verdict == Verdict.FAILED, explain(result)
     assert MISUSES[misuse] in result.reason, explain(result)

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import USER_TEST_PROGRAMS, explain, user_tests_in_sources
+from conftest import USER_TEST_PROGRAMS, Booter, explain, user_tests_in_sources
+from matryoshka import verdict
+from matryoshka.verdict import RunResult
 
 EMULATORS = ["qemu", "bochs"]
 RUN = "run=" + ",".join(f"/bin/{program}" for program in USER_TEST_PROGRAMS)
 USER_TESTS = [name for program in USER_TEST_PROGRAMS for name in user_tests_in_sources(program)]
 
 
-def outcome_of(result, name: str):
+# verdict.TestOutcome, not imported by name: pytest would take a Test* class for tests.
+def outcome_of(result: RunResult, name: str) -> verdict.TestOutcome | None:
     return result.user_tests.get(name)
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
 @pytest.mark.parametrize("name", USER_TESTS)
-def test_user_program_test(boot, emulator: str, name: str) -> None:
+def test_user_program_test(boot: Booter, emulator: str, name: str) -> None:
     result = boot(emulator, RUN)
     outcome = outcome_of(result, name)
     assert outcome is not None, f"{name} did not run\n" + explain(result)
@@ -31,7 +34,7 @@ def test_user_program_test(boot, emulator: str, name: str) -> None:
 
 @pytest.mark.parametrize("emulator", EMULATORS)
 @pytest.mark.parametrize("program", USER_TEST_PROGRAMS)
-def test_user_program_exits_with_status_zero(boot, emulator: str, program: str) -> None:
+def test_user_program_exits_with_status_zero(boot: Booter, emulator: str, program: str) -> None:
     result = boot(emulator, RUN)
     outcome = result.tests.get(f"run.{program}")
     assert outcome is not None, f"the kernel did not report {program}'s exit\n" + explain(result)
@@ -39,7 +42,7 @@ def test_user_program_exits_with_status_zero(boot, emulator: str, program: str) 
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)
-def test_user_programs_ran_exactly_the_tests_in_their_sources(boot, emulator: str) -> None:
+def test_user_programs_ran_exactly_the_tests_in_their_sources(boot: Booter, emulator: str) -> None:
     result = boot(emulator, RUN)
     expected = set(USER_TESTS)
     seen = set(result.user_tests)

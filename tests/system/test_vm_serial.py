@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from conftest import explain
-from matryoshka.verdict import Verdict
+from conftest import Booter, explain
+from matryoshka.verdict import RunResult, Verdict
 
 PROMPT = "/$ "
 GUEST_PROMPT = "[vm1] /$ "
@@ -56,7 +56,7 @@ STEPS = [
 
 
 @pytest.fixture(scope="module")
-def session(boot):
+def session(boot: Booter) -> RunResult:
     return boot("bochs", "", serial_input=tuple(STEPS), timeout=400)
 
 
@@ -64,16 +64,17 @@ def session(boot):
 HOST_LOG_LINE = re.compile(r"\[host [a-z]+\] [^\n]*\n")
 
 
-def host_output_of(result, command: str, occurrence: int = 0) -> str:
+def host_output_of(result: RunResult, command: str, occurrence: int = 0) -> str:
     """What the host's shell printed for `command` (its first run, or the one
     `occurrence` says, -1 the last), guest lines left out."""
     view = re.sub(r"\[vm\d+\] [^\n]*\n", "", HOST_LOG_LINE.sub("", result.serial))
     outputs = re.findall(r"^/\$ " + re.escape(command) + r"\n(.*?)(?=^/[^\n]*\$ )", view, re.DOTALL | re.MULTILINE)
     assert outputs, f"no output of {command!r}\n" + explain(result)
-    return outputs[occurrence]
+    output: str = outputs[occurrence]
+    return output
 
 
-def guest_output_of(result, command: str, occurrence: int = 0) -> list[str]:
+def guest_output_of(result: RunResult, command: str, occurrence: int = 0) -> list[str]:
     """The guest shell's lines (without "[vm1] ") after it echoed `command`."""
     lines = [line[len("[vm1] "):] for line in result.serial.splitlines() if line.startswith("[vm1] ")]
     starts = [i for i, line in enumerate(lines) if line == "/$ " + command]
@@ -86,12 +87,12 @@ def guest_output_of(result, command: str, occurrence: int = 0) -> list[str]:
     return output
 
 
-def test_the_session_ran_to_poweroff(session) -> None:
+def test_the_session_ran_to_poweroff(session: RunResult) -> None:
     assert "$ poweroff" in session.serial, explain(session)
     assert session.verdict == Verdict.PASSED, explain(session)
 
 
-def test_attach_says_how_to_return_and_ctrl_right_bracket_returns(session) -> None:
+def test_attach_says_how_to_return_and_ctrl_right_bracket_returns(session: RunResult) -> None:
     assert session.serial.count("vm1 is in front on COM1: you are typing into its shell. " + ATTACHED) == 2, \
         explain(session)
     assert session.serial.count("Ctrl-]: " + DETACHED) == 2, explain(session)
@@ -99,20 +100,20 @@ def test_attach_says_how_to_return_and_ctrl_right_bracket_returns(session) -> No
     assert "$ ls /\n" not in session.serial.replace(GUEST_PROMPT + "ls /\n", ""), explain(session)
 
 
-def test_guest_lists_the_hosts_root(session) -> None:
+def test_guest_lists_the_hosts_root(session: RunResult) -> None:
     listed = set(guest_output_of(session, "ls /"))
     assert {"bin/", "boot/", "etc/", "guests/"} <= listed, explain(session)
 
 
-def test_file_written_by_the_guest_is_read_by_the_host(session) -> None:
+def test_file_written_by_the_guest_is_read_by_the_host(session: RunResult) -> None:
     assert host_output_of(session, "cat /shared/from_guest.txt") == GUEST_TEXT + "\n", explain(session)
 
 
-def test_file_written_by_the_host_is_read_by_the_guest(session) -> None:
+def test_file_written_by_the_host_is_read_by_the_guest(session: RunResult) -> None:
     assert guest_output_of(session, "cat /from_host.txt") == [HOST_TEXT], explain(session)
 
 
-def test_vm_send_longer_than_the_fifo_loses_nothing(session) -> None:
+def test_vm_send_longer_than_the_fifo_loses_nothing(session: RunResult) -> None:
     assert host_output_of(session, f"vm send 1 echo {LONG_WORDS}") == "", explain(session)
     # Not attached: the guest's echo of the line (after its prompt, shown live
     # before) and its output come as relayed lines.
@@ -130,11 +131,11 @@ def test_vm_send_longer_than_the_fifo_loses_nothing(session) -> None:
     (f"vm send 1 {TOO_LONG}", "the text is too long: at most 128 bytes with its Enter"),
     ("vm send 9 hi", "there is no vm9"),
 ])
-def test_bad_requests_are_explained(session, command: str, message: str) -> None:
+def test_bad_requests_are_explained(session: RunResult, command: str, message: str) -> None:
     assert message in host_output_of(session, command), explain(session)
 
 
-def test_stopped_vm_takes_no_input_and_says_why(session) -> None:
+def test_stopped_vm_takes_no_input_and_says_why(session: RunResult) -> None:
     # The last "vm send 1 hi" and "vm attach 1" came after "vm stop 1".
     assert "vm1 is not running (stopped by the host)" in host_output_of(session, "vm send 1 hi", -1), \
         explain(session)
@@ -142,6 +143,6 @@ def test_stopped_vm_takes_no_input_and_says_why(session) -> None:
         explain(session)
 
 
-def test_attachment_ends_when_the_guest_powers_off(session) -> None:
+def test_attachment_ends_when_the_guest_powers_off(session: RunResult) -> None:
     assert "vm2 has ended; back in the host's shell." in session.serial, explain(session)
     assert "[host vmx] vm2 stopped: guest powered off" in session.serial, explain(session)

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from conftest import explain
-from matryoshka.verdict import Verdict
+from conftest import Booter, explain
+from matryoshka.verdict import RunResult, Verdict
 
 PROMPT = "/$ "
 STEPS = [
@@ -39,7 +39,7 @@ STEPS = [
 
 
 @pytest.fixture(scope="module")
-def session(boot):
+def session(boot: Booter) -> RunResult:
     return boot("bochs", "vm_stats", serial_input=tuple(STEPS), timeout=300)
 
 
@@ -48,22 +48,23 @@ def session(boot):
 LOG_LINE = re.compile(r"\[(?:vm\d+[^\]]*|host [a-z]+)\] [^\n]*\n")
 
 
-def shell_view(result) -> str:
+def shell_view(result: RunResult) -> str:
     return LOG_LINE.sub("", result.serial)
 
 
-def output_of(result, command: str) -> str:
-    match = re.search(r"\$ " + re.escape(command) + r"\n(.*?)(?=^/[^\n]*\$ )", shell_view(result), re.DOTALL | re.MULTILINE)
+def output_of(result: RunResult, command: str) -> str:
+    match = re.search(r"\$ " + re.escape(command) + r"\n(.*?)(?=^/[^\n]*\$ )", shell_view(result),
+                      re.DOTALL | re.MULTILINE)
     assert match, f"no output of {command!r}\n" + explain(result)
     return match.group(1)
 
 
-def test_the_session_ran_to_poweroff(session) -> None:
+def test_the_session_ran_to_poweroff(session: RunResult) -> None:
     assert "$ poweroff" in session.serial, explain(session)
     assert session.verdict == Verdict.PASSED, explain(session)
 
 
-def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
+def test_started_guest_reports_and_is_listed_with_its_reason(session: RunResult) -> None:
     assert "vm1 started: /guests/cpuid (root /guests)" in output_of(
         session, "vm start --mem 8 --root /guests/../guests/./ /guests/cpuid"), explain(session)
     assert "[host hypercall] vm1 PASS: cpuid.signature_is_swebswebsweb" in session.serial, explain(session)
@@ -83,11 +84,11 @@ def test_started_guest_reports_and_is_listed_with_its_reason(session) -> None:
     ("vm front 99", "no running vm99"),
     ("vm frobnicate", "unknown command frobnicate"),
 ])
-def test_bad_requests_are_explained(session, command: str, message: str) -> None:
+def test_bad_requests_are_explained(session: RunResult, command: str, message: str) -> None:
     assert message in output_of(session, command), explain(session)
 
 
-def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(session) -> None:
+def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(session: RunResult) -> None:
     assert "the host shell still answers" in output_of(session, "echo the host shell still answers"), explain(session)
     assert "vm2 is in front on the VM console" in output_of(session, "vm front 2"), explain(session)
     assert "vm2 stopping" in output_of(session, "vm stop 2"), explain(session)
@@ -96,7 +97,7 @@ def test_host_shell_works_while_a_guest_runs_and_the_guest_can_be_stopped(sessio
     assert re.search(r"^2\s+stopped\s+32 ", last_list, re.MULTILINE), explain(session)
 
 
-def test_vm_wait_returns_after_the_vms_statistics_are_logged(session) -> None:
+def test_vm_wait_returns_after_the_vms_statistics_are_logged(session: RunResult) -> None:
     """Regression: vm wait returned once the VM's state said ended, before its
     thread logged the statistics table, so a power-off right after cut it."""
     # (The guest's log lines may break the prompt's line before `vm wait 1` is
@@ -114,13 +115,13 @@ def test_vm_wait_returns_after_the_vms_statistics_are_logged(session) -> None:
      "vm3: root /hostile read-only, nothing writable: /shared is not a directory beneath the root"),
     ("vm start --mem 8 --writable none /guests/cpuid", "vm4: root / read-only, nothing writable"),
 ])
-def test_vm_start_says_what_the_vm_may_change(session, command: str, message: str) -> None:
+def test_vm_start_says_what_the_vm_may_change(session: RunResult, command: str, message: str) -> None:
     # The VM's log lines may split the echoed command from its prompt: the
     # sentence is looked for on a line of its own after the command.
     after = session.serial.split(command, 1)
     assert len(after) == 2 and "\n" + message + "\n" in after[1], explain(session)
 
 
-def test_default_vm_start_exports_the_root_read_only_but_shared(session) -> None:
+def test_default_vm_start_exports_the_root_read_only_but_shared(session: RunResult) -> None:
     # vm2 is the one started without --root or --writable.
     assert "\nvm2: root / read-only, writable /shared\n" in session.serial, explain(session)

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from conftest import explain
+from conftest import Booter, explain
 from matryoshka import exit_log
+from matryoshka.verdict import RunResult
 from test_vm_shell import PROMPT, shell_view
 
 STEPS = [
@@ -19,7 +20,7 @@ STEPS = [
 ]
 
 
-def output_of(result, command: str) -> str:
+def output_of(result: RunResult, command: str) -> str:
     """What `command` printed; the kernel's lines may have pushed the typed command
     to a line of its own after the prompt."""
     match = re.search(r"\$ \s*" + re.escape(command) + r"\n(.*?)(?=^/[^\n]*\$ )", shell_view(result),
@@ -29,11 +30,11 @@ def output_of(result, command: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def session(boot):
+def session(boot: Booter) -> RunResult:
     return boot("bochs", "vm_stats", serial_input=tuple(STEPS), timeout=300)
 
 
-def test_vmstat_shows_what_the_kernel_counted(session) -> None:
+def test_vmstat_shows_what_the_kernel_counted(session: RunResult) -> None:
     kernel = exit_log.parse_statistics(session.serial).get(1)
     assert kernel is not None, explain(session)
     shown = output_of(session, "vmstat")
@@ -45,5 +46,5 @@ def test_vmstat_shows_what_the_kernel_counted(session) -> None:
     assert rows.get("2:power_off") == (1, kernel.hypercalls["2:power_off"].cycles), explain(session)
 
 
-def test_vmstat_of_an_unknown_vm_says_so(session) -> None:
+def test_vmstat_of_an_unknown_vm_says_so(session: RunResult) -> None:
     assert "vmstat: vm99: " in output_of(session, "vmstat 99 1"), explain(session)

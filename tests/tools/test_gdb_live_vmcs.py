@@ -13,6 +13,7 @@ from matryoshka import emulators, vmx
 
 HELPERS = Path(__file__).resolve().parents[2] / "tools" / "gdb" / "matryoshka_gdb.py"
 spec = importlib.util.spec_from_file_location("matryoshka_gdb_live", HELPERS)
+assert spec is not None and spec.loader is not None
 helpers = importlib.util.module_from_spec(spec)
 sys.modules["matryoshka_gdb_live"] = helpers
 spec.loader.exec_module(helpers)

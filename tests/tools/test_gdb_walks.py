@@ -12,6 +12,7 @@ from matryoshka import vmx
 
 HELPERS = Path(__file__).resolve().parents[2] / "tools" / "gdb" / "matryoshka_gdb.py"
 spec = importlib.util.spec_from_file_location("matryoshka_gdb", HELPERS)
+assert spec is not None and spec.loader is not None
 helpers = importlib.util.module_from_spec(spec)
 sys.modules["matryoshka_gdb"] = helpers  # dataclasses look their module up
 spec.loader.exec_module(helpers)

@@ -125,6 +125,7 @@ def test_run_py_detach_presses_ctrl_right_bracket_in_order() -> None:
     import sys
 
     spec = importlib.util.spec_from_file_location("run_py", Path(__file__).resolve().parents[2] / "tools" / "run.py")
+    assert spec is not None and spec.loader is not None
     run_py = importlib.util.module_from_spec(spec)
     sys.modules["run_py"] = run_py
     spec.loader.exec_module(run_py)

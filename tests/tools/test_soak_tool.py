@@ -10,6 +10,7 @@ from matryoshka.verdict import Verdict
 from matryoshka.workload import round_checksum
 
 spec = importlib.util.spec_from_file_location("soak", Path(__file__).resolve().parents[2] / "tools" / "soak.py")
+assert spec is not None and spec.loader is not None
 soak = importlib.util.module_from_spec(spec)
 sys.modules["soak"] = soak  # dataclasses look their module up there
 spec.loader.exec_module(soak)

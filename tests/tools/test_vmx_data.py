@@ -17,8 +17,9 @@ def test_data_file_loads_and_indexes_fields() -> None:
     data = vmx.load()
     rip = data.vmcs_field_by_name("guest_rip")
     assert (rip.encoding, rip.width, rip.kind) == (0x681E, "natural", "guest")
-    assert data.vmcs_field(0x201A).name == "ept_pointer"
-    assert data.vmcs_field(0x201B).name == "ept_pointer"  # the high half of a 64-bit field
+    full, high = data.vmcs_field(0x201A), data.vmcs_field(0x201B)
+    assert full is not None and full.name == "ept_pointer"
+    assert high is not None and high.name == "ept_pointer"  # the high half of a 64-bit field
     assert data.vmcs_field(0x1234) is None
 
 
@@ -62,4 +63,6 @@ def test_generator_writes_a_header_that_compiles(tmp_path: Path) -> None:
     probe.write_text('#include "vmx_constants.h"\n'
                      'static_assert(uint32_t(vmx::VmcsField::guest_rip) == 0x681E);\n'
                      'static_assert(vmx::vmcs_field_name(vmx::VmcsField::guest_rip)[6] == \'R\');\n')
-    subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-I", str(tmp_path), str(probe)], check=True)
+    # The same warnings as the kernel's build, which compiles the header with -Werror.
+    subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
+                    "-I", str(tmp_path), str(probe)], check=True)

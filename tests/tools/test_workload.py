@@ -3,8 +3,14 @@ contents (user/workload/workload_content.h) and of its result lines. The checksu
 here are the ones tests/unit/workload_content_test.cpp pins for the C++ side."""
 from __future__ import annotations
 
-from matryoshka.workload import (FILES_PER_ROUND, ContentStream, file_content, parse_result, result_source,
-                                 round_checksum)
+from matryoshka.workload import (
+    FILES_PER_ROUND,
+    ContentStream,
+    file_content,
+    parse_result,
+    result_source,
+    round_checksum,
+)
 
 
 def test_checksums_match_the_cpp_side() -> None:
@@ -22,7 +28,8 @@ def test_content_depends_on_seed_round_and_index() -> None:
 
 
 def test_a_relayed_pass_line_is_parsed_and_its_checksum_checked() -> None:
-    line = f"[vm2] workload: PASS run dir=/multi/vm2 seed=2 rounds=5 round=4 files=6 checksum={round_checksum(2, 4):016x}"
+    checksum = round_checksum(2, 4)
+    line = f"[vm2] workload: PASS run dir=/multi/vm2 seed=2 rounds=5 round=4 files=6 checksum={checksum:016x}"
     result = parse_result(line)
     assert result and result.outcome == "PASS" and result.mode == "run" and result.dir == "/multi/vm2"
     assert (result.seed, result.rounds, result.round) == (2, 5, 4)

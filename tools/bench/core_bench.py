@@ -36,7 +36,11 @@ def main() -> int:
         return 1
     print(f"{'figure (' + args.emulator + ')':<40} {'per emulated second':>20}")
     for name in ("context_switches", "page_allocations"):
-        print(f"{name:<40} {int(PER_SECOND.search(figures[name]).group(1)):>20,}")
+        per_second = PER_SECOND.search(figures[name])
+        if per_second is None:
+            print(f"no per-second figure in {name}: {figures[name]}", file=sys.stderr)
+            return 1
+        print(f"{name:<40} {int(per_second.group(1)):>20,}")
     return 0
 
 

@@ -226,7 +226,7 @@ def markdown(results: Results, repeat_note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(results: Results, repeated: dict | None) -> dict:
+def as_json(results: Results, repeated: dict[str, object] | None) -> dict[str, object]:
     return {
         "emulator": "Bochs 2.7", "cpu_model": BOCHS_CPU_MODEL,
         "figures": [{"key": f.key, "name": f.name, "value": f.value, "unit": f.unit, "baseline": f.baseline,
@@ -241,7 +241,7 @@ def as_json(results: Results, repeated: dict | None) -> dict:
 def compare(first: Results, second: Results) -> tuple[bool, dict[str, float]]:
     """Relative differences of every figure between two runs."""
     differences = {}
-    for a, b in zip(first.figures, second.figures):
+    for a, b in zip(first.figures, second.figures, strict=True):
         if a.value is None or b.value is None:
             continue
         differences[a.key] = abs(a.value - b.value) / abs(a.value) if a.value else float(a.value != b.value)

@@ -27,20 +27,20 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matryoshka import vmx  # noqa: E402
 
 try:
-    import gdb  # type: ignore[import-not-found]
+    import gdb
 except ImportError:
-    gdb = None
-if not hasattr(gdb, "Command"):  # outside GDB (the unit tests), where tools/gdb/ may pass for it
-    gdb = None
+    IN_GDB = False
+else:  # outside GDB (the unit tests), tools/gdb/ may pass for the module
+    IN_GDB = hasattr(gdb, "Command")
 
 DIRECT_MAP_BASE = 0xFFFF800000000000
 ADDRESS_MASK = 0x000FFFFFFFFFF000
@@ -182,7 +182,7 @@ def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]
     return lines
 
 
-if gdb is not None:
+if IN_GDB:
     _VMX_DATA = vmx.load()
 
     def _read_physical(address: int) -> int:
@@ -271,19 +271,19 @@ if gdb is not None:
             try:
                 guest, ept = walk_guest(_number(words[0]), _number(words[1]), address, _read_physical)
             except LookupError as error:
-                raise gdb.GdbError(str(error))
+                raise gdb.GdbError(str(error)) from error
             print("guest page tables:")
             print("\n".join(describe(guest, address)))
-            if ept is not None:
+            if ept is not None and guest.physical is not None:
                 print("EPT:")
                 print("\n".join(describe(ept, guest.physical)))
 
-    def _vms() -> list:
+    def _vms() -> list[gdb.Value]:
         slots = gdb.parse_and_eval("'vm_manager::(anonymous namespace)::slots'")
         low, high = slots.type.range()
         return [slots[i]["vm"] for i in range(low, high + 1) if int(slots[i]["vm"]) != 0]
 
-    def _vm(argument: str):
+    def _vm(argument: str) -> gdb.Value:
         for vm in _vms():
             if not argument or int(vm["id_"]) == int(argument):
                 return vm

@@ -52,7 +52,7 @@ def write_archive(entries: list[Entry]) -> bytes:
 def read_archive(data: bytes) -> list[Entry]:
     """The entries of a newc archive (without the trailer); ValueError when it is
     malformed. An independent reading of the format, for the tests."""
-    entries = []
+    entries: list[Entry] = []
     position = 0
     while True:
         header = data[position:position + HEADER_SIZE]

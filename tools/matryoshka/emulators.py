@@ -67,7 +67,8 @@ def kvm_problem() -> str | None:
         return "the CPU offers no VMX (flag vmx missing in /proc/cpuinfo): the hypervisor needs Intel VT-x"
     nested = Path("/sys/module/kvm_intel/parameters/nested")
     if nested.exists() and nested.read_text().strip() not in ("Y", "1"):
-        return "KVM's nested VMX is off: echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm.conf and reload kvm_intel"
+        return ("KVM's nested VMX is off: echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm.conf"
+                " and reload kvm_intel")
     return None
 
 

@@ -10,11 +10,13 @@ PROMPT = "/$ "
 # Every operation faultwalk walks, in its order (the WALKS table of
 # user/programs/faultwalk.cpp; tests/tools/test_faultwalk_tool.py compares).
 OPERATIONS = ["files.create", "files.write", "files.read", "files.rename", "files.unlink", "files.mkdir",
-              "files.getdents", "files.dup", "files.terminal", "process.spawn", "process.fork", "process.exec", "process.brk",
+              "files.getdents", "files.dup", "files.terminal", "process.spawn", "process.fork", "process.exec",
+              "process.brk",
               "vm.guest", "vm.kernel"]
 PANIC = re.compile(r"PANIC: (?P<reason>.*)")
 # "faultwalk: files.read: 3 sites, 3 failed with an errno, 0 absorbed, 0 leaks"
-OPERATION = re.compile(r"faultwalk: (?P<name>[a-z]+\.[a-z]+): (?P<sites>\d+) sites, (?P<failed>\d+) failed with an errno, "
+OPERATION = re.compile(r"faultwalk: (?P<name>[a-z]+\.[a-z]+): (?P<sites>\d+) sites, "
+                       r"(?P<failed>\d+) failed with an errno, "
                        r"(?P<absorbed>\d+) absorbed, (?P<leaks>\d+) leaks")
 # "faultwalk: sites tried 126, panics: 0, leaks: 0, wrong results: 0"
 SUMMARY = re.compile(r"faultwalk: sites tried (?P<sites>\d+), panics: 0, leaks: (?P<leaks>\d+), "

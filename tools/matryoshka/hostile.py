@@ -59,7 +59,8 @@ class GuestRun:
             return "no result"
         if self.ended_as_expected() and not self.failed_checks:
             return "as expected"
-        return f"{self.state}: {self.reason}" + (f" (failed {', '.join(self.failed_checks)})" if self.failed_checks else "")
+        failed = f" (failed {', '.join(self.failed_checks)})" if self.failed_checks else ""
+        return f"{self.state}: {self.reason}{failed}"
 
 
 @dataclass
@@ -70,8 +71,9 @@ class PageAccounting:
     not_returned: int | None = None
 
     def balanced(self) -> bool:
-        return (None not in (self.before, self.after, self.heap_growth) and self.not_returned == 0
-                and self.after + self.heap_growth == self.before)
+        if self.before is None or self.after is None or self.heap_growth is None:
+            return False
+        return self.not_returned == 0 and self.after + self.heap_growth == self.before
 
 
 def hostile_runs(result: RunResult) -> list[GuestRun]:

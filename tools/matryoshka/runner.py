@@ -9,8 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TextIO
 
 from . import emulators, image, verdict
 from .bochs_display import BochsDisplay
@@ -52,7 +53,7 @@ class _SerialFollower:
             self.text = data
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -62,7 +63,7 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _follow(process: subprocess.Popen, follower: _SerialFollower, timeout: float | None,
+def _follow(process: subprocess.Popen[bytes], follower: _SerialFollower, timeout: float | None,
             on_serial: Callable[[str], None] | None, on_exit: Callable[[], None] | None = None) -> bool:
     """Waits for the emulator to end; returns True when the timeout stopped it."""
     start = time.monotonic()
@@ -175,7 +176,7 @@ def _bochs_display(config: RunConfig) -> BochsDisplay | None:
 
 
 def _start_emulator(command: list[str], display: BochsDisplay | None, output: TextIO,
-                    interactive: bool = False) -> subprocess.Popen:
+                    interactive: bool = False) -> subprocess.Popen[bytes]:
     """Starts the emulator with its messages going to `output` (the file
     `display` reads), or to this terminal when `interactive`; a thread reads
     Bochs' text display from then on, so that Bochs never waits for it."""
@@ -212,7 +213,8 @@ def _wait_for_port(port: int, seconds: float = 10.0) -> None:
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _gdb_command(config: RunConfig, port: int, gdb_commands: list[str], batch: bool,

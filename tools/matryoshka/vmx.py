@@ -118,7 +118,7 @@ def check(data: VmxData) -> None:
         unique(word.enum_name + " name", [b.name for b in word.bits])
 
 
-def unique(what: str, values: list) -> None:
+def unique(what: str, values: list[str] | list[int]) -> None:
     seen = set()
     for value in values:
         if value in seen:
