@@ -6,6 +6,7 @@
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_test_support.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -48,18 +49,6 @@ private:
     Thread* thread_;
 };
 
-int start_vm(TestContext& t, const char* path, const char* cmdline)
-{
-    vm_manager::StartRequest request;
-    request.path = path;
-    request.memory_mib = 4;
-    request.cmdline = cmdline;
-    vm_manager::StartResult started = vm_manager::start(request);
-    if (!started.ok())
-        t.fail("vm start %s: %s", path, started.error);
-    return started.id;
-}
-
 /* Free pages plus the heap's pages: what a VM must leave as it found it. */
 size_t pages_outside_vms()
 {
@@ -77,7 +66,7 @@ KERNEL_TEST(hostile, spinning_guest_with_interrupts_off_leaves_host_threads_runn
         return;
     }
     size_t before = pages_outside_vms();
-    int id = start_vm(t, "/guests/hostile_spin", "seed=2");
+    int id = start_test_vm(t, "/guests/hostile_spin", "seed=2");
     if (id < 0)
         return;
     HostCounter counter;
@@ -103,7 +92,7 @@ KERNEL_TEST(hostile, guest_spinning_on_cpuid_exits_leaves_host_threads_running_a
         return;
     }
     size_t before = pages_outside_vms();
-    int id = start_vm(t, "/guests/hostile_spin", "seed=2 cpuid");
+    int id = start_test_vm(t, "/guests/hostile_spin", "seed=2 cpuid");
     if (id < 0)
         return;
     HostCounter counter;
@@ -135,7 +124,7 @@ KERNEL_TEST(hostile, interrupt_storm_leaves_host_threads_running)
         return;
     }
     size_t before = pages_outside_vms();
-    int id = start_vm(t, "/guests/hostile_storm", "seed=3");
+    int id = start_test_vm(t, "/guests/hostile_storm", "seed=3");
     if (id < 0)
         return;
     HostCounter counter;

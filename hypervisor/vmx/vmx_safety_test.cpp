@@ -13,6 +13,7 @@
 #include "arch/x86_64/interrupt_guard.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vm/vm_test_support.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vpid_pool.h"
@@ -50,18 +51,6 @@ bool skip_without_vmx(TestContext& t)
         return false;
     t.skip("this CPU has no VMX");
     return true;
-}
-
-int start_vm(TestContext& t, const char* path, const char* cmdline)
-{
-    vm_manager::StartRequest request;
-    request.path = path;
-    request.memory_mib = 4;
-    request.cmdline = cmdline;
-    vm_manager::StartResult started = vm_manager::start(request);
-    if (!started.ok())
-        t.fail("vm start %s: %s", path, started.error);
-    return started.id;
 }
 
 void stop_and_wait(int id)
@@ -154,7 +143,7 @@ KERNEL_TEST(vmx_safety, host_nmi_while_a_guest_runs_goes_to_the_host_and_the_gue
         t.skip("no local APIC or I/O APIC to send NMIs with");
         return;
     }
-    int id = start_vm(t, SPIN_GUEST, "seed=2");
+    int id = start_test_vm(t, SPIN_GUEST, "seed=2");
     if (id < 0)
         return;
     Vm* vm = vm_manager::find(id);
@@ -182,7 +171,7 @@ KERNEL_TEST(vmx_safety, ended_vm_invalidates_its_ept_root_and_its_vpid)
     if (skip_without_vmx(t))
         return;
     vmx::InvalidationCounts before = vmx::invalidation_counts();
-    int id = start_vm(t, SPIN_GUEST, "seed=2");
+    int id = start_test_vm(t, SPIN_GUEST, "seed=2");
     if (id < 0)
         return;
     Scheduler::instance().sleep_ns(20 * clock::NS_PER_MS);
@@ -215,7 +204,7 @@ KERNEL_TEST(vmx_safety, vpids_wrap_from_65535_to_1_and_skip_those_of_running_vms
     int ids[4] = {-1, -1, -1, -1};
     for (int i = 0; i < 3; ++i) {
         EXPECT(!pool.in_use(EXPECTED[i]));
-        ids[i] = start_vm(t, SPIN_GUEST, "seed=2");
+        ids[i] = start_test_vm(t, SPIN_GUEST, "seed=2");
         EXPECT(pool.in_use(EXPECTED[i]));
     }
     /* 65535 and 1 are taken by running VMs: the next one gets 2. */
@@ -223,7 +212,7 @@ KERNEL_TEST(vmx_safety, vpids_wrap_from_65535_to_1_and_skip_those_of_running_vms
         InterruptGuard guard;
         pool.restart_at(65535);
     }
-    ids[3] = start_vm(t, SPIN_GUEST, "seed=2");
+    ids[3] = start_test_vm(t, SPIN_GUEST, "seed=2");
     EXPECT(pool.in_use(2));
     EXPECT(!pool.in_use(0));
     Scheduler::instance().sleep_ns(30 * clock::NS_PER_MS);
@@ -250,8 +239,8 @@ KERNEL_TEST(vmx_safety, two_guests_doing_sse_side_by_side_keep_their_xmm_registe
 {
     if (skip_without_vmx(t))
         return;
-    int first = start_vm(t, SSE_GUEST, "seed=11");
-    int second = start_vm(t, SSE_GUEST, "seed=12");
+    int first = start_test_vm(t, SSE_GUEST, "seed=11");
+    int second = start_test_vm(t, SSE_GUEST, "seed=12");
     if (first < 0 || second < 0) {
         stop_and_wait(first);
         stop_and_wait(second);
