@@ -1,6 +1,7 @@
 /* Test guest "vmx_instruction": every VMX instruction raises #UD in the guest,
  * which sees no VMX in CPUID; in VMX non-root operation each of them causes a VM
  * exit, and the hypervisor must inject #UD rather than run it or stop the VM.
+ * GETSEC and MONITOR/MWAIT, hidden from the guest too, must raise #UD as well.
  * Follows the Intel SDM (revision 084), Vol. 3C, "Instructions That Cause VM
  * Exits Unconditionally", and Vol. 3C, "VMX Instruction Reference". */
 #include "common/exceptions.h"
@@ -57,6 +58,15 @@ void guest_main()
     check_one_ud("invept_raises_ud");
     asm volatile(EXPECT_FAULT("invvpid %0, %1") : : "m"(descriptor), "r"(uint32_t(1)) : "memory");
     check_one_ud("invvpid_raises_ud");
+    /* Not VMX, but hidden as well (CPUID shows no SMX and no MONITOR): GETSEC
+     * (CR4.SMXE is 0) and MONITOR/MWAIT (which exit, "MONITOR exiting" and
+     * "MWAIT exiting") must raise #UD too, never wait or reach the host. */
+    asm volatile(EXPECT_FAULT("getsec") : : "a"(0u) : "memory");
+    check_one_ud("getsec_raises_ud");
+    asm volatile(EXPECT_FAULT("monitor") : : "a"(uint32_t(uintptr_t(region))), "c"(0u), "d"(0u) : "memory");
+    check_one_ud("monitor_raises_ud");
+    asm volatile(EXPECT_FAULT("mwait") : : "a"(0u), "c"(0u) : "memory");
+    check_one_ud("mwait_raises_ud");
 }
 
 } // namespace guest
