@@ -8,6 +8,7 @@
 #include "arch/x86_64/idt.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/msr_bitmap.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vmx_vcpu.h"
@@ -49,17 +50,6 @@ bool write_controls(VmcsField field, ControlWord word, uint32_t required, uint32
     vmcs_write(field, setting.value);
     value_out = setting.value;
     return true;
-}
-
-/* The MSR bitmap (SDM "VM-Execution Control Fields", "MSR-Bitmap Address"): four
- * 1 KiB bitmaps, read-low, read-high, write-low, write-high; a 0 bit lets the
- * guest access the MSR without an exit. */
-void allow_msr(uint8_t* bitmap, uint32_t msr)
-{
-    size_t high = (msr >= 0xC0000000) ? 1024 : 0;
-    uint32_t index = msr & 0x1FFF;
-    for (size_t base : {size_t(0), size_t(2048)})
-        bitmap[base + high + index / 8] &= uint8_t(~(1u << (index % 8)));
 }
 
 struct MsrEntry {
@@ -150,12 +140,13 @@ const char* VmxVcpu::setup_controls()
     vmcs_write(VmcsField::exit_msr_load_count, SWAPPED_MSR_COUNT);
 
     auto* bitmap = phys_to_virt<uint8_t>(msr_bitmap_);
-    __builtin_memset(bitmap, 0xFF, PAGE_SIZE);
+    msr_bitmap::deny_all(bitmap);
+    /* The swapped MSRs, and FS and GS bases (part of the VMCS guest state), are
+     * safe to pass through; all of them lie in the bitmap's ranges. */
     for (uint32_t msr : SWAPPED_MSRS)
-        allow_msr(bitmap, msr);
-    /* FS and GS bases are part of the VMCS guest state: safe to pass through. */
-    allow_msr(bitmap, IA32_FS_BASE);
-    allow_msr(bitmap, IA32_GS_BASE);
+        KERNEL_ASSERT(msr_bitmap::allow(bitmap, msr));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_FS_BASE));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_GS_BASE));
 
     /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
     preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
