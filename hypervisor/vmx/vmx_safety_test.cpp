@@ -16,6 +16,7 @@
 #include "hypervisor/vm/vm_test_support.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
+#include "hypervisor/vmx/vmx_vcpu.h"
 #include "hypervisor/vmx/vpid_pool.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
@@ -182,6 +183,30 @@ KERNEL_TEST(vmx_safety, ended_vm_invalidates_its_ept_root_and_its_vpid)
     uint64_t secondary_allowed = host_vmx_capabilities().secondary_processor >> 32;
     if (secondary_allowed & uint32_t(vmx::SecondaryProcessorControl::vpid))
         EXPECT_EQ(after.invvpid, before.invvpid + 1);
+}
+
+/* A VM entry that fails the SDM's guest-state checks ("VM-entry failure due to
+ * invalid guest state", exit reason 33 with bit 31 set) ends the VM as failed,
+ * with the reason by name in its record, and gives the host its CPU back. */
+KERNEL_TEST(vmx_safety, failed_vm_entry_is_reported_with_its_reason)
+{
+    if (skip_without_vmx(t))
+        return;
+    vmx::VmxVcpu::break_next_first_entry_for_test();
+    int id = start_test_vm(t, SPIN_GUEST, "seed=2");
+    if (id < 0)
+        return;
+    vm_manager::wait(id);
+    Vm* vm = vm_manager::find(id);
+    EXPECT(vm && vm->state() == VmRunState::failed);
+    if (vm) {
+        const char* reason = vm->stop_reason();
+        bool named = false;
+        for (const char* at = reason; *at && !named; ++at)
+            named = starts_with(at, "invalid_guest_state") || starts_with(at, "invalid guest state");
+        if (!starts_with(reason, "VM entry failed: ") || !named)
+            t.fail("the VM ended with \"%s\"", reason);
+    }
 }
 
 /* The VPID was the VM id cut to 16 bits: VM 65,536 got VPID 0 (VM entry fails)

@@ -319,6 +319,10 @@ void VmxVcpu::run()
         uint64_t preparing = cpu::rdtsc();
         vmcs_.make_current();
         before_entry();
+        if (break_next_first_entry_ && !vmcs_.launched()) {
+            break_next_first_entry_ = false;
+            vmcs_write(VmcsField::guest_rflags, 0);
+        }
         uint64_t entered = cpu::rdtsc();
         int status;
         uint64_t exited;

@@ -37,6 +37,11 @@ public:
     [[nodiscard]] const char* prepare(const loader::MultibootEntryState& entry) override;
     void run() override;
 
+    /* Test hook: the next VM to enter for the first time gets guest RFLAGS 0 (bit 1
+     * must be 1, SDM "Checks on Guest RIP, RFLAGS, and SSP"), so that its VMLAUNCH
+     * fails its guest-state checks and the failure must be reported by name. */
+    static void break_next_first_entry_for_test() { break_next_first_entry_ = true; }
+
     /* For the exit handlers. */
     Vm& vm() { return vm_; }
     GuestRegisters& registers() { return registers_; }
@@ -81,6 +86,8 @@ public:
     void set_interrupt_window_exiting(bool on);
 
 private:
+    static inline bool break_next_first_entry_ = false;
+
     /* vmcs_setup.cpp, one function per SDM area ("VM-Execution Control Fields",
      * "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State Area",
      * "Guest-State Area"). */
