@@ -4,6 +4,7 @@
  * in the VM's root is not the VM's. */
 #include "abi/hypercall.h"
 #include "hypervisor/hypercall/file_server.h"
+#include "fake_guest_memory.h"
 #include "vfs_fixture.h"
 
 #include <cstring>
@@ -11,44 +12,8 @@
 
 namespace {
 
-/* Guest memory [BASE, BASE + SIZE) mapped one to one; everything else faults. */
-class FlatGuestMemory final : public guest_memory::GuestVirtualMemory {
-public:
-    static constexpr uint64_t BASE = 0x100000, SIZE = 2 << 20;
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(SIZE, 0x33);
-
-    bool inside(uint64_t address, uint64_t length) const
-    {
-        return address >= BASE && length <= SIZE && address - BASE <= SIZE - length;
-    }
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        return inside(address, length) && std::memcpy(out, &bytes[address - BASE], length);
-    }
-    bool write(uint64_t address, const void* in, size_t length) override
-    {
-        return inside(address, length) && std::memcpy(&bytes[address - BASE], in, length);
-    }
-    bool accessible(uint64_t address, uint64_t length, guest_memory::AccessKind) override
-    {
-        return inside(address, length);
-    }
-    size_t map(uint64_t address, uint64_t length, guest_memory::AccessKind, IoVector* vectors, size_t capacity) override
-    {
-        if (length == 0 || capacity == 0 || !inside(address, length))
-            return 0;
-        vectors[0] = {&bytes[address - BASE], size_t(length)};
-        return 1;
-    }
-    uint64_t put(const std::string& text)
-    {
-        std::memcpy(&bytes[0], text.c_str(), text.size() + 1);
-        return BASE;
-    }
-};
-
 constexpr uint64_t PAGE = RamFs::CHUNK_SIZE;
-constexpr uint64_t BUFFER = FlatGuestMemory::BASE + PAGE;
+constexpr uint64_t BUFFER = FakeGuestMemory::BASE + 0x10000;
 
 } // namespace
 
@@ -60,17 +25,18 @@ UNIT_TEST(file_server_charges_the_vms_account_and_stops_at_its_quota)
     RefPtr<StorageAccount> account(new StorageAccount(4 * PAGE, 3));
     RefPtr<Inode> root = resolve_path(host.context, "/vm").value();
     FileServer server(root, root, account);
-    FlatGuestMemory guest;
+    FakeGuestMemory guest;
+    constexpr uint64_t PATH = FakeGuestMemory::BASE;
     auto call = [&](uint64_t number, uint64_t rbx, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t rsi = 0) {
         return int64_t(server.serve({number, rbx, rcx, rdx, rsi}, guest));
     };
     auto open = [&](const std::string& path, uint64_t flags) {
-        return call(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT, guest.put(path), flags, 0644);
+        return call(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT, guest.put(PATH, path), flags, 0644);
     };
 
     int64_t file = open("big", O_RDWR | O_CREAT);
     CHECK(file >= 0);
-    CHECK_EQ(call(HYPERCALL_FILE_MKDIR, HYPERCALL_FILE_ROOT, guest.put("dir"), 0755), int64_t(0));
+    CHECK_EQ(call(HYPERCALL_FILE_MKDIR, HYPERCALL_FILE_ROOT, guest.put(PATH, "dir"), 0755), int64_t(0));
     CHECK_EQ(account->files_used(), uint64_t(2));
     /* 1 MiB asked, three pages written, then ENOSPC. */
     CHECK_EQ(call(HYPERCALL_FILE_WRITE, uint64_t(file), BUFFER, 1 << 20, 0), int64_t(3 * PAGE));
@@ -78,12 +44,12 @@ UNIT_TEST(file_server_charges_the_vms_account_and_stops_at_its_quota)
     CHECK_EQ(account->bytes_used(), uint64_t(4 * PAGE));
     CHECK(open("third", O_WRONLY | O_CREAT) >= 0);
     CHECK_EQ(open("fourth", O_WRONLY | O_CREAT), -int64_t(ENOSPC));
-    CHECK_EQ(call(HYPERCALL_FILE_MKDIR, HYPERCALL_FILE_ROOT, guest.put("dir2"), 0755), -int64_t(ENOSPC));
+    CHECK_EQ(call(HYPERCALL_FILE_MKDIR, HYPERCALL_FILE_ROOT, guest.put(PATH, "dir2"), 0755), -int64_t(ENOSPC));
     /* The host's own file in the VM's root is not charged to the VM. */
     host.put("/vm/from_host", "the host's");
     CHECK_EQ(account->files_used(), uint64_t(3));
     /* Unlinked while the guest holds it open: charged until it is closed. */
-    CHECK_EQ(call(HYPERCALL_FILE_UNLINK, HYPERCALL_FILE_ROOT, guest.put("big")), int64_t(0));
+    CHECK_EQ(call(HYPERCALL_FILE_UNLINK, HYPERCALL_FILE_ROOT, guest.put(PATH, "big")), int64_t(0));
     CHECK_EQ(account->bytes_used(), uint64_t(4 * PAGE));
     CHECK_EQ(call(HYPERCALL_FILE_CLOSE, uint64_t(file)), int64_t(0));
     CHECK_EQ(account->bytes_used(), uint64_t(0));
