@@ -3,7 +3,7 @@
  * the backend is Intel VMX (hypervisor/vmx); an AMD SVM backend will implement the
  * same three calls. */
 #pragma once
-#include "hypervisor/loader/multiboot_loader.h"
+#include "hypervisor/guest_loader/multiboot_loader.h"
 
 class Vm;
 
@@ -12,7 +12,7 @@ public:
     virtual ~Vcpu() = default;
     /* Builds the virtual CPU for `vm` starting in the state a Multiboot loader
      * leaves. Returns nullptr, or a sentence saying what failed. */
-    [[nodiscard]] virtual const char* prepare(const loader::MultibootEntryState& entry) = 0;
+    [[nodiscard]] virtual const char* prepare(const guest_loader::MultibootEntryState& entry) = 0;
     /* Runs the guest in the calling thread until the VM ends. */
     virtual void run() = 0;
 };

@@ -9,8 +9,8 @@
 
 #include <new>
 
-using guest_memory::AccessKind;
-using guest_memory::GuestVirtualMemory;
+using guest_paging::AccessKind;
+using guest_paging::GuestVirtualMemory;
 
 static_assert(HYPERCALL_FILE_HANDLES_MAX == FileDescriptorTable::MAX_DESCRIPTORS,
               "handles are the VM's descriptor table");

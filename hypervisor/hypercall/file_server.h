@@ -40,7 +40,7 @@ public:
 
     /* One file hypercall (registers.rax in HYPERCALL_FILE_FIRST..LAST): the value
      * for the guest's RAX, a negative errno on failure (-ENOSYS for other numbers). */
-    uint64_t serve(const HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory);
+    uint64_t serve(const HypercallRegisters& registers, guest_paging::GuestVirtualMemory& memory);
 
     /* False when the host had no memory for the server's buffers (a VM start
      * reaches this: it is ENOMEM there, and the server must be deleted). */
@@ -58,27 +58,27 @@ private:
         char text[PATH_MAX];
     };
 
-    Result<uint64_t> dispatch(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<const char*> copy_path(guest_memory::GuestVirtualMemory& memory, uint64_t address, PathBuffer& out);
+    Result<uint64_t> dispatch(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<const char*> copy_path(guest_paging::GuestVirtualMemory& memory, uint64_t address, PathBuffer& out);
     /* The context a path given relative to `at` resolves in. */
     Result<void> enter(uint64_t at, VfsContext& context);
     Result<int> handle_number(uint64_t value) const;
     /* The guest buffer of a read or write as host vectors in vectors_: how many. */
-    Result<size_t> map_buffer(guest_memory::GuestVirtualMemory& memory, uint64_t buffer, uint64_t length,
-                              guest_memory::AccessKind kind);
+    Result<size_t> map_buffer(guest_paging::GuestVirtualMemory& memory, uint64_t buffer, uint64_t length,
+                              guest_paging::AccessKind kind);
     Result<void> seek_to(VfsSyscall& sys, int handle, uint64_t offset);
     /* read (reading) or write: handle, buffer, length and offset from RBX..RSI. */
-    Result<uint64_t> transfer(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory, bool reading);
+    Result<uint64_t> transfer(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory, bool reading);
 
-    Result<uint64_t> open(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> read(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> write(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> getdents(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> stat(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> fstat(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> open(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> read(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> write(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> getdents(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> stat(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> fstat(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
     /* mkdir, rmdir, unlink, truncate: one path and a number. */
-    Result<uint64_t> path_call(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
-    Result<uint64_t> rename(const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory);
+    Result<uint64_t> path_call(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
+    Result<uint64_t> rename(const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory);
     Result<void> make_absolute(uint64_t at, PathBuffer& path);
 
     /* Where a handle open for writing was opened: the directory and the name in it. */

@@ -18,7 +18,7 @@ constexpr uint64_t error(int errno_value) { return uint64_t(-int64_t(errno_value
 
 /* Prints guest text as host lines "[vm1:hypercall] text", one per guest line, in
  * chunks so that no host buffer ever holds more than it can. */
-uint64_t print(Vm& vm, uint64_t address, uint64_t length, guest_memory::GuestVirtualMemory& memory)
+uint64_t print(Vm& vm, uint64_t address, uint64_t length, guest_paging::GuestVirtualMemory& memory)
 {
     if (length > HYPERCALL_PRINT_MAX)
         return error(EINVAL);
@@ -46,7 +46,7 @@ uint64_t print(Vm& vm, uint64_t address, uint64_t length, guest_memory::GuestVir
 }
 
 /* Copies a NUL-terminated guest string of at most size-1 characters. */
-bool read_string(guest_memory::GuestVirtualMemory& memory, uint64_t address, char* out, size_t size)
+bool read_string(guest_paging::GuestVirtualMemory& memory, uint64_t address, char* out, size_t size)
 {
     for (size_t i = 0; i < size; ++i) {
         if (!memory.read(address + i, &out[i], 1))
@@ -57,7 +57,7 @@ bool read_string(guest_memory::GuestVirtualMemory& memory, uint64_t address, cha
     return false; /* too long */
 }
 
-uint64_t test_report(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory)
+uint64_t test_report(Vm& vm, const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory)
 {
     char name[HYPERCALL_NAME_MAX];
     char reason[HYPERCALL_NAME_MAX] = "";
@@ -80,7 +80,7 @@ uint64_t test_report(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVir
 /* A file hypercall: only the guest's kernel may make one (a guest user program
  * would otherwise reach past its own kernel to the host's files). The file
  * server works on the host's VFS, so it holds the file system lock. */
-uint64_t file_call(Vm& vm, const HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory,
+uint64_t file_call(Vm& vm, const HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory,
                    unsigned privilege_level)
 {
     if (privilege_level != 0)
@@ -111,7 +111,7 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
     return false;
 }
 
-HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, guest_memory::GuestVirtualMemory& memory,
+HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory,
                                   unsigned privilege_level)
 {
     uint64_t number = r.rax;

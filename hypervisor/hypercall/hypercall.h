@@ -20,7 +20,7 @@ enum class HypercallOutcome { resume, power_off };
 /* `memory` is the guest's address space as it was at the VMCALL; `privilege_level`
  * the guest's CPL then (file calls are refused to guest user mode). May block on
  * the host's file system lock: the caller runs it with interrupts on. */
-HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& registers, guest_memory::GuestVirtualMemory& memory,
+HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& registers, guest_paging::GuestVirtualMemory& memory,
                                   unsigned privilege_level);
 
 /* CPUID leaves 0x40000000 and 0x40000001 as the guest sees them. */

@@ -4,7 +4,7 @@
  * Every access by guest-physical address is bounds-checked: the guest never
  * names a host address. */
 #pragma once
-#include "hypervisor/loader/guest_memory.h"
+#include "hypervisor/guest_loader/guest_memory_writer.h"
 #include "hypervisor/memory/guest_virtual_memory.h"
 #include "mm/memory_result.h"
 
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The loader writes it; the guest page walk and the hypercalls read and write it. */
-class GuestMemory final : public loader::GuestMemoryWriter, public guest_memory::GuestPhysicalMemory {
+class GuestMemory final : public guest_loader::GuestMemoryWriter, public guest_paging::GuestPhysicalMemory {
 public:
     static constexpr size_t MAX_RUNS = 2048;
 

@@ -3,7 +3,7 @@
  * named above it. */
 #include "hypervisor/memory/guest_page_walk.h"
 
-namespace guest_memory {
+namespace guest_paging {
 namespace {
 
 constexpr uint64_t bit(unsigned n) { return uint64_t(1) << n; }
@@ -404,4 +404,4 @@ const char* page_walk_fault_text(PageWalkFault fault)
     return "unknown page-walk fault";
 }
 
-} // namespace guest_memory
+} // namespace guest_paging

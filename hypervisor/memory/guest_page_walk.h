@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace guest_memory {
+namespace guest_paging {
 
 /* Guest RAM as the walk sees it: the kernel implements it over the EPT-backed host
  * pages, the unit tests over a std::vector. */
@@ -124,4 +124,4 @@ BufferSplit walk_guest_buffer(const GuestPagingState& state, GuestPhysicalReader
 BufferSplit split_guest_buffer(const GuestPagingState& state, GuestPhysicalReader& memory, uint64_t guest_virtual,
                                uint64_t length, GuestAccess access, GuestPhysicalChunk* chunks, size_t capacity);
 
-} // namespace guest_memory
+} // namespace guest_paging

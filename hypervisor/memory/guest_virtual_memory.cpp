@@ -1,7 +1,7 @@
 /* Checked copies between the host and guest-virtual buffers; see guest_virtual_memory.h. */
 #include "hypervisor/memory/guest_virtual_memory.h"
 
-namespace guest_memory {
+namespace guest_paging {
 
 namespace {
 
@@ -128,4 +128,4 @@ bool PagedGuestMemory::write(uint64_t guest_virtual, const void* bytes, size_t l
     });
 }
 
-} // namespace guest_memory
+} // namespace guest_paging

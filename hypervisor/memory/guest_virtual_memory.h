@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace guest_memory {
+namespace guest_paging {
 
 /* Guest RAM that can also be written (by guest-physical address). */
 class GuestPhysicalMemory : public GuestPhysicalReader {
@@ -80,4 +80,4 @@ private:
     PageWalkFault last_fault_ = PageWalkFault::none;
 };
 
-} // namespace guest_memory
+} // namespace guest_paging

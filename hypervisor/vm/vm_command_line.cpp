@@ -5,7 +5,7 @@
 #include "boot/cmdline.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
-#include "hypervisor/vm/vm_bench.h"
+#include "hypervisor/bench/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vm/vm_report.h"
 #include "lib/result.h"

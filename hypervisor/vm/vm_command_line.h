@@ -8,7 +8,7 @@
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
  *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
  *                        (hypervisor/vm/vm_report.h; read even without vm=)
- *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/vm/vm_bench.h)
+ *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/bench/vm_bench.h)
  *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
  *                        in the order of vm= (the last one given serves the rest;
  *                        default vm_manager::DEFAULT_ROOT, the host's /)

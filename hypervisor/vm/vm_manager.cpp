@@ -305,7 +305,7 @@ Result<Vcpu*> create_backend_vcpu(Vm& vm, StartError& why)
 Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel, StartError& why)
 {
     File modules[MAX_MODULES];
-    loader::GuestModule guest_modules[MAX_MODULES];
+    guest_loader::GuestModule guest_modules[MAX_MODULES];
     for (size_t i = 0; i < request.module_count; ++i) {
         TRY(read_file(request.modules[i], modules[i], why));
         guest_modules[i] = {modules[i].bytes, modules[i].size, request.modules[i]};
@@ -313,18 +313,18 @@ Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File
     auto* scratch = injected(StartStep::boot) ? nullptr : static_cast<uint8_t*>(kmalloc(PAGE_SIZE));
     if (!scratch)
         return why.set(ENOMEM, "out of host memory loading %s", request.path);
-    loader::GuestBootConfig config;
+    guest_loader::GuestBootConfig config;
     config.ram_size = vm.memory_bytes();
     config.cmdline = request.cmdline;
     config.modules = guest_modules;
     config.module_count = request.module_count;
     config.scratch = scratch;
     config.scratch_size = PAGE_SIZE;
-    loader::LoadResult loaded;
-    loader::LoaderError load_error = loader::load_multiboot_kernel(kernel.bytes, kernel.size, config, vm.memory(), loaded);
+    guest_loader::LoadResult loaded;
+    guest_loader::LoaderError load_error = guest_loader::load_multiboot_kernel(kernel.bytes, kernel.size, config, vm.memory(), loaded);
     kfree(scratch);
-    if (load_error != loader::LoaderError::none)
-        return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(load_error));
+    if (load_error != guest_loader::LoaderError::none)
+        return why.set(EINVAL, "%s: %s", request.path, guest_loader::loader_error_text(load_error));
     if (const char* failure = vcpu.prepare(loaded.entry))
         return why.set(ENOMEM, "%s", failure);
     return {};
@@ -427,10 +427,10 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     if (injected(StartStep::read_kernel))
         return why.set(ENOMEM, "out of host memory reading %s", request.path);
     TRY(read_file(request.path, kernel, why));
-    loader::LoadPlan plan;
-    if (loader::LoaderError bad = loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
-        bad != loader::LoaderError::none)
-        return why.set(EINVAL, "%s: %s", request.path, loader::loader_error_text(bad));
+    guest_loader::LoadPlan plan;
+    if (guest_loader::LoaderError bad = guest_loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
+        bad != guest_loader::LoaderError::none)
+        return why.set(EINVAL, "%s: %s", request.path, guest_loader::loader_error_text(bad));
     RootDirectory directory;
     TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
     format_string(note, note_size, "root %s read-only, %s", root, directory.note);

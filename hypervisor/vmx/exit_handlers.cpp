@@ -314,7 +314,7 @@ ExitAction handle_vmcall(VmxVcpu& vcpu)
      * may wait for the host's file system lock, so it runs with interrupts on,
      * and another VM's thread may make its own VMCS current meanwhile (the loop
      * makes ours current again before the next entry). */
-    guest_memory::PagedGuestMemory memory = vcpu.guest_address_space();
+    guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
     unsigned privilege_level = vcpu.guest_privilege_level();
     vcpu.advance_rip();
     cpu::sti();

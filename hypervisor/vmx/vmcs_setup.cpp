@@ -180,13 +180,13 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_rip, reinterpret_cast<uint64_t>(vmx_exit_entry));
 }
 
-void VmxVcpu::setup_guest_state(const loader::MultibootEntryState& entry)
+void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
 {
     /* The machine state of the Multiboot specification ("Machine state"): 32-bit
      * protected mode, flat segments, paging off, EAX = magic, EBX = information. */
     const struct {
         VmcsField selector, base, limit, access;
-        const loader::SegmentState& state;
+        const guest_loader::SegmentState& state;
     } segments[] = {
         {VmcsField::guest_cs_selector, VmcsField::guest_cs_base, VmcsField::guest_cs_limit, VmcsField::guest_cs_access_rights, entry.cs},
         {VmcsField::guest_ds_selector, VmcsField::guest_ds_base, VmcsField::guest_ds_limit, VmcsField::guest_ds_access_rights, entry.ds},

@@ -13,7 +13,7 @@
 #include "arch/x86_64/interrupt_guard.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
-#include "hypervisor/vm/vm_test_support.h"
+#include "hypervisor/test/vm_test_support.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vmx_vcpu.h"

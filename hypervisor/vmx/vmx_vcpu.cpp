@@ -77,7 +77,7 @@ uint64_t* VmxVcpu::table_at(uint64_t physical) { return phys_to_virt<uint64_t>(p
 
 void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(physical); }
 
-const char* VmxVcpu::prepare(const loader::MultibootEntryState& entry)
+const char* VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry)
 {
     for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
         MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
@@ -362,13 +362,13 @@ void VmxVcpu::run()
     cpu::sti();
 }
 
-guest_memory::PagedGuestMemory VmxVcpu::guest_address_space()
+guest_paging::PagedGuestMemory VmxVcpu::guest_address_space()
 {
     uint64_t pdptes[4] = {vmcs_read(VmcsField::guest_pdpte0), vmcs_read(VmcsField::guest_pdpte1),
                           vmcs_read(VmcsField::guest_pdpte2), vmcs_read(VmcsField::guest_pdpte3)};
-    guest_memory::GuestPagingState paging{vmcs_read(VmcsField::guest_cr0), vmcs_read(VmcsField::guest_cr3),
+    guest_paging::GuestPagingState paging{vmcs_read(VmcsField::guest_cr0), vmcs_read(VmcsField::guest_cr3),
                                           vmcs_read(VmcsField::guest_cr4), vmcs_read(VmcsField::guest_efer), pdptes};
-    return guest_memory::PagedGuestMemory(paging, vm_.memory());
+    return guest_paging::PagedGuestMemory(paging, vm_.memory());
 }
 
 unsigned VmxVcpu::guest_privilege_level()

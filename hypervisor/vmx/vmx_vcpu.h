@@ -34,7 +34,7 @@ public:
     explicit VmxVcpu(Vm& vm) : vm_(vm), ept_(*this) {}
     ~VmxVcpu() override;
 
-    [[nodiscard]] const char* prepare(const loader::MultibootEntryState& entry) override;
+    [[nodiscard]] const char* prepare(const guest_loader::MultibootEntryState& entry) override;
     void run() override;
 
     /* Test hook: the next VM to enter for the first time gets guest RFLAGS 0 (bit 1
@@ -71,7 +71,7 @@ public:
     /* The guest's address space as it is now: its paging registers (and PAE's
      * PDPTEs) read from the VMCS, which must be current, over its RAM. The copy
      * stays valid while the guest does not run. */
-    guest_memory::PagedGuestMemory guest_address_space();
+    guest_paging::PagedGuestMemory guest_address_space();
     /* The guest's CPL: SS.DPL (SDM "Guest Register State"). */
     unsigned guest_privilege_level();
     [[nodiscard]] bool read_guest_virtual(uint64_t address, void* out, size_t length)
@@ -93,7 +93,7 @@ private:
      * "Guest-State Area"). */
     const char* setup_controls();
     void setup_host_state();
-    void setup_guest_state(const loader::MultibootEntryState& entry);
+    void setup_guest_state(const guest_loader::MultibootEntryState& entry);
     const char* setup_memory();
 
     void before_entry();

@@ -23,7 +23,7 @@ void set_routing(const InputRouting* routing);
 
 /* Sees each byte COM1 receives first, raw (before '\r' becomes '\n'), in the
  * interrupt handler; returns true when it took the byte, which then goes nowhere
- * else. `vm attach` forwards COM1 to a VM this way (hypervisor/vm/vm_serial.h).
+ * else. `vm attach` forwards COM1 to a VM this way (hypervisor/vm_console/vm_serial.h).
  * nullptr removes it. */
 using SerialHook = bool (*)(char byte);
 void set_serial_hook(SerialHook hook);

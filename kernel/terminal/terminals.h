@@ -32,7 +32,7 @@ void switch_to(unsigned number);
 unsigned visible();
 
 /* A console beyond the VGA terminals, shown with Alt+F4: the VM console
- * (hypervisor/vm/vm_console.h). `show` takes over the display, `hide` is called
+ * (hypervisor/vm_console/vm_console.h). `show` takes over the display, `hide` is called
  * when another terminal comes to the front. */
 constexpr unsigned EXTRA_CONSOLE = SCREEN_TERMINALS + 1;
 struct ExtraConsole {

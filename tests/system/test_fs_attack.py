@@ -2,7 +2,7 @@
 user program fs_attack (sparse 1-byte writes at 4 GiB, a file grown by ftruncate,
 1 MiB writes until ENOSPC, files until the quota) runs on the host in QEMU and Bochs and,
 in Bochs, inside a guest of our own kernel whose root is /attack with a 4 MiB and
-64-file quota (the in-kernel set fs_attack, hypervisor/vm/storage_quota_test.cpp,
+64-file quota (the in-kernel set fs_attack, hypervisor/test/storage_quota_test.cpp,
 which also checks that the guest's files stayed in its root and that the host's
 pages came back). Every attack ends in data or an errno; the host never panics."""
 from __future__ import annotations

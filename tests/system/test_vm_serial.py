@@ -1,4 +1,4 @@
-"""A VM's COM1 from the host's shell, in Bochs (hypervisor/vm/vm_serial.h): `vm
+"""A VM's COM1 from the host's shell, in Bochs (hypervisor/vm_console/vm_serial.h): `vm
 start --attach` types COM1 into a guest of our own kernel booted to its shell,
 the guest lists and writes the host's files, Ctrl-] returns to the host's shell,
 which reads the guest's file and writes one for the guest; `vm send` types a

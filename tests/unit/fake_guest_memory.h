@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-class FakeGuestMemory final : public guest_memory::GuestVirtualMemory {
+class FakeGuestMemory final : public guest_paging::GuestVirtualMemory {
 public:
     static constexpr uint64_t BASE = 0x100000, SIZE = 4 << 20;
     std::vector<uint8_t> bytes = std::vector<uint8_t>(SIZE, 0);
@@ -33,11 +33,11 @@ public:
         std::memcpy(&bytes[address - BASE], in, length);
         return true;
     }
-    bool accessible(uint64_t address, uint64_t length, guest_memory::AccessKind) override
+    bool accessible(uint64_t address, uint64_t length, guest_paging::AccessKind) override
     {
         return inside(address, length);
     }
-    size_t map(uint64_t address, uint64_t length, guest_memory::AccessKind, IoVector* vectors, size_t capacity) override
+    size_t map(uint64_t address, uint64_t length, guest_paging::AccessKind, IoVector* vectors, size_t capacity) override
     {
         if (length == 0 || capacity == 0 || !inside(address, length))
             return 0;

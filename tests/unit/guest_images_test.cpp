@@ -1,7 +1,7 @@
 /* The test guests (guests/, docs/test-guests.md) as the hypervisor's Multiboot
  * loader sees them: every built guest plans as an ELF32 kernel at 1 MiB and loads
  * into a small guest RAM, with the entry state the Multiboot specification gives. */
-#include "hypervisor/loader/multiboot_loader.h"
+#include "hypervisor/guest_loader/multiboot_loader.h"
 #include "unit_test.h"
 #include "vector_guest_ram.h"
 
@@ -11,7 +11,7 @@
 #include <iterator>
 #include <vector>
 
-using namespace loader;
+using namespace guest_loader;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-using namespace guest_memory;
+using namespace guest_paging;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-using namespace guest_memory;
+using namespace guest_paging;
 
 namespace {
 

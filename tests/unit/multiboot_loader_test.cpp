@@ -1,7 +1,7 @@
-/* hypervisor/loader/: loading our own kernel.elf, hand-made flat and ELF32 images,
+/* hypervisor/guest_loader/: loading our own kernel.elf, hand-made flat and ELF32 images,
  * and images the loader must refuse, into guest RAM held in a std::vector. The
  * kernel's own Multiboot parser reads back the information the loader built. */
-#include "hypervisor/loader/multiboot_loader.h"
+#include "hypervisor/guest_loader/multiboot_loader.h"
 #include "boot/multiboot.h"
 #include "unit_test.h"
 #include "vector_guest_ram.h"
@@ -11,7 +11,7 @@
 #include <iterator>
 #include <vector>
 
-using namespace loader;
+using namespace guest_loader;
 
 namespace {
 

@@ -2,12 +2,12 @@
  * GuestMemoryWriter, pre-filled with 0xCC so that zeroing shows, counting the
  * writes so a test can see that a refused image wrote nothing. */
 #pragma once
-#include "hypervisor/loader/multiboot_loader.h"
+#include "hypervisor/guest_loader/multiboot_loader.h"
 
 #include <cstring>
 #include <vector>
 
-class VectorRam : public loader::GuestMemoryWriter {
+class VectorRam : public guest_loader::GuestMemoryWriter {
 public:
     explicit VectorRam(uint64_t size) : bytes(size, 0xCC) {}
     bool write(uint64_t guest_physical, const void* data, size_t length) override

@@ -15,7 +15,7 @@ Boots (kernel command lines):
   guest  vm=/guests/bench vm_stats                 CPUID and null-hypercall round trips,
          timer interrupt intervals, as the guest measures them (guests/bench.cpp)
   host   vm_bench=host                             host memory per VM, host thread
-         progress beside a busy guest, native CPUID (hypervisor/vm/vm_bench.h)
+         progress beside a busy guest, native CPUID (hypervisor/bench/vm_bench.h)
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 /* The VM console; see vm_console.h. A host thread copies the front VM's text
  * screen (guest RAM at 0xB8000, read through the VGA model's registers) to the
  * display whenever it changed; keys go the other way in the keyboard interrupt. */
-#include "hypervisor/vm/vm_console.h"
+#include "hypervisor/vm_console/vm_console.h"
 
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"

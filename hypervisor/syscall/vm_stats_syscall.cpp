@@ -1,6 +1,6 @@
 /* The vm_stats system call; see vm_stats_syscall.h. It replaces the weak -ENOSYS
  * default of kernel/syscall/syscall_table.cpp. */
-#include "hypervisor/vm/vm_stats_syscall.h"
+#include "hypervisor/syscall/vm_stats_syscall.h"
 
 #include "abi/errno.h"
 #include "abi/vm.h"

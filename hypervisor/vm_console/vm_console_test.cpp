@@ -6,7 +6,7 @@
 #include "console/vga_text.h"
 #include "drivers/i8042.h"
 #include "hypervisor/vm/vm.h"
-#include "hypervisor/vm/vm_console.h"
+#include "hypervisor/vm_console/vm_console.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"

@@ -4,9 +4,9 @@
  * Multiboot Specification version 0.6.96, section 3.1.3 (an ELF kernel is loaded
  * by its program headers, at their physical addresses). Pure logic. */
 #pragma once
-#include "hypervisor/loader/load_plan.h"
+#include "hypervisor/guest_loader/load_plan.h"
 
-namespace loader {
+namespace guest_loader {
 
 enum class ElfClass : uint8_t { not_elf, elf32, elf64, unknown };
 ElfClass elf_class(const uint8_t* file, size_t size);
@@ -22,4 +22,4 @@ inline uint32_t read_le32(const uint8_t* p)
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
-} // namespace loader
+} // namespace guest_loader

@@ -6,11 +6,11 @@
  * format"), 3.2 ("Machine state") and 3.3 ("Boot information format").
  * Pure logic without VMX or SVM: guest memory is reached through GuestMemoryWriter. */
 #pragma once
-#include "hypervisor/loader/guest_memory.h"
-#include "hypervisor/loader/load_plan.h"
-#include "hypervisor/loader/multiboot_info_builder.h"
+#include "hypervisor/guest_loader/guest_memory_writer.h"
+#include "hypervisor/guest_loader/load_plan.h"
+#include "hypervisor/guest_loader/multiboot_info_builder.h"
 
-namespace loader {
+namespace guest_loader {
 
 /* Guest RAM sizes we accept: enough for a kernel above 1 MiB, and below the
  * 32-bit addresses Multiboot 1 can describe with room left for device memory. */
@@ -84,4 +84,4 @@ struct LoadResult {
 [[nodiscard]] LoaderError load_multiboot_kernel(const uint8_t* file, size_t size, const GuestBootConfig& config,
                                                 GuestMemoryWriter& memory, LoadResult& result);
 
-} // namespace loader
+} // namespace guest_loader

@@ -5,7 +5,7 @@
 #include "abi/vm.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
-#include "hypervisor/vm/vm_stats_syscall.h"
+#include "hypervisor/syscall/vm_stats_syscall.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "test/kernel_test.h"

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace loader {
+namespace guest_loader {
 
 class GuestMemoryWriter {
 public:
@@ -17,4 +17,4 @@ protected:
     ~GuestMemoryWriter() = default;
 };
 
-} // namespace loader
+} // namespace guest_loader

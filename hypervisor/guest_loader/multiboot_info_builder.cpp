@@ -1,9 +1,9 @@
 /* Multiboot information assembly; see multiboot_info_builder.h. */
-#include "hypervisor/loader/multiboot_info_builder.h"
+#include "hypervisor/guest_loader/multiboot_info_builder.h"
 
 #include "boot/multiboot.h"
 
-namespace loader {
+namespace guest_loader {
 
 namespace {
 
@@ -95,4 +95,4 @@ LoaderError build_multiboot_info(const InfoRequest& request, uint8_t* buffer, si
     return out.overflow() ? LoaderError::info_too_large : LoaderError::none;
 }
 
-} // namespace loader
+} // namespace guest_loader

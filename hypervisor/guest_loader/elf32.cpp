@@ -1,7 +1,7 @@
 /* ELF32 program headers into a load plan; see elf32.h. */
-#include "hypervisor/loader/elf32.h"
+#include "hypervisor/guest_loader/elf32.h"
 
-namespace loader {
+namespace guest_loader {
 
 namespace {
 
@@ -96,4 +96,4 @@ LoaderError plan_elf32(const uint8_t* file, size_t size, LoadPlan& plan)
     return LoaderError::none;
 }
 
-} // namespace loader
+} // namespace guest_loader

@@ -4,9 +4,9 @@
  * Follows the Multiboot Specification version 0.6.96, section 3.3 ("Boot
  * information format"). Pure logic, no heap: the caller provides the buffer. */
 #pragma once
-#include "hypervisor/loader/load_plan.h"
+#include "hypervisor/guest_loader/load_plan.h"
 
-namespace loader {
+namespace guest_loader {
 
 /* Guest RAM as the information describes it: [0, LOW_MEMORY_END) available,
  * [LOW_MEMORY_END, HIGH_MEMORY_START) reserved (EBDA, VGA, BIOS), the rest up to
@@ -34,4 +34,4 @@ struct InfoRequest {
 [[nodiscard]] LoaderError build_multiboot_info(const InfoRequest& request, uint8_t* buffer, size_t capacity,
                                                size_t& used);
 
-} // namespace loader
+} // namespace guest_loader

@@ -1,7 +1,7 @@
 /* The host-side VM benchmarks; see vm_bench.h. Both measure in the host's own
  * terms (free frames of the PageManager, loop iterations of a host thread), so
  * the figures repeat run to run in an emulator whose time is its instruction count. */
-#include "hypervisor/vm/vm_bench.h"
+#include "hypervisor/bench/vm_bench.h"
 
 #include "arch/x86_64/cpu.h"
 #include "boot/cmdline.h"

@@ -1,10 +1,10 @@
 /* Multiboot 1 kernel loading; see multiboot_loader.h. */
-#include "hypervisor/loader/multiboot_loader.h"
+#include "hypervisor/guest_loader/multiboot_loader.h"
 
 #include "boot/multiboot.h"
-#include "hypervisor/loader/elf32.h"
+#include "hypervisor/guest_loader/elf32.h"
 
-namespace loader {
+namespace guest_loader {
 
 const char* loader_error_text(LoaderError error)
 {
@@ -235,4 +235,4 @@ LoaderError load_multiboot_kernel(const uint8_t* file, size_t size, const GuestB
     return LoaderError::none;
 }
 
-} // namespace loader
+} // namespace guest_loader

@@ -1,7 +1,7 @@
 /* vm send and vm attach; see vm_serial.h. On one CPU, an interrupt guard makes
  * each step atomic against the COM1 interrupt and the VM's thread (whose exit
  * handlers run with interrupts off). */
-#include "hypervisor/vm/vm_serial.h"
+#include "hypervisor/vm_console/vm_serial.h"
 
 #include "abi/errno.h"
 #include "arch/x86_64/interrupt_guard.h"

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace loader {
+namespace guest_loader {
 
 enum class LoaderError : uint8_t {
     none,
@@ -57,4 +57,4 @@ struct LoadPlan {
     bool video_mode_ignored = false; /* the kernel asked for a video mode (flag 2); we give none */
 };
 
-} // namespace loader
+} // namespace guest_loader

@@ -6,7 +6,7 @@
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
-#include "hypervisor/vm/vm_test_support.h"
+#include "hypervisor/test/vm_test_support.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
