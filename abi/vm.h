@@ -49,13 +49,18 @@ struct VmInfo {
  * sentence saying what is wrong into `error`; on success it writes the root
  * directory it resolved (canonical: "/a/../b/" becomes "/b") into `root` and
  * what the VM may change into `error`. */
+/* VmStartRequest.flags: CPUID leaf 0 answers "SWEBSWEBSWEB" instead of the CPU's
+ * vendor (the slides' demo; docs/students.md). Nothing depends on it: our kernel
+ * finds the hypervisor through leaf 0x40000000. */
+#define VM_START_SWEB_VENDOR 0x1u
+
 struct VmStartRequest {
     char path[VM_PATH_LENGTH];
     char cmdline[VM_REQUEST_CMDLINE_LENGTH];
     char root[VM_PATH_LENGTH];
     char modules[VM_MAX_MODULES][VM_PATH_LENGTH];
     uint32_t module_count;
-    uint32_t flags; /* reserved, 0 */
+    uint32_t flags; /* VM_START_* bits; any other bit set is EINVAL */
     uint64_t memory_mib;
     char error[VM_ERROR_LENGTH]; /* out */
     char writable[VM_PATH_LENGTH];

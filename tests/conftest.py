@@ -2,10 +2,12 @@
 cached way to boot the kernel in QEMU or Bochs and read what it printed."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import pytest
 SOURCE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
 
-from matryoshka import paths, runner  # noqa: E402
+from matryoshka import exercise, milestones, paths, runner  # noqa: E402
 from matryoshka.emulators import RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
 
@@ -38,8 +40,53 @@ def build() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "milestone(number): the exercise milestone this test shows done")
     if not hasattr(config, "workerinput"):
         build()
+
+
+# ---- The exercise's milestones (tools/matryoshka/milestones.py, docs/teachers.md).
+SOLVED_UPTO = exercise.solved_upto(SOURCE_DIR, len(milestones.MILESTONES))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--milestones-only", action="store_true",
+                     help="run only the tests of the exercise's milestones (the grader's selection)")
+    parser.addoption("--milestone-report", metavar="FILE",
+                     help="write each milestone test's outcome to FILE as JSON lines (for the grader)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept: list[pytest.Item] = []
+    for item in items:
+        milestone = milestones.milestone_of(item.nodeid)
+        if milestone is not None:
+            item.add_marker(pytest.mark.milestone(milestone.number))
+        if milestone is not None or not config.getoption("--milestones-only"):
+            kept.append(item)
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    marker = item.get_closest_marker("milestone")
+    if marker is None or report.when != "call":
+        return report
+    milestone = milestones.by_number(int(marker.args[0]))
+    if report.failed and milestone.number > SOLVED_UPTO:
+        # In an exercise tree a failure of an unsolved milestone names it first.
+        report.longrepr = (f"{milestones.not_done_text(milestone)}: {milestone.title} "
+                           f"(docs/students.md)\n{report.longrepr}")
+    path = item.config.getoption("--milestone-report")
+    if path:
+        with open(path, "a") as out:
+            out.write(json.dumps({"nodeid": item.nodeid, "milestone": milestone.number,
+                                  "outcome": report.outcome}) + "\n")
+    return report
 
 
 def kernel_tests_in_sources() -> list[tuple[str, str]]:

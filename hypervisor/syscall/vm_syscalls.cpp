@@ -51,6 +51,9 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
         start.modules[i] = request.modules[i];
     }
     start.module_count = request.module_count;
+    if (request.flags & ~uint32_t(VM_START_SWEB_VENDOR))
+        return -EINVAL;
+    start.sweb_vendor = request.flags & VM_START_SWEB_VENDOR;
     vm_manager::StartResult result = vm_manager::start(start);
     /* The sentence for the user: why it failed, or on success what the VM may change. */
     char error[VM_ERROR_LENGTH] = {};

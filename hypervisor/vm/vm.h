@@ -46,6 +46,8 @@ public:
 
     char path[PATH_LENGTH] = {};
     char cmdline[CMDLINE_LENGTH] = {};
+    /* CPUID leaf 0 answers "SWEBSWEBSWEB" (the slides' demo, VM_START_SWEB_VENDOR). */
+    bool sweb_vendor = false;
     uint64_t started_ns = 0;
     uint64_t stopped_ns = 0;
     Thread* thread = nullptr;

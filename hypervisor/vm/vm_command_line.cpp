@@ -129,6 +129,11 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     cmdline.value("vm_writable", writables, sizeof(writables));
     char* next_writable = writables;
     const char* writable = vm_manager::DEFAULT_WRITABLE;
+    /* vm_vendor=sweb,native,...: per VM, whether CPUID leaf 0 answers "SWEBSWEBSWEB". */
+    char vendors[128] = "";
+    cmdline.value("vm_vendor", vendors, sizeof(vendors));
+    char* next_vendor = vendors;
+    const char* vendor = "native";
 
     HostPages before = host_pages();
     log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
@@ -150,6 +155,13 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         request.root = root;
         writable = next_item(next_writable, writable);
         request.writable = writable;
+        vendor = next_item(next_vendor, vendor);
+        request.sweb_vendor = strcmp(vendor, "sweb") == 0;
+        if (!request.sweb_vendor && strcmp(vendor, "native") != 0) {
+            log(LogCategory::vmx, "vm start %s: vm_vendor=%s is neither sweb nor native", path, vendor);
+            path = last ? end : end + 1;
+            continue;
+        }
         vm_manager::StartResult started = vm_manager::start(request);
         if (started.ok())
             ids[count++] = started.id;

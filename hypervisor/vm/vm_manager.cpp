@@ -280,6 +280,7 @@ Result<Vm*> create_record(const StartRequest& request, FileServer* files, StartE
     }
     copy_text(vm->path, sizeof(vm->path), request.path);
     copy_text(vm->cmdline, sizeof(vm->cmdline), request.cmdline ? request.cmdline : "");
+    vm->sweb_vendor = request.sweb_vendor;
     return vm;
 }
 

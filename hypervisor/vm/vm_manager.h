@@ -49,6 +49,8 @@ struct StartRequest {
     size_t module_count = 0;
     uint64_t quota_bytes = DEFAULT_QUOTA_BYTES;
     uint64_t quota_files = DEFAULT_QUOTA_FILES;
+    /* CPUID leaf 0 answers "SWEBSWEBSWEB" (VM_START_SWEB_VENDOR). */
+    bool sweb_vendor = false;
 };
 
 /* Why a start failed: the errno for the system call and the sentence a person

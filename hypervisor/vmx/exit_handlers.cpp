@@ -32,6 +32,8 @@ constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277, MSR
  * exist), XSAVE (26) and OSXSAVE (27, XSAVE state is not switched per VM). */
 constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
 constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
+/* "SWEB" as CPUID returns text: the first character in the lowest byte. */
+constexpr uint32_t SWEB_VENDOR_WORD = 'S' | 'W' << 8 | 'E' << 16 | uint32_t('B') << 24;
 /* A halted guest with no device event pending still looks at the host this often. */
 constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 /* Ports where PC kernels power the machine off: QEMU's isa-debug-exit (our own
@@ -59,6 +61,8 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
             result.ecx = (result.ecx & ~CPUID1_ECX_HIDDEN) | CPUID1_ECX_HYPERVISOR;
         if (leaf == 0xD)
             result = {0, 0, 0, 0}; /* no XSAVE state components */
+        if (leaf == 0 && vcpu.vm().sweb_vendor)
+            result.ebx = result.ecx = result.edx = SWEB_VENDOR_WORD;
     }
     r.rax = result.eax;
     r.rbx = result.ebx;

@@ -164,6 +164,10 @@ void test_vms()
 {
     for_each_bad_pointer("vm_start_request", EFAULT, [](long p) { return syscall1(SYS_vm_start, p); });
     for_each_bad_pointer("vm_list_buffer", EFAULT, [](long p) { return syscall2(SYS_vm_list, p, 4); });
+    static VmStartRequest unknown_flags = {};
+    strcpy(unknown_flags.path, "/guests/cpuid");
+    unknown_flags.flags = ~uint32_t(VM_START_SWEB_VENDOR);
+    expect_errno("bad_syscalls.vm_start_unknown_flags", syscall1(SYS_vm_start, long(&unknown_flags)), EINVAL);
     expect_errno("bad_syscalls.vm_stop_unknown", syscall1(SYS_vm_stop, 99999), ESRCH);
     expect_errno("bad_syscalls.vm_front_unknown", syscall1(SYS_vm_front, 99999), ESRCH);
     /* The text is copied in before the VM is looked up: a bad pointer is EFAULT

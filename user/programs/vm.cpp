@@ -1,7 +1,7 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
  *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none]
- *            [--quota-bytes N] [--quota-files N] [--front] [--attach] FILE [modules...]
+ *            [--quota-bytes N] [--quota-files N] [--sweb-vendor] [--front] [--attach] FILE [modules...]
  *                   (the guest sees DIR (default /) read-only except beneath the
  *                    writable directory, default /shared; docs/hypercalls.md)
  *   vm list         (with each VM's storage on the host: used/quota bytes and files)
@@ -25,7 +25,7 @@ namespace {
 
 const char* const USAGE =
     "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none]\n"
-    "                [--quota-bytes N] [--quota-files N] [--front] [--attach] FILE [modules...]\n"
+    "                [--quota-bytes N] [--quota-files N] [--sweb-vendor] [--front] [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -150,6 +150,10 @@ int start(int argc, char** argv)
         }
         if (strcmp(argv[i], "--attach") == 0) {
             attach = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--sweb-vendor") == 0) {
+            request.flags |= VM_START_SWEB_VENDOR;
             continue;
         }
         if (i + 1 >= argc)

@@ -1,0 +1,147 @@
+"""The VMX exercise's milestones, in the order the lecture teaches them (docs/students.md).
+
+Each milestone names the tests that show it done, as patterns on pytest node IDs
+(re.search), like kvm-unit-tests' unittests.cfg: one declarative list the grader,
+the test harness and the docs read. Milestones are cumulative: a test of milestone
+k may need every milestone before k, so the grader reports the first unmet one.
+A test that matches no milestone must pass in the exercise tree as it is handed out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Milestone:
+    number: int
+    slug: str
+    title: str
+    read: str  # what to read in the SDM (by section title) and the slides
+    write: str  # what to write
+    see: str  # how to see it work
+    tests: tuple[str, ...]  # patterns on pytest node IDs
+    points: int
+
+
+def in_kernel(test_set: str, name: str = r"\w+") -> str:
+    """The Bochs run of an in-kernel test (tests/system/test_kernel_tests.py)."""
+    return rf"test_kernel_tests\.py::test_\w+\[{test_set}(\.{name})?-bochs\]"
+
+
+def unit(prefix: str) -> str:
+    """The build machine's C++ unit tests whose names start with `prefix`."""
+    return rf"test_unit_tests\.py::test_unit\[{prefix}\w*\]"
+
+
+def guest(name: str) -> str:
+    """A test guest's run (tests/system/test_hypervisor.py, docs/test-guests.md)."""
+    return rf"test_hypervisor\.py::test_guest_ends_as_expected_and_host_carries_on\[{name}\]"
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone(1, "vmxon", "VMX on and VMXON",
+              "SDM Vol. 3C 'Discovering Support for VMX', 'Enabling and Entering VMX Operation'; "
+              "slides 'VMX' (CPUID.1:ECX.VMX, CR4.VMXE, VMXON region)",
+              "in hypervisor/vmx/vmx_support.cpp: set CR4.VMXE, check IA32_FEATURE_CONTROL, "
+              "give VMXON a region holding the VMCS revision from IA32_VMX_BASIC",
+              "the in-kernel set vmx passes in Bochs; the host log says 'VMX on'",
+              (in_kernel("vmx"),), 10),
+    Milestone(2, "vmcs", "The VMCS",
+              "SDM Vol. 3C 'Virtual Machine Control Structures' (format, VMCLEAR/VMPTRLD, "
+              "'Guest-State Area', 'Host-State Area', 'VM-Execution Control Fields'); slides 'VMCS'",
+              "in hypervisor/vmx/vmcs_setup.cpp: settle each control word from the capability MSRs "
+              "(wanted | allowed0) & allowed1 and fill the host state",
+              "mx-vmcs in GDB (docs/vmx-walkthrough.md); the unit tests of vmx_controls pass",
+              (unit("vmx_controls"),), 10),
+    Milestone(3, "ept", "EPT for guest RAM",
+              "SDM Vol. 3C 'EPT Translation Mechanism', 'Format of the EPTP'; slides 'EPT' "
+              "(unrestricted guest needs EPT before the first entry)",
+              "in hypervisor/vmx/ept.cpp: map guest-physical runs to host frames with 2 MiB pages "
+              "where both sides are aligned, 4 KiB otherwise",
+              "the ept_* unit tests pass; mx-ept in GDB walks the tables",
+              (unit("ept_"),), 10),
+    Milestone(4, "exits", "VM exits",
+              "SDM Vol. 3C 'VM Exits', 'Basic VM-Exit Information', Appendix C 'VMX Basic Exit "
+              "Reasons'; slides 'VM Exit'",
+              "in hypervisor/vmx/exit_handlers.cpp: dispatch on the exit reason; end the VM on HLT "
+              "with interrupts off and on a triple fault",
+              "tools/trace.py shows the exits; the hlt and triple_fault guests end as the host expects",
+              (guest("hlt"), guest("triple_fault"), in_kernel("vmx_safety")), 10),
+    Milestone(5, "cpuid", "CPUID emulation",
+              "SDM Vol. 2A 'CPUID'; Vol. 3C 'Instructions That Cause VM Exits Unconditionally'; "
+              "slides 'CPUID Hypervisor' (the vendor string)",
+              "in hypervisor/vmx/exit_handlers.cpp handle_cpuid: run CPUID for the guest, hide what "
+              "the guest must not see, answer the hypervisor leaves at 0x40000000, move RIP on",
+              "the cpuid guest passes; `vm start --vendor SWEB /guests/vendor` prints SWEBSWEBSWEB",
+              (guest("cpuid"), r"test_cpuid_vendor\.py"), 10),
+    Milestone(6, "vmcall", "VMCALL hypercalls",
+              "SDM Vol. 3C 'VMCALL'; docs/hypercalls.md; slides 'Hypercalls'",
+              "in hypervisor/vmx/exit_handlers.cpp handle_vmcall: pass the registers to the "
+              "hypercall layer and move RIP on",
+              "the hypercall guest passes",
+              (guest("hypercall"),), 10),
+    Milestone(7, "io_msr", "I/O and MSR exits",
+              "SDM Vol. 3C 'Exit Qualification for I/O Instructions', 'VM-Execution Control Fields' "
+              "(I/O bitmaps, MSR bitmaps); slides 'I/O'",
+              "in hypervisor/vmx/exit_handlers.cpp handle_io and handle_msr: decode the exit "
+              "qualification, call the I/O bus, emulate the MSRs the guest may use",
+              "the port_io and msr guests pass; vm stats counts io_instruction exits",
+              (guest("port_io"), guest("msr"), guest("vmx_instruction")), 10),
+    Milestone(8, "ept_violation", "EPT violations",
+              "SDM Vol. 3C 'EPT Violations', 'Exit Qualification for EPT Violations'",
+              "in hypervisor/vmx/exit_handlers.cpp handle_ept_violation: end the VM with the access "
+              "and its guest-physical address",
+              "the outside_ram guest ends with 'EPT violation: guest read at ...'",
+              (guest("outside_ram"),), 10),
+    Milestone(9, "interrupts", "External interrupts, the interrupt window and event injection",
+              "SDM Vol. 3C 'Event Injection', 'Interrupt-Window Exiting', 'External-Interrupt "
+              "Exiting'; slides 'Interrupts'",
+              "in hypervisor/vmx/vmx_vcpu.cpp before_entry: inject the PIC's pending vector when "
+              "the guest can take it, otherwise ask for an interrupt window",
+              "the guest's timer runs: guest_timer in Bochs; vm stats shows interrupt_window exits",
+              (in_kernel("guest_timer"), r"test_hypervisor\.py::test_guest_timer_interrupts",
+               in_kernel("devices"), in_kernel("hostile")), 10),
+    Milestone(10, "devices", "The virtual PC: PIC, PIT, keyboard and VGA",
+              "the 8259A and 8254 datasheets, the PS/2 controller documentation; slides 'Devices'",
+              "the device models in hypervisor/devices/",
+              "their unit tests pass; vm screen shows the guest's text",
+              (unit("pic_"), unit("pit_"), unit("i8042_"), unit("vga_")), 10),
+    Milestone(11, "vfs", "File-system calls as hypercalls",
+              "docs/hypercalls.md, docs/guest-read-walkthrough.md; slides 'Paravirtualization'",
+              "hypervisor/hypercall/file_server.cpp: check every guest pointer, length and path, "
+              "serve the calls from the host's VFS",
+              "the pvfs and hostfs sets pass; a guest's ls shows the host's files",
+              (in_kernel("pvfs"), in_kernel("hostfs"), in_kernel("guestconfine"), r"test_pvfs\.py",
+               r"test_confine\.py"), 10),
+    Milestone(12, "host_thread", "The guest as a host thread",
+              "slides 'Scheduling'; hypervisor/vm/vm_manager.cpp",
+              "run each VM in its own host thread that gives the CPU back at every exit it can",
+              "vm start returns at once; ps lists the VM's thread; two guests run side by side",
+              (in_kernel("hypervisor"), in_kernel("vm_console"), in_kernel("fs_attack"),
+               r"test_hypervisor\.py::test_(own_kernel|several_guests)", r"test_multi_vm\.py",
+               r"test_vm_(serial|shell)\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
+               r"test_exit_trace\.py", r"test_fs_attack\.py::\w*bochs\w*"), 10),
+)
+
+
+def milestone_of(nodeid: str) -> Milestone | None:
+    """The milestone whose tests include `nodeid`: the highest one that names it,
+    since a test may need every milestone before its own."""
+    found = None
+    for milestone in MILESTONES:
+        if any(re.search(pattern, nodeid) for pattern in milestone.tests):
+            found = milestone
+    return found
+
+
+def by_number(number: int) -> Milestone:
+    for milestone in MILESTONES:
+        if milestone.number == number:
+            return milestone
+    raise KeyError(f"no milestone {number}: they are 1 to {len(MILESTONES)}")
+
+
+def not_done_text(milestone: Milestone) -> str:
+    """The words a stub prints, which a failing test of the milestone names."""
+    return f"milestone {milestone.number} is not done yet"
