@@ -15,6 +15,7 @@ import pytest
 SOURCE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
 
+from matryoshka import build as build_tree  # noqa: E402
 from matryoshka import exercise, milestones, paths, runner  # noqa: E402
 from matryoshka.emulators import RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
@@ -33,10 +34,7 @@ BOOT_TIMEOUT = {"qemu": 60.0, "bochs": 240.0}
 def build() -> None:
     """Configures and builds everything (make is incremental, so this is cheap when
     the README's command already built it)."""
-    BUILD_DIR.mkdir(exist_ok=True)
-    if not (BUILD_DIR / "Makefile").exists():
-        subprocess.run(["cmake", str(SOURCE_DIR)], cwd=BUILD_DIR, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["make", "-j2", "-s"], cwd=BUILD_DIR, check=True)
+    build_tree.build(SOURCE_DIR, BUILD_DIR, quiet=True, base_dir=exercise.ccache_base(SOURCE_DIR))
 
 
 def pytest_configure(config: pytest.Config) -> None:

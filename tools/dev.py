@@ -22,6 +22,11 @@ import sys
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(SOURCE_DIR / "tools"))
+
+from matryoshka import build as build_tree  # noqa: E402
+from matryoshka import exercise  # noqa: E402
+
 BUILD_DIR = SOURCE_DIR / "build"
 VENV_DIR = SOURCE_DIR / ".venv"
 
@@ -40,6 +45,7 @@ DEBIAN_PACKAGES = {
     "xorriso": "ISO writing for grub-mkrescue",
     "mtools": "grub-mkrescue's FAT helper",
     "gdb": "the debugger for make debug and make debug-bochs",
+    "ccache": "the compiler cache: the exercise tree's build reuses the solution's objects",
 }
 PYTHON_REQUIREMENTS = SOURCE_DIR / "tools" / "requirements.txt"
 
@@ -91,12 +97,8 @@ def install_python_packages() -> None:
 
 
 def build() -> None:
-    BUILD_DIR.mkdir(exist_ok=True)
-    if not (BUILD_DIR / "Makefile").exists():
-        say(f"configuring in {BUILD_DIR}")
-        subprocess.run(["cmake", str(SOURCE_DIR)], cwd=BUILD_DIR, check=True)
-    say("building")
-    subprocess.run(["make", f"-j{os.cpu_count() or 2}"], cwd=BUILD_DIR, check=True)
+    say(f"building in {BUILD_DIR}")
+    build_tree.build(SOURCE_DIR, BUILD_DIR, jobs=os.cpu_count() or 2, base_dir=exercise.ccache_base(SOURCE_DIR))
 
 
 # What the demo types on COM1, one command per prompt ("$ ": the host's and the

@@ -2,6 +2,8 @@
  * goes: 4 is the PML4, 3 the PDPT, 2 the page directory, 1 the page table. */
 #include "hypervisor/vmx/ept.h"
 
+#include "hypervisor/exercise.h"
+
 namespace vmx {
 
 namespace {
@@ -42,6 +44,7 @@ const char* ept_error_text(EptError error)
     case EptError::address_too_large: return "address beyond what EPT can map";
     case EptError::runs_too_short: return "host runs smaller than guest RAM";
     case EptError::no_root: return "EPT hierarchy not created";
+    case EptError::not_done: return MILESTONE_NOT_DONE(3, "map guest RAM with EPT (EptHierarchy::entry_for in hypervisor/vmx/ept.cpp)");
     }
     return "?";
 }
@@ -58,6 +61,7 @@ EptError EptHierarchy::create()
 
 uint64_t* EptHierarchy::entry_for(uint64_t guest_physical, unsigned leaf, EptError& error)
 {
+    // SOLUTION BEGIN 3
     uint64_t* table = allocator_.table_at(pml4_physical_);
     for (unsigned level = 4; level > leaf; --level) {
         uint64_t& entry = table[index_at(guest_physical, level)];
@@ -76,6 +80,12 @@ uint64_t* EptHierarchy::entry_for(uint64_t guest_physical, unsigned leaf, EptErr
         table = allocator_.table_at(entry & ept_bits::ADDRESS_MASK);
     }
     return &table[index_at(guest_physical, leaf)];
+    // SOLUTION STUB 3: /* milestone 3 is not done yet: walk from the PML4 down to level `leaf`, making missing tables. */
+    // SOLUTION STUB 3: (void)guest_physical;
+    // SOLUTION STUB 3: (void)leaf;
+    // SOLUTION STUB 3: error = EptError::not_done;
+    // SOLUTION STUB 3: return nullptr;
+    // SOLUTION END 3
 }
 
 EptError EptHierarchy::map_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size, EptAccess access,

@@ -103,6 +103,7 @@ enum class EptError : uint8_t {
     address_too_large,
     runs_too_short,
     no_root,
+    not_done, /* the exercise's stub (hypervisor/exercise.h) */
 };
 const char* ept_error_text(EptError error);
 

@@ -68,6 +68,7 @@ VmxCapabilities read_capabilities(ReadMsr read_msr, void* context)
 
 ControlSetting settle_controls(ControlWord word, uint64_t capability_msr, uint32_t required, uint32_t optional)
 {
+    // SOLUTION BEGIN 2
     uint32_t wanted = required | optional;
     uint32_t value = (wanted | allowed0(capability_msr)) & allowed1(capability_msr);
     return ControlSetting{
@@ -77,6 +78,11 @@ ControlSetting settle_controls(ControlWord word, uint64_t capability_msr, uint32
         .unavailable = optional & ~value,
         .forced = value & ~wanted,
     };
+    // SOLUTION STUB 2: /* milestone 2 is not done yet: settle the control word from its capability MSR,
+    // SOLUTION STUB 2:  * bits allowed to be 0 and allowed to be 1 (SDM "VMX Capability Reporting Facility"). */
+    // SOLUTION STUB 2: (void)capability_msr;
+    // SOLUTION STUB 2: return ControlSetting{.word = word, .value = 0, .missing = required, .unavailable = optional, .forced = 0};
+    // SOLUTION END 2
 }
 
 ControlSetting settle_controls(const VmxCapabilities& capabilities, ControlWord word, uint32_t required,

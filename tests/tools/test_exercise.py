@@ -150,3 +150,10 @@ def test_exercise_tree_of_this_repository_holds_no_solution_line(tmp_path: Path)
             unique = [line for line in region.solution if len(line.strip()) > 12 and original.count(line) == 1]
             leaked = [line for line in unique if line in written.splitlines()]
             assert not leaked, f"{name}: solution lines of milestone {region.milestone} left: {leaked[:3]}"
+
+
+def test_the_students_page_lists_every_milestone_in_order() -> None:
+    page = (SOURCE_DIR / "docs" / "students.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    assert [(int(row.split("|")[1]), row.split("|")[2].strip()) for row in rows] == \
+        [(m.number, m.title) for m in milestones.MILESTONES]

@@ -156,6 +156,16 @@ def write_tree(source_dir: Path, destination: Path, solved_upto: int) -> int:
     return stubbed
 
 
+def ccache_base(tree: Path) -> Path:
+    """The folder ccache makes paths relative to when building `tree`: the
+    solution's tree for an exercise tree written beneath its build folder (so both
+    share cached objects), otherwise `tree` itself."""
+    for parent in tree.parents:
+        if parent.name == "build" and (parent.parent / "tools" / "exercise.py").exists():
+            return parent.parent
+    return tree
+
+
 def solved_upto(source_dir: Path, milestone_count: int) -> int:
     """How many milestones a tree solves: all of them in the solution tree (no
     EXERCISE.json), otherwise what EXERCISE.json says."""
