@@ -77,28 +77,27 @@ uint64_t* VmxVcpu::table_at(uint64_t physical) { return phys_to_virt<uint64_t>(p
 
 void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(physical); }
 
-const char* VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry)
+Result<void> VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry, Failure& why)
 {
     for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
         MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!allocated.ok())
-            return "out of host memory for the MSR pages";
+            return why.set(ENOMEM, "out of host memory for the MSR pages");
         *page = allocated.value();
     }
     if (!vmcs_.allocate(host_vmx_capabilities().basic.revision_id()))
-        return "out of host memory for the VMCS";
-    if (const char* error = setup_memory())
-        return error;
+        return why.set(ENOMEM, "out of host memory for the VMCS");
+    TRY(setup_memory(why));
     cpu::cli();
     vmcs_.clear();
     vmcs_.make_current();
-    const char* error = setup_controls();
-    if (!error) {
+    Result<void> controls = setup_controls(why);
+    if (!controls.is_error()) {
         setup_host_state();
         setup_guest_state(entry);
     }
     cpu::sti();
-    return error;
+    return controls;
 }
 
 uint64_t VmxVcpu::read_gpr(unsigned number)
@@ -382,8 +381,10 @@ Vcpu* create_vcpu(Vm& vm) { return new (std::nothrow) vmx::VmxVcpu(vm); }
 
 const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 
-const char* virtualization_unavailable()
+Result<void> require_virtualization(Failure& why)
 {
     VmxSupportError error = enter_vmx_operation();
-    return error == VmxSupportError::none ? nullptr : vmx_support_error_text(error);
+    if (error != VmxSupportError::none)
+        return why.set(ENOSYS, "%s", vmx_support_error_text(error));
+    return {};
 }

@@ -34,7 +34,7 @@ public:
     explicit VmxVcpu(Vm& vm) : vm_(vm), ept_(*this) {}
     ~VmxVcpu() override;
 
-    [[nodiscard]] const char* prepare(const guest_loader::MultibootEntryState& entry) override;
+    [[nodiscard]] Result<void> prepare(const guest_loader::MultibootEntryState& entry, Failure& why) override;
     void run() override;
 
     /* Test hook: the next VM to enter for the first time gets guest RFLAGS 0 (bit 1
@@ -91,10 +91,10 @@ private:
     /* vmcs_setup.cpp, one function per SDM area ("VM-Execution Control Fields",
      * "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State Area",
      * "Guest-State Area"). */
-    const char* setup_controls();
+    [[nodiscard]] Result<void> setup_controls(Failure& why);
     void setup_host_state();
     void setup_guest_state(const guest_loader::MultibootEntryState& entry);
-    const char* setup_memory();
+    [[nodiscard]] Result<void> setup_memory(Failure& why);
 
     void before_entry();
     ExitEvent describe_exit(uint64_t exit_tsc);
