@@ -3,6 +3,7 @@
  * Fields", "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State
  * Area" and "Guest-State Area", checked against chapter "VM Entries", "Checks on
  * VMX Controls and Host-State Area" and "Checks on the Guest State Area". */
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -26,8 +27,6 @@ namespace {
 constexpr uint32_t IA32_EFER = 0xC0000080;
 constexpr uint32_t IA32_FS_BASE = 0xC0000100;
 constexpr uint32_t IA32_GS_BASE = 0xC0000101;
-constexpr uint64_t CR0_NE = 1ull << 5;
-constexpr uint64_t CR4_OSXSAVE = 1ull << 18;
 
 /* Access rights (SDM "Guest Segment Registers"): bit 16 marks a register unusable. */
 constexpr uint32_t ACCESS_UNUSABLE = 1u << 16;
@@ -220,7 +219,7 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     vmcs_write(VmcsField::guest_efer, 0);
     vmcs_write(VmcsField::guest_rip, entry.eip);
     vmcs_write(VmcsField::guest_rsp, entry.esp);
-    vmcs_write(VmcsField::guest_rflags, entry.eflags | 0x2);
+    vmcs_write(VmcsField::guest_rflags, entry.eflags | RFLAGS_RESERVED_1);
     vmcs_write(VmcsField::guest_sysenter_cs, 0);
     vmcs_write(VmcsField::guest_sysenter_esp, 0);
     vmcs_write(VmcsField::guest_sysenter_eip, 0);

@@ -4,6 +4,7 @@
  * Translation" (EPT, VPID). */
 #include "hypervisor/vmx/vmx_vcpu.h"
 
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "abi/hypercall.h"
@@ -26,7 +27,6 @@ namespace vmx {
 
 namespace {
 
-constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint32_t INTERRUPTION_VALID = 1u << 31;
 constexpr uint32_t INTERRUPTION_ERROR_CODE = 1u << 11;
 constexpr uint32_t TYPE_EXTERNAL_INTERRUPT = 0u << 8;
