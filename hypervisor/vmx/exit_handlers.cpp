@@ -114,7 +114,7 @@ bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t
 ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size, bool in, uint16_t port)
 {
     constexpr size_t BATCH = 1024;
-    constexpr VmcsField SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
+    constexpr VmcsFieldNatural SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
                                            VmcsField::guest_ds_base, VmcsField::guest_fs_base, VmcsField::guest_gs_base};
     /* VM-exit instruction information for INS/OUTS: bits 9:7 address size,
      * bits 17:15 the segment (OUTS only; INS always writes through ES). */
@@ -347,7 +347,7 @@ ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
     auto information = uint32_t(vmcs_read(VmcsField::exit_interruption_information));
     switch (decide_exception_or_nmi_exit(information)) {
     case ExceptionExitAction::pass_nmi_to_host: {
-        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_NMI)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_NMI);
         /* Logged at the 1st, 2nd, 4th ... only: an NMI source faster than a

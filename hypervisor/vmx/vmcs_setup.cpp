@@ -34,7 +34,7 @@ constexpr uint32_t ACCESS_TSS32_BUSY = 0x8B;
 
 /* Settles one control word and writes it; on a missing required bit, `why` names
  * what the CPU lacks (ENOSYS: this CPU cannot run our VMs). */
-Result<void> write_controls(VmcsField field, ControlWord word, uint32_t required, uint32_t optional,
+Result<void> write_controls(VmcsField32 field, ControlWord word, uint32_t required, uint32_t optional,
                             uint32_t& value_out, Failure& why)
 {
     ControlSetting setting = settle_controls(host_vmx_capabilities(), word, required, optional);
@@ -124,11 +124,11 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
         host_msrs[i] = {SWAPPED_MSRS[i], 0, cpu::rdmsr(SWAPPED_MSRS[i])};
     }
     vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
-    vmcs_write(VmcsField::entry_msr_load_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::entry_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
     vmcs_write(VmcsField::exit_msr_store_address, msr_areas_);
-    vmcs_write(VmcsField::exit_msr_store_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_store_count, uint32_t(SWAPPED_MSR_COUNT));
     vmcs_write(VmcsField::exit_msr_load_address, msr_areas_ + 2048);
-    vmcs_write(VmcsField::exit_msr_load_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
 
     auto* bitmap = phys_to_virt<uint8_t>(msr_bitmap_);
     msr_bitmap::deny_all(bitmap);
@@ -154,7 +154,7 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_cr3, host_cr3_);
     vmcs_write(VmcsField::host_cr4, cpu::read_cr4());
     vmcs_write(VmcsField::host_cs_selector, gdt::KERNEL_CODE_SELECTOR);
-    for (VmcsField field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})
+    for (VmcsField16 field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})
         vmcs_write(field, gdt::KERNEL_DATA_SELECTOR);
     vmcs_write(VmcsField::host_fs_selector, 0);
     vmcs_write(VmcsField::host_gs_selector, 0);
@@ -176,7 +176,9 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     /* The machine state of the Multiboot specification ("Machine state"): 32-bit
      * protected mode, flat segments, paging off, EAX = magic, EBX = information. */
     const struct {
-        VmcsField selector, base, limit, access;
+        VmcsField16 selector;
+        VmcsFieldNatural base;
+        VmcsField32 limit, access;
         const guest_loader::SegmentState& state;
     } segments[] = {
         {VmcsField::guest_cs_selector, VmcsField::guest_cs_base, VmcsField::guest_cs_limit, VmcsField::guest_cs_access_rights, entry.cs},

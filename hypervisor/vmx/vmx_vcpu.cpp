@@ -166,10 +166,10 @@ void VmxVcpu::before_entry()
         uint64_t ticks = slice_tsc >> preemption_timer_shift_;
         /* With "save VMX-preemption timer value" the CPU keeps counting down
          * across exits, so the field is written only for a new deadline. */
-        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+        vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
     } else if (!saves_preemption_timer_) {
         uint64_t ticks = (next_event_tsc_ - now_tsc) >> preemption_timer_shift_;
-        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+        vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
     }
 
     bool pending = platform.pic().has_pending_interrupt();

@@ -23,8 +23,8 @@ constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[
 
 /* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
  * blocking by NMI (bit 3). */
-constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
-constexpr uint64_t BLOCKING_BY_NMI = 1u << 3;
+constexpr uint32_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
+constexpr uint32_t BLOCKING_BY_NMI = 1u << 3;
 
 /* What an exit handler tells the loop. */
 enum class ExitAction { resume, stop };
@@ -56,7 +56,7 @@ public:
     void advance_rip()
     {
         vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
-        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
     }
