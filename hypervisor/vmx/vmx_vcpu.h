@@ -48,7 +48,6 @@ public:
     /* General registers by the SDM's encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
      * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
     uint64_t read_gpr(unsigned number);
-    void write_gpr(unsigned number, uint64_t value);
     /* Completes an emulated instruction: RIP moves past it (the exit's
      * instruction length), and an STI or MOV SS right before it no longer
      * blocks interrupts, as after any completed instruction (SDM
@@ -66,8 +65,6 @@ public:
     void devices_touched() { next_event_tsc_ = 0; }
     void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
     const EptHierarchy& ept() const { return ept_; }
-    uint64_t guest_cr0_shadowed_bits() const { return cr0_mask_; }
-    uint64_t guest_cr4_shadowed_bits() const { return cr4_mask_; }
     /* The guest's address space as it is now: its paging registers (and PAE's
      * PDPTEs) read from the VMCS, which must be current, over its RAM. The copy
      * stays valid while the guest does not run. */
