@@ -11,6 +11,7 @@
 #include "common/cpu.h"
 #include "common/guest.h"
 #include "common/hypercall.h"
+#include "common/idt.h"
 #include "common/port_io.h"
 #include "common/text.h"
 
@@ -59,20 +60,7 @@ void measure_round_trips()
     report_round_trips("ping", rdtsc() - start);
 }
 
-struct [[gnu::packed]] IdtGate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t zero;
-    uint8_t type_attributes;
-    uint16_t offset_high;
-};
-
-struct [[gnu::packed]] IdtPointer {
-    uint16_t limit;
-    uint32_t base;
-};
-
-alignas(8) IdtGate idt[TIMER_VECTOR + 1];
+alignas(8) guest::IdtGate idt[TIMER_VECTOR + 1];
 
 } // namespace
 
@@ -102,14 +90,14 @@ namespace {
 /* The runtime's IDT (vectors 0-31) copied and extended by the timer's gate. */
 void install_timer_gate()
 {
-    IdtPointer current;
+    guest::IdtPointer current;
     asm volatile("sidt %0" : "=m"(current));
-    const auto* gates = reinterpret_cast<const IdtGate*>(uintptr_t(current.base));
-    for (uint32_t i = 0; i < 32 && i * sizeof(IdtGate) < current.limit; ++i)
+    const auto* gates = reinterpret_cast<const guest::IdtGate*>(uintptr_t(current.base));
+    for (uint32_t i = 0; i < 32 && i * sizeof(guest::IdtGate) < current.limit; ++i)
         idt[i] = gates[i];
     auto stub = uint32_t(uintptr_t(bench_timer_stub));
-    idt[TIMER_VECTOR] = {uint16_t(stub), 0x08, 0, 0x8E, uint16_t(stub >> 16)};
-    IdtPointer pointer{sizeof(idt) - 1, uint32_t(uintptr_t(idt))};
+    idt[TIMER_VECTOR] = guest::interrupt_gate(stub);
+    guest::IdtPointer pointer{sizeof(idt) - 1, uint32_t(uintptr_t(idt))};
     asm volatile("lidt %0" : : "m"(pointer));
 }
 

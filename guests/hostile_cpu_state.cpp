@@ -15,6 +15,7 @@
 #include "common/guest.h"
 #include "common/hostile.h"
 #include "common/text.h"
+#include "kernel/arch/x86_64/control_registers.h"
 
 namespace guest {
 
@@ -22,12 +23,11 @@ const char GUEST_NAME[] = "hostile_cpu_state";
 
 namespace {
 
-constexpr uint32_t CR0_PE = 1u << 0, CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31;
 /* CR0 bits 6-15 and 19-28 are reserved; CR4 bits 26-31 are reserved. */
 constexpr uint32_t CR0_RESERVED = 0x0000FFC0u | 0x1FF80000u;
-constexpr uint32_t CR4_VMXE = 1u << 13, CR4_OSXSAVE = 1u << 18, CR4_RESERVED = 0xFC000000u;
+constexpr uint32_t CR4_RESERVED = 0xFC000000u;
 /* Harmless with paging off: PSE, PGE, PCE, OSFXSR, OSXMMEXCPT. */
-constexpr uint32_t CR4_HARMLESS = (1u << 4) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10);
+constexpr uint32_t CR4_HARMLESS = CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 constexpr uint16_t CODE_SELECTOR = 0x08, DATA_SELECTOR = 0x10;
 constexpr uint32_t VECTOR_NOT_PRESENT = 11, VECTOR_STACK = 12;
 constexpr uint32_t GARBAGE_ROUNDS = 16;

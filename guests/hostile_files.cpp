@@ -16,6 +16,7 @@
 #include "common/guest.h"
 #include "common/hypercall.h"
 #include "common/text.h"
+#include "kernel/arch/x86_64/control_registers.h"
 
 namespace guest {
 
@@ -78,7 +79,7 @@ void enable_paging()
     asm volatile("mov %0, %%cr4" ::"r"(cr4 | (1u << 4)));   /* PSE: 4 MiB pages */
     asm volatile("mov %0, %%cr3" ::"r"(address(page_directory)));
     asm volatile("mov %%cr0, %0" : "=r"(cr0));
-    asm volatile("mov %0, %%cr0" ::"r"(cr0 | (1u << 31) | (1u << 16)) : "memory"); /* PG, WP */
+    asm volatile("mov %0, %%cr0" ::"r"(uint32_t(cr0 | CR0_PG | CR0_WP)) : "memory");
 }
 
 void check_paths()

@@ -10,6 +10,7 @@
 #include "common/guest.h"
 #include "common/hostile.h"
 #include "common/interrupts.h"
+#include "kernel/arch/x86_64/control_registers.h"
 
 namespace guest {
 
@@ -25,7 +26,6 @@ struct [[gnu::packed]] TablePointer {
     uint32_t base;
 };
 
-constexpr uint32_t CR0_PG = 1u << 31, CR4_PSE = 1u << 4;
 /* A 4 MiB page-directory entry: present, writable, PS. */
 constexpr uint32_t PDE_4MIB = 0x83;
 
@@ -37,10 +37,10 @@ void enable_paging(const uint32_t* directory)
 {
     uint32_t cr4, cr0;
     asm volatile("mov %%cr4, %0" : "=r"(cr4));
-    asm volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PSE));
+    asm volatile("mov %0, %%cr4" : : "r"(uint32_t(cr4 | CR4_PSE)));
     asm volatile("mov %0, %%cr3" : : "r"(uint32_t(uintptr_t(directory))) : "memory");
     asm volatile("mov %%cr0, %0" : "=r"(cr0));
-    asm volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_PG) : "memory");
+    asm volatile("mov %0, %%cr0" : : "r"(uint32_t(cr0 | CR0_PG)) : "memory");
 }
 
 [[noreturn]] void triple_fault(uint32_t means)

@@ -11,6 +11,7 @@
 #include "common/guest.h"
 #include "common/hostile.h"
 #include "common/text.h"
+#include "kernel/arch/x86_64/control_registers.h"
 
 namespace guest {
 
@@ -23,8 +24,6 @@ constexpr uint32_t REGISTERS = 8, LANES = 4;
  * 10 ms time slices at Bochs' 50 million instructions a second even alone. */
 constexpr uint32_t ROUNDS = 600000;
 constexpr uint32_t CHECK_EVERY = 16;
-constexpr uint32_t CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3;
-constexpr uint32_t CR4_OSFXSR = 1u << 9;
 
 alignas(16) uint32_t start[REGISTERS][LANES];
 alignas(16) uint32_t increment[REGISTERS][LANES];
@@ -34,9 +33,9 @@ void enable_sse()
 {
     uint32_t cr0, cr4;
     asm volatile("mov %%cr0, %0" : "=r"(cr0));
-    asm volatile("mov %0, %%cr0" ::"r"((cr0 | CR0_MP) & ~(CR0_EM | CR0_TS)));
+    asm volatile("mov %0, %%cr0" ::"r"(uint32_t((cr0 | CR0_MP) & ~(CR0_EM | CR0_TS))));
     asm volatile("mov %%cr4, %0" : "=r"(cr4));
-    asm volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_OSFXSR));
+    asm volatile("mov %0, %%cr4" ::"r"(uint32_t(cr4 | CR4_OSFXSR)));
 }
 
 void load_registers(const uint32_t (*values)[LANES])

@@ -4,6 +4,7 @@
  * same three calls. */
 #pragma once
 #include "hypervisor/guest_loader/multiboot_loader.h"
+#include "lib/failure.h"
 
 class Vm;
 
@@ -11,15 +12,15 @@ class Vcpu {
 public:
     virtual ~Vcpu() = default;
     /* Builds the virtual CPU for `vm` starting in the state a Multiboot loader
-     * leaves. Returns nullptr, or a sentence saying what failed. */
-    [[nodiscard]] virtual const char* prepare(const guest_loader::MultibootEntryState& entry) = 0;
+     * leaves. On failure `why` holds the errno and the sentence (lib/failure.h). */
+    [[nodiscard]] virtual Result<void> prepare(const guest_loader::MultibootEntryState& entry, Failure& why) = 0;
     /* Runs the guest in the calling thread until the VM ends. */
     virtual void run() = 0;
 };
 
-/* Why this CPU cannot run VMs (a sentence), or nullptr when it can; enters VMX
- * operation on first use. */
-const char* virtualization_unavailable();
+/* Succeeds when this CPU can run VMs; otherwise `why` says why not (ENOSYS).
+ * Enters VMX operation on first use. */
+[[nodiscard]] Result<void> require_virtualization(Failure& why);
 /* A backend vCPU for `vm`, or nullptr when out of memory. */
 Vcpu* create_vcpu(Vm& vm);
 /* The backend's short name of exit reason `reason` ("io_instruction"), or nullptr. */

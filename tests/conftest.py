@@ -96,6 +96,52 @@ def kernel_tests_in_sources() -> list[tuple[str, str]]:
     return found
 
 
+# What a KERNEL_TEST body says when it needs VMX: its own skip line, or a helper that skips.
+NEEDS_VMX_PATTERN = re.compile(r"skip_without_vmx\(|t\.skip\(\"this CPU has no VMX\"\)")
+
+
+def kernel_tests_needing_vmx() -> set[tuple[str, str]]:
+    """The KERNEL_TESTs whose body skips without VMX (read from the sources, each body
+    up to the next KERNEL_TEST): in QEMU they could only ever skip, so they are not
+    parametrized for it (their set still boots there: test_set_ran_exactly_...)."""
+    found: set[tuple[str, str]] = set()
+    for folder in ("kernel", "hypervisor"):
+        for source in sorted((SOURCE_DIR / folder).rglob("*.cpp")):
+            text = source.read_text()
+            starts = list(KERNEL_TEST_PATTERN.finditer(text))
+            ends = [match.start() for match in starts[1:]] + [len(text)] * bool(starts)
+            for match, end in zip(starts, ends, strict=True):
+                if NEEDS_VMX_PATTERN.search(text, match.end(), end):
+                    found.add((match.group(1), match.group(2)))
+    return found
+
+
+def kernel_test_cases() -> list[tuple[str, str, str]]:
+    """(emulator, set, name) for tests/system/test_kernel_tests.py: every test in Bochs
+    (VMX), and in QEMU (no VMX) only those that can do more than skip."""
+    tests = kernel_tests_in_sources()
+    needing_vmx = kernel_tests_needing_vmx()
+    return ([("qemu", s, n) for s, n in tests if (s, n) not in needing_vmx]
+            + [("bochs", s, n) for s, n in tests])
+
+
+# Emulators that implement VMX: there a test that says the CPU has no VMX is a broken
+# VMX detection, not a platform without the feature.
+VMX_EMULATORS = ("bochs",)
+
+
+def check_outcome(emulator: str, name: str, outcome: str, reason: str) -> None:
+    """Turns one reported test outcome into pytest's: PASS passes, FAIL fails. A SKIP
+    is allowed only where the platform lacks the feature; in an emulator with VMX a
+    skip because of missing VMX fails the test, so that a broken VMX detection makes
+    the Bochs suite fail instead of quietly skip (tests/tools/test_skip_policy.py)."""
+    if outcome == "SKIP":
+        if emulator in VMX_EMULATORS and "VMX" in reason:
+            pytest.fail(f"{name} skipped in {emulator}, which has VMX: {reason}")
+        pytest.skip(reason)
+    assert outcome == "PASS", f"{name}: {outcome}: {reason}"
+
+
 def user_tests_in_sources(program: str) -> list[str]:
     """The names of the [user test] lines `program` prints, read from its source:
     the string literals "PROGRAM.name", and for bad_syscalls the names its

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Generates the kernel's VMX constants header (scoped enums and name lookups) from
-hypervisor/vmx/vmx_data.py, so C++ and the Python tooling share one source.
-The build runs it: tools/gen_vmx.py --output build/generated/hypervisor/vmx/vmx_constants.h"""
+hypervisor/vmx/vmx_data.py, so C++ and the Python tooling share one source, and
+the same VMCS encodings as plain #defines for the assembler (vm_entry.S).
+The build runs it: tools/gen_vmx.py --output build/generated/hypervisor/vmx/vmx_constants.h
+--asm-output build/generated/hypervisor/vmx/vmcs_encodings.h"""
 from __future__ import annotations
 
 import argparse
@@ -34,8 +36,10 @@ def name_switch(function: str, enum: str, entries: list[tuple[str, str]]) -> lis
 
 def vmcs_section(data: vmx.VmxData) -> list[str]:
     lines = ["/* Appendix B, \"Field Encoding in VMCS\". A 64-bit field's high half is its",
-             " * encoding + 1; only the full encodings are listed. */",
-             "enum class VmcsField : uint32_t {"]
+             " * encoding + 1; only the full encodings are listed. VmcsEncoding is the plain",
+             " * number, for tables walked at run time (the dump, the GDB stub); code names a",
+             " * field as VmcsField::name, which also carries its width (below). */",
+             "enum class VmcsEncoding : uint32_t {"]
     for heading, _, _ in data.vmcs_headings:
         lines.append(f"    /* {heading} */")
         lines += [f"    {f.name} = {f.encoding:#06x}," for f in data.vmcs_fields if f.heading == heading]
@@ -43,17 +47,36 @@ def vmcs_section(data: vmx.VmxData) -> list[str]:
     lines += ["enum class VmcsFieldWidth : uint8_t { bits16 = 0, bits64 = 1, bits32 = 2, natural = 3 };",
               "enum class VmcsFieldKind : uint8_t { control = 0, read_only = 1, guest = 2, host = 3 };", "",
               "/* Bits 14:13 and 11:10 of the encoding (\"Structure of VMCS Component Encoding\"). */",
-              "constexpr VmcsFieldWidth vmcs_field_width(VmcsField field)",
+              "constexpr VmcsFieldWidth vmcs_field_width(VmcsEncoding field)",
               "{", "    return VmcsFieldWidth((uint32_t(field) >> 13) & 3);", "}",
-              "constexpr VmcsFieldKind vmcs_field_kind(VmcsField field)",
+              "constexpr VmcsFieldKind vmcs_field_kind(VmcsEncoding field)",
               "{", "    return VmcsFieldKind((uint32_t(field) >> 10) & 3);", "}",
-              ""]
+              "",
+              "/* A field whose width is part of its type, so that vmcs_read() returns a",
+              " * value of that width and vmcs_write() refuses a wider one at compile time",
+              " * (as NOVA's vmcs_t). Converts to its plain encoding where a table needs one. */",
+              "template <VmcsFieldWidth Width> struct TypedVmcsField {",
+              "    VmcsEncoding encoding;",
+              "    constexpr operator VmcsEncoding() const { return encoding; }",
+              "    constexpr explicit operator uint32_t() const { return uint32_t(encoding); }",
+              "    constexpr explicit operator uint64_t() const { return uint64_t(encoding); }",
+              "};",
+              "using VmcsField16 = TypedVmcsField<VmcsFieldWidth::bits16>;",
+              "using VmcsField32 = TypedVmcsField<VmcsFieldWidth::bits32>;",
+              "using VmcsField64 = TypedVmcsField<VmcsFieldWidth::bits64>;",
+              "using VmcsFieldNatural = TypedVmcsField<VmcsFieldWidth::natural>;",
+              "",
+              "/* Every field by name, its width taken from its encoding's bits 14:13. */",
+              "struct VmcsField {"]
+    lines += [f"    static constexpr TypedVmcsField<vmcs_field_width(VmcsEncoding::{f.name})> {f.name}"
+              f"{{VmcsEncoding::{f.name}}};" for f in data.vmcs_fields]
+    lines += ["};", ""]
     lines.append(f"constexpr unsigned VMCS_FIELD_COUNT = {len(data.vmcs_fields)};")
-    lines.append("constexpr VmcsField ALL_VMCS_FIELDS[VMCS_FIELD_COUNT] = {")
-    lines += [f"    VmcsField::{f.name}," for f in data.vmcs_fields]
+    lines.append("constexpr VmcsEncoding ALL_VMCS_FIELDS[VMCS_FIELD_COUNT] = {")
+    lines += [f"    VmcsEncoding::{f.name}," for f in data.vmcs_fields]
     lines += ["};", ""]
     lines += ["/* The SDM's name of a field, nullptr for an encoding not listed. */"]
-    lines += name_switch("vmcs_field_name", "VmcsField", [(f.name, f.description) for f in data.vmcs_fields])
+    lines += name_switch("vmcs_field_name", "VmcsEncoding", [(f.name, f.description) for f in data.vmcs_fields])
     return lines
 
 
@@ -119,14 +142,40 @@ def header(data: vmx.VmxData) -> str:
     return "\n".join(lines)
 
 
+def asm_macro_name(field: vmx.VmcsField) -> str:
+    """host_rsp -> VMCS_HOST_RSP."""
+    return "VMCS_" + field.name.upper()
+
+
+def asm_header(data: vmx.VmxData) -> str:
+    """Every VMCS encoding as a #define: nothing but the preprocessor, so that an
+    assembly file can include it. The C++ code uses the scoped enum instead;
+    guest_registers.h static_asserts that the two agree where assembly uses one."""
+    lines = ["/* VMCS field encodings for assembly, as plain #defines (Appendix B, \"Field",
+             f" * Encoding in VMCS\", of the {data.sdm_revision}).",
+             " * GENERATED by tools/gen_vmx.py from hypervisor/vmx/vmx_data.py: edit that file.",
+             " * C++ uses vmx::VmcsField (typed by width) from vmx_constants.h. */",
+             "#pragma once", ""]
+    lines += [f"#define {asm_macro_name(f)} {f.encoding:#06x}" for f in data.vmcs_fields]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=vmx.DATA_FILE)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--asm-output", type=Path, help="also write the assembler's header of VMCS encodings")
     args = parser.parse_args()
-    text = header(vmx.load(args.data))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    data = vmx.load(args.data)
+    write(args.output, header(data))
+    if args.asm_output:
+        write(args.asm_output, asm_header(data))
     return 0
 
 

@@ -2,6 +2,7 @@
  * 084), Vol. 3A, "IDT Descriptors" and "Exception and Interrupt Reference". */
 #include "common/exceptions.h"
 #include "common/guest.h"
+#include "common/idt.h"
 #include "common/text.h"
 
 extern "C" {
@@ -11,24 +12,6 @@ extern "C" const uint32_t exception_stubs[32];
 
 namespace guest {
 namespace {
-
-constexpr uint16_t CODE_SELECTOR = 0x08; /* entry.S's GDT */
-/* Present, DPL 0, 32-bit interrupt gate: IF is cleared on entry (it is clear anyway). */
-constexpr uint8_t INTERRUPT_GATE_32 = 0x8E;
-
-struct [[gnu::packed]] IdtGate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t zero;
-    uint8_t type_attributes;
-    uint16_t offset_high;
-};
-static_assert(sizeof(IdtGate) == 8);
-
-struct [[gnu::packed]] IdtPointer {
-    uint16_t limit;
-    uint32_t base;
-};
 
 alignas(8) IdtGate idt[32];
 FaultLog log;
@@ -56,7 +39,7 @@ void install_exception_handlers()
 {
     for (uint32_t vector = 0; vector < 32; ++vector) {
         uint32_t stub = exception_stubs[vector];
-        idt[vector] = {uint16_t(stub), CODE_SELECTOR, 0, INTERRUPT_GATE_32, uint16_t(stub >> 16)};
+        idt[vector] = interrupt_gate(stub);
     }
     IdtPointer pointer{sizeof(idt) - 1, uint32_t(uintptr_t(idt))};
     asm volatile("lidt %0" : : "m"(pointer));

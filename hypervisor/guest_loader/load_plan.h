@@ -2,6 +2,8 @@
  * to guest-physical addresses, ranges to zero, the entry point; and why a kernel
  * cannot be loaded. Shared by the Multiboot and ELF32 paths. No VMX or SVM here. */
 #pragma once
+#include "lib/failure.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +35,11 @@ enum class LoaderError : uint8_t {
     write_failed,
 };
 const char* loader_error_text(LoaderError error);
+/* Where a load's outcome crosses to the VM layer: success for none, else the
+ * errno (EINVAL for a kernel or request we refuse, ENOMEM when writing guest RAM
+ * failed) and "PATH: the sentence" in `why`. The enum stays for the loader's own
+ * steps, whose unit tests name each case. */
+[[nodiscard]] Result<void> check_load(LoaderError error, const char* path, Failure& why);
 
 /* file[file_offset, +file_size) goes to guest_physical; the rest of memory_size is zeroed. */
 struct LoadSegment {

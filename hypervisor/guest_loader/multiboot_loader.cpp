@@ -36,6 +36,14 @@ const char* loader_error_text(LoaderError error)
     return "?";
 }
 
+Result<void> check_load(LoaderError error, const char* path, Failure& why)
+{
+    if (error == LoaderError::none)
+        return {};
+    int errno_value = error == LoaderError::write_failed ? ENOMEM : EINVAL;
+    return why.set(errno_value, "%s: %s", path, loader_error_text(error));
+}
+
 namespace {
 
 constexpr uint64_t PAGE_SIZE = 0x1000;

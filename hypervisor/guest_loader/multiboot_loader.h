@@ -6,6 +6,7 @@
  * format"), 3.2 ("Machine state") and 3.3 ("Boot information format").
  * Pure logic without VMX or SVM: guest memory is reached through GuestMemoryWriter. */
 #pragma once
+#include "arch/x86_64/control_registers.h"
 #include "hypervisor/guest_loader/guest_memory_writer.h"
 #include "hypervisor/guest_loader/load_plan.h"
 #include "hypervisor/guest_loader/multiboot_info_builder.h"
@@ -57,8 +58,8 @@ struct MultibootEntryState {
     uint32_t ebx = 0;
     uint32_t eip = 0;
     uint32_t esp = 0;            /* undefined by the specification: the kernel sets its own */
-    uint32_t eflags = 0x2;       /* bit 1 is always 1; IF and VM clear */
-    uint32_t cr0 = 0x11;         /* PE and ET; PG clear */
+    uint32_t eflags = RFLAGS_RESERVED_1; /* bit 1 is always 1; IF and VM clear */
+    uint32_t cr0 = CR0_PE | CR0_ET;      /* paging off */
     uint32_t cr4 = 0;
     SegmentState cs{0x08, 0, 0xFFFFFFFF, 0xC09B};
     SegmentState ds{0x10, 0, 0xFFFFFFFF, 0xC093};

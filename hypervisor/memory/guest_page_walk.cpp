@@ -3,6 +3,8 @@
  * named above it. */
 #include "hypervisor/memory/guest_page_walk.h"
 
+#include "arch/x86_64/control_registers.h"
+
 namespace guest_paging {
 namespace {
 
@@ -12,15 +14,6 @@ constexpr uint64_t bit_range(unsigned high, unsigned low)
 {
     return high < low ? 0 : ((high >= 63 ? ~uint64_t(0) : bit(high + 1) - 1) & ~(bit(low) - 1));
 }
-
-constexpr uint64_t CR0_WP = bit(16);
-constexpr uint64_t CR0_PG = bit(31);
-constexpr uint64_t CR4_PSE = bit(4);
-constexpr uint64_t CR4_PAE = bit(5);
-constexpr uint64_t CR4_LA57 = bit(12);
-constexpr uint64_t CR4_SMEP = bit(20);
-constexpr uint64_t EFER_LMA = bit(10);
-constexpr uint64_t EFER_NXE = bit(11);
 
 /* Entry bits shared by every paging mode's entries. */
 constexpr uint64_t PRESENT = bit(0);

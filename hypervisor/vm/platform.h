@@ -50,7 +50,6 @@ public:
     /* Queues host input for COM1; the UART takes it as the guest reads. Returns
      * how many bytes were queued: fewer than `count` when the queue is full. */
     size_t send_serial(const uint8_t* bytes, size_t count);
-    size_t serial_input_waiting() const { return serial_input_.size(); }
     /* The guest's COM1 output goes to `live` byte by byte from now on (an empty
      * sink: back to whole log lines). Either way the line being written is
      * remembered: the returned partial line (a prompt) is what `live` should

@@ -21,7 +21,6 @@
 #include "time/clock.h"
 
 #include <new>
-#include <stdarg.h>
 
 namespace vm_manager {
 
@@ -64,7 +63,7 @@ struct File {
 };
 
 /* Reads a whole host file into the heap. */
-Result<void> read_file(const char* path, File& file, StartError& why)
+Result<void> read_file(const char* path, File& file, Failure& why)
 {
     FileDescriptorTable files;
     VfsSyscall vfs(kernel_vfs::context(), files);
@@ -218,7 +217,7 @@ public:
  * like the terminals of /dev, is not a place for a VM). `canonical` receives
  * the root as resolved. */
 Result<void> resolve_root(const char* root, const char* writable, RootDirectory& out, char* canonical,
-                          size_t canonical_size, StartError& why)
+                          size_t canonical_size, Failure& why)
 {
     if (!canonical_path(root, canonical, canonical_size))
         return why.set(ENAMETOOLONG, "VM root %s: the path is too long", root);
@@ -236,7 +235,7 @@ Result<void> resolve_root(const char* root, const char* writable, RootDirectory&
 }
 
 /* Step: the file server on the VM's root. */
-Result<FileServer*> serve_root(const RootDirectory& directory, const StartRequest& request, StartError& why)
+Result<FileServer*> serve_root(const RootDirectory& directory, const StartRequest& request, Failure& why)
 {
     MutexLocker locker(kernel_vfs::lock());
     RefPtr<StorageAccount> account(new (std::nothrow) StorageAccount(request.quota_bytes, request.quota_files));
@@ -264,7 +263,7 @@ void copy_text(char* out, size_t size, const char* text)
 }
 
 /* Step: the VM's record, owning the file server from here on. */
-Result<Vm*> create_record(const StartRequest& request, FileServer* files, StartError& why)
+Result<Vm*> create_record(const StartRequest& request, FileServer* files, Failure& why)
 {
     Vm* vm = injected(StartStep::record) ? nullptr : new (std::nothrow) Vm(next_id, request.memory_mib << 20);
     if (!vm) {
@@ -285,7 +284,7 @@ Result<Vm*> create_record(const StartRequest& request, FileServer* files, StartE
 }
 
 /* Step: guest RAM and the virtual PC over it. */
-Result<void> create_memory(Vm& vm, StartError& why)
+Result<void> create_memory(Vm& vm, Failure& why)
 {
     if (injected(StartStep::guest_memory) || vm.memory().allocate(vm.memory_bytes()) != MemoryError::none)
         return why.set(ENOMEM, "out of host memory for %lu MiB of guest RAM", vm.memory_bytes() >> 20);
@@ -294,7 +293,7 @@ Result<void> create_memory(Vm& vm, StartError& why)
 }
 
 /* Step: the vCPU. */
-Result<Vcpu*> create_backend_vcpu(Vm& vm, StartError& why)
+Result<Vcpu*> create_backend_vcpu(Vm& vm, Failure& why)
 {
     Vcpu* vcpu = injected(StartStep::vcpu) ? nullptr : create_vcpu(vm);
     if (!vcpu)
@@ -303,7 +302,7 @@ Result<Vcpu*> create_backend_vcpu(Vm& vm, StartError& why)
 }
 
 /* Step: loads the kernel (and modules) into the VM's RAM and prepares its vCPU. */
-Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel, StartError& why)
+Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File& kernel, Failure& why)
 {
     File modules[MAX_MODULES];
     guest_loader::GuestModule guest_modules[MAX_MODULES];
@@ -324,11 +323,8 @@ Result<void> boot_vm(Vm& vm, Vcpu& vcpu, const StartRequest& request, const File
     guest_loader::LoadResult loaded;
     guest_loader::LoaderError load_error = guest_loader::load_multiboot_kernel(kernel.bytes, kernel.size, config, vm.memory(), loaded);
     kfree(scratch);
-    if (load_error != guest_loader::LoaderError::none)
-        return why.set(EINVAL, "%s: %s", request.path, guest_loader::loader_error_text(load_error));
-    if (const char* failure = vcpu.prepare(loaded.entry))
-        return why.set(ENOMEM, "%s", failure);
-    return {};
+    TRY(guest_loader::check_load(load_error, request.path, why));
+    return vcpu.prepare(loaded.entry, why);
 }
 
 /* The VM's thread: runs the vCPU until the VM ends, logs the report, gives back
@@ -385,7 +381,7 @@ Slot* free_slot()
 }
 
 /* Step: the VM's thread, which takes over the record and the vCPU. */
-Result<void> spawn_thread(Slot& slot, Vm& vm, Vcpu& vcpu, StartError& why)
+Result<void> spawn_thread(Slot& slot, Vm& vm, Vcpu& vcpu, Failure& why)
 {
     char name[16];
     format_string(name, sizeof(name), "vm%d", vm.id());
@@ -405,7 +401,7 @@ Result<void> spawn_thread(Slot& slot, Vm& vm, Vcpu& vcpu, StartError& why)
 }
 
 /* The checks that need no resources: what a person can correct in the request. */
-Result<void> check_request(const StartRequest& request, StartError& why)
+Result<void> check_request(const StartRequest& request, Failure& why)
 {
     if (!request.path || !request.path[0])
         return why.set(EINVAL, "usage: vm start [--mem MiB] [--append \"cmdline\"] FILE [modules...]");
@@ -419,7 +415,7 @@ Result<void> check_request(const StartRequest& request, StartError& why)
 
 /* start() in steps; each resource has one owner that gives it back on failure. */
 Result<int> start_steps(const StartRequest& request, char* root, size_t root_size, char* note, size_t note_size,
-                        StartError& why)
+                        Failure& why)
 {
     TRY(check_request(request, why));
     /* The request is checked completely before the CPU is asked, so that a bad
@@ -429,14 +425,12 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
         return why.set(ENOMEM, "out of host memory reading %s", request.path);
     TRY(read_file(request.path, kernel, why));
     guest_loader::LoadPlan plan;
-    if (guest_loader::LoaderError bad = guest_loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan);
-        bad != guest_loader::LoaderError::none)
-        return why.set(EINVAL, "%s: %s", request.path, guest_loader::loader_error_text(bad));
+    TRY(guest_loader::check_load(guest_loader::plan_kernel(kernel.bytes, kernel.size, request.memory_mib << 20, plan),
+                                 request.path, why));
     RootDirectory directory;
     TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
     format_string(note, note_size, "root %s read-only, %s", root, directory.note);
-    if (const char* unavailable = virtualization_unavailable())
-        return why.set(ENOSYS, "%s", unavailable);
+    TRY(require_virtualization(why));
 
     MutexLocker lock(table_lock);
     Slot* slot = free_slot();
@@ -456,22 +450,12 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
 
 } // namespace
 
-Error StartError::set(int value, const char* format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vformat_string(text, sizeof(text), format, args);
-    va_end(args);
-    errno_value = value;
-    return Error(value);
-}
-
 void fail_next_start_at(StartStep step) { injected_failure = step; }
 
 StartResult start(const StartRequest& request)
 {
     StartResult result;
-    StartError why;
+    Failure why;
     Result<int> started = start_steps(request, result.root, sizeof(result.root), result.note, sizeof(result.note), why);
     injected_failure = StartStep::none;
     if (started.is_error()) {

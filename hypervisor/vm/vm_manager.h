@@ -5,7 +5,7 @@
  * resource held by one owner that gives it back unless the start succeeds. */
 #pragma once
 #include "abi/vm.h"
-#include "lib/result.h"
+#include "lib/failure.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,19 +53,10 @@ struct StartRequest {
     bool sweb_vendor = false;
 };
 
-/* Why a start failed: the errno for the system call and the sentence a person
- * reads. A step that fails says both at once: `return why.set(ENOMEM, "...")`
- * fills the sentence and returns the errno as an Error for the step's Result. */
-struct StartError {
-    int errno_value = 0;
-    char text[160] = {};
-    Error set(int errno_value, const char* format, ...) __attribute__((format(printf, 3, 4)));
-};
-
 struct StartResult {
     int id = -1; /* the new VM's id (1, 2, ...), or -1 */
     int errno_value = 0; /* why not, for the system call */
-    char error[sizeof(StartError::text)] = {};
+    char error[Failure::TEXT_SIZE] = {};
     /* The VM's root as resolved, without "." and ".." ("/a/../b/" is "/b"). */
     char root[VM_PATH_LENGTH] = {};
     /* On success: what the VM may change ("root / read-only, writable /shared",

@@ -5,6 +5,7 @@
  * guest's instruction (and advances RIP), injects the fault real hardware
  * would raise, or ends the VM with a reason a person can act on. */
 #include "abi/hypercall.h"
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
 #include "hypervisor/exercise.h"
@@ -20,14 +21,8 @@ namespace vmx {
 
 namespace {
 
-constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint8_t VECTOR_UD = 6;
 constexpr uint8_t VECTOR_GP = 13;
-constexpr uint64_t CR0_PE_BIT = 1ull << 0;
-constexpr uint64_t CR0_PG_BIT = 1ull << 31;
-constexpr uint64_t CR4_VMXE_BIT = 1ull << 13;
-constexpr uint64_t CR4_OSXSAVE_BIT = 1ull << 18;
-constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
 constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277, MSR_EFER = 0xC0000080;
 /* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5, until nested guests
  * exist), XSAVE (26) and OSXSAVE (27, XSAVE state is not switched per VM). */
@@ -124,7 +119,7 @@ bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t
 ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size, bool in, uint16_t port)
 {
     constexpr size_t BATCH = 1024;
-    constexpr VmcsField SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
+    constexpr VmcsFieldNatural SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
                                            VmcsField::guest_ds_base, VmcsField::guest_fs_base, VmcsField::guest_gs_base};
     /* VM-exit instruction information for INS/OUTS: bits 9:7 address size,
      * bits 17:15 the segment (OUTS only; INS always writes through ES). */
@@ -135,7 +130,7 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
         return stop(vcpu, "string port I/O with an undecodable operand (information 0x%lx)", information);
     uint64_t mask = address_size == 0 ? 0xFFFF : address_size == 1 ? 0xFFFFFFFF : ~0ull;
     bool rep = qualification & (1u << 5);
-    bool backwards = vmcs_read(VmcsField::guest_rflags) & (1u << 10); /* DF */
+    bool backwards = vmcs_read(VmcsField::guest_rflags) & RFLAGS_DF;
     GuestRegisters& r = vcpu.registers();
     uint64_t& index = in ? r.rdi : r.rsi;
     uint64_t base = vmcs_read(SEGMENT_BASES[segment]);
@@ -252,15 +247,15 @@ ExitAction handle_msr(VmxVcpu& vcpu, bool write)
  * fixed bits, and do the IA-32e mode switch the CPU would have done. */
 bool write_cr0(uint64_t value)
 {
-    if ((value & CR0_PG_BIT) && !(value & CR0_PE_BIT))
+    if ((value & CR0_PG) && !(value & CR0_PE))
         return false;
     uint64_t old = vmcs_read(VmcsField::guest_cr0);
     uint64_t efer = vmcs_read(VmcsField::guest_efer);
     uint32_t entry = uint32_t(vmcs_read(VmcsField::entry_controls));
-    if (!(old & CR0_PG_BIT) && (value & CR0_PG_BIT) && (efer & EFER_LME)) {
+    if (!(old & CR0_PG) && (value & CR0_PG) && (efer & EFER_LME)) {
         efer |= EFER_LMA;
         entry |= uint32_t(EntryControl::ia32e_mode_guest);
-    } else if ((old & CR0_PG_BIT) && !(value & CR0_PG_BIT)) {
+    } else if ((old & CR0_PG) && !(value & CR0_PG)) {
         efer &= ~EFER_LMA;
         entry &= ~uint32_t(EntryControl::ia32e_mode_guest);
     }
@@ -274,9 +269,9 @@ bool write_cr0(uint64_t value)
 bool write_cr4(uint64_t value)
 {
     /* VMX and XSAVE are hidden from the guest: setting their enables faults. */
-    if (value & (CR4_VMXE_BIT | CR4_OSXSAVE_BIT))
+    if (value & (CR4_VMXE | CR4_OSXSAVE))
         return false;
-    vmcs_write(VmcsField::guest_cr4, apply_fixed_bits(value | CR4_VMXE_BIT, cr4_fixed_bits(host_vmx_capabilities())));
+    vmcs_write(VmcsField::guest_cr4, apply_fixed_bits(value | CR4_VMXE, cr4_fixed_bits(host_vmx_capabilities())));
     vmcs_write(VmcsField::cr4_read_shadow, value);
     return true;
 }
@@ -361,7 +356,7 @@ ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
     auto information = uint32_t(vmcs_read(VmcsField::exit_interruption_information));
     switch (decide_exception_or_nmi_exit(information)) {
     case ExceptionExitAction::pass_nmi_to_host: {
-        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_NMI)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_NMI);
         /* Logged at the 1st, 2nd, 4th ... only: an NMI source faster than a

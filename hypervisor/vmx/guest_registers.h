@@ -31,6 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hypervisor/vmx/vmcs_encodings.h"
+#include "hypervisor/vmx/vmx_constants.h"
+
+/* vm_entry.S writes HOST_RSP by the assembler's encoding: it must be the field's. */
+static_assert(VMCS_HOST_RSP == uint32_t(vmx::VmcsField::host_rsp));
+
 struct GuestRegisters {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

@@ -3,9 +3,8 @@
  * chapter "VM Exits": on a VM exit the CPU loads RSP and RIP from the VMCS's host
  * fields and nothing else of the general-purpose registers, so everything the
  * host needs afterwards must be found through the stack pointer. */
-#include "guest_registers.h"
-
-.set HOST_RSP_FIELD, 0x6C14
+#include "hypervisor/vmx/guest_registers.h"
+#include "hypervisor/vmx/vmcs_encodings.h"
 
 .section .text
 .global vmx_enter_guest
@@ -27,7 +26,7 @@ vmx_enter_guest:
      * VMPTRLD ("Software Use of the VMCS"), so the remembered value stays true. */
     cmp %rsp, HOST_RSP_WRITTEN(%rdi)
     je 3f
-    mov $HOST_RSP_FIELD, %rax
+    mov $VMCS_HOST_RSP, %rax
     vmwrite %rsp, %rax
     mov %rsp, HOST_RSP_WRITTEN(%rdi)
 3:

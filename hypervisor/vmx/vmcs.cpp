@@ -66,12 +66,12 @@ void Vmcs::make_current()
     ever_loaded_ = true;
 }
 
-void vmcs_read_failed(VmcsField field)
+void vmcs_read_failed(VmcsEncoding field)
 {
     panic("VMREAD of %s (0x%x) failed: %s", vmcs_field_name(field), unsigned(field), instruction_error_text());
 }
 
-void vmcs_write_failed(VmcsField field, uint64_t value)
+void vmcs_write_failed(VmcsEncoding field, uint64_t value)
 {
     panic("VMWRITE of %s (0x%x) = 0x%lx failed: %s", vmcs_field_name(field), unsigned(field), value,
           instruction_error_text());
@@ -80,7 +80,7 @@ void vmcs_write_failed(VmcsField field, uint64_t value)
 void dump_current_vmcs()
 {
     log(LogCategory::vmx, "VMCS at 0x%lx:", vmx::vmptrst());
-    for (VmcsField field : ALL_VMCS_FIELDS) {
+    for (VmcsEncoding field : ALL_VMCS_FIELDS) {
         VmxStatus status;
         uint64_t value = vmx::vmread(uint64_t(field), &status);
         /* Fields this CPU does not support fail to read: leave them out. */

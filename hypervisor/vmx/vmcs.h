@@ -8,6 +8,7 @@
 #include "hypervisor/vmx/vmx_constants.h"
 
 #include <stdint.h>
+#include <type_traits>
 
 namespace vmx {
 
@@ -41,30 +42,46 @@ private:
 
 /* Panic naming the field and the VM-instruction error (the cold half of the
  * accessors below). */
-[[noreturn, gnu::cold]] void vmcs_read_failed(VmcsField field);
-[[noreturn, gnu::cold]] void vmcs_write_failed(VmcsField field, uint64_t value);
+[[noreturn, gnu::cold]] void vmcs_read_failed(VmcsEncoding field);
+[[noreturn, gnu::cold]] void vmcs_write_failed(VmcsEncoding field, uint64_t value);
 
-/* Field access on the current VMCS. Inline, because the exit path is made of
- * them: VMREAD or VMWRITE and one branch on "below or equal" (CF=1 is
+/* The C++ type of a field's value: 16- and 32-bit fields read as uint16_t and
+ * uint32_t, 64-bit and natural-width fields (64 bits on a 64-bit host) as uint64_t. */
+template <VmcsFieldWidth Width>
+using VmcsValue = std::conditional_t<Width == VmcsFieldWidth::bits16, uint16_t,
+                                     std::conditional_t<Width == VmcsFieldWidth::bits32, uint32_t, uint64_t>>;
+
+/* Field access on the current VMCS, typed by the field's width (TypedVmcsField,
+ * generated from the encoding's bits 14:13). Inline, because the exit path is
+ * made of them: VMREAD or VMWRITE and one branch on "below or equal" (CF=1 is
  * VMfailInvalid, ZF=1 VMfailValid; SDM "Conventions" in chapter "VMX
- * Instruction Reference"). */
-inline uint64_t vmcs_read(VmcsField field)
+ * Instruction Reference"). VMREAD zero-extends a narrow field ("VMREAD"), so
+ * the narrowing below loses nothing. */
+template <VmcsFieldWidth Width> inline VmcsValue<Width> vmcs_read(TypedVmcsField<Width> field)
 {
     uint64_t value;
     bool failed;
-    asm volatile("vmread %2, %0" : "=r"(value), "=@ccbe"(failed) : "r"(uint64_t(field)));
+    asm volatile("vmread %2, %0" : "=r"(value), "=@ccbe"(failed) : "r"(uint64_t(field.encoding)));
     if (failed) [[unlikely]]
         vmcs_read_failed(field);
-    return value;
+    return VmcsValue<Width>(value);
 }
 
-inline void vmcs_write(VmcsField field, uint64_t value)
+template <VmcsFieldWidth Width>
+inline void vmcs_write(TypedVmcsField<Width> field, std::type_identity_t<VmcsValue<Width>> value)
 {
     bool failed;
-    asm volatile("vmwrite %2, %1" : "=@ccbe"(failed) : "r"(uint64_t(field)), "rm"(value) : "memory");
+    asm volatile("vmwrite %2, %1" : "=@ccbe"(failed) : "r"(uint64_t(field.encoding)), "rm"(uint64_t(value)) : "memory");
     if (failed) [[unlikely]]
         vmcs_write_failed(field, value);
 }
+
+/* A value of a wider type than the field is a compile error, not a silent
+ * truncation (VMWRITE itself would drop the high bits). An int is let through
+ * for the literals (0, a selector constant) that fill most narrow fields. */
+template <VmcsFieldWidth Width, typename T>
+    requires(std::is_integral_v<T> && !std::is_same_v<T, int> && (sizeof(T) > sizeof(VmcsValue<Width>)))
+void vmcs_write(TypedVmcsField<Width> field, T value) = delete;
 
 /* Prints every field of the current VMCS by name (the SDM's Appendix B order),
  * for failed VM entries and panics. */

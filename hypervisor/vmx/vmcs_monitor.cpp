@@ -44,7 +44,7 @@ void monitor_vmcs(const char*, gdb::MonitorOutput& output)
     if (!current_vmcs_readable(output))
         return;
     output.print("VMCS at 0x%lx (current on this CPU):\n", vmx::vmptrst());
-    for (vmx::VmcsField field : vmx::ALL_VMCS_FIELDS) {
+    for (vmx::VmcsEncoding field : vmx::ALL_VMCS_FIELDS) {
         VmxStatus status;
         uint64_t value = vmx::vmread(uint64_t(field), &status);
         /* Fields this CPU does not support fail to read: leave them out. */

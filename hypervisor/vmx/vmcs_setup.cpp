@@ -3,6 +3,7 @@
  * Fields", "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State
  * Area" and "Guest-State Area", checked against chapter "VM Entries", "Checks on
  * VMX Controls and Host-State Area" and "Checks on the Guest State Area". */
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -26,30 +27,25 @@ namespace {
 constexpr uint32_t IA32_EFER = 0xC0000080;
 constexpr uint32_t IA32_FS_BASE = 0xC0000100;
 constexpr uint32_t IA32_GS_BASE = 0xC0000101;
-constexpr uint64_t CR0_NE = 1ull << 5;
-constexpr uint64_t CR4_OSXSAVE = 1ull << 18;
 
 /* Access rights (SDM "Guest Segment Registers"): bit 16 marks a register unusable. */
 constexpr uint32_t ACCESS_UNUSABLE = 1u << 16;
 constexpr uint32_t ACCESS_TSS32_BUSY = 0x8B;
 
-char setup_error[160];
-
-/* Settles one control word and writes it; on a missing required bit, fills
- * setup_error with the names of what the CPU lacks and returns false. */
-bool write_controls(VmcsField field, ControlWord word, uint32_t required, uint32_t optional, uint32_t& value_out)
+/* Settles one control word and writes it; on a missing required bit, `why` names
+ * what the CPU lacks (ENOSYS: this CPU cannot run our VMs). */
+Result<void> write_controls(VmcsField32 field, ControlWord word, uint32_t required, uint32_t optional,
+                            uint32_t& value_out, Failure& why)
 {
     ControlSetting setting = settle_controls(host_vmx_capabilities(), word, required, optional);
     if (!setting.ok()) {
         char names[120];
         describe_control_bits(word, setting.missing, names, sizeof(names));
-        format_string(setup_error, sizeof(setup_error), "this CPU lacks the %s control(s): %s",
-                      control_word_name(word), names);
-        return false;
+        return why.set(ENOSYS, "this CPU lacks the %s control(s): %s", control_word_name(word), names);
     }
     vmcs_write(field, setting.value);
     value_out = setting.value;
-    return true;
+    return {};
 }
 
 struct MsrEntry {
@@ -60,55 +56,50 @@ struct MsrEntry {
 
 } // namespace
 
-const char* VmxVcpu::setup_controls()
+Result<void> VmxVcpu::setup_controls(Failure& why)
 {
     uint32_t value;
     /* Pin-based: external interrupts and NMIs belong to the host; the preemption
      * timer bounds every guest time slice, because in Bochs an external
      * interrupt does not cause an exit while the guest runs with IF=0. */
-    if (!write_controls(VmcsField::pin_based_controls, ControlWord::pin_based,
-                        control_mask(PinBasedControl::external_interrupt_exiting, PinBasedControl::nmi_exiting,
-                                     PinBasedControl::preemption_timer),
-                        0, value))
-        return setup_error;
+    TRY(write_controls(VmcsField::pin_based_controls, ControlWord::pin_based,
+                       control_mask(PinBasedControl::external_interrupt_exiting, PinBasedControl::nmi_exiting,
+                                    PinBasedControl::preemption_timer),
+                       0, value, why));
     /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
      * MSRs exit as the bitmap says, interrupt-window exiting must be possible. */
     uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
                                      PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
-    if (!write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
-                        control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
-                        primary_controls_))
-        return setup_error;
+    TRY(write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
+                       control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
+                       primary_controls_, why));
     ControlSetting window = settle_controls(host_vmx_capabilities(), ControlWord::primary_processor,
                                             required | uint32_t(PrimaryProcessorControl::interrupt_window_exiting));
     if (!window.ok())
-        return "this CPU lacks interrupt-window exiting";
+        return why.set(ENOSYS, "this CPU lacks interrupt-window exiting");
     /* Secondary: EPT and unrestricted guest (a Multiboot kernel starts with paging
      * off, which VMX allows only to an unrestricted guest); VPID when there. */
     uint32_t secondary;
-    if (!write_controls(VmcsField::secondary_processor_controls, ControlWord::secondary_processor,
-                        control_mask(SecondaryProcessorControl::ept, SecondaryProcessorControl::unrestricted_guest),
-                        control_mask(SecondaryProcessorControl::vpid, SecondaryProcessorControl::rdtscp,
-                                     SecondaryProcessorControl::invpcid),
-                        secondary))
-        return setup_error;
+    TRY(write_controls(VmcsField::secondary_processor_controls, ControlWord::secondary_processor,
+                       control_mask(SecondaryProcessorControl::ept, SecondaryProcessorControl::unrestricted_guest),
+                       control_mask(SecondaryProcessorControl::vpid, SecondaryProcessorControl::rdtscp,
+                                    SecondaryProcessorControl::invpcid),
+                       secondary, why));
     /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the
      * host; the preemption timer's remaining count saved where the CPU can. */
-    if (!write_controls(VmcsField::exit_controls, ControlWord::exit,
-                        control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
-                        control_mask(ExitControl::save_preemption_timer), value))
-        return setup_error;
+    TRY(write_controls(VmcsField::exit_controls, ControlWord::exit,
+                       control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
+                       control_mask(ExitControl::save_preemption_timer), value, why));
     saves_preemption_timer_ = value & uint32_t(ExitControl::save_preemption_timer);
     /* Entry: the guest's EFER comes from the VMCS; it starts outside IA-32e mode. */
-    if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value))
-        return setup_error;
+    TRY(write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value, why));
 
     /* A VPID from the pool, never 0 (the host's) and never a live VM's; release()
      * invalidates it and gives it back. prepare() runs this with interrupts off. */
     if (secondary & uint32_t(SecondaryProcessorControl::vpid)) {
         vpid_ = vpid_pool().allocate();
         if (vpid_ == VpidPool::NONE)
-            return "every VPID is in use by another VM";
+            return why.set(EAGAIN, "every VPID is in use by another VM");
         vmcs_write(VmcsField::vpid, vpid_);
     }
     vmcs_write(VmcsField::exception_bitmap, 0);
@@ -133,11 +124,11 @@ const char* VmxVcpu::setup_controls()
         host_msrs[i] = {SWAPPED_MSRS[i], 0, cpu::rdmsr(SWAPPED_MSRS[i])};
     }
     vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
-    vmcs_write(VmcsField::entry_msr_load_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::entry_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
     vmcs_write(VmcsField::exit_msr_store_address, msr_areas_);
-    vmcs_write(VmcsField::exit_msr_store_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_store_count, uint32_t(SWAPPED_MSR_COUNT));
     vmcs_write(VmcsField::exit_msr_load_address, msr_areas_ + 2048);
-    vmcs_write(VmcsField::exit_msr_load_count, SWAPPED_MSR_COUNT);
+    vmcs_write(VmcsField::exit_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
 
     auto* bitmap = phys_to_virt<uint8_t>(msr_bitmap_);
     msr_bitmap::deny_all(bitmap);
@@ -150,7 +141,7 @@ const char* VmxVcpu::setup_controls()
 
     /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
     preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
-    return nullptr;
+    return {};
 }
 
 void VmxVcpu::setup_host_state()
@@ -163,7 +154,7 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_cr3, host_cr3_);
     vmcs_write(VmcsField::host_cr4, cpu::read_cr4());
     vmcs_write(VmcsField::host_cs_selector, gdt::KERNEL_CODE_SELECTOR);
-    for (VmcsField field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})
+    for (VmcsField16 field : {VmcsField::host_ss_selector, VmcsField::host_ds_selector, VmcsField::host_es_selector})
         vmcs_write(field, gdt::KERNEL_DATA_SELECTOR);
     vmcs_write(VmcsField::host_fs_selector, 0);
     vmcs_write(VmcsField::host_gs_selector, 0);
@@ -185,7 +176,9 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     /* The machine state of the Multiboot specification ("Machine state"): 32-bit
      * protected mode, flat segments, paging off, EAX = magic, EBX = information. */
     const struct {
-        VmcsField selector, base, limit, access;
+        VmcsField16 selector;
+        VmcsFieldNatural base;
+        VmcsField32 limit, access;
         const guest_loader::SegmentState& state;
     } segments[] = {
         {VmcsField::guest_cs_selector, VmcsField::guest_cs_base, VmcsField::guest_cs_limit, VmcsField::guest_cs_access_rights, entry.cs},
@@ -228,7 +221,7 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     vmcs_write(VmcsField::guest_efer, 0);
     vmcs_write(VmcsField::guest_rip, entry.eip);
     vmcs_write(VmcsField::guest_rsp, entry.esp);
-    vmcs_write(VmcsField::guest_rflags, entry.eflags | 0x2);
+    vmcs_write(VmcsField::guest_rflags, entry.eflags | RFLAGS_RESERVED_1);
     vmcs_write(VmcsField::guest_sysenter_cs, 0);
     vmcs_write(VmcsField::guest_sysenter_esp, 0);
     vmcs_write(VmcsField::guest_sysenter_eip, 0);
@@ -242,19 +235,17 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     registers_.rbx = entry.ebx;
 }
 
-const char* VmxVcpu::setup_memory()
+Result<void> VmxVcpu::setup_memory(Failure& why)
 {
     if (ept_.create() != EptError::none)
-        return "out of host memory for the EPT";
+        return why.set(ENOMEM, "out of host memory for the EPT");
     for (size_t i = 0; i < vm_.memory().run_count(); ++i) {
         const GuestMemory::Run& run = vm_.memory().runs()[i];
         EptError error = ept_.map(run.guest_physical, run.host_physical, run.length, EptAccess::all);
-        if (error != EptError::none) {
-            format_string(setup_error, sizeof(setup_error), "EPT mapping of guest RAM failed: %s", ept_error_text(error));
-            return setup_error;
-        }
+        if (error != EptError::none)
+            return why.set(ENOMEM, "EPT mapping of guest RAM failed: %s", ept_error_text(error));
     }
-    return nullptr;
+    return {};
 }
 
 } // namespace vmx

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/control_registers.h"
 #include "hypervisor/vmx/vmx_constants.h"
 
 namespace vmx {
@@ -87,9 +88,6 @@ constexpr uint64_t fixed_bits_violated(uint64_t value, FixedBits fixed)
 {
     return (~value & fixed.must_be_one) | (value & ~fixed.may_be_one);
 }
-
-constexpr uint64_t CR0_PE = 1ull << 0;
-constexpr uint64_t CR0_PG = 1ull << 31;
 
 /* For the host (VMX root) and a guest; an unrestricted guest may run with CR0.PE
  * and CR0.PG clear although FIXED0 reports them ("Unrestricted Guest"). */

@@ -27,7 +27,6 @@ constexpr uint32_t IA32_FEATURE_CONTROL = 0x3A;
 
 constexpr uint64_t FEATURE_CONTROL_LOCKED = 1u << 0;
 constexpr uint64_t FEATURE_CONTROL_VMX_OUTSIDE_SMX = 1u << 2;
-constexpr uint64_t CR4_VMXE = 1u << 13;
 
 /* True when the CPU can do VMX at all (CPUID only: no MSR is touched). */
 bool cpu_has_vmx();

@@ -4,6 +4,7 @@
  * Translation" (EPT, VPID). */
 #include "hypervisor/vmx/vmx_vcpu.h"
 
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "abi/hypercall.h"
@@ -26,7 +27,6 @@ namespace vmx {
 
 namespace {
 
-constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint32_t INTERRUPTION_VALID = 1u << 31;
 constexpr uint32_t INTERRUPTION_ERROR_CODE = 1u << 11;
 constexpr uint32_t TYPE_EXTERNAL_INTERRUPT = 0u << 8;
@@ -77,28 +77,27 @@ uint64_t* VmxVcpu::table_at(uint64_t physical) { return phys_to_virt<uint64_t>(p
 
 void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(physical); }
 
-const char* VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry)
+Result<void> VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry, Failure& why)
 {
     for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
         MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!allocated.ok())
-            return "out of host memory for the MSR pages";
+            return why.set(ENOMEM, "out of host memory for the MSR pages");
         *page = allocated.value();
     }
     if (!vmcs_.allocate(host_vmx_capabilities().basic.revision_id()))
-        return "out of host memory for the VMCS";
-    if (const char* error = setup_memory())
-        return error;
+        return why.set(ENOMEM, "out of host memory for the VMCS");
+    TRY(setup_memory(why));
     cpu::cli();
     vmcs_.clear();
     vmcs_.make_current();
-    const char* error = setup_controls();
-    if (!error) {
+    Result<void> controls = setup_controls(why);
+    if (!controls.is_error()) {
         setup_host_state();
         setup_guest_state(entry);
     }
     cpu::sti();
-    return error;
+    return controls;
 }
 
 uint64_t VmxVcpu::read_gpr(unsigned number)
@@ -109,19 +108,6 @@ uint64_t VmxVcpu::read_gpr(unsigned number)
                                &registers_.r15};
     number &= 15;
     return registers[number] ? *registers[number] : vmcs_read(VmcsField::guest_rsp);
-}
-
-void VmxVcpu::write_gpr(unsigned number, uint64_t value)
-{
-    uint64_t* registers[16] = {&registers_.rax, &registers_.rcx, &registers_.rdx, &registers_.rbx, nullptr,
-                               &registers_.rbp, &registers_.rsi, &registers_.rdi, &registers_.r8, &registers_.r9,
-                               &registers_.r10, &registers_.r11, &registers_.r12, &registers_.r13, &registers_.r14,
-                               &registers_.r15};
-    number &= 15;
-    if (registers[number])
-        *registers[number] = value;
-    else
-        vmcs_write(VmcsField::guest_rsp, value);
 }
 
 void VmxVcpu::inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
@@ -167,10 +153,10 @@ void VmxVcpu::before_entry()
         uint64_t ticks = slice_tsc >> preemption_timer_shift_;
         /* With "save VMX-preemption timer value" the CPU keeps counting down
          * across exits, so the field is written only for a new deadline. */
-        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+        vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
     } else if (!saves_preemption_timer_) {
         uint64_t ticks = (next_event_tsc_ - now_tsc) >> preemption_timer_shift_;
-        vmcs_write(VmcsField::preemption_timer_value, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+        vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
     }
 
     bool pending = platform.pic().has_pending_interrupt();
@@ -382,8 +368,10 @@ Vcpu* create_vcpu(Vm& vm) { return new (std::nothrow) vmx::VmxVcpu(vm); }
 
 const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 
-const char* virtualization_unavailable()
+Result<void> require_virtualization(Failure& why)
 {
     VmxSupportError error = enter_vmx_operation();
-    return error == VmxSupportError::none ? nullptr : vmx_support_error_text(error);
+    if (error != VmxSupportError::none)
+        return why.set(ENOSYS, "%s", vmx_support_error_text(error));
+    return {};
 }

@@ -23,8 +23,8 @@ constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[
 
 /* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
  * blocking by NMI (bit 3). */
-constexpr uint64_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
-constexpr uint64_t BLOCKING_BY_NMI = 1u << 3;
+constexpr uint32_t BLOCKING_BY_STI_OR_MOV_SS = 0x3;
+constexpr uint32_t BLOCKING_BY_NMI = 1u << 3;
 
 /* What an exit handler tells the loop. */
 enum class ExitAction { resume, stop };
@@ -34,7 +34,7 @@ public:
     explicit VmxVcpu(Vm& vm) : vm_(vm), ept_(*this) {}
     ~VmxVcpu() override;
 
-    [[nodiscard]] const char* prepare(const guest_loader::MultibootEntryState& entry) override;
+    [[nodiscard]] Result<void> prepare(const guest_loader::MultibootEntryState& entry, Failure& why) override;
     void run() override;
 
     /* Test hook: the next VM to enter for the first time gets guest RFLAGS 0 (bit 1
@@ -48,7 +48,6 @@ public:
     /* General registers by the SDM's encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
      * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
     uint64_t read_gpr(unsigned number);
-    void write_gpr(unsigned number, uint64_t value);
     /* Completes an emulated instruction: RIP moves past it (the exit's
      * instruction length), and an STI or MOV SS right before it no longer
      * blocks interrupts, as after any completed instruction (SDM
@@ -56,7 +55,7 @@ public:
     void advance_rip()
     {
         vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
-        uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
+        uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
     }
@@ -66,8 +65,6 @@ public:
     void devices_touched() { next_event_tsc_ = 0; }
     void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
     const EptHierarchy& ept() const { return ept_; }
-    uint64_t guest_cr0_shadowed_bits() const { return cr0_mask_; }
-    uint64_t guest_cr4_shadowed_bits() const { return cr4_mask_; }
     /* The guest's address space as it is now: its paging registers (and PAE's
      * PDPTEs) read from the VMCS, which must be current, over its RAM. The copy
      * stays valid while the guest does not run. */
@@ -91,10 +88,10 @@ private:
     /* vmcs_setup.cpp, one function per SDM area ("VM-Execution Control Fields",
      * "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State Area",
      * "Guest-State Area"). */
-    const char* setup_controls();
+    [[nodiscard]] Result<void> setup_controls(Failure& why);
     void setup_host_state();
     void setup_guest_state(const guest_loader::MultibootEntryState& entry);
-    const char* setup_memory();
+    [[nodiscard]] Result<void> setup_memory(Failure& why);
 
     void before_entry();
     ExitEvent describe_exit(uint64_t exit_tsc);

@@ -122,11 +122,6 @@ void clear()
     clear_screen(screens[CONSOLE_SCREEN]);
 }
 
-void set_color(Color foreground, Color background)
-{
-    screens[CONSOLE_SCREEN].attribute = uint8_t(uint8_t(background) << 4 | uint8_t(foreground));
-}
-
 void write(const char* text, size_t length) { write_to(CONSOLE_SCREEN, text, length); }
 
 void write_to(int index, const char* text, size_t length)

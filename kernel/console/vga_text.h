@@ -20,8 +20,6 @@ enum class Color : uint8_t { black = 0, blue = 1, green = 2, cyan = 3, red = 4, 
 void init();
 /* Clears the console screen. */
 void clear();
-/* The colour of later text on the console screen. */
-void set_color(Color foreground, Color background);
 /* Writes text at the console screen's cursor, handling '\n', '\r', '\b', '\t',
  * and scrolling. */
 void write(const char* text, size_t length);

@@ -279,7 +279,7 @@ void stop(TrapFrame& frame, bool at_breakpoint)
         if (resume == gdb::Resume::stay)
             continue;
         stepping = resume == gdb::Resume::single_step;
-        frame.rflags = stepping ? frame.rflags | cpu::RFLAGS_TF : frame.rflags & ~cpu::RFLAGS_TF;
+        frame.rflags = stepping ? frame.rflags | RFLAGS_TF : frame.rflags & ~RFLAGS_TF;
         gdb_awaits_stop = true;
         if (resume == gdb::Resume::detach) {
             active = false;
@@ -343,7 +343,7 @@ bool handle_trap(TrapFrame& frame)
         return false;
     }
     stepping = false;
-    frame.rflags &= ~cpu::RFLAGS_TF;
+    frame.rflags &= ~RFLAGS_TF;
     stop(frame, at_breakpoint);
     return true;
 }

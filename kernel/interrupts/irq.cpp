@@ -25,13 +25,6 @@ void register_irq_handler(unsigned irq, IrqHandler handler)
     pic8259::unmask(irq);
 }
 
-void unregister_irq_handler(unsigned irq)
-{
-    KERNEL_ASSERT(irq < pic8259::IRQ_COUNT);
-    pic8259::mask(irq);
-    handlers[irq] = nullptr;
-}
-
 void handle_irq(unsigned irq, TrapFrame& frame)
 {
     switch (pic8259::classify(irq)) {

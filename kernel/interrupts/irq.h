@@ -13,8 +13,6 @@ using IrqHandler = void (*)(TrapFrame& frame);
 /* Installs `handler` for `irq` (0-15) and unmasks the line. A line has at most one
  * handler; registering a second one is a bug and panics. */
 void register_irq_handler(unsigned irq, IrqHandler handler);
-/* Masks `irq` and forgets its handler. */
-void unregister_irq_handler(unsigned irq);
 
 /* Called by the interrupt dispatcher for a vector the PIC delivered. */
 void handle_irq(unsigned irq, TrapFrame& frame);

@@ -33,7 +33,6 @@ public:
      * initial break and the stack can end there (pages mapped or unmapped to
      * match), else the break stays. 0 only asks. Called by the process itself. */
     uint64_t set_program_break(uint64_t requested);
-    uint64_t program_break() const { return break_; }
 
 private:
     friend class ProcessRegistry;

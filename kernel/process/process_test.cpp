@@ -3,6 +3,7 @@
  * waited for and cleaned up as the kernel's own children. */
 #include "abi/errno.h"
 #include "arch/x86_64/arch_memory.h"
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "mm/page_manager.h"
@@ -20,7 +21,6 @@ constexpr uint32_t IA32_STAR = 0xC0000081;
 constexpr uint32_t IA32_LSTAR = 0xC0000082;
 constexpr uint32_t IA32_CSTAR = 0xC0000083;
 constexpr uint32_t IA32_FMASK = 0xC0000084;
-constexpr uint64_t RFLAGS_IF = 1 << 9;
 
 /* Starts `argv[0]` with its output in the log and returns its wait status, or
  * -errno when it does not start. */

@@ -64,7 +64,6 @@ private:
     void make_runnable(Thread* thread);
     void wake_sleepers(uint64_t now_ns);
     void reap_finished();
-    void free_thread(Thread* thread);
     Thread* allocate_thread(const char* name);
 
     Thread* current_ = nullptr;

@@ -10,18 +10,6 @@ constexpr uint64_t STACK_CANARY = 0x57ACC0DE57ACC0DEull;
 extern "C" void thread_first_entry();
 } // namespace
 
-const char* thread_state_name(ThreadState state)
-{
-    switch (state) {
-    case ThreadState::runnable: return "runnable";
-    case ThreadState::running: return "running";
-    case ThreadState::sleeping: return "sleeping";
-    case ThreadState::blocked: return "blocked";
-    case ThreadState::finished: return "finished";
-    }
-    return "?";
-}
-
 void ThreadQueue::push_back(Thread* thread)
 {
     thread->queue_next_ = nullptr;

@@ -15,7 +15,6 @@ using ThreadFunction = void (*)(void* argument);
 using ThreadId = uint64_t;
 
 enum class ThreadState { runnable, running, sleeping, blocked, finished };
-const char* thread_state_name(ThreadState state);
 
 /* A FIFO of threads linked through Thread::queue_next_. A thread is in at most one
  * queue at a time (the run queue, a sleep list, or one wait queue). Callers hold
@@ -42,7 +41,6 @@ public:
     ThreadId id() const { return id_; }
     const char* name() const { return name_; }
     ThreadState state() const { return state_; }
-    int exit_code() const { return exit_code_; }
     uint64_t switches_in() const { return switches_in_; }
     /* The top of this thread's kernel stack, for the TSS's RSP0. */
     uint64_t stack_top() const { return reinterpret_cast<uint64_t>(stack_) + STACK_SIZE; }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import USER_TEST_PROGRAMS, Booter, explain, user_tests_in_sources
+from conftest import USER_TEST_PROGRAMS, Booter, check_outcome, explain, user_tests_in_sources
 from matryoshka import verdict
 from matryoshka.verdict import RunResult
 
@@ -27,9 +27,9 @@ def test_user_program_test(boot: Booter, emulator: str, name: str) -> None:
     result = boot(emulator, RUN)
     outcome = outcome_of(result, name)
     assert outcome is not None, f"{name} did not run\n" + explain(result)
-    if outcome.outcome == "SKIP":
-        pytest.skip(outcome.reason)
-    assert outcome.outcome == "PASS", f"{outcome.reason}\n" + explain(result)
+    if outcome.outcome != "SKIP":
+        assert outcome.outcome == "PASS", f"{outcome.reason}\n" + explain(result)
+    check_outcome(emulator, name, outcome.outcome, outcome.reason)
 
 
 @pytest.mark.parametrize("emulator", EMULATORS)

@@ -66,3 +66,23 @@ def test_generator_writes_a_header_that_compiles(tmp_path: Path) -> None:
     # The same warnings as the kernel's build, which compiles the header with -Werror.
     subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
                     "-I", str(tmp_path), str(probe)], check=True)
+
+
+def test_assembler_header_matches_the_cpp_enum_and_assembles(tmp_path: Path) -> None:
+    header, encodings = tmp_path / "vmx_constants.h", tmp_path / "vmcs_encodings.h"
+    subprocess.run([sys.executable, str(SOURCE_DIR / "tools" / "gen_vmx.py"), "--output", str(header),
+                    "--asm-output", str(encodings)], check=True)
+    text = encodings.read_text()
+    assert "#define VMCS_HOST_RSP 0x6c14" in text  # SDM Appendix B: host RSP
+    assert "enum" not in text and "constexpr" not in text
+    data = vmx.load()
+    # Every #define equals the C++ enum's value (the generator writes both from one list).
+    probe = tmp_path / "probe.cpp"
+    probe.write_text('#include "vmcs_encodings.h"\n#include "vmx_constants.h"\n' + "".join(
+        f"static_assert(VMCS_{f.name.upper()} == uint32_t(vmx::VmcsField::{f.name}));\n" for f in data.vmcs_fields))
+    subprocess.run(["g++", "-std=c++20", "-fsyntax-only", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
+                    "-I", str(tmp_path), str(probe)], check=True)
+    # The assembler takes it as vm_entry.S does.
+    source = tmp_path / "probe.S"
+    source.write_text('#include "vmcs_encodings.h"\n    mov $VMCS_HOST_RSP, %rax\n    vmwrite %rsp, %rax\n')
+    subprocess.run(["gcc", "-c", "-I", str(tmp_path), str(source), "-o", str(tmp_path / "probe.o")], check=True)

@@ -2,6 +2,7 @@
  * each paging mode (none, 32-bit, PAE, 4-level), translated with large pages,
  * access rights, reserved bits and faults; and guest buffers split at page
  * boundaries. */
+#include "arch/x86_64/control_registers.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "unit_test.h"
 
@@ -14,9 +15,6 @@ namespace {
 
 constexpr uint64_t RAM_SIZE = 64ull << 20;
 constexpr uint64_t P = 1ull << 0, RW = 1ull << 1, US = 1ull << 2, PS = 1ull << 7, XD = 1ull << 63;
-constexpr uint64_t CR0_PE = 1ull << 0, CR0_WP = 1ull << 16, CR0_PG = 1ull << 31;
-constexpr uint64_t CR4_PSE = 1ull << 4, CR4_PAE = 1ull << 5, CR4_LA57 = 1ull << 12, CR4_SMEP = 1ull << 20;
-constexpr uint64_t EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
 constexpr uint64_t KIB = 1024, MIB = 1024 * KIB, GIB = 1024 * MIB;
 
 constexpr GuestAccess READ{AccessKind::read, false};

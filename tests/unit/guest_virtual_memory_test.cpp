@@ -1,5 +1,6 @@
 /* hypervisor/memory/guest_virtual_memory: copies between the host and a guest
  * buffer scattered over many physical pages, checked whole before a byte moves. */
+#include "arch/x86_64/control_registers.h"
 #include "hypervisor/memory/guest_virtual_memory.h"
 #include "unit_test.h"
 
@@ -12,7 +13,6 @@ namespace {
 
 constexpr uint64_t RAM = 16 << 20;
 constexpr uint32_t P = 1, RW = 2;
-constexpr uint64_t CR0_PE = 1, CR0_WP = 1u << 16, CR0_PG = 1u << 31;
 constexpr uint64_t DIRECTORY = 0x1000, TABLE = 0x2000;
 constexpr uint64_t BUFFER = 0x400000; /* virtual: page directory entry 1 */
 constexpr size_t PAGES = 64;

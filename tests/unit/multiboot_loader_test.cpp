@@ -422,3 +422,18 @@ UNIT_TEST(multiboot_loader_every_error_has_a_text)
     for (int e = 0; e <= int(LoaderError::write_failed); ++e)
         CHECK(std::string(loader_error_text(LoaderError(e))) != "?");
 }
+
+UNIT_TEST(multiboot_loader_check_load_gives_the_vm_layer_errno_and_sentence)
+{
+    Failure fine;
+    CHECK(!check_load(LoaderError::none, "/boot/kernel", fine).is_error());
+    CHECK_EQ(fine.errno_value, 0);
+
+    Failure refused;
+    CHECK_EQ(check_load(LoaderError::no_header, "/guests/x", refused).error(), EINVAL);
+    CHECK(__builtin_strcmp(refused.text, "/guests/x: no Multiboot header in the first 8 KiB") == 0);
+
+    Failure write;
+    CHECK_EQ(check_load(LoaderError::write_failed, "/guests/x", write).error(), ENOMEM);
+    CHECK_EQ(write.errno_value, ENOMEM);
+}

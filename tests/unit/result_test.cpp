@@ -1,4 +1,5 @@
 /* kernel/lib/result.h: values, errors, TRY and the syscall boundary. */
+#include "lib/failure.h"
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
 #include "unit_test.h"
@@ -29,6 +30,20 @@ struct Counted : RefCounted<Counted> {
     Counted() { ++alive; }
     ~Counted() { --alive; }
 };
+
+/* A step in the manner of vm_manager::start's: says why it failed in `why`. */
+Result<int> open_step(int fd, Failure& why)
+{
+    if (fd < 0)
+        return why.set(EBADF, "descriptor %d is not open", fd);
+    return fd + 1;
+}
+
+Result<int> two_steps(int fd, Failure& why)
+{
+    int next = TRY(open_step(fd, why));
+    return TRY(open_step(next - 10, why));
+}
 
 Result<RefPtr<Counted>> make_counted() { return RefPtr<Counted>(new Counted); }
 
@@ -77,4 +92,29 @@ UNIT_TEST(errno_name_names_errors)
     CHECK_EQ(std::string(errno_name(ENOENT)), std::string("ENOENT"));
     CHECK_EQ(std::string(errno_name(ENOTEMPTY)), std::string("ENOTEMPTY"));
     CHECK_EQ(std::string(errno_name(9999)), std::string("unknown errno"));
+}
+
+UNIT_TEST(failure_carries_errno_and_sentence_through_try)
+{
+    Failure fine;
+    CHECK_EQ(two_steps(20, fine).value(), 12);
+    CHECK_EQ(fine.errno_value, 0);
+    CHECK_EQ(fine.text[0], '\0');
+
+    Failure why;
+    Result<int> failed = two_steps(3, why); /* the second step sees -6 */
+    CHECK_EQ(failed.error(), EBADF);
+    CHECK_EQ(why.errno_value, EBADF);
+    CHECK(__builtin_strcmp(why.text, "descriptor -6 is not open") == 0);
+}
+
+UNIT_TEST(failure_truncates_a_long_sentence)
+{
+    char long_name[400];
+    __builtin_memset(long_name, 'x', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    Failure why;
+    Error error = why.set(ENAMETOOLONG, "%s is too long", long_name);
+    CHECK_EQ(error.code(), ENAMETOOLONG);
+    CHECK_EQ(__builtin_strlen(why.text), Failure::TEXT_SIZE - 1);
 }

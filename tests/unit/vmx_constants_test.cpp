@@ -1,10 +1,12 @@
 /* The generated hypervisor/vmx/vmx_constants.h: encodings checked against numbers
  * observed on Bochs (shared/reference/vmx-in-bochs.md) and the SDM, and the name
  * lookups the generator writes. */
+#include "hypervisor/vmx/vmcs.h"
 #include "hypervisor/vmx/vmx_constants.h"
 #include "unit_test.h"
 
 #include <set>
+#include <type_traits>
 
 using namespace vmx;
 
@@ -32,10 +34,44 @@ UNIT_TEST(vmx_constants_width_and_kind_come_from_the_encoding)
     CHECK(vmcs_field_kind(VmcsField::host_cs_selector) == VmcsFieldKind::host);
 }
 
+/* Whether vmcs_write(Field, Value) compiles: the typed accessors of vmcs.h. */
+template <typename Field, typename Value>
+constexpr bool vmcs_writable = requires(Field field, Value value) { vmcs_write(field, value); };
+template <typename Field> using vmcs_read_type = decltype(vmcs_read(std::declval<Field>()));
+
+/* The width is derived from the encoding (bits 14:13), not copied from the data
+ * file's column: each field's type says it, and so does what a read returns. */
+UNIT_TEST(vmx_constants_typed_fields_take_their_width_from_the_encoding)
+{
+    static_assert(std::is_same_v<decltype(VmcsField::vpid), const VmcsField16>);               /* 0x0000 */
+    static_assert(std::is_same_v<decltype(VmcsField::guest_cs_selector), const VmcsField16>);  /* 0x0802 */
+    static_assert(std::is_same_v<decltype(VmcsField::ept_pointer), const VmcsField64>);        /* 0x201A */
+    static_assert(std::is_same_v<decltype(VmcsField::exit_reason), const VmcsField32>);        /* 0x4402 */
+    static_assert(std::is_same_v<decltype(VmcsField::guest_rip), const VmcsFieldNatural>);     /* 0x681E */
+    static_assert(std::is_same_v<vmcs_read_type<VmcsField16>, uint16_t>);
+    static_assert(std::is_same_v<vmcs_read_type<VmcsField32>, uint32_t>);
+    static_assert(std::is_same_v<vmcs_read_type<VmcsField64>, uint64_t>);
+    static_assert(std::is_same_v<vmcs_read_type<VmcsFieldNatural>, uint64_t>);
+    /* A wider value than the field does not compile; as wide or narrower does. */
+    static_assert(!vmcs_writable<VmcsField16, uint64_t>);
+    static_assert(!vmcs_writable<VmcsField16, uint32_t>);
+    static_assert(!vmcs_writable<VmcsField32, uint64_t>);
+    static_assert(vmcs_writable<VmcsField16, uint16_t>);
+    static_assert(vmcs_writable<VmcsField32, uint16_t>);
+    static_assert(vmcs_writable<VmcsField64, uint64_t>);
+    static_assert(vmcs_writable<VmcsFieldNatural, uint64_t>);
+    /* Every listed field: its type's width is its encoding's. */
+    for (VmcsEncoding field : ALL_VMCS_FIELDS)
+        CHECK_EQ(unsigned(vmcs_field_width(field)), (uint32_t(field) >> 13) & 3);
+    CHECK(vmcs_field_width(VmcsEncoding::guest_cs_selector) == VmcsFieldWidth::bits16);
+    VmcsEncoding plain = VmcsField::guest_rip; /* a typed field converts to its encoding for tables */
+    CHECK_EQ(uint32_t(plain), 0x681Eu);
+}
+
 UNIT_TEST(vmx_constants_every_field_is_listed_once_with_a_name)
 {
     std::set<uint32_t> seen;
-    for (VmcsField field : ALL_VMCS_FIELDS) {
+    for (VmcsEncoding field : ALL_VMCS_FIELDS) {
         CHECK(vmcs_field_name(field) != nullptr);
         CHECK(seen.insert(uint32_t(field)).second);
     }
@@ -59,7 +95,7 @@ UNIT_TEST(vmx_constants_names_fields_exit_reasons_and_errors)
 
 UNIT_TEST(vmx_constants_unknown_values_have_no_name)
 {
-    CHECK(vmcs_field_name(VmcsField(0x1234)) == nullptr);
+    CHECK(vmcs_field_name(VmcsEncoding(0x1234)) == nullptr);
     CHECK(exit_reason_name(ExitReason(35)) == nullptr);
     CHECK(vm_instruction_error_text(VmInstructionError(14)) == nullptr);
     CHECK(control_bit_name(ControlWord::pin_based, 1) == nullptr);

@@ -25,7 +25,9 @@ Intel SDM (revision 084), Vol. 3A "4-Level Paging and 5-Level Paging" and Vol. 3
 """
 from __future__ import annotations
 
+import os
 import re
+import runpy
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,10 +44,33 @@ except ImportError:
 else:  # outside GDB (the unit tests), tools/gdb/ may pass for the module
     IN_GDB = hasattr(gdb, "Command")
 
-DIRECT_MAP_BASE = 0xFFFF800000000000
-ADDRESS_MASK = 0x000FFFFFFFFFF000
+
+
+def _build_dir() -> Path:
+    """The build folder: the one the kernel GDB debugs lies in, else the tests'
+    (MATRYOSHKA_BUILD_DIR, default build/ beside the sources)."""
+    program = gdb.current_progspace().filename if IN_GDB else None
+    if program:
+        return Path(program).resolve().parent
+    return Path(os.environ.get("MATRYOSHKA_BUILD_DIR", Path(__file__).resolve().parents[2] / "build"))
+
+
+def _layout_constants() -> dict[str, int]:
+    """The kernel's layout constants, generated from its headers by the build
+    (tools/gen_gdb_constants.py, as Linux's constants.py.in): never a copy here."""
+    path = _build_dir() / "generated" / "gdb" / "matryoshka_layout.py"
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: build the kernel first (make)")
+    values: dict[str, object] = runpy.run_path(str(path))
+    return {name: value for name, value in values.items() if name.isupper() and isinstance(value, int)}
+
+
+_LAYOUT = _layout_constants()
+DIRECT_MAP_BASE = _LAYOUT["DIRECT_MAP_BASE"]
+ADDRESS_MASK = _LAYOUT["ADDRESS_MASK"]
+PAGE_SIZE = _LAYOUT["PAGE_SIZE"]
+PAGE_SIZE_BIT = _LAYOUT["PAGE_SIZE_BIT"]
 LEVELS = ("PML4", "PDPT", "PD", "PT")
-PAGE_SIZE_BIT = 1 << 7
 
 ReadPhysical = Callable[[int], int]  # physical address -> the 8-byte entry there
 
@@ -83,7 +108,7 @@ def _walk(table: int, address: int, read: ReadPhysical, present: Callable[[int],
             size = 1 << (39 - 9 * level)
             return Walk(tuple(steps), (entry & ADDRESS_MASK & ~(size - 1)) | (address & (size - 1)), size)
         table = entry & ADDRESS_MASK
-    return Walk(tuple(steps), table | (address & 0xFFF), 4096)
+    return Walk(tuple(steps), table | (address & (PAGE_SIZE - 1)), PAGE_SIZE)
 
 
 def walk_page_table(cr3: int, virtual: int, read: ReadPhysical) -> Walk:

@@ -4,6 +4,7 @@
 #include "arch/x86_64/arch_memory.h"
 
 #include "arch/x86_64/boot/layout.h"
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
 #include "mm/direct_map.h"
@@ -23,7 +24,6 @@ extern "C" char __image_start[], __text_end[], __data_start[], __image_end[];
 namespace {
 
 constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint64_t EFER_NXE = uint64_t(1) << 11;
 constexpr uint32_t CPUID_EXTENDED_FEATURES = 0x80000001;
 constexpr uint32_t CPUID_EDX_NX = 1u << 20; /* "Execute Disable Bit available" */
 constexpr uint64_t GIB = 0x40000000;

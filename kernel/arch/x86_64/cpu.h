@@ -4,6 +4,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "arch/x86_64/control_registers.h"
+
 namespace cpu {
 
 inline void outb(uint16_t port, uint8_t value) { asm volatile("outb %0, %1" ::"a"(value), "Nd"(port)); }
@@ -190,8 +192,6 @@ inline uint64_t read_dr6()
 }
 inline void write_dr6(uint64_t value) { asm volatile("mov %0, %%dr6" ::"r"(value)); }
 
-constexpr uint64_t RFLAGS_TF = 1 << 8;
-constexpr uint64_t RFLAGS_IF = 1 << 9;
 inline bool interrupts_enabled() { return read_rflags() & RFLAGS_IF; }
 
 [[noreturn]] inline void halt_forever()

@@ -2,6 +2,7 @@
  * 084), Vol. 3A, "Error Code" and "Interrupt 14-Page-Fault Exception (#PF)". */
 #include "exceptions.h"
 
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
 #include "debug/gdb_stub.h"
@@ -98,7 +99,6 @@ UserExceptionHook user_exception_hook = panic_on_user_exception;
  * it is only counted, and the next NMI due a line reports the total. */
 void handle_nmi(const TrapFrame& frame)
 {
-    constexpr uint64_t RFLAGS_IF = 1ull << 9;
     uint64_t count = nmis + 1;
     nmis = count;
     bool due = (count & (count - 1)) == 0 || nmi_line_owed;

@@ -1,6 +1,7 @@
 /* x87/SSE state per thread; see fpu.h. */
 #include "arch/x86_64/fpu.h"
 
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 
@@ -8,8 +9,6 @@ namespace fpu {
 
 namespace {
 
-constexpr uint64_t CR0_MP = 1ull << 1, CR0_EM = 1ull << 2, CR0_TS = 1ull << 3;
-constexpr uint64_t CR4_OSFXSR = 1ull << 9, CR4_OSXMMEXCPT = 1ull << 10;
 /* All SIMD exceptions masked, round to nearest (SDM Vol. 1, "MXCSR Control and
  * Status Register": its power-on value). */
 constexpr uint32_t MXCSR_DEFAULT = 0x1F80;

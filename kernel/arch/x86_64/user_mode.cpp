@@ -3,6 +3,7 @@
  * "IA32_FMASK". */
 #include "arch/x86_64/user_mode.h"
 
+#include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "debug/panic.h"
@@ -21,13 +22,6 @@ constexpr uint32_t IA32_STAR = 0xC0000081;
 constexpr uint32_t IA32_LSTAR = 0xC0000082;
 constexpr uint32_t IA32_CSTAR = 0xC0000083;
 constexpr uint32_t IA32_FMASK = 0xC0000084;
-constexpr uint64_t EFER_SCE = 1 << 0;
-
-/* RFLAGS bits SYSCALL clears: IF (no interrupt before the frame is on the kernel
- * stack), DF (the ABI), TF (no single step into the kernel), AC (no alignment
- * checks in the kernel), NT. */
-constexpr uint64_t RFLAGS_TF = 1 << 8, RFLAGS_IF = 1 << 9, RFLAGS_DF = 1 << 10, RFLAGS_NT = 1 << 14,
-                   RFLAGS_AC = 1 << 18;
 
 static_assert(gdt::USER_CODE64_SELECTOR == USER_CODE64_SELECTOR_VALUE);
 static_assert(gdt::USER_DATA_SELECTOR == USER_DATA_SELECTOR_VALUE);
@@ -50,6 +44,9 @@ void init()
      * far jump to USER_CODE32_SELECTOR. Rather than jump to whatever CSTAR holds,
      * such a call is handled like any other and returns to 64-bit mode. */
     cpu::wrmsr(IA32_CSTAR, reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    /* RFLAGS bits SYSCALL clears: IF (no interrupt before the frame is on the kernel
+     * stack), DF (the ABI), TF (no single step into the kernel), AC (no alignment
+     * checks in the kernel), NT. */
     cpu::wrmsr(IA32_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
     cpu::wrmsr(IA32_EFER, cpu::rdmsr(IA32_EFER) | EFER_SCE);
 }
