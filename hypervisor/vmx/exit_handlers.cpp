@@ -70,6 +70,7 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
 
 ExitAction handle_hlt(VmxVcpu& vcpu)
 {
+    // SOLUTION BEGIN 4
     if (!(vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF))
         return stop(vcpu, "HLT with interrupts disabled: the guest can never wake up");
     vcpu.advance_rip();
@@ -85,6 +86,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
     Scheduler::instance().sleep_ns(wait);
     vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
     return ExitAction::resume;
+    // SOLUTION STUB 4: return stop(vcpu, MILESTONE_NOT_DONE(4, "handle HLT: end the VM when interrupts are off, "
+    // SOLUTION STUB 4:                                         "else sleep until the next device event (handle_hlt)"));
+    // SOLUTION END 4
 }
 
 /* One guest port write, and whether it turned the VM off. These writes power off
@@ -425,7 +429,10 @@ ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
         return stop(*this, "EPT misconfiguration at guest-physical 0x%lx (a hypervisor bug)",
                     vmcs_read(VmcsField::guest_physical_address));
     case ExitReason::triple_fault:
+        // SOLUTION BEGIN 4
         return stop(*this, "triple fault at guest RIP 0x%lx", vmcs_read(VmcsField::guest_rip));
+        // SOLUTION STUB 4: return stop(*this, MILESTONE_NOT_DONE(4, "end the VM on a triple fault, saying where"));
+        // SOLUTION END 4
     case ExitReason::invd:
         /* Caches are coherent with everything the guest can observe: nothing to do. */
         advance_rip();

@@ -4,6 +4,7 @@
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
+#include "hypervisor/exercise.h"
 #include "hypervisor/vmx/vmx_instructions.h"
 
 namespace {
@@ -35,6 +36,8 @@ const char* vmx_support_error_text(VmxSupportError error)
     case VmxSupportError::no_vmx: return "this CPU has no VMX (CPUID.1:ECX.VMX is 0); try make bochs or make kvm";
     case VmxSupportError::disabled_by_firmware: return "VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX)";
     case VmxSupportError::vmxon_failed: return "VMXON failed";
+    case VmxSupportError::not_done:
+        return MILESTONE_NOT_DONE(1, "enter VMX operation (enter_vmx_operation, hypervisor/vmx/vmx_support.cpp)");
     }
     return "?";
 }
@@ -68,6 +71,7 @@ VmxSupportError enter_vmx_operation()
     if (VmxSupportError error = check_feature_control(); error != VmxSupportError::none)
         return error;
 
+    // SOLUTION BEGIN 1
     const vmx::VmxCapabilities& capabilities = host_vmx_capabilities();
     vmx::VmxBasic basic = capabilities.basic;
     /* SDM "Restrictions on VMX Operation": bits set in FIXED0 must be 1, bits
@@ -90,6 +94,11 @@ VmxSupportError enter_vmx_operation()
     log(LogCategory::vmx, "VMX on: VMCS revision 0x%x, region size %u, memory type %u, true controls %s",
         basic.revision_id(), basic.region_size(), basic.vmcs_memory_type(), basic.has_true_controls() ? "yes" : "no");
     return VmxSupportError::none;
+    // SOLUTION STUB 1: /* milestone 1 is not done yet: set the fixed CR0/CR4 bits with CR4.VMXE, give VMXON a
+    // SOLUTION STUB 1:  * region holding the VMCS revision from IA32_VMX_BASIC, execute VMXON and check its flags. */
+    // SOLUTION STUB 1: log(LogCategory::vmx, "%s", vmx_support_error_text(VmxSupportError::not_done));
+    // SOLUTION STUB 1: return VmxSupportError::not_done;
+    // SOLUTION END 1
 }
 
 void leave_vmx_operation()

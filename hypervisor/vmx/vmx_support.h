@@ -14,6 +14,7 @@ enum class VmxSupportError {
     no_vmx,                /* CPUID.1:ECX.VMX[bit 5] = 0 */
     disabled_by_firmware,  /* IA32_FEATURE_CONTROL locked without VMX outside SMX */
     vmxon_failed,          /* VMXON returned VMfail */
+    not_done,              /* the exercise's stub (hypervisor/exercise.h) */
 };
 const char* vmx_support_error_text(VmxSupportError error);
 

@@ -20,7 +20,7 @@ TAG = re.compile(r"^\[(?:host|guest|vm|user)[^\]]*\] ")
 NOT_A_MESSAGE = re.compile(r"[/_()=;|{}$#&<>\\]|::")
 COMMAND_WORDS = ("vm ", "make ", "python3 ", "ls ", "cat ", "echo ", "printf ", "spin ", "workload ", "mx-",
                  "monitor ", "break ", "pip ", "vmstat ", "struct ", "rep ", "cli;", "new ", "operator ", "enum ",
-                 "[[", "bench ", "dev.py ", "do ")
+                 "[[", "bench ", "dev.py ", "do ", "git ")
 # What the docs write for a value the code fills in: "N", "ID", "WHY", "text", "...", "<access>", numbers.
 PLACEHOLDER = re.compile(r"\.\.\.|<[^>]*>|\d+|(?<=vm)N\b|\b(?:N|M|R|S|ID|WHY|NAME|PROGRAM|GUEST\.CHECK|text|reason)\b")
 # What the code writes for a value: printf conversions and Python f-string fields.
