@@ -38,7 +38,7 @@ def grade_quick(tree: Path) -> subprocess.CompletedProcess[str]:
 
 def test_exercise_tree_builds_a_kernel_without_solution_code(exercise_tree: Path) -> None:
     assert (exercise_tree / "build" / "kernel.elf").exists()
-    for name, regions in exercise.marked_files(SOURCE_DIR).items():
+    for name in exercise.marked_files(SOURCE_DIR):
         written = (exercise_tree / name).read_text()
         assert "// SOLUTION" not in written, name
         assert written == exercise.render((SOURCE_DIR / name).read_text(), 0, str(name)), name
@@ -62,8 +62,8 @@ def test_solution_grader_quick_checks_pass() -> None:
 
 def test_exercise_kernel_in_bochs_says_which_milestone_is_missing(exercise_tree: Path, tmp_path: Path) -> None:
     build = exercise_tree / "build"
-    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build), cmdline="vm=/guests/cpuid vm_timeout_ms=30000",
-                       modules=[paths.initrd_file(build)], headless=True, timeout=240, work_dir=tmp_path)
+    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build),
+                       cmdline="vm=/guests/cpuid vm_timeout_ms=30000", modules=[paths.initrd_file(build)], headless=True, timeout=240, work_dir=tmp_path)
     result = runner.run(config)
     assert milestones.not_done_text(milestones.by_number(1)) in result.serial, explain(result)
     assert result.verdict == Verdict.PASSED, "the host did not carry on\n" + explain(result)
