@@ -63,7 +63,8 @@ def test_solution_grader_quick_checks_pass() -> None:
 def test_exercise_kernel_in_bochs_says_which_milestone_is_missing(exercise_tree: Path, tmp_path: Path) -> None:
     build = exercise_tree / "build"
     config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build),
-                       cmdline="vm=/guests/cpuid vm_timeout_ms=30000", modules=[paths.initrd_file(build)], headless=True, timeout=240, work_dir=tmp_path)
+                       cmdline="vm=/guests/cpuid vm_timeout_ms=30000", modules=[paths.initrd_file(build)],
+                       headless=True, timeout=240, work_dir=tmp_path)
     result = runner.run(config)
     assert milestones.not_done_text(milestones.by_number(1)) in result.serial, explain(result)
     assert result.verdict == Verdict.PASSED, "the host did not carry on\n" + explain(result)
