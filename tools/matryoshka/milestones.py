@@ -25,8 +25,9 @@ class Milestone:
 
 
 def in_kernel(test_set: str, name: str = r"\w+") -> str:
-    """The Bochs run of an in-kernel test (tests/system/test_kernel_tests.py)."""
-    return rf"test_kernel_tests\.py::test_\w+\[{test_set}(\.{name})?-bochs\]"
+    """The Bochs run of an in-kernel test and of its set (tests/system/test_kernel_tests.py)."""
+    return (rf"test_kernel_tests\.py::test_in_kernel\[bochs-{test_set}\.{name}\]|"
+            rf"test_kernel_tests\.py::test_set_ran_exactly_the_registered_tests\[{test_set}-bochs\]")
 
 
 def unit(prefix: str) -> str:
@@ -123,8 +124,14 @@ MILESTONES: tuple[Milestone, ...] = (
               (in_kernel("hypervisor"), in_kernel("vm_console"), in_kernel("fs_attack"), in_kernel("hostile"),
                r"test_hypervisor\.py::test_(own_kernel|several_guests)", r"test_multi_vm\.py",
                r"test_vm_(serial|shell)\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
-               r"test_exit_trace\.py", r"test_fs_attack\.py::\w*bochs\w*"), 10),
+               r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest"), 10),
 )
+
+
+def names(pattern: str, nodeid: str) -> bool:
+    """Whether `pattern` (which starts at a test file's name) names `nodeid`, a
+    node ID of tests/system or tests/unit."""
+    return re.match(rf"tests/(?:system|unit)/(?:{pattern})", nodeid) is not None
 
 
 def milestone_of(nodeid: str) -> Milestone | None:
@@ -132,7 +139,7 @@ def milestone_of(nodeid: str) -> Milestone | None:
     since a test may need every milestone before its own."""
     found = None
     for milestone in MILESTONES:
-        if any(re.search(pattern, nodeid) for pattern in milestone.tests):
+        if any(names(pattern, nodeid) for pattern in milestone.tests):
             found = milestone
     return found
 
