@@ -32,7 +32,7 @@ FIELD = "\x00"
 # Quotes that look like messages but are not, each with why.
 NOT_MESSAGES = {
     "build-essential cmake python3-venv qemu-system-x86 bochs bochs-term bochs-x bochsbios vgabios grub-pc-bin "
-    "grub-common xorriso mtools gdb": "Debian packages (README.md), tools/dev.py installs them",
+    "grub-common xorriso mtools gdb ccache": "Debian packages (README.md), tools/dev.py installs them",
     "before - after - heap growth": "a formula over the logged counts (docs/hostile-guests.md)",
     "[host user] process 7 (/bin/fault) ended by page fault (#PF, vector 14) at rip ..., address 0, ...":
         "an example with the program and the exception filled in (README.md)",
