@@ -5,6 +5,7 @@
 #include "common/exceptions.h"
 #include "common/guest.h"
 #include "common/text.h"
+#include "kernel/arch/x86_64/msr.h"
 
 namespace guest {
 
@@ -12,8 +13,8 @@ const char GUEST_NAME[] = "msr";
 
 namespace {
 
-constexpr uint32_t IA32_TIME_STAMP_COUNTER = 0x10;
-constexpr uint32_t IA32_FEATURE_CONTROL = 0x3A;
+constexpr uint32_t IA32_TIME_STAMP_COUNTER = uint32_t(Msr::time_stamp_counter);
+constexpr uint32_t IA32_FEATURE_CONTROL = uint32_t(Msr::feature_control);
 constexpr uint32_t IA32_VMX_BASIC = 0x480; /* VMX is hidden from the guest */
 constexpr uint32_t UNDEFINED_MSR = 0xC0DE0000;
 

@@ -26,8 +26,10 @@ constexpr uint64_t CR0_PE_BIT = 1ull << 0;
 constexpr uint64_t CR0_PG_BIT = 1ull << 31;
 constexpr uint64_t CR4_VMXE_BIT = 1ull << 13;
 constexpr uint64_t CR4_OSXSAVE_BIT = 1ull << 18;
-constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
-constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277, MSR_EFER = 0xC0000080;
+using msr::EFER_LMA;
+using msr::EFER_LME;
+using msr::EFER_NXE;
+using msr::EFER_SCE;
 /* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5, until nested guests
  * exist), XSAVE (26) and OSXSAVE (27, XSAVE state is not switched per VM). */
 constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
@@ -193,20 +195,20 @@ ExitAction handle_io(VmxVcpu& vcpu)
  * they are; everything else raises #GP as on a CPU without that MSR. */
 bool read_msr(uint32_t msr, uint64_t& value)
 {
-    switch (msr) {
-    case MSR_EFER: value = vmcs_read(VmcsField::guest_efer); return true;
-    case MSR_TSC: value = cpu::rdtsc(); return true;
-    case MSR_MISC_ENABLE: value = 1; /* fast strings */ return true;
-    case MSR_PAT: value = 0x0007040600070406ull; /* the power-on default */ return true;
+    switch (Msr(msr)) {
+    case Msr::efer: value = vmcs_read(VmcsField::guest_efer); return true;
+    case Msr::time_stamp_counter: value = cpu::rdtsc(); return true;
+    case Msr::misc_enable: value = 1; /* fast strings */ return true;
+    case Msr::pat: value = 0x0007040600070406ull; /* the power-on default */ return true;
     default: return false;
     }
 }
 
 bool write_msr(uint32_t msr, uint64_t value)
 {
-    if (msr == MSR_PAT)
+    if (Msr(msr) == Msr::pat)
         return true; /* accepted and ignored: EPT maps guest RAM write-back */
-    if (msr != MSR_EFER)
+    if (Msr(msr) != Msr::efer)
         return false;
     uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     if (value & ~allowed)

@@ -23,9 +23,6 @@ namespace vmx {
 
 namespace {
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint32_t IA32_FS_BASE = 0xC0000100;
-constexpr uint32_t IA32_GS_BASE = 0xC0000101;
 constexpr uint64_t CR0_NE = 1ull << 5;
 constexpr uint64_t CR4_OSXSAVE = 1ull << 18;
 
@@ -129,8 +126,8 @@ const char* VmxVcpu::setup_controls()
     auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
     auto* host_msrs = phys_to_virt<MsrEntry>(msr_areas_ + 2048);
     for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i) {
-        guest_msrs[i] = {SWAPPED_MSRS[i], 0, 0};
-        host_msrs[i] = {SWAPPED_MSRS[i], 0, cpu::rdmsr(SWAPPED_MSRS[i])};
+        guest_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, 0};
+        host_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, cpu::rdmsr(SWAPPED_MSRS[i])};
     }
     vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
     vmcs_write(VmcsField::entry_msr_load_count, SWAPPED_MSR_COUNT);
@@ -143,10 +140,10 @@ const char* VmxVcpu::setup_controls()
     msr_bitmap::deny_all(bitmap);
     /* The swapped MSRs, and FS and GS bases (part of the VMCS guest state), are
      * safe to pass through; all of them lie in the bitmap's ranges. */
-    for (uint32_t msr : SWAPPED_MSRS)
-        KERNEL_ASSERT(msr_bitmap::allow(bitmap, msr));
-    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_FS_BASE));
-    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_GS_BASE));
+    for (Msr msr : SWAPPED_MSRS)
+        KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(msr)));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::fs_base)));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::gs_base)));
 
     /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
     preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
@@ -168,15 +165,15 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_fs_selector, 0);
     vmcs_write(VmcsField::host_gs_selector, 0);
     vmcs_write(VmcsField::host_tr_selector, gdt::tss_selector());
-    vmcs_write(VmcsField::host_fs_base, cpu::rdmsr(IA32_FS_BASE));
-    vmcs_write(VmcsField::host_gs_base, cpu::rdmsr(IA32_GS_BASE));
+    vmcs_write(VmcsField::host_fs_base, cpu::rdmsr(Msr::fs_base));
+    vmcs_write(VmcsField::host_gs_base, cpu::rdmsr(Msr::gs_base));
     vmcs_write(VmcsField::host_tr_base, gdt::tss_base());
     vmcs_write(VmcsField::host_gdtr_base, gdt::base());
     vmcs_write(VmcsField::host_idtr_base, idt::base());
     vmcs_write(VmcsField::host_sysenter_cs, 0);
     vmcs_write(VmcsField::host_sysenter_esp, 0);
     vmcs_write(VmcsField::host_sysenter_eip, 0);
-    vmcs_write(VmcsField::host_efer, cpu::rdmsr(IA32_EFER));
+    vmcs_write(VmcsField::host_efer, cpu::rdmsr(Msr::efer));
     vmcs_write(VmcsField::host_rip, reinterpret_cast<uint64_t>(vmx_exit_entry));
 }
 

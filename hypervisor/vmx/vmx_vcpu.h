@@ -3,6 +3,7 @@
  * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
  * exit_handlers.cpp. */
 #pragma once
+#include "arch/x86_64/msr.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/exit_statistics.h"
@@ -17,8 +18,7 @@ namespace vmx {
  * VM-exit MSR-store/load areas (SDM "VM-Entry Controls for MSRs", "VM-Exit
  * Controls for MSRs"): the host's syscall MSRs must survive a guest that sets its
  * own. */
-constexpr uint32_t SWAPPED_MSRS[] = {0xC0000081 /* STAR */, 0xC0000082 /* LSTAR */, 0xC0000083 /* CSTAR */,
-                                     0xC0000084 /* SFMASK */, 0xC0000102 /* KERNEL_GS_BASE */};
+constexpr Msr SWAPPED_MSRS[] = {Msr::star, Msr::lstar, Msr::cstar, Msr::fmask, Msr::kernel_gs_base};
 constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
 
 /* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
