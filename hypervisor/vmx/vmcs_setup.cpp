@@ -73,9 +73,11 @@ const char* VmxVcpu::setup_controls()
     uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
                                      PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
     if (!write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
-                        control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
+                        control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting,
+                                     PrimaryProcessorControl::tsc_offsetting),
                         primary_controls_))
         return setup_error;
+    offsets_tsc_ = primary_controls_ & uint32_t(PrimaryProcessorControl::tsc_offsetting);
     ControlSetting window = settle_controls(host_vmx_capabilities(), ControlWord::primary_processor,
                                             required | uint32_t(PrimaryProcessorControl::interrupt_window_exiting));
     if (!window.ok())
@@ -90,15 +92,22 @@ const char* VmxVcpu::setup_controls()
                         secondary))
         return setup_error;
     /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the
-     * host; the preemption timer's remaining count saved where the CPU can. */
+     * host; the preemption timer's remaining count saved where the CPU can; the
+     * host's PAT loaded where the CPU can (then the guest's is loaded on entry). */
     if (!write_controls(VmcsField::exit_controls, ControlWord::exit,
                         control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
-                        control_mask(ExitControl::save_preemption_timer), value))
+                        control_mask(ExitControl::save_preemption_timer, ExitControl::load_pat), value))
         return setup_error;
     saves_preemption_timer_ = value & uint32_t(ExitControl::save_preemption_timer);
-    /* Entry: the guest's EFER comes from the VMCS; it starts outside IA-32e mode. */
-    if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value))
+    bool exit_loads_pat = value & uint32_t(ExitControl::load_pat);
+    /* Entry: the guest's EFER (and PAT, kept per VM) come from the VMCS; it
+     * starts outside IA-32e mode. The guest's PAT is loaded only if the host's
+     * comes back on exit. */
+    if (!write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer),
+                        exit_loads_pat ? control_mask(EntryControl::load_pat) : 0, value))
         return setup_error;
+    loads_pat_ = value & uint32_t(EntryControl::load_pat);
+    vmcs_write(VmcsField::tsc_offset, 0);
 
     /* A VPID from the pool, never 0 (the host's) and never a live VM's; release()
      * invalidates it and gives it back. prepare() runs this with interrupts off. */
@@ -150,6 +159,30 @@ const char* VmxVcpu::setup_controls()
     return nullptr;
 }
 
+void VmxVcpu::set_guest_tsc(uint64_t value)
+{
+    if (!offsets_tsc_)
+        return;
+    tsc_offset_ = value - cpu::rdtsc();
+    vmcs_write(VmcsField::tsc_offset, tsc_offset_);
+}
+
+void VmxVcpu::set_guest_pat(uint64_t value)
+{
+    guest_pat_ = value;
+    if (loads_pat_)
+        vmcs_write(VmcsField::guest_pat, value);
+}
+
+uint64_t* VmxVcpu::swapped_msr(Msr msr)
+{
+    auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
+    for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i)
+        if (SWAPPED_MSRS[i] == msr)
+            return &guest_msrs[i].value;
+    return nullptr;
+}
+
 void VmxVcpu::setup_host_state()
 {
     /* What the CPU loads on every VM exit (SDM "Loading Host State"): this
@@ -174,6 +207,8 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_sysenter_esp, 0);
     vmcs_write(VmcsField::host_sysenter_eip, 0);
     vmcs_write(VmcsField::host_efer, cpu::rdmsr(Msr::efer));
+    if (loads_pat_) /* the field exists only on CPUs with the control */
+        vmcs_write(VmcsField::host_pat, cpu::rdmsr(Msr::pat));
     vmcs_write(VmcsField::host_rip, reinterpret_cast<uint64_t>(vmx_exit_entry));
 }
 
@@ -223,6 +258,7 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     vmcs_write(VmcsField::guest_cr3, 0);
     vmcs_write(VmcsField::guest_dr7, 0x400);
     vmcs_write(VmcsField::guest_efer, 0);
+    set_guest_pat(cpu_model::PAT_POWER_ON);
     vmcs_write(VmcsField::guest_rip, entry.eip);
     vmcs_write(VmcsField::guest_rsp, entry.esp);
     vmcs_write(VmcsField::guest_rflags, entry.eflags | 0x2);
