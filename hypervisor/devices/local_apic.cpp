@@ -66,6 +66,12 @@ unsigned LocalApic::divisor() const
     return code == 7 ? 1 : 2u << code;
 }
 
+uint64_t LocalApic::timer_period_ns() const
+{
+    uint64_t period = uint64_t(timer_initial_) * divisor();
+    return (lvt_[0] & LVT_TIMER_PERIODIC) && period < MIN_PERIODIC_NS ? MIN_PERIODIC_NS : period;
+}
+
 uint32_t LocalApic::current_count(uint64_t now_ns) const
 {
     if (!timer_running_ || timer_initial_ == 0 || now_ns < timer_start_ns_)

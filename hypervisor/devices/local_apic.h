@@ -29,6 +29,10 @@ public:
      * (kernels calibrate it against the PIT, so any steady rate works). */
     static constexpr uint64_t BUS_HZ = 1000000000;
     static constexpr uint64_t NO_DEADLINE = ~uint64_t(0);
+    /* The shortest period the periodic timer keeps (as KVM bounds it): a guest
+     * that asks for less gets interrupts this often, so a count of 1 cannot
+     * keep the VM in exits without running a single guest instruction. */
+    static constexpr uint64_t MIN_PERIODIC_NS = 10000;
     static constexpr uint64_t PAGE_SIZE = 4096;
     /* Version register: an integrated xAPIC (0x14), six LVT entries (timer,
      * thermal, performance, LINT0, LINT1, error: max LVT entry 5). */
@@ -121,7 +125,7 @@ private:
     static unsigned lvt_index(uint32_t offset) { return (offset - lvt_timer) >> 4; }
     static int highest(const uint32_t (&bits)[8]);
 
-    uint64_t timer_period_ns() const { return uint64_t(timer_initial_) * divisor(); }
+    uint64_t timer_period_ns() const;
     unsigned divisor() const;
     void start_timer(uint64_t now_ns);
     void record_error(uint32_t bits);

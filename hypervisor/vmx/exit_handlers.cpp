@@ -302,12 +302,36 @@ bool write_cr4(uint64_t value)
     return true;
 }
 
+/* MOV to or from CR8: the guest local APIC's TPR[7:4] (SDM "Interaction of Task
+ * Priorities between CR8 and APIC"; "MOV-Move to/from Control Registers":
+ * #GP(0) when bits 63:4 of a value for CR8 are set). */
+ExitAction handle_cr8_access(VmxVcpu& vcpu, bool to_cr8, unsigned gpr)
+{
+    devices::LocalApic& apic = vcpu.vm().platform().local_apic();
+    uint64_t now = clock::nanoseconds();
+    if (to_cr8) {
+        uint64_t value = vcpu.read_gpr(gpr);
+        if (value & ~0xFull) {
+            vcpu.inject_exception(VECTOR_GP, true, 0);
+            return ExitAction::resume;
+        }
+        apic.write(devices::LocalApic::tpr, uint32_t(value) << 4, now);
+    } else {
+        vcpu.write_gpr(gpr, (apic.read(devices::LocalApic::tpr, now) >> 4) & 0xF);
+    }
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
 ExitAction handle_cr_access(VmxVcpu& vcpu)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
     unsigned cr = qualification & 15;
     unsigned type = (qualification >> 4) & 3;
     unsigned gpr = (qualification >> 8) & 15;
+    /* Access type 0 is MOV to CR, 1 MOV from CR. */
+    if (cr == 8 && type <= 1)
+        return handle_cr8_access(vcpu, type == 0, gpr);
     if (type != 0 || (cr != 0 && cr != 4))
         return stop(vcpu, "unexpected control-register exit (qualification 0x%lx)", qualification);
     uint64_t value = vcpu.read_gpr(gpr);

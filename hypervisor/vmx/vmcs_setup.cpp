@@ -69,9 +69,13 @@ const char* VmxVcpu::setup_controls()
                         0, value))
         return setup_error;
     /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
-     * MSRs exit as the bitmap says, interrupt-window exiting must be possible. */
+     * MSRs exit as the bitmap says, interrupt-window exiting must be possible.
+     * MOV to and from CR8 exit: without a TPR shadow they would reach the host's
+     * own local APIC, whose raised priority would hold back host interrupts;
+     * they are the guest APIC's TPR instead. */
     uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
-                                     PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
+                                     PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls,
+                                     PrimaryProcessorControl::cr8_load_exiting, PrimaryProcessorControl::cr8_store_exiting);
     if (!write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
                         control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting,
                                      PrimaryProcessorControl::tsc_offsetting),

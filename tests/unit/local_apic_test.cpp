@@ -209,3 +209,19 @@ UNIT_TEST(local_apic_odd_offsets_and_read_only_registers_change_nothing)
     apic.write(LocalApic::irr0, 0xFFFFFFFF, 0);
     CHECK_EQ(apic.read(LocalApic::irr0, 0), 0u);
 }
+
+UNIT_TEST(local_apic_periodic_timer_never_fires_faster_than_its_minimum_period)
+{
+    /* Regression guard for a storm: a count of 1 at divide-by-1 would be 1 ns. */
+    LocalApic apic;
+    apic.write(LocalApic::timer_divide, DIVIDE_BY_1, 0);
+    apic.write(LocalApic::lvt_timer, LocalApic::LVT_TIMER_PERIODIC | 0x30, 0);
+    apic.write(LocalApic::timer_initial, 1, 0);
+    CHECK_EQ(apic.next_deadline_ns(0), LocalApic::MIN_PERIODIC_NS);
+    apic.advance(LocalApic::MIN_PERIODIC_NS * 3 + 1);
+    CHECK_EQ(apic.next_deadline_ns(0), LocalApic::MIN_PERIODIC_NS * 4);
+    /* A one-shot count of 1 still fires after 1 ns, once. */
+    apic.write(LocalApic::lvt_timer, 0x30, 0);
+    apic.write(LocalApic::timer_initial, 1, 100);
+    CHECK_EQ(apic.next_deadline_ns(100), 101u);
+}
