@@ -106,7 +106,7 @@ struct VmStats {
     uint64_t interrupts_injected;
     uint64_t events_reinjected;   /* events whose delivery an exit interrupted */
     uint32_t port_count;          /* entries used in ports[] */
-    uint32_t reserved;
+    uint32_t unknown_msrs;        /* RDMSR/WRMSR of MSRs the guest's CPU lacks (each raised #GP) */
     struct VmExitCount reasons[VM_STATS_REASONS];
     struct VmExitCount hypercalls[VM_STATS_HYPERCALLS];
     struct VmPortCount ports[VM_STATS_PORTS];

@@ -10,6 +10,7 @@
 #include "common/exceptions.h"
 #include "common/guest.h"
 #include "common/hostile.h"
+#include "kernel/arch/x86_64/msr.h"
 
 namespace guest {
 
@@ -25,8 +26,8 @@ constexpr Range RANGES[] = {{0x0, 0x2000}, {0x40000000, 0x100}, {0xC0000000, 0x1
 constexpr uint32_t RANDOM_MSRS = 512;
 /* Writing these back changes the guest's running state even with the value just
  * read (the TSC moves on), or selects modes a protected-mode guest cannot hold. */
-constexpr uint32_t IA32_TIME_STAMP_COUNTER = 0x10;
-constexpr uint32_t IA32_EFER = 0xC0000080;
+constexpr uint32_t IA32_TIME_STAMP_COUNTER = uint32_t(Msr::time_stamp_counter);
+constexpr uint32_t IA32_EFER = uint32_t(Msr::efer);
 
 struct Tally {
     uint32_t tried, read_ok, read_gp, write_ok, write_gp, other_fault, read_gp_clobbered;

@@ -95,14 +95,33 @@ void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write
 bool VirtualPlatform::update(uint64_t now_ns)
 {
     pit_.advance(now_ns);
+    local_apic_.advance(now_ns);
     /* A remembered timer period goes out once the PIC holds no IRQ 0 request:
      * the guest took the previous one (a second edge now would be lost in IRR). */
     if (pit_.backlog() && !(pic_.master().irr() & 1))
         pit_.deliver_backlog();
-    return pic_.has_pending_interrupt();
+    return has_pending_interrupt();
 }
 
-uint64_t VirtualPlatform::next_event_ns(uint64_t now_ns) { return pit_.next_irq_deadline_ns(now_ns); }
+uint64_t VirtualPlatform::next_event_ns(uint64_t now_ns)
+{
+    static_assert(devices::Pit8254::NO_DEADLINE == devices::LocalApic::NO_DEADLINE);
+    uint64_t pit = pit_.next_irq_deadline_ns(now_ns);
+    uint64_t apic = local_apic_.next_deadline_ns(now_ns);
+    return pit < apic ? pit : apic;
+}
+
+bool VirtualPlatform::has_pending_interrupt() const
+{
+    return local_apic_.pending_vector() >= 0 || (local_apic_.passes_extint() && pic_.has_pending_interrupt());
+}
+
+uint8_t VirtualPlatform::acknowledge_interrupt()
+{
+    if (local_apic_.pending_vector() >= 0)
+        return local_apic_.acknowledge();
+    return pic_.acknowledge();
+}
 
 const char* VirtualPlatform::take_power_off_request()
 {

@@ -9,6 +9,7 @@
 #include "hypervisor/devices/i8042.h"
 #include "hypervisor/devices/io_bus.h"
 #include "hypervisor/devices/line_assembler.h"
+#include "hypervisor/devices/local_apic.h"
 #include "hypervisor/devices/pending_input.h"
 #include "hypervisor/devices/pic8259.h"
 #include "hypervisor/devices/pit8254.h"
@@ -34,12 +35,20 @@ public:
     devices::I8042& keyboard() { return keyboard_; }
     devices::Uart16550& com1() { return com1_; }
     devices::VgaTextDevice& vga() { return vga_; }
+    /* The CPU's local APIC; its MMIO page is routed here by the backend. */
+    devices::LocalApic& local_apic() { return local_apic_; }
 
-    /* Brings the timer up to `now_ns`; true when an interrupt waits for the guest. */
+    /* Brings the timers up to `now_ns`; true when an interrupt waits for the guest. */
     bool update(uint64_t now_ns);
-    /* When the next device event is due (the PIT's next IRQ), for HLT and the
-     * preemption timer; devices::Pit8254::NO_DEADLINE when none. */
+    /* When the next device event is due (the earlier of the PIT's next IRQ and
+     * the local APIC timer's next expiry: one deadline for both timers), for HLT
+     * and the preemption timer; devices::Pit8254::NO_DEADLINE when none. */
     uint64_t next_event_ns(uint64_t now_ns);
+    /* Whether an interrupt waits for the CPU: a fixed one in the local APIC
+     * above its priority, or the 8259's INTR while LINT0 is the virtual wire. */
+    bool has_pending_interrupt() const;
+    /* The CPU's interrupt acknowledge: the vector to inject (the APIC's first). */
+    uint8_t acknowledge_interrupt();
     /* After a guest port write: why the guest just turned the machine off or
      * reset it (the 8042's reset line, ACPI SLP_EN), once; nullptr otherwise. A
      * reset ends the VM as a power off does. */
@@ -65,6 +74,7 @@ private:
     Vm& vm_;
     devices::Pic8259Pair pic_;
     devices::Pit8254 pit_;
+    devices::LocalApic local_apic_;
     devices::SystemControlPort port61_;
     devices::I8042 keyboard_;
     devices::LineAssembler serial_lines_;

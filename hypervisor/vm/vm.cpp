@@ -1,6 +1,7 @@
 /* A VM's state and end; see vm.h. */
 #include "hypervisor/vm/vm.h"
 
+#include "arch/x86_64/cpu.h"
 #include "console/log.h"
 #include "lib/format.h"
 #include "time/clock.h"
@@ -19,7 +20,20 @@ const char* vm_state_name(VmRunState state)
     return "?";
 }
 
-Vm::Vm(int id, uint64_t memory_bytes) : id_(id), memory_bytes_(memory_bytes) {}
+namespace {
+
+cpu_model::CpuidRegisters host_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    cpu::CpuidResult r = cpu::cpuid(leaf, subleaf);
+    return {r.eax, r.ebx, r.ecx, r.edx};
+}
+
+} // namespace
+
+Vm::Vm(int id, uint64_t memory_bytes)
+    : id_(id), memory_bytes_(memory_bytes), cpu_(cpu_model::GuestCpuConfig{.local_apic = true}, host_cpuid)
+{
+}
 
 Vm::~Vm()
 {

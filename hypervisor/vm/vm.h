@@ -3,6 +3,7 @@
  * runs it; hypervisor/vm/vm_manager starts, lists and stops VMs. */
 #pragma once
 #include "fs/storage_account.h"
+#include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/memory/guest_memory.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vm/platform.h"
@@ -39,6 +40,8 @@ public:
     VirtualPlatform& platform() { return *platform_; }
     bool has_platform() const { return platform_ != nullptr; }
     ExitStatistics& statistics() { return statistics_; }
+    /* The CPU the guest sees: its CPUID answers and MSRs (hypervisor/cpu_model). */
+    cpu_model::GuestCpu& cpu() { return cpu_; }
     VmExitTrace& trace() { return trace_; }
 
     /* Creates the virtual PC over guest RAM (after the RAM exists). */
@@ -85,4 +88,5 @@ private:
     alignas(16) uint8_t platform_storage_[sizeof(VirtualPlatform)];
     ExitStatistics statistics_;
     VmExitTrace trace_;
+    cpu_model::GuestCpu cpu_;
 };

@@ -96,9 +96,10 @@ void print_statistics(Vm& vm)
     uint64_t all = s.guest_cycles + s.handler_cycles + s.entry_cycles + s.halted_cycles;
     log(LogCategory::vmx,
         "vm%d stats: exits=%lu run_ns=%lu tsc_hz=%lu guest_cycles=%lu handler_cycles=%lu entry_cycles=%lu "
-        "halted_cycles=%lu injected=%lu reinjected=%lu port_reads=%lu port_writes=%lu fast_exits=%lu",
+        "halted_cycles=%lu injected=%lu reinjected=%lu port_reads=%lu port_writes=%lu fast_exits=%lu unknown_msrs=%lu",
         id, s.total, run_ns, clock::tsc_hz(), s.guest_cycles, s.handler_cycles, s.entry_cycles, s.halted_cycles,
-        s.interrupts_injected, s.events_reinjected, s.port_reads, s.port_writes, s.fast_exits);
+        s.interrupts_injected, s.events_reinjected, s.port_reads, s.port_writes, s.fast_exits,
+        vm.cpu().unknown_msr_accesses());
     log(LogCategory::vmx, "vm%d stats: of the VM's time: guest %lu.%lu%%, exit handlers %lu.%lu%%, entries %lu.%lu%%, "
         "halted %lu.%lu%%", id, permille(s.guest_cycles, all) / 10, permille(s.guest_cycles, all) % 10,
         permille(s.handler_cycles, all) / 10, permille(s.handler_cycles, all) % 10, permille(s.entry_cycles, all) / 10,
@@ -156,6 +157,8 @@ void fill_stats(Vm& vm, VmStats& out)
     out.interrupts_injected = s.interrupts_injected;
     out.events_reinjected = s.events_reinjected;
     out.port_count = uint32_t(s.port_count);
+    uint64_t unknown_msrs = vm.cpu().unknown_msr_accesses();
+    out.unknown_msrs = unknown_msrs > 0xFFFFFFFF ? 0xFFFFFFFF : uint32_t(unknown_msrs);
     for (size_t i = 0; i < ExitStatistics::REASONS; ++i)
         out.reasons[i] = {s.by_reason[i].count, s.by_reason[i].cycles};
     for (size_t i = 0; i < ExitStatistics::HYPERCALLS; ++i)

@@ -10,6 +10,7 @@
 #include "console/log.h"
 #include "hypervisor/exercise.h"
 #include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/memory/mmio_instruction.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/exit_interruption.h"
 #include "hypervisor/vmx/vmx_support.h"
@@ -23,11 +24,6 @@ namespace {
 
 constexpr uint8_t VECTOR_UD = 6;
 constexpr uint8_t VECTOR_GP = 13;
-constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277, MSR_EFER = 0xC0000080;
-/* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5, until nested guests
- * exist), XSAVE (26) and OSXSAVE (27, XSAVE state is not switched per VM). */
-constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
-constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
 /* "SWEB" as CPUID returns text: the first character in the lowest byte. */
 constexpr uint32_t SWEB_VENDOR_WORD = 'S' | 'W' << 8 | 'E' << 16 | uint32_t('B') << 24;
 /* A halted guest with no device event pending still looks at the host this often. */
@@ -51,12 +47,10 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
     /* Leaves 0x40000000-0x4FFFFFFF are the hypervisor's (no CPU defines them). */
     bool hypervisor_leaf = (leaf >> 28) == (HYPERVISOR_CPUID_BASE >> 28) && hypervisor_cpuid_leaf(leaf, result);
     if (!hypervisor_leaf) {
-        cpu::CpuidResult host = cpu::cpuid(leaf, subleaf);
-        result = {host.eax, host.ebx, host.ecx, host.edx};
-        if (leaf == 1)
-            result.ecx = (result.ecx & ~CPUID1_ECX_HIDDEN) | CPUID1_ECX_HYPERVISOR;
-        if (leaf == 0xD)
-            result = {0, 0, 0, 0}; /* no XSAVE state components */
+        /* Everything else is the CPU model's (hypervisor/cpu_model): host
+         * features the model shows, nothing it does not. */
+        cpu_model::CpuidRegisters model = vcpu.vm().cpu().cpuid(leaf, subleaf);
+        result = {model.eax, model.ebx, model.ecx, model.edx};
         if (leaf == 0 && vcpu.vm().sweb_vendor)
             result.ebx = result.ecx = result.edx = SWEB_VENDOR_WORD;
     }
@@ -193,47 +187,74 @@ ExitAction handle_io(VmxVcpu& vcpu)
     return ExitAction::resume;
 }
 
-/* MSRs a guest may use: EFER lives in the VMCS, the TSC and PAT are read as
- * they are; everything else raises #GP as on a CPU without that MSR. */
-bool read_msr(uint32_t msr, uint64_t& value)
-{
-    switch (msr) {
-    case MSR_EFER: value = vmcs_read(VmcsField::guest_efer); return true;
-    case MSR_TSC: value = cpu::rdtsc(); return true;
-    case MSR_MISC_ENABLE: value = 1; /* fast strings */ return true;
-    case MSR_PAT: value = 0x0007040600070406ull; /* the power-on default */ return true;
-    default: return false;
-    }
-}
+/* Where the VMX backend keeps the guest MSRs the CPU model does not store
+ * itself: VMCS guest-state fields (EFER, PAT, SYSENTER, FS/GS base), the
+ * MSR-load/store area (the syscall MSRs) and the TSC offset. The model has
+ * already checked reserved bits and canonical addresses. */
+class VmxMsrBackend final : public cpu_model::MsrBackend {
+public:
+    explicit VmxMsrBackend(VmxVcpu& vcpu) : vcpu_(vcpu) {}
 
-bool write_msr(uint32_t msr, uint64_t value)
-{
-    if (msr == MSR_PAT)
-        return true; /* accepted and ignored: EPT maps guest RAM write-back */
-    if (msr != MSR_EFER)
-        return false;
-    uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-    if (value & ~allowed)
-        return false;
-    /* LMA is the CPU's to set: keep the current value. */
-    uint64_t current = vmcs_read(VmcsField::guest_efer);
-    vmcs_write(VmcsField::guest_efer, (value & ~EFER_LMA) | (current & EFER_LMA));
-    return true;
-}
+    uint64_t read_backend_msr(Msr msr) override
+    {
+        switch (msr) {
+        case Msr::efer: return vmcs_read(VmcsField::guest_efer);
+        case Msr::time_stamp_counter: return cpu::rdtsc() + vcpu_.tsc_offset();
+        case Msr::pat: return vcpu_.guest_pat();
+        case Msr::sysenter_cs: return vmcs_read(VmcsField::guest_sysenter_cs);
+        case Msr::sysenter_esp: return vmcs_read(VmcsField::guest_sysenter_esp);
+        case Msr::sysenter_eip: return vmcs_read(VmcsField::guest_sysenter_eip);
+        case Msr::fs_base: return vmcs_read(VmcsField::guest_fs_base);
+        case Msr::gs_base: return vmcs_read(VmcsField::guest_gs_base);
+        default: {
+            const uint64_t* slot = vcpu_.swapped_msr(msr);
+            return slot ? *slot : 0;
+        }
+        }
+    }
+
+    void write_backend_msr(Msr msr, uint64_t value) override
+    {
+        switch (msr) {
+        case Msr::efer: {
+            /* LMA is the CPU's to set: keep the current value. */
+            uint64_t current = vmcs_read(VmcsField::guest_efer);
+            vmcs_write(VmcsField::guest_efer, (value & ~EFER_LMA) | (current & EFER_LMA));
+            return;
+        }
+        case Msr::time_stamp_counter: vcpu_.set_guest_tsc(value); return;
+        case Msr::pat: vcpu_.set_guest_pat(value); return;
+        case Msr::sysenter_cs: vmcs_write(VmcsField::guest_sysenter_cs, uint32_t(value)); return;
+        case Msr::sysenter_esp: vmcs_write(VmcsField::guest_sysenter_esp, value); return;
+        case Msr::sysenter_eip: vmcs_write(VmcsField::guest_sysenter_eip, value); return;
+        case Msr::fs_base: vmcs_write(VmcsField::guest_fs_base, value); return;
+        case Msr::gs_base: vmcs_write(VmcsField::guest_gs_base, value); return;
+        default:
+            if (uint64_t* slot = vcpu_.swapped_msr(msr))
+                *slot = value;
+            return;
+        }
+    }
+
+private:
+    VmxVcpu& vcpu_;
+};
 
 ExitAction handle_msr(VmxVcpu& vcpu, bool write)
 {
     GuestRegisters& r = vcpu.registers();
     auto msr = uint32_t(r.rcx);
+    cpu_model::GuestCpu& model = vcpu.vm().cpu();
+    VmxMsrBackend backend(vcpu);
     bool ok;
     if (write) {
-        ok = write_msr(msr, (r.rdx << 32) | uint32_t(r.rax));
+        ok = model.write_msr(msr, (r.rdx << 32) | uint32_t(r.rax), backend);
     } else {
         /* A faulting RDMSR changes no register (SDM "RDMSR": #GP(0) if ECX names
          * no MSR; a fault leaves the state as before the instruction), so EDX:EAX
          * are written only when the read succeeds. */
         uint64_t value = 0;
-        ok = read_msr(msr, value);
+        ok = model.read_msr(msr, value, backend);
         if (ok) {
             r.rax = uint32_t(value);
             r.rdx = value >> 32;
@@ -243,6 +264,10 @@ ExitAction handle_msr(VmxVcpu& vcpu, bool write)
         vcpu.inject_exception(VECTOR_GP, true, 0);
         return ExitAction::resume;
     }
+    /* IA32_APIC_BASE bit 11 switches the local APIC on or off as a whole. */
+    if (write && msr == uint32_t(Msr::apic_base))
+        vcpu.vm().platform().local_apic().set_globally_enabled(model.apic_base() & cpu_model::APIC_BASE_ENABLE,
+                                                               clock::nanoseconds());
     vcpu.advance_rip();
     return ExitAction::resume;
 }
@@ -280,12 +305,36 @@ bool write_cr4(uint64_t value)
     return true;
 }
 
+/* MOV to or from CR8: the guest local APIC's TPR[7:4] (SDM "Interaction of Task
+ * Priorities between CR8 and APIC"; "MOV-Move to/from Control Registers":
+ * #GP(0) when bits 63:4 of a value for CR8 are set). */
+ExitAction handle_cr8_access(VmxVcpu& vcpu, bool to_cr8, unsigned gpr)
+{
+    devices::LocalApic& apic = vcpu.vm().platform().local_apic();
+    uint64_t now = clock::nanoseconds();
+    if (to_cr8) {
+        uint64_t value = vcpu.read_gpr(gpr);
+        if (value & ~0xFull) {
+            vcpu.inject_exception(VECTOR_GP, true, 0);
+            return ExitAction::resume;
+        }
+        apic.write(devices::LocalApic::tpr, uint32_t(value) << 4, now);
+    } else {
+        vcpu.write_gpr(gpr, (apic.read(devices::LocalApic::tpr, now) >> 4) & 0xF);
+    }
+    vcpu.advance_rip();
+    return ExitAction::resume;
+}
+
 ExitAction handle_cr_access(VmxVcpu& vcpu)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
     unsigned cr = qualification & 15;
     unsigned type = (qualification >> 4) & 3;
     unsigned gpr = (qualification >> 8) & 15;
+    /* Access type 0 is MOV to CR, 1 MOV from CR. */
+    if (cr == 8 && type <= 1)
+        return handle_cr8_access(vcpu, type == 0, gpr);
     if (type != 0 || (cr != 0 && cr != 4))
         return stop(vcpu, "unexpected control-register exit (qualification 0x%lx)", qualification);
     uint64_t value = vcpu.read_gpr(gpr);
@@ -335,10 +384,62 @@ ExitAction handle_vmcall(VmxVcpu& vcpu)
     // SOLUTION END 6
 }
 
+/* CS access rights (SDM "Guest Segment Registers"): L (64-bit code), D/B. */
+constexpr uint64_t ACCESS_LONG_MODE = 1u << 13, ACCESS_DEFAULT_BIG = 1u << 14;
+
+/* A guest access to the local APIC's page, which EPT leaves unmapped so that
+ * every access exits: the MOV at RIP is decoded (hypervisor/memory/
+ * mmio_instruction.h), done on the APIC model, and RIP moves past it. An EPT
+ * violation gives no instruction length, so the decoder's is used. */
+ExitAction handle_local_apic_access(VmxVcpu& vcpu, uint64_t offset)
+{
+    uint64_t access_rights = vmcs_read(VmcsField::guest_cs_access_rights);
+    bool long_mode = (vmcs_read(VmcsField::guest_efer) & EFER_LMA) && (access_rights & ACCESS_LONG_MODE);
+    if (!long_mode && !(access_rights & ACCESS_DEFAULT_BIG))
+        return stop(vcpu, "16-bit code accessed the local APIC at offset 0x%lx (not decoded)", offset);
+    uint64_t rip = vmcs_read(VmcsField::guest_rip);
+    uint64_t linear = long_mode ? rip : (vmcs_read(VmcsField::guest_cs_base) + rip) & 0xFFFFFFFF;
+    /* The instruction may end right before an unreadable page: take what reads. */
+    uint8_t bytes[mmio::MAX_INSTRUCTION_LENGTH];
+    size_t count = sizeof(bytes);
+    if (!vcpu.read_guest_virtual(linear, bytes, count)) {
+        count = 0;
+        while (count < sizeof(bytes) && vcpu.read_guest_virtual(linear + count, &bytes[count], 1))
+            ++count;
+    }
+    mmio::Access access;
+    mmio::DecodeError error =
+        mmio::decode(bytes, count, long_mode ? mmio::CodeSize::bits64 : mmio::CodeSize::bits32, access);
+    if (error != mmio::DecodeError::none) {
+        vcpu.vm().end(VmRunState::failed, -1, "local APIC access at offset 0x%lx by the instruction at RIP 0x%lx: %s",
+                      offset, rip, mmio::decode_error_text(error));
+        return ExitAction::stop;
+    }
+    devices::LocalApic& apic = vcpu.vm().platform().local_apic();
+    uint64_t now = clock::nanoseconds();
+    if (access.write) {
+        uint32_t value = access.immediate ? access.value : uint32_t(vcpu.read_gpr(access.reg));
+        apic.write(uint32_t(offset), value, now);
+        vcpu.devices_touched(); /* the timer may have been programmed */
+    } else {
+        /* A 32-bit load zero-extends into the 64-bit register. */
+        vcpu.write_gpr(access.reg, apic.read(uint32_t(offset), now));
+    }
+    vcpu.advance_rip_by(access.length);
+    return ExitAction::resume;
+}
+
 ExitAction handle_ept_violation(VmxVcpu& vcpu)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
     uint64_t address = vmcs_read(VmcsField::guest_physical_address);
+    /* The local APIC's page (IA32_APIC_BASE), while the APIC is enabled. Fetches
+     * from it are not accesses to its registers. */
+    uint64_t apic_base = vcpu.vm().cpu().apic_base();
+    bool apic_enabled = vcpu.vm().cpu().config().local_apic && (apic_base & cpu_model::APIC_BASE_ENABLE);
+    uint64_t apic_page = apic_base & ~0xFFFull & ((1ull << 52) - 1);
+    if (apic_enabled && (address & ~0xFFFull) == apic_page && !(qualification & 4))
+        return handle_local_apic_access(vcpu, address & 0xFFF);
     const char* access = qualification & 4 ? "instruction fetch" : qualification & 2 ? "write" : "read";
     vcpu.vm().end(VmRunState::failed, -1, "EPT violation: guest %s at guest-physical 0x%lx, outside its %lu MiB of RAM",
                   access, address, vcpu.vm().memory_bytes() >> 20);

@@ -24,9 +24,6 @@ namespace vmx {
 
 namespace {
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint32_t IA32_FS_BASE = 0xC0000100;
-constexpr uint32_t IA32_GS_BASE = 0xC0000101;
 
 /* Access rights (SDM "Guest Segment Registers"): bit 16 marks a register unusable. */
 constexpr uint32_t ACCESS_UNUSABLE = 1u << 16;
@@ -67,12 +64,18 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
                                     PinBasedControl::preemption_timer),
                        0, value, why));
     /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
-     * MSRs exit as the bitmap says, interrupt-window exiting must be possible. */
+     * MSRs exit as the bitmap says, interrupt-window exiting must be possible.
+     * MOV to and from CR8 exit: without a TPR shadow they would reach the host's
+     * own local APIC, whose raised priority would hold back host interrupts;
+     * they are the guest APIC's TPR instead. */
     uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
-                                     PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
+                                     PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls,
+                                     PrimaryProcessorControl::cr8_load_exiting, PrimaryProcessorControl::cr8_store_exiting);
     TRY(write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
-                       control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
+                       control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting,
+                                    PrimaryProcessorControl::tsc_offsetting),
                        primary_controls_, why));
+    offsets_tsc_ = primary_controls_ & uint32_t(PrimaryProcessorControl::tsc_offsetting);
     ControlSetting window = settle_controls(host_vmx_capabilities(), ControlWord::primary_processor,
                                             required | uint32_t(PrimaryProcessorControl::interrupt_window_exiting));
     if (!window.ok())
@@ -86,13 +89,20 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
                                     SecondaryProcessorControl::invpcid),
                        secondary, why));
     /* Exit: back to a 64-bit host; EFER saved for the guest and loaded for the
-     * host; the preemption timer's remaining count saved where the CPU can. */
+     * host; the preemption timer's remaining count saved where the CPU can; the
+     * host's PAT loaded where the CPU can (then the guest's is loaded on entry). */
     TRY(write_controls(VmcsField::exit_controls, ControlWord::exit,
                        control_mask(ExitControl::host_address_space_size, ExitControl::save_efer, ExitControl::load_efer),
-                       control_mask(ExitControl::save_preemption_timer), value, why));
+                       control_mask(ExitControl::save_preemption_timer, ExitControl::load_pat), value, why));
     saves_preemption_timer_ = value & uint32_t(ExitControl::save_preemption_timer);
-    /* Entry: the guest's EFER comes from the VMCS; it starts outside IA-32e mode. */
-    TRY(write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer), 0, value, why));
+    bool exit_loads_pat = value & uint32_t(ExitControl::load_pat);
+    /* Entry: the guest's EFER (and PAT, kept per VM) come from the VMCS; it
+     * starts outside IA-32e mode. The guest's PAT is loaded only if the host's
+     * comes back on exit. */
+    TRY(write_controls(VmcsField::entry_controls, ControlWord::entry, control_mask(EntryControl::load_efer),
+                       exit_loads_pat ? control_mask(EntryControl::load_pat) : 0, value, why));
+    loads_pat_ = value & uint32_t(EntryControl::load_pat);
+    vmcs_write(VmcsField::tsc_offset, 0);
 
     /* A VPID from the pool, never 0 (the host's) and never a live VM's; release()
      * invalidates it and gives it back. prepare() runs this with interrupts off. */
@@ -120,8 +130,8 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
     auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
     auto* host_msrs = phys_to_virt<MsrEntry>(msr_areas_ + 2048);
     for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i) {
-        guest_msrs[i] = {SWAPPED_MSRS[i], 0, 0};
-        host_msrs[i] = {SWAPPED_MSRS[i], 0, cpu::rdmsr(SWAPPED_MSRS[i])};
+        guest_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, 0};
+        host_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, cpu::rdmsr(SWAPPED_MSRS[i])};
     }
     vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
     vmcs_write(VmcsField::entry_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
@@ -134,14 +144,38 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
     msr_bitmap::deny_all(bitmap);
     /* The swapped MSRs, and FS and GS bases (part of the VMCS guest state), are
      * safe to pass through; all of them lie in the bitmap's ranges. */
-    for (uint32_t msr : SWAPPED_MSRS)
-        KERNEL_ASSERT(msr_bitmap::allow(bitmap, msr));
-    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_FS_BASE));
-    KERNEL_ASSERT(msr_bitmap::allow(bitmap, IA32_GS_BASE));
+    for (Msr msr : SWAPPED_MSRS)
+        KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(msr)));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::fs_base)));
+    KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::gs_base)));
 
     /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
     preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
     return {};
+}
+
+void VmxVcpu::set_guest_tsc(uint64_t value)
+{
+    if (!offsets_tsc_)
+        return;
+    tsc_offset_ = value - cpu::rdtsc();
+    vmcs_write(VmcsField::tsc_offset, tsc_offset_);
+}
+
+void VmxVcpu::set_guest_pat(uint64_t value)
+{
+    guest_pat_ = value;
+    if (loads_pat_)
+        vmcs_write(VmcsField::guest_pat, value);
+}
+
+uint64_t* VmxVcpu::swapped_msr(Msr msr)
+{
+    auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
+    for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i)
+        if (SWAPPED_MSRS[i] == msr)
+            return &guest_msrs[i].value;
+    return nullptr;
 }
 
 void VmxVcpu::setup_host_state()
@@ -159,15 +193,17 @@ void VmxVcpu::setup_host_state()
     vmcs_write(VmcsField::host_fs_selector, 0);
     vmcs_write(VmcsField::host_gs_selector, 0);
     vmcs_write(VmcsField::host_tr_selector, gdt::tss_selector());
-    vmcs_write(VmcsField::host_fs_base, cpu::rdmsr(IA32_FS_BASE));
-    vmcs_write(VmcsField::host_gs_base, cpu::rdmsr(IA32_GS_BASE));
+    vmcs_write(VmcsField::host_fs_base, cpu::rdmsr(Msr::fs_base));
+    vmcs_write(VmcsField::host_gs_base, cpu::rdmsr(Msr::gs_base));
     vmcs_write(VmcsField::host_tr_base, gdt::tss_base());
     vmcs_write(VmcsField::host_gdtr_base, gdt::base());
     vmcs_write(VmcsField::host_idtr_base, idt::base());
     vmcs_write(VmcsField::host_sysenter_cs, 0);
     vmcs_write(VmcsField::host_sysenter_esp, 0);
     vmcs_write(VmcsField::host_sysenter_eip, 0);
-    vmcs_write(VmcsField::host_efer, cpu::rdmsr(IA32_EFER));
+    vmcs_write(VmcsField::host_efer, cpu::rdmsr(Msr::efer));
+    if (loads_pat_) /* the field exists only on CPUs with the control */
+        vmcs_write(VmcsField::host_pat, cpu::rdmsr(Msr::pat));
     vmcs_write(VmcsField::host_rip, reinterpret_cast<uint64_t>(vmx_exit_entry));
 }
 
@@ -219,6 +255,7 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     vmcs_write(VmcsField::guest_cr3, 0);
     vmcs_write(VmcsField::guest_dr7, 0x400);
     vmcs_write(VmcsField::guest_efer, 0);
+    set_guest_pat(cpu_model::PAT_POWER_ON);
     vmcs_write(VmcsField::guest_rip, entry.eip);
     vmcs_write(VmcsField::guest_rsp, entry.esp);
     vmcs_write(VmcsField::guest_rflags, entry.eflags | RFLAGS_RESERVED_1);

@@ -32,7 +32,6 @@ namespace {
 constexpr const char* SPIN_GUEST = "/guests/hostile_spin";
 constexpr const char* SSE_GUEST = "/guests/sse_state";
 
-constexpr uint32_t IA32_APIC_BASE = 0x1B;
 constexpr uint64_t APIC_BASE_ENABLE = 1ull << 11;
 constexpr uint64_t APIC_BASE_ADDRESS = 0xFFFFFF000ull;
 constexpr uint32_t CPUID1_EDX_APIC = 1u << 9;
@@ -67,7 +66,7 @@ volatile uint32_t* local_apic()
 {
     if (!(cpu::cpuid(1).edx & CPUID1_EDX_APIC))
         return nullptr;
-    uint64_t base = cpu::rdmsr(IA32_APIC_BASE);
+    uint64_t base = cpu::rdmsr(Msr::apic_base);
     if (!(base & APIC_BASE_ENABLE))
         return nullptr;
     return phys_to_virt<volatile uint32_t>(base & APIC_BASE_ADDRESS);

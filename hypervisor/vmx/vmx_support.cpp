@@ -19,11 +19,12 @@ uint64_t image_physical(const void* pointer) { return reinterpret_cast<uint64_t>
 
 VmxSupportError check_feature_control()
 {
-    uint64_t control = cpu::rdmsr(msr::IA32_FEATURE_CONTROL);
-    if (control & FEATURE_CONTROL_LOCKED)
-        return (control & FEATURE_CONTROL_VMX_OUTSIDE_SMX) ? VmxSupportError::none : VmxSupportError::disabled_by_firmware;
+    uint64_t control = cpu::rdmsr(Msr::feature_control);
+    if (control & msr::FEATURE_CONTROL_LOCKED)
+        return (control & msr::FEATURE_CONTROL_VMX_OUTSIDE_SMX) ? VmxSupportError::none
+                                                                : VmxSupportError::disabled_by_firmware;
     /* Unlocked (no BIOS did it): allow VMX outside SMX and lock, as firmware would. */
-    cpu::wrmsr(msr::IA32_FEATURE_CONTROL, control | FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED);
+    cpu::wrmsr(Msr::feature_control, control | msr::FEATURE_CONTROL_VMX_OUTSIDE_SMX | msr::FEATURE_CONTROL_LOCKED);
     return VmxSupportError::none;
 }
 
@@ -44,7 +45,7 @@ const char* vmx_support_error_text(VmxSupportError error)
 
 bool cpu_has_vmx() { return cpu::cpuid(1).ecx & (1u << 5); }
 
-vmx::VmxBasic read_vmx_basic() { return vmx::VmxBasic{cpu::rdmsr(uint32_t(vmx::CapabilityMsr::basic))}; }
+vmx::VmxBasic read_vmx_basic() { return vmx::VmxBasic{cpu::rdmsr(Msr(uint32_t(vmx::CapabilityMsr::basic)))}; }
 
 const vmx::VmxCapabilities& host_vmx_capabilities()
 {
@@ -52,7 +53,7 @@ const vmx::VmxCapabilities& host_vmx_capabilities()
     static bool read = false;
     if (!read) {
         capabilities = vmx::read_capabilities(
-            [](vmx::CapabilityMsr msr, void*) { return cpu::rdmsr(uint32_t(msr)); }, nullptr);
+            [](vmx::CapabilityMsr msr, void*) { return cpu::rdmsr(Msr(uint32_t(msr))); }, nullptr);
         read = true;
     }
     return capabilities;

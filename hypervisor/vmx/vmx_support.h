@@ -22,12 +22,6 @@ const char* vmx_support_error_text(VmxSupportError error);
 vmx::VmxBasic read_vmx_basic();
 const vmx::VmxCapabilities& host_vmx_capabilities();
 
-namespace msr {
-constexpr uint32_t IA32_FEATURE_CONTROL = 0x3A;
-} // namespace msr
-
-constexpr uint64_t FEATURE_CONTROL_LOCKED = 1u << 0;
-constexpr uint64_t FEATURE_CONTROL_VMX_OUTSIDE_SMX = 1u << 2;
 
 /* True when the CPU can do VMX at all (CPUID only: no MSR is touched). */
 bool cpu_has_vmx();

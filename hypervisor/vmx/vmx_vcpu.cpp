@@ -159,12 +159,12 @@ void VmxVcpu::before_entry()
         vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
     }
 
-    bool pending = platform.pic().has_pending_interrupt();
+    bool pending = platform.has_pending_interrupt();
     if (pending && !(vmcs_read(VmcsField::entry_interruption_information) & INTERRUPTION_VALID)) {
         bool can_take = (vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF) &&
                         !(vmcs_read(VmcsField::guest_interruptibility_state) & BLOCKING_BY_STI_OR_MOV_SS);
         if (can_take) {
-            uint8_t vector = platform.pic().acknowledge();
+            uint8_t vector = platform.acknowledge_interrupt();
             vmcs_write(VmcsField::entry_interruption_information, INTERRUPTION_VALID | TYPE_EXTERNAL_INTERRUPT | vector);
             ++vm_.statistics().interrupts_injected;
             pending = false;

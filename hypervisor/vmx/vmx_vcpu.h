@@ -3,6 +3,8 @@
  * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
  * exit_handlers.cpp. */
 #pragma once
+#include "arch/x86_64/msr.h"
+#include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/exit_statistics.h"
@@ -17,8 +19,7 @@ namespace vmx {
  * VM-exit MSR-store/load areas (SDM "VM-Entry Controls for MSRs", "VM-Exit
  * Controls for MSRs"): the host's syscall MSRs must survive a guest that sets its
  * own. */
-constexpr uint32_t SWAPPED_MSRS[] = {0xC0000081 /* STAR */, 0xC0000082 /* LSTAR */, 0xC0000083 /* CSTAR */,
-                                     0xC0000084 /* SFMASK */, 0xC0000102 /* KERNEL_GS_BASE */};
+constexpr Msr SWAPPED_MSRS[] = {Msr::star, Msr::lstar, Msr::cstar, Msr::fmask, Msr::kernel_gs_base};
 constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
 
 /* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
@@ -52,9 +53,12 @@ public:
      * instruction length), and an STI or MOV SS right before it no longer
      * blocks interrupts, as after any completed instruction (SDM
      * "Interruptibility State"). Inline: every fast-path exit does this. */
-    void advance_rip()
+    void advance_rip() { advance_rip_by(vmcs_read(VmcsField::exit_instruction_length)); }
+    /* The same for an instruction whose length the exit does not give (an EPT
+     * violation's: the MMIO decoder measured it). */
+    void advance_rip_by(uint64_t length)
     {
-        vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
+        vmcs_write(VmcsField::guest_rip, exit_rip_ + length);
         uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
@@ -81,6 +85,18 @@ public:
     }
     /* Asks for an interrupt-window exit (or stops asking). */
     void set_interrupt_window_exiting(bool on);
+
+    /* Guest MSRs the backend keeps (cpu_model::MsrBackend, exit_handlers.cpp).
+     * The TSC: the guest reads host TSC + offset, through "use TSC offsetting"
+     * where the CPU has it (else a guest write is dropped: FIXME). PAT: per VM,
+     * loaded on entry by "load IA32_PAT" where the CPU has it (else kept for
+     * the guest to read back, while the host's PAT stays in force). */
+    uint64_t tsc_offset() const { return tsc_offset_; }
+    void set_guest_tsc(uint64_t value);
+    uint64_t guest_pat() const { return guest_pat_; }
+    void set_guest_pat(uint64_t value);
+    /* The guest's value of one of SWAPPED_MSRS in the MSR-store area, or nullptr. */
+    uint64_t* swapped_msr(Msr msr);
 
 private:
     static inline bool break_next_first_entry_ = false;
@@ -120,6 +136,10 @@ private:
     uint32_t primary_controls_ = 0;
     uint64_t preemption_timer_shift_ = 0;
     bool saves_preemption_timer_ = false;
+    bool offsets_tsc_ = false;
+    bool loads_pat_ = false;
+    uint64_t tsc_offset_ = 0;
+    uint64_t guest_pat_ = cpu_model::PAT_POWER_ON;
     uint64_t next_event_tsc_ = 0; /* before_entry brings the devices up to date from here on */
     uint64_t host_cr3_ = 0;       /* what HOST_CR3 holds */
     uint64_t exit_qualification_ = 0;

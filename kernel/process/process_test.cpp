@@ -16,11 +16,6 @@ extern "C" void fast_syscall_entry();
 
 namespace {
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint32_t IA32_STAR = 0xC0000081;
-constexpr uint32_t IA32_LSTAR = 0xC0000082;
-constexpr uint32_t IA32_CSTAR = 0xC0000083;
-constexpr uint32_t IA32_FMASK = 0xC0000084;
 
 /* Starts `argv[0]` with its output in the log and returns its wait status, or
  * -errno when it does not start. */
@@ -45,12 +40,12 @@ int run(const char* const* argv, size_t argc)
 
 KERNEL_TEST(process, syscall_instruction_enters_the_kernel_entry)
 {
-    EXPECT(cpu::rdmsr(IA32_EFER) & 1); /* SCE */
-    EXPECT_EQ(cpu::rdmsr(IA32_LSTAR), reinterpret_cast<uint64_t>(&fast_syscall_entry));
-    EXPECT_EQ(cpu::rdmsr(IA32_CSTAR), reinterpret_cast<uint64_t>(&fast_syscall_entry));
-    EXPECT_EQ(cpu::rdmsr(IA32_STAR) >> 32 & 0xFFFF, uint64_t(gdt::KERNEL_CODE_SELECTOR));
-    EXPECT_EQ(cpu::rdmsr(IA32_STAR) >> 48, uint64_t(gdt::USER_CODE32_SELECTOR));
-    EXPECT(cpu::rdmsr(IA32_FMASK) & RFLAGS_IF);
+    EXPECT(cpu::rdmsr(Msr::efer) & EFER_SCE);
+    EXPECT_EQ(cpu::rdmsr(Msr::lstar), reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    EXPECT_EQ(cpu::rdmsr(Msr::cstar), reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    EXPECT_EQ(cpu::rdmsr(Msr::star) >> 32 & 0xFFFF, uint64_t(gdt::KERNEL_CODE_SELECTOR));
+    EXPECT_EQ(cpu::rdmsr(Msr::star) >> 48, uint64_t(gdt::USER_CODE32_SELECTOR));
+    EXPECT(cpu::rdmsr(Msr::fmask) & RFLAGS_IF);
 }
 
 KERNEL_TEST(process, lookup_reports_the_user_and_writable_bits)

@@ -19,6 +19,7 @@ GUEST_ENDINGS = {
     "hypercall": ("stopped", "guest powered off with status 0"),
     "port_io": ("stopped", "guest powered off with status 0"),
     "msr": ("stopped", "guest powered off with status 0"),
+    "apic": ("stopped", "guest powered off with status 0"),
     "vmx_instruction": ("stopped", "guest powered off with status 0"),
     "hlt": ("failed", "HLT with interrupts disabled"),
     "outside_ram": ("failed", "EPT violation: guest read at guest-physical 0xf0000000"),
@@ -117,3 +118,15 @@ def test_guest_timer_interrupts_arrive_at_the_programmed_rate(boot: Booter) -> N
     result = boot("bochs", "vm=/boot/kernel vm_cmdline=test=guest_timer vm_timeout_ms=120000", timeout=300)
     lines = guest_lines(result, 1)
     assert "[guest test] PASS: guest_timer.pit_rate_within_one_percent_over_ten_seconds" in lines, explain(result)
+
+
+def test_msrs_the_guest_cpu_lacks_are_counted_in_the_vm_statistics(boot: Booter) -> None:
+    """Every RDMSR/WRMSR of an MSR the CPU model does not have raises #GP and is
+    counted (hypervisor/cpu_model). The msr guest makes exactly nine: IA32_VMX_BASIC,
+    0xC0DE0000 read and written, PHYSBASE8 (past MTRRCAP.VCNT) and, in its CPUID
+    sweep, the MSRs of the hidden PDCM, TSC-deadline, VMX, TSC_ADJUST and RDTSCP.
+    A write to the read-only IA32_FEATURE_CONTROL faults without counting."""
+    result = boot("bochs", "vm=/guests/msr vm_mem=4 vm_stats")
+    counts = [m["count"] for line in result.host_lines("vmx")
+              if (m := re.match(r"vm1 stats: exits=.* unknown_msrs=(?P<count>\d+)", line))]
+    assert counts == ["9"], explain(result)

@@ -4,6 +4,7 @@
  * byte n/8 for MSR n of its range. Also pins a bug of the code it replaced: an MSR
  * outside both ranges (0x40000000, say) was "allowed" by clearing the bit of
  * another MSR (its low 13 bits), which would have let that one through. */
+#include "arch/x86_64/msr.h"
 #include "hypervisor/vmx/msr_bitmap.h"
 #include "unit_test.h"
 
@@ -21,8 +22,8 @@ Page denied()
     return page;
 }
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint32_t IA32_SYSENTER_CS = 0x174;
+constexpr uint32_t IA32_EFER = uint32_t(Msr::efer);
+constexpr uint32_t IA32_SYSENTER_CS = uint32_t(Msr::sysenter_cs);
 
 } // namespace
 

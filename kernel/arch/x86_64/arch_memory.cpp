@@ -23,7 +23,6 @@ extern "C" char __image_start[], __text_end[], __data_start[], __image_end[];
 
 namespace {
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
 constexpr uint32_t CPUID_EXTENDED_FEATURES = 0x80000001;
 constexpr uint32_t CPUID_EDX_NX = 1u << 20; /* "Execute Disable Bit available" */
 constexpr uint64_t GIB = 0x40000000;
@@ -49,7 +48,7 @@ void enable_no_execute()
 {
     if (cpu::cpuid(0x80000000).eax < CPUID_EXTENDED_FEATURES || !(cpu::cpuid(CPUID_EXTENDED_FEATURES).edx & CPUID_EDX_NX))
         return;
-    cpu::wrmsr(IA32_EFER, cpu::rdmsr(IA32_EFER) | EFER_NXE);
+    cpu::wrmsr(Msr::efer, cpu::rdmsr(Msr::efer) | EFER_NXE);
     nx_enabled = true;
 }
 

@@ -60,7 +60,7 @@ KERNEL_TEST(memory, no_execute_is_on_exactly_when_the_cpu_has_it)
 {
     bool has_nx = cpu::cpuid(0x80000000).eax >= 0x80000001 && (cpu::cpuid(0x80000001).edx & (1u << 20));
     EXPECT_EQ(ArchMemory::no_execute_enabled(), has_nx);
-    EXPECT_EQ((cpu::rdmsr(0xC0000080) >> 11) & 1, uint64_t(has_nx));
+    EXPECT_EQ((cpu::rdmsr(Msr::efer) & EFER_NXE) != 0, has_nx);
 }
 
 KERNEL_TEST(memory, user_page_written_through_its_mapping_reads_back_through_the_direct_map)

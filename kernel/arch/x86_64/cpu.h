@@ -2,6 +2,8 @@
  * registers, CPUID, interrupt flag. Everything else in the kernel calls these
  * instead of writing inline assembly of its own. */
 #pragma once
+#include "arch/x86_64/msr.h"
+
 #include <stdint.h>
 
 #include "arch/x86_64/control_registers.h"
@@ -33,16 +35,17 @@ inline uint32_t inl(uint16_t port)
     return value;
 }
 
-inline uint64_t rdmsr(uint32_t msr)
+/* MSRs by their typed name (arch/x86_64/msr.h): a bare number cannot be passed. */
+inline uint64_t rdmsr(Msr msr)
 {
     uint32_t low, high;
-    asm volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+    asm volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(uint32_t(msr)));
     return (uint64_t(high) << 32) | low;
 }
 
-inline void wrmsr(uint32_t msr, uint64_t value)
+inline void wrmsr(Msr msr, uint64_t value)
 {
-    asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)));
+    asm volatile("wrmsr" ::"c"(uint32_t(msr)), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)));
 }
 
 struct CpuidResult {
@@ -76,6 +79,7 @@ CPU_CONTROL_REGISTER(0)
 CPU_CONTROL_REGISTER(2)
 CPU_CONTROL_REGISTER(3)
 CPU_CONTROL_REGISTER(4)
+CPU_CONTROL_REGISTER(8) /* the local APIC's task priority, TPR[7:4] */
 #undef CPU_CONTROL_REGISTER
 
 inline uint64_t read_rflags()

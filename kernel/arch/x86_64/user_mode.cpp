@@ -17,11 +17,6 @@ namespace user_mode {
 
 namespace {
 
-constexpr uint32_t IA32_EFER = 0xC0000080;
-constexpr uint32_t IA32_STAR = 0xC0000081;
-constexpr uint32_t IA32_LSTAR = 0xC0000082;
-constexpr uint32_t IA32_CSTAR = 0xC0000083;
-constexpr uint32_t IA32_FMASK = 0xC0000084;
 
 static_assert(gdt::USER_CODE64_SELECTOR == USER_CODE64_SELECTOR_VALUE);
 static_assert(gdt::USER_DATA_SELECTOR == USER_DATA_SELECTOR_VALUE);
@@ -37,18 +32,18 @@ uint64_t syscalls = 0;
 void init()
 {
     uint64_t star = uint64_t(gdt::USER_CODE32_SELECTOR) << 48 | uint64_t(gdt::KERNEL_CODE_SELECTOR) << 32;
-    cpu::wrmsr(IA32_STAR, star);
-    cpu::wrmsr(IA32_LSTAR, reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    cpu::wrmsr(Msr::star, star);
+    cpu::wrmsr(Msr::lstar, reinterpret_cast<uint64_t>(&fast_syscall_entry));
     /* Intel CPUs refuse SYSCALL in compatibility mode (#UD), but AMD's and QEMU's
      * take it through IA32_CSTAR, and ring 3 can reach compatibility mode with a
      * far jump to USER_CODE32_SELECTOR. Rather than jump to whatever CSTAR holds,
      * such a call is handled like any other and returns to 64-bit mode. */
-    cpu::wrmsr(IA32_CSTAR, reinterpret_cast<uint64_t>(&fast_syscall_entry));
+    cpu::wrmsr(Msr::cstar, reinterpret_cast<uint64_t>(&fast_syscall_entry));
     /* RFLAGS bits SYSCALL clears: IF (no interrupt before the frame is on the kernel
      * stack), DF (the ABI), TF (no single step into the kernel), AC (no alignment
      * checks in the kernel), NT. */
-    cpu::wrmsr(IA32_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
-    cpu::wrmsr(IA32_EFER, cpu::rdmsr(IA32_EFER) | EFER_SCE);
+    cpu::wrmsr(Msr::fmask, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
+    cpu::wrmsr(Msr::efer, cpu::rdmsr(Msr::efer) | EFER_SCE);
 }
 
 TrapFrame initial_frame(uint64_t entry, uint64_t stack_pointer)
