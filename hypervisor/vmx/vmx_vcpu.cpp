@@ -110,6 +110,19 @@ uint64_t VmxVcpu::read_gpr(unsigned number)
     return registers[number] ? *registers[number] : vmcs_read(VmcsField::guest_rsp);
 }
 
+void VmxVcpu::write_gpr(unsigned number, uint64_t value)
+{
+    uint64_t* registers[16] = {&registers_.rax, &registers_.rcx, &registers_.rdx, &registers_.rbx, nullptr,
+                               &registers_.rbp, &registers_.rsi, &registers_.rdi, &registers_.r8, &registers_.r9,
+                               &registers_.r10, &registers_.r11, &registers_.r12, &registers_.r13, &registers_.r14,
+                               &registers_.r15};
+    number &= 15;
+    if (registers[number])
+        *registers[number] = value;
+    else
+        vmcs_write(VmcsField::guest_rsp, value);
+}
+
 void VmxVcpu::inject_exception(uint8_t vector, bool has_error_code, uint32_t error_code)
 {
     uint32_t information = INTERRUPTION_VALID | TYPE_HARDWARE_EXCEPTION | vector;

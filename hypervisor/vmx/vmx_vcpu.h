@@ -49,6 +49,7 @@ public:
     /* General registers by the SDM's encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
      * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
     uint64_t read_gpr(unsigned number);
+    void write_gpr(unsigned number, uint64_t value);
     /* Completes an emulated instruction: RIP moves past it (the exit's
      * instruction length), and an STI or MOV SS right before it no longer
      * blocks interrupts, as after any completed instruction (SDM
