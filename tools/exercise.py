@@ -44,6 +44,8 @@ def check(source_dir: Path) -> list[str]:
     regions_by_milestone: dict[int, int] = {}
     for name, regions in marked.items():
         for region in regions:
+            if region.milestone == exercise.LAYER_MILESTONE:
+                continue
             if region.milestone not in numbers:
                 problems.append(f"{name}:{region.begin_line}: no milestone {region.milestone}")
             regions_by_milestone[region.milestone] = regions_by_milestone.get(region.milestone, 0) + 1
@@ -132,7 +134,7 @@ def matrix(destination: Path) -> int:
     wrong = 0
     for solved in range(len(milestones.MILESTONES) + 1):
         tree = destination / f"solved-{solved}"
-        exercise.write_tree(SOURCE_DIR, tree, solved)
+        exercise.write_tree(SOURCE_DIR, tree, solved, keep_layers=solved == len(milestones.MILESTONES))
         print(f"== milestones 1..{solved} solved: {tree}", flush=True)
         subprocess.run([sys.executable, str(tree / "tools" / "dev.py"), "setup"], check=True)
         rows = run_milestone_tests(tree, quick=False, extra=[])
@@ -165,7 +167,8 @@ def main() -> int:
         if problems:
             print("\n".join(problems), file=sys.stderr)
             return 2
-        stubs = exercise.write_tree(SOURCE_DIR, args.destination, args.solved_upto)
+        stubs = exercise.write_tree(SOURCE_DIR, args.destination, args.solved_upto,
+                                    keep_layers=args.solved_upto == len(milestones.MILESTONES))
         print(f"exercise.py: wrote {args.destination} with milestones 1..{args.solved_upto} solved, "
               f"{stubs} regions as stubs")
         return 0

@@ -325,6 +325,7 @@ void VmxVcpu::run()
         uint64_t entered = cpu::rdtsc();
         int status;
         uint64_t exited;
+        // LAYER BEGIN fast_path
         /* Exits answered on the fast path go straight back into the guest. */
         for (;;) {
             status = vmx_enter_guest(&registers_, vmcs_.launched());
@@ -335,6 +336,11 @@ void VmxVcpu::run()
             if (!handle_exit_on_fast_path(entered, exited))
                 break;
         }
+        // LAYER PLAIN fast_path: status = vmx_enter_guest(&registers_, vmcs_.launched());
+        // LAYER PLAIN fast_path: exited = cpu::rdtsc();
+        // LAYER PLAIN fast_path: if (status == VM_ENTER_EXITED)
+        // LAYER PLAIN fast_path:     vmcs_.set_launched(true);
+        // LAYER END fast_path
         if (status != VM_ENTER_EXITED) {
             report_failed_entry(status);
             cpu::sti();

@@ -13,6 +13,15 @@ prefix taken away (indented like the BEGIN line); in the solution tree, and for 
 milestone already solved in a cumulative tree, it becomes the solution without
 the marker lines. Regions do not nest, and every region has at least one stub line,
 so the exercise always compiles to something that says what is missing.
+
+Optimizations are a layer on top of the plain code a student meets first (the VM
+run loop's fast path, for one). The same three kinds of line fence them, named
+instead of numbered, with the plain code as the stub:
+
+    // LAYER BEGIN fast_path
+    ... the optimized code, kept only in the solution tree ...
+    // LAYER PLAIN fast_path: ... the plain code every other tree gets ...
+    // LAYER END fast_path
 """
 from __future__ import annotations
 
@@ -24,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = re.compile(r"^(?P<indent>[ \t]*)// SOLUTION (?P<kind>BEGIN|STUB|END) (?P<milestone>\d+)(?P<rest>.*)$")
+LAYER_MARKER = re.compile(r"^(?P<indent>[ \t]*)// LAYER (?P<kind>BEGIN|PLAIN|END) (?P<name>\w+)(?P<rest>.*)$")
+# A layer's region is kept in the solution tree only: it counts as this milestone.
+LAYER_MILESTONE = 1_000_000
 # The file a written tree carries at its top, saying which milestones it solves.
 TREE_FILE = "EXERCISE.json"
 # Files that may hold markers; everything else is copied as it is.
@@ -38,7 +50,7 @@ class MarkerError(ValueError):
 
 @dataclass(frozen=True)
 class Region:
-    milestone: int
+    milestone: int  # LAYER_MILESTONE for an optimization layer
     begin_line: int  # 1-based line numbers of the BEGIN and END markers
     end_line: int
     indent: str
@@ -52,8 +64,19 @@ def parse(text: str, where: str = "<text>") -> list[Region]:
     open_region: tuple[int, int, str] | None = None  # (milestone, begin line, indent)
     solution: list[str] = []
     stub: list[str] = []
+    layer_names: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         marker = MARKER.match(line)
+        layer = LAYER_MARKER.match(line) if marker is None else None
+        if layer is not None:
+            # A layer is a region of its own milestone, its name checked like a number.
+            kind = {"BEGIN": "BEGIN", "PLAIN": "STUB", "END": "END"}[layer["kind"]]
+            name_id = layer_names.setdefault(number, layer["name"])
+            if open_region is not None and open_region[0] == LAYER_MILESTONE and kind != "BEGIN":
+                if layer_names.get(open_region[1]) != name_id:
+                    raise MarkerError(f"{where}:{number}: LAYER {layer['kind']} {name_id} in the layer "
+                                      f"{layer_names.get(open_region[1])}")
+            marker = MARKER.match(f"{layer['indent']}// SOLUTION {kind} {LAYER_MILESTONE}{layer['rest']}")
         if marker is None:
             if open_region is not None:
                 solution.append(line)
@@ -83,9 +106,10 @@ def parse(text: str, where: str = "<text>") -> list[Region]:
     return regions
 
 
-def render(text: str, solved_upto: int, where: str = "<text>") -> str:
+def render(text: str, solved_upto: int, where: str = "<text>", keep_layers: bool = False) -> str:
     """`text` with every region of a milestone above `solved_upto` replaced by its
-    stub and every other region by its solution; no marker line is left."""
+    stub and every other region by its solution; layers keep their optimized code
+    only with `keep_layers` (the solution tree). No marker line is left."""
     regions = {region.begin_line: region for region in parse(text, where)}
     lines = text.splitlines(keepends=True)
     ending = "\n" if not lines or lines[-1].endswith("\n") else ""
@@ -97,13 +121,18 @@ def render(text: str, solved_upto: int, where: str = "<text>") -> str:
             out.append(lines[number - 1])
             number += 1
             continue
-        if region.milestone <= solved_upto:
+        kept = region.milestone == LAYER_MILESTONE and keep_layers
+        if kept or region.milestone <= solved_upto:
             out += [line + "\n" for line in region.solution]
         else:
             out += [region.indent + line + "\n" for line in region.stub]
         number = region.end_line + 1
     result = "".join(out)
     return result if ending or not result.endswith("\n") else result[:-1]
+
+
+def has_markers(text: str) -> bool:
+    return "// SOLUTION " in text or "// LAYER " in text
 
 
 def source_files(source_dir: Path) -> list[Path]:
@@ -125,16 +154,17 @@ def marked_files(source_dir: Path) -> dict[Path, list[Region]]:
         if name.suffix not in MARKED_SUFFIXES:
             continue
         text = (source_dir / name).read_text(errors="replace")
-        if "SOLUTION" in text:
+        if has_markers(text):
             regions = parse(text, str(name))
             if regions:
                 found[name] = regions
     return found
 
 
-def write_tree(source_dir: Path, destination: Path, solved_upto: int) -> int:
+def write_tree(source_dir: Path, destination: Path, solved_upto: int, keep_layers: bool = False) -> int:
     """Writes the tree in which milestones 1..`solved_upto` are solved (0: the
-    exercise students get); returns how many regions became stubs."""
+    exercise students get), with the optimization layers only if `keep_layers`;
+    returns how many milestone regions became stubs."""
     if destination.exists() and any(destination.iterdir()):
         raise FileExistsError(f"{destination} exists and is not empty")
     stubbed = 0
@@ -145,10 +175,10 @@ def write_tree(source_dir: Path, destination: Path, solved_upto: int) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         if name.suffix in MARKED_SUFFIXES:
             text = source.read_text(errors="surrogateescape")
-            if "SOLUTION" in text:
+            if has_markers(text):
                 regions = parse(text, str(name))
-                stubbed += sum(1 for region in regions if region.milestone > solved_upto)
-                target.write_text(render(text, solved_upto, str(name)), errors="surrogateescape")
+                stubbed += sum(1 for region in regions if solved_upto < region.milestone < LAYER_MILESTONE)
+                target.write_text(render(text, solved_upto, str(name), keep_layers), errors="surrogateescape")
                 shutil.copymode(source, target)
                 continue
         shutil.copy2(source, target)
