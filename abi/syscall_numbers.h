@@ -45,7 +45,9 @@
     X(34, vm_attach, 1) /* (int vm id): COM1 typed into the VM until Ctrl-] -> 0, or 1 when it ended */ \
     X(35, heap_pages, 0) /* () -> pages the kernel heap holds (for leak tests) */ \
     X(36, fail_alloc, 3) /* (int mode, uint64_t n, unsigned sites) -> 0, or allocations counted (abi/fail_alloc.h) */ \
-    X(37, ftruncate, 2) /* (int fd, uint64_t size) -> 0 */
+    X(37, ftruncate, 2) /* (int fd, uint64_t size) -> 0 */ \
+    X(38, vm_screen, 3) /* (int vm id, char* out, size_t size) -> bytes: its text screen, live or as it ended */ \
+    X(39, vm_keys, 3)   /* (int vm id, const void* text, size_t count) -> bytes queued for its PS/2 keyboard */
 
 /* SYS_exit, SYS_read, ...; SYSCALL_COUNT is one past the highest number. */
 enum {

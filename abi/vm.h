@@ -12,6 +12,11 @@
 #define VM_MAX_MODULES 4
 #define VM_ERROR_LENGTH 160
 #define VM_SEND_MAX 128 /* bytes one vm_send call takes: a line of text */
+#define VM_KEYS_MAX 256 /* bytes one vm_keys call takes */
+#define VM_SCREEN_ROWS 25
+#define VM_SCREEN_COLUMNS 80
+/* vm_screen's text at most: 25 lines of up to 80 characters, each with '\n'. */
+#define VM_SCREEN_TEXT_MAX (VM_SCREEN_ROWS * (VM_SCREEN_COLUMNS + 1))
 #define VM_DETACH_KEY 0x1D /* Ctrl-]: ends vm_attach */
 /* A guest's storage quota when vm_start is given 0 (docs/hypercalls.md, "Files"). */
 #define VM_DEFAULT_QUOTA_BYTES (16ull << 20)
@@ -21,6 +26,7 @@ enum VmState {
     VM_RUNNING = 0,
     VM_STOPPED = 1, /* stopped by vm_stop or by the guest powering off */
     VM_FAILED = 2, /* VM entry failed or the guest triple-faulted */
+    VM_HALTED = 3, /* the guest halted with interrupts off (cli; hlt): nothing can wake it */
 };
 
 /* One entry of the vm_list system call. */

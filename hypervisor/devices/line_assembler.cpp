@@ -12,7 +12,7 @@ void LineAssembler::put(uint8_t byte)
         return;
     }
     text_[length_++] = char(byte);
-    if (length_ == MAX_LINE)
+    if (length_ == max_line_)
         emit();
 }
 
@@ -30,9 +30,9 @@ void LineAssembler::put_shown(uint8_t byte)
         length_ = 0;
         return;
     }
-    /* A longer line is remembered by its start; below MAX_LINE, so that put()
-     * still finds the line full at exactly MAX_LINE. */
-    if (length_ + 1 < MAX_LINE)
+    /* A longer line is remembered by its start; below max_line_, so that put()
+     * still finds the line full at exactly max_line_. */
+    if (length_ + 1 < max_line_)
         text_[length_++] = char(byte);
 }
 

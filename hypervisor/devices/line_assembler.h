@@ -7,12 +7,22 @@ namespace devices {
 
 class LineAssembler {
 public:
-    /* Longer lines are handed out in pieces of this many characters. */
+    /* Longer lines are handed out in pieces of this many characters: the
+     * console's width (UART output), unless the owner asks for more. */
     static constexpr size_t MAX_LINE = 160;
+    /* The most an owner may ask for: kernels log long lines through port 0xE9
+     * (a SWEB kernel's stack traces, test summaries), and those stay whole. */
+    static constexpr size_t LONG_LINE = 4096;
     /* Receives each line without its '\n', NUL-terminated; `length` excludes the NUL. */
     using LineHandler = void (*)(void* context, const char* text, size_t length);
 
-    LineAssembler(LineHandler handler, void* context) : handler_(handler), context_(context) {}
+    /* `max_line` is clamped to [1, LONG_LINE]. */
+    LineAssembler(LineHandler handler, void* context, size_t max_line = MAX_LINE)
+        : handler_(handler), context_(context),
+          max_line_(max_line == 0 ? 1 : max_line > LONG_LINE ? LONG_LINE : max_line)
+    {
+    }
+    size_t max_line() const { return max_line_; }
 
     /* '\n' ends a line, '\r' is dropped (serial consoles send "\r\n"), other bytes
      * are kept as they are. */
@@ -33,7 +43,9 @@ private:
 
     LineHandler handler_;
     void* context_;
-    char text_[MAX_LINE + 1] = {};
+    size_t max_line_;
+    /* Sized for the longest choice so that no assembler needs the heap. */
+    char text_[LONG_LINE + 1] = {};
     size_t length_ = 0;
 };
 

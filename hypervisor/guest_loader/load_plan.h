@@ -61,7 +61,8 @@ struct LoadPlan {
     uint32_t image_start = 0; /* lowest guest-physical byte of any segment */
     uint32_t image_end = 0;   /* one past the highest, bss included */
     uint32_t header_flags = 0;
-    bool video_mode_ignored = false; /* the kernel asked for a video mode (flag 2); we give none */
+    /* The kernel asked for a video mode (flag 2); it gets the 80x25 text mode. */
+    bool video_mode_requested = false;
 };
 
 } // namespace guest_loader

@@ -75,6 +75,19 @@ void put_modules(InfoWriter& out, multiboot::Info& info, const InfoRequest& requ
     info.mods_addr = out.address(offset);
 }
 
+/* Section 3.3, framebuffer_type 2: "EGA-standard text mode", where width and
+ * height count characters and each character takes two bytes. */
+void put_text_framebuffer(multiboot::Info& info)
+{
+    info.flags |= multiboot::INFO_FRAMEBUFFER;
+    info.framebuffer_addr = TEXT_FRAMEBUFFER_ADDRESS;
+    info.framebuffer_pitch = TEXT_COLUMNS * 2;
+    info.framebuffer_width = TEXT_COLUMNS;
+    info.framebuffer_height = TEXT_ROWS;
+    info.framebuffer_bpp = 16;
+    info.framebuffer_type = multiboot::FRAMEBUFFER_EGA_TEXT;
+}
+
 } // namespace
 
 LoaderError build_multiboot_info(const InfoRequest& request, uint8_t* buffer, size_t capacity, size_t& used)
@@ -90,6 +103,8 @@ LoaderError build_multiboot_info(const InfoRequest& request, uint8_t* buffer, si
     put_modules(out, info, request);
     info.cmdline = out.put_string(request.cmdline);
     info.boot_loader_name = out.put_string(BOOT_LOADER_NAME);
+    if (request.text_framebuffer)
+        put_text_framebuffer(info);
     out.put(info_offset, info);
     used = out.used();
     return out.overflow() ? LoaderError::info_too_large : LoaderError::none;

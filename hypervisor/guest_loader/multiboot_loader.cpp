@@ -48,8 +48,8 @@ namespace {
 
 constexpr uint64_t PAGE_SIZE = 0x1000;
 constexpr size_t HEADER_FIXED_SIZE = 12; /* magic, flags, checksum */
-/* Required flags (bits 0-15) this loader honours; bit 2 (video mode) is accepted
- * but ignored, which plan.video_mode_ignored reports. */
+/* Required flags (bits 0-15) this loader honours; bit 2 (video mode) is answered
+ * with the 80x25 text mode whatever mode the header prefers. */
 constexpr uint32_t KNOWN_REQUIRED_FLAGS =
     multiboot::HEADER_PAGE_ALIGN | multiboot::HEADER_MEMORY_INFO | multiboot::HEADER_VIDEO_MODE;
 
@@ -159,7 +159,7 @@ LoaderError place_modules(const GuestBootConfig& config, LoadResult& result)
 }
 
 /* The information must lie in available RAM (below the hole or above 1 MiB) and
- * apart from the kernel and the modules. */
+ * apart from the kernel, the modules, the entry stack and the entry GDT. */
 LoaderError check_info_placement(const LoadResult& result, uint64_t ram_size)
 {
     uint64_t start = result.info_address, end = start + result.info_size;
@@ -167,7 +167,8 @@ LoaderError check_info_placement(const LoadResult& result, uint64_t ram_size)
     bool high = start >= HIGH_MEMORY_START && end <= ram_size;
     if (!low && !high)
         return LoaderError::info_misplaced;
-    if (overlaps(start, end, result.plan.image_start, result.plan.image_end))
+    if (overlaps(start, end, result.plan.image_start, result.plan.image_end) ||
+        overlaps(start, end, ENTRY_STACK_BOTTOM, ENTRY_GDT_END))
         return LoaderError::info_misplaced;
     for (size_t i = 0; i < result.module_count; ++i) {
         if (overlaps(start, end, result.modules[i].start, result.modules[i].end))
@@ -210,7 +211,7 @@ LoaderError plan_kernel(const uint8_t* file, size_t size, uint64_t ram_size, Loa
     plan.header_flags = read_le32(file + header_offset + offsetof(multiboot::Header, flags));
     if (plan.header_flags & 0xFFFF & ~KNOWN_REQUIRED_FLAGS)
         return LoaderError::unsupported_flags;
-    plan.video_mode_ignored = plan.header_flags & multiboot::HEADER_VIDEO_MODE;
+    plan.video_mode_requested = plan.header_flags & multiboot::HEADER_VIDEO_MODE;
     LoaderError error = (plan.header_flags & multiboot::HEADER_ADDRESS)
                             ? plan_address_fields(file, size, header_offset, plan)
                             : plan_without_address_fields(file, size, plan);
@@ -227,7 +228,8 @@ LoaderError load_multiboot_kernel(const uint8_t* file, size_t size, const GuestB
         return error;
     if (LoaderError error = place_modules(config, result); error != LoaderError::none)
         return error;
-    InfoRequest request{config.ram_size, config.cmdline, result.modules, result.module_count, config.info_address};
+    InfoRequest request{config.ram_size, config.cmdline, result.modules, result.module_count, config.info_address,
+                        result.plan.video_mode_requested};
     result.info_address = config.info_address;
     if (LoaderError error = build_multiboot_info(request, config.scratch, config.scratch_size, result.info_size);
         error != LoaderError::none)
@@ -235,7 +237,8 @@ LoaderError load_multiboot_kernel(const uint8_t* file, size_t size, const GuestB
     if (LoaderError error = check_info_placement(result, config.ram_size); error != LoaderError::none)
         return error;
     if (!write_kernel(file, result.plan, memory) || !write_modules(config, result, memory) ||
-        !memory.write(result.info_address, config.scratch, result.info_size))
+        !memory.write(result.info_address, config.scratch, result.info_size) ||
+        !memory.write(ENTRY_GDT_ADDRESS, ENTRY_GDT, sizeof(ENTRY_GDT)))
         return LoaderError::write_failed;
     result.entry.eax = multiboot::BOOTLOADER_MAGIC;
     result.entry.ebx = result.info_address;

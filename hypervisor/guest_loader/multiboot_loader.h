@@ -21,6 +21,19 @@ constexpr uint64_t MAX_GUEST_RAM = 3ull << 30;
 constexpr uint32_t DEFAULT_INFO_ADDRESS = 0x10000;
 constexpr size_t MAX_MODULES = 16;
 
+/* Low memory the loader itself sets up (docs/multiboot-entry.md): ESP starts at
+ * ENTRY_STACK_TOP, and [ENTRY_STACK_BOTTOM, ENTRY_STACK_TOP) is RAM the loader
+ * never writes, so a kernel that pushes before it loads its own stack (SWEB's C
+ * entry does) has 24 KiB to use. QEMU's loader enters with ESP near 0x6F08, GRUB
+ * with its own stack in low memory; neither is promised by the specification.
+ * The GDT the entry segments came from lies just above the stack. */
+constexpr uint32_t ENTRY_STACK_BOTTOM = 0x1000;
+constexpr uint32_t ENTRY_STACK_TOP = 0x7000;
+constexpr uint32_t ENTRY_GDT_ADDRESS = 0x7000;
+/* Null descriptor, flat 32-bit code (selector 0x08), flat data (selector 0x10). */
+constexpr uint64_t ENTRY_GDT[] = {0, 0x00CF9B000000FFFFull, 0x00CF93000000FFFFull};
+constexpr uint32_t ENTRY_GDT_END = ENTRY_GDT_ADDRESS + sizeof(ENTRY_GDT);
+
 /* Checks the header and the image against a guest of `ram_size` bytes and fills `plan`. */
 [[nodiscard]] LoaderError plan_kernel(const uint8_t* file, size_t size, uint64_t ram_size, LoadPlan& plan);
 
@@ -52,12 +65,14 @@ struct SegmentState {
 };
 
 /* Section 3.2: protected mode, paging off, flat 4 GiB segments, interrupts off,
- * A20 on; EAX holds the magic and EBX the information's physical address. */
+ * A20 on; EAX holds the magic and EBX the information's physical address. The
+ * rest is what GRUB and QEMU happen to leave, which the specification says a
+ * kernel must not rely on (docs/multiboot-entry.md lists it all). */
 struct MultibootEntryState {
     uint32_t eax = 0;
     uint32_t ebx = 0;
     uint32_t eip = 0;
-    uint32_t esp = 0;            /* undefined by the specification: the kernel sets its own */
+    uint32_t esp = ENTRY_STACK_TOP; /* undefined by the specification; usable RAM below it */
     uint32_t eflags = RFLAGS_RESERVED_1; /* bit 1 is always 1; IF and VM clear */
     uint32_t cr0 = CR0_PE | CR0_ET;      /* paging off */
     uint32_t cr4 = 0;
@@ -67,6 +82,12 @@ struct MultibootEntryState {
     SegmentState fs{0x10, 0, 0xFFFFFFFF, 0xC093};
     SegmentState gs{0x10, 0, 0xFFFFFFFF, 0xC093};
     SegmentState ss{0x10, 0, 0xFFFFFFFF, 0xC093};
+    /* GDTR: a valid GDT holding the two descriptors above; IDTR: the real-mode
+     * vector table as firmware leaves it (a kernel loads its own before STI). */
+    uint32_t gdtr_base = ENTRY_GDT_ADDRESS;
+    uint16_t gdtr_limit = sizeof(ENTRY_GDT) - 1;
+    uint32_t idtr_base = 0;
+    uint16_t idtr_limit = 0x3FF;
     bool a20_enabled = true;
 };
 

@@ -1,7 +1,8 @@
-/* The vm_start, vm_list, vm_stop, vm_front, vm_send and vm_attach system calls (abi/syscall_numbers.h,
+/* The vm_start, vm_list, vm_stop, vm_front, vm_send, vm_attach, vm_screen and vm_keys system calls (abi/syscall_numbers.h,
  * docs/syscalls.md): the `vm` program's way into vm_manager. The request is
  * copied in once and every field is NUL-terminated here before use. */
 #include "abi/errno.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "abi/vm.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm_console/vm_console.h"
@@ -125,4 +126,50 @@ int64_t syscall_vm_attach(const SyscallArguments& arguments)
     if (id <= 0 || id > 1000000)
         return -ESRCH;
     return vm_serial::attach(int(id));
+}
+
+int64_t syscall_vm_screen(const SyscallArguments& arguments)
+{
+    static_assert(Vm::SCREEN_TEXT_LENGTH == VM_SCREEN_TEXT_MAX);
+    int64_t id = int64_t(arguments.value[0]);
+    uint64_t address = arguments.value[1];
+    size_t capacity = size_t(arguments.value[2]);
+    static char text[Vm::SCREEN_TEXT_LENGTH]; /* too large for a kernel stack; calls serialised below */
+    static Mutex screen_lock("vm_screen text");
+    MutexLocker lock(screen_lock);
+    size_t length = 0;
+    {
+        /* A VM that ended keeps its record (and its kept screen) until its slot
+         * is reused, which takes the table lock: interrupts off holds that off
+         * here, and the VM's thread cannot give its RAM back meanwhile. */
+        InterruptGuard guard;
+        Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
+        if (!vm)
+            return -ESRCH;
+        length = vm->screen_text(text);
+    }
+    if (capacity < length)
+        return -ERANGE;
+    if (length && user_memory::copy_to(address, text, length).is_error())
+        return -EFAULT;
+    return int64_t(length);
+}
+
+int64_t syscall_vm_keys(const SyscallArguments& arguments)
+{
+    int64_t id = int64_t(arguments.value[0]);
+    size_t count = size_t(arguments.value[2]);
+    if (count > VM_KEYS_MAX)
+        return -E2BIG;
+    uint8_t bytes[VM_KEYS_MAX];
+    if (count && user_memory::copy_from(bytes, arguments.value[1], count).is_error())
+        return -EFAULT;
+    InterruptGuard guard;
+    Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
+    if (!vm || vm->ended() || !vm->has_platform())
+        return -ESRCH;
+    size_t queued = vm->platform().type_keys(bytes, count);
+    if (queued == 0 && count > 0)
+        return -EAGAIN;
+    return int64_t(queued);
 }

@@ -1,6 +1,7 @@
 /* Wiring of the virtual PC; see platform.h. */
 #include "hypervisor/vm/platform.h"
 
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
@@ -12,19 +13,24 @@
 namespace {
 
 /* A guest's console line on the host console: "[vm1] text", never mistaken for
- * a host line (those start with "[host "). */
+ * a host line (those start with "[host "). A line may be up to
+ * LineAssembler::LONG_LINE long: it goes out in pieces under one interrupt guard,
+ * so that no log line lands inside it and no large buffer sits on the stack. */
 void relay(int vm_id, const char* channel, const char* text, size_t length)
 {
-    char printable[devices::LineAssembler::MAX_LINE];
-    length = length < sizeof(printable) ? length : sizeof(printable);
-    memcpy(printable, text, length);
-    devices::make_guest_text_printable(printable, length);
-    char line[220];
-    size_t used = format_string(line, sizeof(line), "[vm%d%s] %.*s", vm_id, channel, int(length), printable);
-    if (used > sizeof(line) - 2)
-        used = sizeof(line) - 2;
-    line[used++] = '\n';
-    console_write(line, used);
+    InterruptGuard guard;
+    char piece[128];
+    size_t used = format_string(piece, sizeof(piece), "[vm%d%s] ", vm_id, channel);
+    console_write(piece, used < sizeof(piece) ? used : sizeof(piece) - 1);
+    while (length > 0) {
+        size_t count = length < sizeof(piece) ? length : sizeof(piece);
+        memcpy(piece, text, count);
+        devices::make_guest_text_printable(piece, count);
+        console_write(piece, count);
+        text += count;
+        length -= count;
+    }
+    console_write("\n", 1);
 }
 
 } // namespace
@@ -35,7 +41,7 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       port61_(pit_),
       keyboard_(devices::IrqLine(pic_, 1)),
       serial_lines_(relay_serial_line, &vm),
-      debug_lines_(relay_debug_line, &vm),
+      debug_lines_(relay_debug_line, &vm, devices::LineAssembler::LONG_LINE),
       com1_(devices::Uart16550::COM1_BASE, devices::IrqLine(pic_, devices::Uart16550::COM1_IRQ),
             devices::ByteSink{transmit_serial, this}),
       debug_(debug_lines_.sink()),
@@ -92,10 +98,18 @@ void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write
         is_write ? "write" : "read", port, devices::IoBus::MAX_UNKNOWN_PORT_REPORTS);
 }
 
+size_t VirtualPlatform::type_keys(const uint8_t* text, size_t count)
+{
+    size_t queued = typist_.type(text, count);
+    typist_.pump(keyboard_);
+    return queued;
+}
+
 bool VirtualPlatform::update(uint64_t now_ns)
 {
     pit_.advance(now_ns);
     local_apic_.advance(now_ns);
+    typist_.pump(keyboard_);
     /* A remembered timer period goes out once the PIC holds no IRQ 0 request:
      * the guest took the previous one (a second edge now would be lost in IRR). */
     if (pit_.backlog() && !(pic_.master().irr() & 1))

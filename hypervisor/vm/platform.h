@@ -8,6 +8,7 @@
 #include "hypervisor/devices/debug_port.h"
 #include "hypervisor/devices/i8042.h"
 #include "hypervisor/devices/io_bus.h"
+#include "hypervisor/devices/key_typist.h"
 #include "hypervisor/devices/line_assembler.h"
 #include "hypervisor/devices/local_apic.h"
 #include "hypervisor/devices/pending_input.h"
@@ -59,6 +60,9 @@ public:
     /* Queues host input for COM1; the UART takes it as the guest reads. Returns
      * how many bytes were queued: fewer than `count` when the queue is full. */
     size_t send_serial(const uint8_t* bytes, size_t count);
+    /* Queues text to be typed on the PS/2 keyboard (vm keys), a key at a time
+     * as the guest reads them; returns how many bytes were queued. */
+    size_t type_keys(const uint8_t* text, size_t count);
     /* The guest's COM1 output goes to `live` byte by byte from now on (an empty
      * sink: back to whole log lines). Either way the line being written is
      * remembered: the returned partial line (a prompt) is what `live` should
@@ -77,6 +81,7 @@ private:
     devices::LocalApic local_apic_;
     devices::SystemControlPort port61_;
     devices::I8042 keyboard_;
+    devices::KeyTypist typist_;
     devices::LineAssembler serial_lines_;
     devices::ByteSink live_serial_;
     devices::PendingInput<SERIAL_INPUT_CAPACITY> serial_input_;

@@ -1,8 +1,11 @@
 /* A VM's state and end; see vm.h. */
 #include "hypervisor/vm/vm.h"
 
+#include "abi/vm.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
+#include "lib/string.h"
 #include "lib/format.h"
 #include "time/clock.h"
 
@@ -16,6 +19,7 @@ const char* vm_state_name(VmRunState state)
     case VmRunState::running: return "running";
     case VmRunState::stopped: return "stopped";
     case VmRunState::failed: return "failed";
+    case VmRunState::halted: return "halted";
     }
     return "?";
 }
@@ -29,6 +33,18 @@ cpu_model::CpuidRegisters host_cpuid(uint32_t leaf, uint32_t subleaf)
 }
 
 } // namespace
+
+uint32_t vm_abi_state(VmRunState state)
+{
+    switch (state) {
+    case VmRunState::stopped: return VM_STOPPED;
+    case VmRunState::halted: return VM_HALTED;
+    case VmRunState::starting:
+    case VmRunState::running: return VM_RUNNING;
+    case VmRunState::failed: break;
+    }
+    return VM_FAILED;
+}
 
 Vm::Vm(int id, uint64_t memory_bytes)
     : id_(id), memory_bytes_(memory_bytes), cpu_(cpu_model::GuestCpuConfig{.local_apic = true}, host_cpuid)
@@ -46,6 +62,29 @@ void Vm::create_platform()
     const uint8_t* vga = memory_.host_pointer(devices::VgaTextDevice::TEXT_BUFFER_GUEST_PHYS,
                                               devices::VgaTextDevice::TEXT_WINDOW_BYTES);
     platform_ = new (platform_storage_) VirtualPlatform(*this, vga);
+}
+
+size_t Vm::screen_text(char (&out)[SCREEN_TEXT_LENGTH])
+{
+    if (screen_kept_) {
+        memcpy(out, last_screen_, last_screen_length_);
+        return last_screen_length_;
+    }
+    size_t length = 0;
+    for (int row = 0; row < devices::VgaTextDevice::ROWS; ++row) {
+        /* row_text writes up to COLUMNS characters and a NUL, which the '\n' replaces. */
+        if (platform_)
+            length += platform_->vga().row_text(row, out + length, devices::VgaTextDevice::COLUMNS + 1);
+        out[length++] = '\n';
+    }
+    return length;
+}
+
+void Vm::keep_last_screen()
+{
+    InterruptGuard guard;
+    last_screen_length_ = screen_text(last_screen_);
+    screen_kept_ = true;
 }
 
 void Vm::end(VmRunState state, int exit_status, const char* format, ...)

@@ -14,14 +14,21 @@
 class Thread;
 class FileServer;
 
-enum class VmRunState { starting, running, stopped, failed };
+/* `halted`: the guest executed HLT with interrupts off and nothing (no NMI, none
+ * exists here) can wake it: an orderly end for a kernel that has nothing left to
+ * do (a panic screen, `cli; hlt` after its last line), not a failure. */
+enum class VmRunState { starting, running, stopped, failed, halted };
 const char* vm_state_name(VmRunState state);
+/* An ended VM's state as abi/vm.h's enum VmState says it (VM_STOPPED, ...). */
+uint32_t vm_abi_state(VmRunState state);
 
 class Vm {
 public:
     static constexpr size_t PATH_LENGTH = 64;
     static constexpr size_t CMDLINE_LENGTH = 128;
     static constexpr size_t REASON_LENGTH = 160;
+    /* The text screen as `vm screen` prints it: 25 lines of up to 80 characters. */
+    static constexpr size_t SCREEN_TEXT_LENGTH = devices::VgaTextDevice::ROWS * (devices::VgaTextDevice::COLUMNS + 1);
 
     Vm(int id, uint64_t memory_bytes);
     /* Gives back the platform and guest RAM; the file server is the owner's
@@ -46,6 +53,15 @@ public:
 
     /* Creates the virtual PC over guest RAM (after the RAM exists). */
     void create_platform();
+    /* Copies the text screen aside; called by the VM's thread before it gives
+     * guest RAM back, so that `vm screen` still shows how the guest ended. */
+    void keep_last_screen();
+    /* The text screen as 25 '\n'-terminated lines of printable ASCII without
+     * trailing blanks: live while guest RAM exists, else the kept one (blank
+     * before the platform exists). Returns the length written to `out` (at most
+     * SCREEN_TEXT_LENGTH; no NUL). The caller keeps interrupts off, so that
+     * the VM's thread cannot give RAM back meanwhile (one CPU). */
+    size_t screen_text(char (&out)[SCREEN_TEXT_LENGTH]);
 
     char path[PATH_LENGTH] = {};
     char cmdline[CMDLINE_LENGTH] = {};
@@ -67,9 +83,13 @@ public:
 
     void set_running() { state_ = VmRunState::running; }
     /* Ends the VM with a reason (the first one given wins); `failed` for guest
-     * crashes and broken entries, `stopped` for an orderly end. */
+     * crashes and broken entries, `stopped` for an orderly end, `halted` for
+     * HLT with interrupts off. */
     void end(VmRunState state, int exit_status, const char* format, ...) __attribute__((format(printf, 4, 5)));
-    bool ended() const { return state_ == VmRunState::stopped || state_ == VmRunState::failed; }
+    bool ended() const
+    {
+        return state_ == VmRunState::stopped || state_ == VmRunState::failed || state_ == VmRunState::halted;
+    }
     /* The VM's thread is done: the VM ended, its report is logged and all but
      * this record is given back. Set by vm_manager, under its table lock. */
     bool finished() const { return finished_; }
@@ -85,6 +105,10 @@ private:
     uint64_t memory_bytes_;
     GuestMemory memory_;
     VirtualPlatform* platform_ = nullptr;
+    /* Set (interrupts off) before guest RAM goes: the screen lives on here. */
+    bool screen_kept_ = false;
+    size_t last_screen_length_ = 0;
+    char last_screen_[SCREEN_TEXT_LENGTH] = {};
     alignas(16) uint8_t platform_storage_[sizeof(VirtualPlatform)];
     ExitStatistics statistics_;
     VmExitTrace trace_;

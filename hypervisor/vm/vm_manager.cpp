@@ -340,6 +340,7 @@ void vm_thread(void* argument)
     vm_report::vm_ended(vm);
     delete slot->vcpu;
     release_files(vm);
+    vm.keep_last_screen();
     vm.memory().release();
     log(LogCategory::vmx, "vm%d ended after %lu VM exits; its memory is returned", vm.id(), vm.statistics().total);
     MutexLocker lock(table_lock);
@@ -542,9 +543,7 @@ size_t list(VmInfo* out, size_t capacity)
             info.id = vm.id();
             /* Ended only once its thread finished, so that a program waiting
              * for the end (vm wait) finds the report logged. */
-            info.state = !vm.finished()                        ? VM_RUNNING
-                         : vm.state() == VmRunState::stopped ? VM_STOPPED
-                                                             : VM_FAILED;
+            info.state = vm.finished() ? vm_abi_state(vm.state()) : uint32_t(VM_RUNNING);
             info.memory_mib = vm.memory_bytes() >> 20;
             info.exit_count = vm.statistics().total;
             copy_text(info.cmdline, sizeof(info.cmdline), vm.cmdline);

@@ -141,9 +141,7 @@ void fill_stats(Vm& vm, VmStats& out)
     memset(&out, 0, sizeof(out));
     out.id = vm.id();
     /* Ended only once the VM's thread finished, as vm_list says (vm_manager.h). */
-    out.state = !vm.finished()                        ? VM_RUNNING
-                : vm.state() == VmRunState::stopped ? VM_STOPPED
-                                                    : VM_FAILED;
+    out.state = vm.finished() ? vm_abi_state(vm.state()) : uint32_t(VM_RUNNING);
     out.tsc_hz = clock::tsc_hz();
     out.run_ns = (vm.stopped_ns ? vm.stopped_ns : clock::nanoseconds()) - vm.started_ns;
     out.exits = s.total;

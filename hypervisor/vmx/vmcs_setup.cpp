@@ -239,10 +239,12 @@ void VmxVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     vmcs_write(VmcsField::guest_tr_base, 0);
     vmcs_write(VmcsField::guest_tr_limit, 0xFFFF);
     vmcs_write(VmcsField::guest_tr_access_rights, ACCESS_TSS32_BUSY);
-    vmcs_write(VmcsField::guest_gdtr_base, 0);
-    vmcs_write(VmcsField::guest_gdtr_limit, 0);
-    vmcs_write(VmcsField::guest_idtr_base, 0);
-    vmcs_write(VmcsField::guest_idtr_limit, 0);
+    /* GDTR names the loader's GDT in guest RAM, so a kernel that reloads the
+     * entry selectors before its own LGDT still finds flat descriptors. */
+    vmcs_write(VmcsField::guest_gdtr_base, entry.gdtr_base);
+    vmcs_write(VmcsField::guest_gdtr_limit, entry.gdtr_limit);
+    vmcs_write(VmcsField::guest_idtr_base, entry.idtr_base);
+    vmcs_write(VmcsField::guest_idtr_limit, entry.idtr_limit);
 
     /* Control registers: what the guest sees is the shadow, what runs has the
      * VMX-fixed bits added (an unrestricted guest may keep PE and PG clear). */

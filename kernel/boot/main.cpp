@@ -108,9 +108,10 @@ void init_interrupts_and_time()
     log(LogCategory::interrupt, "GDT at %p with TSS at %p, IDT at %p, 8259 PICs at vectors 0x%x/0x%x",
         reinterpret_cast<void*>(gdt::base()), reinterpret_cast<void*>(gdt::tss_base()),
         reinterpret_cast<void*>(idt::base()), pic8259::MASTER_VECTOR_BASE, pic8259::SLAVE_VECTOR_BASE);
-    uint64_t tick_millihertz = (pit8254::INPUT_HZ * 1000 + pit8254::TICK_DIVISOR / 2) / pit8254::TICK_DIVISOR;
-    log(LogCategory::interrupt, "PIT tick: divisor %u, %lu.%03lu Hz, %lu ns per tick", pit8254::TICK_DIVISOR,
-        tick_millihertz / 1000, tick_millihertz % 1000, pit8254::TICK_NS);
+    uint32_t tick_counts = pit8254::tick_counts();
+    uint64_t tick_millihertz = (pit8254::INPUT_HZ * 1000 + tick_counts / 2) / tick_counts;
+    log(LogCategory::interrupt, "PIT tick: divisor %u, %lu.%03lu Hz, %lu ns per tick", tick_counts & 0xFFFF,
+        tick_millihertz / 1000, tick_millihertz % 1000, pit8254::tick_ns());
 
     clock::Calibration calibration = clock::calibrate();
     if (calibration.error != clock::ClockError::none)
@@ -201,6 +202,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     vm_serial::init();
 
     CommandLine cmdline(the_boot_info.cmdline);
+    if (cmdline.has("debugcon"))
+        console_use_debug_port();
     crash_on_request(cmdline);
     fault_injection::configure(cmdline);
     /* The end of booting, whatever comes next: the boot benchmark's span. */

@@ -39,6 +39,12 @@ constexpr uint32_t INFO_CMDLINE = 1u << 2;
 constexpr uint32_t INFO_MODULES = 1u << 3;
 constexpr uint32_t INFO_MEMORY_MAP = 1u << 6;
 constexpr uint32_t INFO_BOOTLOADER_NAME = 1u << 9;
+constexpr uint32_t INFO_FRAMEBUFFER = 1u << 12;
+
+/* framebuffer_type values (section 3.3). */
+constexpr uint8_t FRAMEBUFFER_INDEXED = 0;
+constexpr uint8_t FRAMEBUFFER_RGB = 1;
+constexpr uint8_t FRAMEBUFFER_EGA_TEXT = 2;
 
 struct Info {
     uint32_t flags;
@@ -56,8 +62,24 @@ struct Info {
     uint32_t config_table;
     uint32_t boot_loader_name;
     uint32_t apm_table;
-    uint32_t vbe[6];
+    uint32_t vbe_control_info;
+    uint32_t vbe_mode_info;
+    uint16_t vbe_mode;
+    uint16_t vbe_interface_seg;
+    uint16_t vbe_interface_off;
+    uint16_t vbe_interface_len;
+    /* Valid when INFO_FRAMEBUFFER is set; for EGA text, width and height count
+     * characters and bpp is 16 (a character and its attribute). */
+    uint64_t framebuffer_addr;
+    uint32_t framebuffer_pitch;
+    uint32_t framebuffer_width;
+    uint32_t framebuffer_height;
+    uint8_t framebuffer_bpp;
+    uint8_t framebuffer_type;
+    uint8_t color_info[6];
 };
+static_assert(offsetof(Info, vbe_control_info) == 72 && offsetof(Info, framebuffer_addr) == 88);
+static_assert(offsetof(Info, framebuffer_type) == 109 && offsetof(Info, color_info) == 110);
 
 /* One memory map entry; `size` does not count itself, so the next entry starts
  * size + 4 bytes further on. */

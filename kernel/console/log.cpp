@@ -1,6 +1,7 @@
-/* Log lines to VGA and COM1. */
+/* Log lines to VGA and COM1, and to the debug port 0xE9 when asked. */
 #include "log.h"
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/serial.h"
 #include "console/vga_text.h"
@@ -12,8 +13,17 @@ namespace {
 const char* source = "host";
 
 constexpr size_t LINE_CAPACITY = 512;
+constexpr uint16_t DEBUG_PORT = 0xE9; /* Bochs' "port E9 hack", QEMU's -debugcon */
 
 } // namespace
+
+/* In .data, not .bss: the SWEB-form entry (guests/sweb_form/sweb_entry.S) sets it
+ * before boot.S zeroes .bss. */
+extern "C" {
+__attribute__((section(".data"))) volatile uint32_t console_to_debug_port = 0;
+}
+
+void console_use_debug_port() { console_to_debug_port = 1; }
 
 const char* log_category_name(LogCategory category)
 {
@@ -43,6 +53,10 @@ void console_write(const char* text, size_t length)
     InterruptGuard guard;
     serial::write(text, length);
     vga_text::write(text, length);
+    if (console_to_debug_port) {
+        for (size_t i = 0; i < length; ++i)
+            cpu::outb(DEBUG_PORT, uint8_t(text[i]));
+    }
 }
 
 void vlog(LogCategory category, const char* format, va_list args)

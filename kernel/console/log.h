@@ -24,3 +24,6 @@ void vlog(LogCategory category, const char* format, va_list args);
 
 /* Raw console output without a tag, for the shell and for continuation text. */
 void console_write(const char* text, size_t length);
+/* From now on console output also goes to the debug port 0xE9 (the command-line
+ * word `debugcon`; the SWEB-form kernel.x does it from its entry). */
+void console_use_debug_port();

@@ -49,10 +49,20 @@ void on_tick(TrapFrame& frame)
 
 } // namespace
 
+/* In .data, not .bss: boot.S zeroes .bss after kernel.x's entry set it. */
+extern "C" {
+__attribute__((section(".data"))) volatile uint32_t pit_sweb_tick = 0;
+}
+
+uint32_t tick_counts() { return pit_sweb_tick ? SWEB_TICK_COUNTS : TICK_DIVISOR; }
+
+uint64_t tick_ns() { return pit_sweb_tick ? SWEB_TICK_NS : TICK_NS; }
+
 void init()
 {
     cpu::outb(CONTROL, SELECT_CHANNEL0 | ACCESS_LOW_THEN_HIGH | MODE2_RATE_GENERATOR);
-    load_count(CHANNEL0_DATA, TICK_DIVISOR);
+    /* 65536 goes out as 0: the 8254 counts a loaded 0 as 2^16. */
+    load_count(CHANNEL0_DATA, uint16_t(tick_counts()));
     interrupts::register_irq_handler(IRQ, on_tick);
 }
 

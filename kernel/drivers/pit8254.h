@@ -22,7 +22,19 @@ static_assert(TICK_NS == 999847);
 
 constexpr unsigned IRQ = 0;
 
-/* Programs channel 0 as a rate generator (mode 2) at TICK_DIVISOR and registers
+/* kernel.x (guests/sweb_form/sweb_entry.S, our kernel in SWEB's form) ticks as
+ * SWEB does: divisor 0, which the 8254 counts as 65536, 18.2 Hz, 54.9 ms a
+ * tick. Its entry sets pit_sweb_tick before boot.S runs. */
+constexpr uint32_t SWEB_TICK_COUNTS = 65536;
+constexpr uint64_t SWEB_TICK_NS = (SWEB_TICK_COUNTS * 1000000000ull + INPUT_HZ / 2) / INPUT_HZ;
+static_assert(SWEB_TICK_NS == 54925401);
+extern "C" volatile uint32_t pit_sweb_tick;
+/* The input clocks per tick init() programs: TICK_DIVISOR, or SWEB_TICK_COUNTS
+ * (written as divisor 0) for kernel.x; and one tick in nanoseconds. */
+uint32_t tick_counts();
+uint64_t tick_ns();
+
+/* Programs channel 0 as a rate generator (mode 2) at tick_counts() and registers
  * the tick handler on IRQ 0. */
 void init();
 

@@ -2,6 +2,9 @@
  * program would make (mkdir, open, write, close). */
 #include "fs/initrd.h"
 
+#include "abi/fcntl.h"
+#include "mm/memory_map.h"
+
 namespace {
 
 /* "./etc/motd", "/etc/motd" and "etc/motd" all mean /etc/motd; "." is the root. */
@@ -54,19 +57,55 @@ private:
     char* text_;
 };
 
+/* A page of the file that is all zeros (a disk image is mostly such pages). */
+bool all_zero(const uint8_t* bytes, size_t count)
+{
+    for (size_t i = 0; i < count; ++i) {
+        if (bytes[i] != 0)
+            return false;
+    }
+    return true;
+}
+
+Result<void> write_all(VfsSyscall& vfs, int fd, const uint8_t* bytes, size_t count)
+{
+    size_t written = 0;
+    while (written < count) {
+        Result<size_t> done = vfs.write(fd, bytes + written, count - written);
+        if (done.is_error())
+            return Error(done.error());
+        if (done.value() == 0)
+            return Error(EIO);
+        written += done.value();
+    }
+    return {};
+}
+
+/* Writes the entry's data page by page, skipping pages of zeros: they stay holes
+ * in the ramfs (they read as zeros and cost no memory), and the final ftruncate
+ * gives the file its whole length when it ends in a hole. So a 128 MiB disk image
+ * holding 2 MiB of data costs about 2 MiB of host memory, not 128. */
+Result<void> write_pages(VfsSyscall& vfs, int fd, const CpioEntry& entry)
+{
+    const uint8_t* data = entry.data;
+    for (size_t offset = 0; offset < entry.size; offset += PAGE_SIZE) {
+        size_t count = entry.size - offset < PAGE_SIZE ? entry.size - offset : PAGE_SIZE;
+        if (all_zero(data + offset, count))
+            continue;
+        TRY(vfs.lseek(fd, int64_t(offset), SEEK_SET));
+        TRY(write_all(vfs, fd, data + offset, count));
+    }
+    return vfs.ftruncate(fd, entry.size);
+}
+
 Result<void> write_file(VfsSyscall& vfs, const char* path, const CpioEntry& entry)
 {
     int fd = TRY(vfs.open(path, O_WRONLY | O_CREAT | O_TRUNC, entry.mode & 07777));
-    size_t written = 0;
-    while (written < entry.size) {
-        Result<size_t> done = vfs.write(fd, entry.data + written, entry.size - written);
-        if (done.is_error() || done.value() == 0) {
-            TRY(vfs.close(fd));
-            return Error(done.is_error() ? done.error() : EIO);
-        }
-        written += done.value();
-    }
-    return vfs.close(fd);
+    Result<void> written = write_pages(vfs, fd, entry);
+    Result<void> closed = vfs.close(fd);
+    if (written.is_error())
+        return written;
+    return closed;
 }
 
 Result<void> unpack_entry(VfsSyscall& vfs, const CpioEntry& entry, InitrdReport& report)

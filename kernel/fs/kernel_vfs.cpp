@@ -7,6 +7,7 @@
 #include "fs/hypercall_fs.h"
 #include "lib/format.h"
 #include "mm/direct_map.h"
+#include "mm/page_manager.h"
 
 namespace {
 
@@ -32,9 +33,13 @@ void unpack_initrd_module(const BootInfo& info)
             continue;
         FileDescriptorTable files;
         VfsSyscall sys(*the_context, files);
-        /* FIXME: the module's frames stay reserved after unpacking; give them back
-         * once the PageManager can take frames it never owned. */
         the_report = unpack_initrd(sys, phys_to_virt<const uint8_t>(module.start), module.end - module.start);
+        /* Its files live in the ramfs now (zero pages as holes): the archive's
+         * frames go to the PageManager, so a large, mostly empty disk image in
+         * the initrd costs only its data. Nothing reads the module after this. */
+        size_t returned = PageManager::instance().give_back_module(info, i);
+        log(LogCategory::fs, "initrd: module %zu's %zu pages given back to the PageManager; %zu pages free", i,
+            returned, PageManager::instance().free_page_count());
         if (!the_report.succeeded())
             log(LogCategory::fs, "initrd: module %zu is broken: %s%s%s", i, cpio_status_name(the_report.archive),
                 the_report.error ? ", " : "", the_report.error ? errno_name(the_report.error) : "");

@@ -21,6 +21,35 @@ bool initialised = false;
 
 constexpr uint64_t MIB = 1024 * 1024;
 
+bool overlaps(uint64_t a_start, uint64_t a_end, uint64_t b_start, uint64_t b_end)
+{
+    return a_start < b_end && b_start < a_end;
+}
+
+/* A page of module `module_index` that init() would have taken but for the
+ * module: inside an available region, touching no reserved region, above low
+ * memory, apart from the kernel image and from every other module. */
+bool returnable_module_page(const BootInfo& info, size_t module_index, uint64_t page, PhysicalRange image)
+{
+    uint64_t end = page + PAGE_SIZE;
+    if (page < LOW_MEMORY_END || overlaps(page, end, image.start, image.end))
+        return false;
+    bool inside_available = false;
+    for (size_t i = 0; i < info.region_count; ++i) {
+        const BootInfo::Region& region = info.regions[i];
+        uint64_t region_end = region.base + region.length;
+        if (region.type == multiboot::MEMORY_AVAILABLE)
+            inside_available = inside_available || (page >= region.base && end <= region_end);
+        else if (overlaps(page, end, region.base, region_end))
+            return false;
+    }
+    for (size_t i = 0; i < info.module_count; ++i) {
+        if (i != module_index && overlaps(page, end, info.modules[i].start, info.modules[i].end))
+            return false;
+    }
+    return inside_available;
+}
+
 } // namespace
 
 void PageManager::init(const BootInfo& info)
@@ -41,6 +70,24 @@ PageManager& PageManager::instance()
 {
     KERNEL_ASSERT(initialised);
     return the_page_manager;
+}
+
+size_t PageManager::give_back_module(const BootInfo& info, size_t module_index)
+{
+    KERNEL_ASSERT(module_index < info.module_count);
+    const BootInfo::Module& module = info.modules[module_index];
+    uint64_t start = (module.start + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), end = module.end & ~(PAGE_SIZE - 1);
+    PhysicalRange image = kernel_image_range();
+    size_t added = 0;
+    InterruptGuard guard;
+    for (uint64_t page = start; page < end; page += PAGE_SIZE) {
+        size_t frame = page / PAGE_SIZE;
+        if (frame >= frames_.frame_count() || frames_.is_usable(frame) || !returnable_module_page(info, module_index, page, image))
+            continue;
+        frames_.add_usable(frame, 1);
+        ++added;
+    }
+    return added;
 }
 
 MemoryResult<uint64_t> PageManager::allocate_page(PageClaim claim) { return allocate_pages(1, PAGE_SIZE, claim); }

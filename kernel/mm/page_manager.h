@@ -50,6 +50,13 @@ public:
     void free_page(uint64_t physical) { free_pages(physical, 1); }
     void free_pages(uint64_t physical, size_t count);
 
+    /* Makes the whole frames of a boot module that is no longer needed (the
+     * initrd after unpacking) allocatable and free; init() kept them out. Frames
+     * the module shares at its edges, and frames init() never took because the
+     * memory map does not list them as available, stay out. Returns how many
+     * frames were added. */
+    size_t give_back_module(const BootInfo& info, size_t module_index);
+
     size_t free_page_count() const { return frames_.free_count(); }
     /* What PageClaim::ordinary allocations can still get. */
     size_t ordinary_page_count() const

@@ -103,14 +103,14 @@ uint64_t measure_with_ticks()
         interval = now - previous;
         previous = now;
     }
-    return uint64_t((unsigned __int128)median(intervals, TICK_INTERVALS) * 1'000'000'000 / pit8254::TICK_NS);
+    return uint64_t((unsigned __int128)median(intervals, TICK_INTERVALS) * 1'000'000'000 / pit8254::tick_ns());
 }
 
 void start_tsc_clock(uint64_t hz)
 {
     calibrated_hz = hz;
     ns_per_tsc_q32 = (1'000'000'000ull << 32) / hz;
-    origin_ns = ticks() * pit8254::TICK_NS;
+    origin_ns = ticks() * pit8254::tick_ns();
     origin_tsc = cpu::rdtsc();
 }
 
@@ -138,7 +138,7 @@ uint64_t ticks() { return pit8254::ticks(); }
 uint64_t nanoseconds()
 {
     if (!calibrated_hz)
-        return ticks() * pit8254::TICK_NS;
+        return ticks() * pit8254::tick_ns();
     return origin_ns + tsc_to_nanoseconds(cpu::rdtsc() - origin_tsc);
 }
 

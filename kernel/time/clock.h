@@ -39,7 +39,7 @@ uint64_t tsc_hz();
 /* A TSC difference in nanoseconds (needs a calibrated clock). */
 uint64_t tsc_to_nanoseconds(uint64_t tsc_delta);
 
-/* PIT ticks since the timer started, each pit8254::TICK_NS long. */
+/* PIT ticks since the timer started, each pit8254::tick_ns() long. */
 uint64_t ticks();
 /* Nanoseconds since the timer started: from the TSC once calibrated, from the
  * tick count (millisecond steps) before. */

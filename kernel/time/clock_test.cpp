@@ -31,7 +31,7 @@ KERNEL_TEST(time, tsc_calibration_is_plausible)
 
 KERNEL_TEST(time, pit_counter_runs_with_programmed_divisor)
 {
-    /* Mode 2 counts TICK_DIVISOR down to 1 and reloads: sampled for a few
+    /* Mode 2 counts tick_counts() down to 1 and reloads: sampled for a few
      * ticks, the counter stays in that range and covers most of it. */
     uint16_t lowest = 0xFFFF, highest = 0;
     uint64_t end = pit8254::ticks() + 4;
@@ -40,9 +40,10 @@ KERNEL_TEST(time, pit_counter_runs_with_programmed_divisor)
         lowest = count < lowest ? count : lowest;
         highest = count > highest ? count : highest;
     }
-    EXPECT(highest <= pit8254::TICK_DIVISOR);
-    EXPECT(highest >= pit8254::TICK_DIVISOR * 9 / 10);
-    EXPECT(lowest <= pit8254::TICK_DIVISOR / 10);
+    uint32_t counts = pit8254::tick_counts();
+    EXPECT(highest <= counts);
+    EXPECT(highest >= counts * 9 / 10);
+    EXPECT(lowest <= counts / 10);
 }
 
 KERNEL_TEST(time, pit_ticks_at_programmed_rate_against_tsc)
@@ -54,11 +55,11 @@ KERNEL_TEST(time, pit_ticks_at_programmed_rate_against_tsc)
      * The exact divisor is checked by pit_counter_runs_with_programmed_divisor. */
     uint64_t by_ticks_hz = clock::measure_tsc_hz(clock::CalibrationMethod::pit_ticks);
     EXPECT(by_ticks_hz != 0);
-    uint64_t interval_ns = uint64_t((unsigned __int128)by_ticks_hz * pit8254::TICK_NS / clock::tsc_hz());
-    if (interval_ns < pit8254::TICK_NS * 95 / 100)
-        t.fail("ticks come every %lu ns, faster than the programmed %lu ns", interval_ns, pit8254::TICK_NS);
-    if (interval_ns > 10 * pit8254::TICK_NS)
-        t.fail("ticks come only every %lu ns, programmed %lu ns", interval_ns, pit8254::TICK_NS);
+    uint64_t interval_ns = uint64_t((unsigned __int128)by_ticks_hz * pit8254::tick_ns() / clock::tsc_hz());
+    if (interval_ns < pit8254::tick_ns() * 95 / 100)
+        t.fail("ticks come every %lu ns, faster than the programmed %lu ns", interval_ns, pit8254::tick_ns());
+    if (interval_ns > 10 * pit8254::tick_ns())
+        t.fail("ticks come only every %lu ns, programmed %lu ns", interval_ns, pit8254::tick_ns());
 }
 
 KERNEL_TEST(time, nanoseconds_advance_with_busy_wait)
@@ -76,9 +77,9 @@ KERNEL_TEST(time, nanoseconds_never_lag_ticks_and_never_go_back)
      * emulator merges them), TSC time cannot, so the TSC clock is never behind
      * the tick count by more than rounding and the calibration error. */
     wait_for_tick_after(pit8254::ticks());
-    uint64_t by_ticks = clock::ticks() * pit8254::TICK_NS;
+    uint64_t by_ticks = clock::ticks() * pit8254::tick_ns();
     uint64_t by_tsc = clock::nanoseconds();
-    if (by_tsc + by_ticks / 100 + pit8254::TICK_NS < by_ticks)
+    if (by_tsc + by_ticks / 100 + pit8254::tick_ns() < by_ticks)
         t.fail("ticks say %lu ns, the TSC only %lu ns", by_ticks, by_tsc);
     uint64_t previous = clock::nanoseconds();
     for (int i = 0; i < 10000; ++i) {

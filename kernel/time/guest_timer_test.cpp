@@ -31,7 +31,7 @@ KERNEL_TEST(guest_timer, pit_rate_within_one_percent_over_ten_seconds)
         Scheduler::instance().sleep_ns(100 * clock::NS_PER_MS);
     uint64_t ticks = pit8254::ticks() - start_ticks;
     uint64_t elapsed_ns = (cpu::rdtsc() - start_tsc) * 1000000 / tsc_khz;
-    uint64_t expected = elapsed_ns / pit8254::TICK_NS;
+    uint64_t expected = elapsed_ns / pit8254::tick_ns();
     log(LogCategory::test, "guest timer: %lu IRQ 0 in %lu ms of host time, %lu expected", ticks, elapsed_ns / 1000000,
         expected);
     if (ticks * 100 < expected * 99 || ticks * 100 > expected * 101)

@@ -21,7 +21,7 @@ GUEST_ENDINGS = {
     "msr": ("stopped", "guest powered off with status 0"),
     "apic": ("stopped", "guest powered off with status 0"),
     "vmx_instruction": ("stopped", "guest powered off with status 0"),
-    "hlt": ("failed", "HLT with interrupts disabled"),
+    "hlt": ("halted", "HLT with interrupts disabled"),
     "outside_ram": ("failed", "EPT violation: guest read at guest-physical 0xf0000000"),
     "triple_fault": ("failed", "triple fault"),
 }

@@ -3,6 +3,7 @@
  * error status and never a read outside the archive (AddressSanitizer watches:
  * every archive sits in a heap block of exactly its size). */
 #include "fs/initrd.h"
+#include "file_pages_fake.h"
 #include "vfs_fixture.h"
 
 #include <cstdlib>
@@ -191,4 +192,31 @@ UNIT_TEST(initrd_unpacks_an_archive_written_by_mkinitrd)
     CHECK_EQ(f.get("/sub/dir/pattern.bin"), pattern);
     CHECK_EQ(f.get("/boot/kernel"), std::string("not really a kernel"));
     CHECK_EQ(f.list("/"), std::string(". .. boot hello.txt sub"));
+}
+
+/* Issue #14: a disk image in the initrd is mostly zeros. Its zero pages stay
+ * holes (no page of file data), its data pages are kept, and it reads back whole
+ * with its full length, also when it ends in a hole or in a partial page. */
+UNIT_TEST(initrd_keeps_zero_pages_of_a_file_as_holes)
+{
+    VfsFixture f;
+    const size_t page = 4096;
+    std::string image(64 * page + 100, '\0');
+    image[0] = 'M';                      /* page 0: data */
+    image[5 * page + 17] = 'x';          /* page 5: data */
+    image[64 * page + 99] = 'z';         /* the partial last page: data */
+    std::string tail_hole(8 * page, '\0');
+    tail_hole[page] = 'y';               /* ends in six pages of zeros */
+    std::string archive = archive_of({{"disk.img", image}, {"tail.img", tail_hole}, {"zeros.img", std::string(3 * page, '\0')}});
+    size_t before = file_pages_fake::live();
+    InitrdReport report = unpack_initrd(f.sys, archive.data(), archive.size());
+    CHECK(report.succeeded());
+    CHECK_EQ(report.bytes, image.size() + tail_hole.size() + 3 * page);
+    /* Four data pages, each with at most one leaf page beside it: far below
+     * the 75 pages the files would take written whole. */
+    size_t used = file_pages_fake::live() - before;
+    CHECK(used >= 4 && used <= 8);
+    CHECK(f.get("/disk.img") == image);
+    CHECK(f.get("/tail.img") == tail_hole);
+    CHECK(f.get("/zeros.img") == std::string(3 * page, '\0'));
 }

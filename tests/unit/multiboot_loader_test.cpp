@@ -109,6 +109,14 @@ std::vector<uint8_t> kernel_elf()
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
+/* build/kernel.x: our kernel in SWEB's form (guests/sweb_form/sweb_entry.S). */
+std::vector<uint8_t> kernel_x()
+{
+    const char* path = std::getenv("MATRYOSHKA_KERNEL_X");
+    std::ifstream in(path ? path : MATRYOSHKA_KERNEL_X_DEFAULT, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
 LoaderError plan(const std::vector<uint8_t>& file, uint64_t ram = 16 * MIB)
 {
     LoadPlan p;
@@ -244,14 +252,130 @@ UNIT_TEST(multiboot_loader_elf32_loads_segments_by_physical_address)
     CHECK_EQ(int(l.ram.bytes[0x102FFF]), 0);
 }
 
-UNIT_TEST(multiboot_loader_reports_video_mode_request_as_ignored)
+UNIT_TEST(multiboot_loader_reports_video_mode_request)
 {
     std::vector<uint8_t> file = Flat{}.build();
     uint32_t flags = multiboot::HEADER_ADDRESS | multiboot::HEADER_VIDEO_MODE;
     put_header(file, 0x40, flags);
     LoadPlan p;
     CHECK_EQ(plan_kernel(file.data(), file.size(), 16 * MIB, p), LoaderError::none);
-    CHECK(p.video_mode_ignored);
+    CHECK(p.video_mode_requested);
+    put_header(file, 0x40, multiboot::HEADER_ADDRESS);
+    CHECK_EQ(plan_kernel(file.data(), file.size(), 16 * MIB, p), LoaderError::none);
+    CHECK(!p.video_mode_requested);
+}
+
+/* Issue #14: a kernel with header flags 0x7 (SWEB's) is given the text screen
+ * as an EGA text framebuffer (information flag 12, type 2); one without flag 2
+ * gets no framebuffer fields at all. */
+UNIT_TEST(multiboot_loader_answers_video_mode_with_ega_text_framebuffer)
+{
+    for (bool asks : {true, false}) {
+        std::vector<uint8_t> file = Flat{}.build();
+        uint32_t flags = multiboot::HEADER_PAGE_ALIGN | multiboot::HEADER_MEMORY_INFO | multiboot::HEADER_ADDRESS |
+                         (asks ? multiboot::HEADER_VIDEO_MODE : 0);
+        put_header(file, 0x40, flags);
+        Loaded l(file, "");
+        CHECK_EQ(l.error, LoaderError::none);
+        multiboot::Info info;
+        std::memcpy(&info, l.ram.bytes.data() + l.result.entry.ebx, sizeof(info));
+        CHECK_EQ((info.flags & multiboot::INFO_FRAMEBUFFER) != 0, asks);
+        CHECK_EQ(info.flags & ~uint32_t(0x124D), 0u); /* memory, cmdline, modules, map, name, framebuffer */
+        if (!asks) {
+            CHECK_EQ(info.framebuffer_addr, uint64_t(0));
+            continue;
+        }
+        CHECK_EQ(info.framebuffer_addr, uint64_t(0xB8000));
+        CHECK_EQ(info.framebuffer_pitch, 160u);
+        CHECK_EQ(info.framebuffer_width, 80u);
+        CHECK_EQ(info.framebuffer_height, 25u);
+        CHECK_EQ(int(info.framebuffer_bpp), 16);
+        CHECK_EQ(int(info.framebuffer_type), 2);
+        /* Byte offsets of the specification's table (section 3.3). */
+        const uint8_t* raw = l.ram.bytes.data() + l.result.entry.ebx;
+        CHECK_EQ(raw[88] | raw[89] << 8 | raw[90] << 16, 0xB8000);
+        CHECK_EQ(int(raw[96]), 160);
+        CHECK_EQ(int(raw[108]), 16);
+        CHECK_EQ(int(raw[109]), 2);
+    }
+}
+
+/* Issue #14: SWEB's C entry pushes before it loads its own stack. The loader
+ * enters with ESP in low RAM that it wrote nothing to, and GDTR naming a GDT in
+ * guest RAM whose descriptors match the entry selectors. */
+UNIT_TEST(multiboot_loader_enters_with_usable_stack_and_gdt)
+{
+    Loaded l(Flat{}.build(), "");
+    CHECK_EQ(l.error, LoaderError::none);
+    const MultibootEntryState& s = l.result.entry;
+    CHECK_EQ(s.esp, 0x7000u);
+    CHECK(s.esp < 0x7C00); /* below where a BIOS loads a boot sector */
+    CHECK(s.esp % 16 == 0);
+    for (uint32_t a = ENTRY_STACK_BOTTOM; a < ENTRY_STACK_TOP; ++a) {
+        if (l.ram.bytes[a] != 0xCC) { /* VectorRam's fill: nothing written there */
+            CHECK(!"the loader wrote into the entry stack");
+            break;
+        }
+    }
+    CHECK(s.ebx >= ENTRY_GDT_END || s.ebx + l.result.info_size <= ENTRY_STACK_BOTTOM);
+    CHECK_EQ(s.gdtr_base, 0x7000u);
+    CHECK_EQ(int(s.gdtr_limit), 23);
+    uint64_t gdt[3];
+    std::memcpy(gdt, l.ram.bytes.data() + s.gdtr_base, sizeof(gdt));
+    CHECK_EQ(gdt[0], uint64_t(0));
+    /* Descriptor = base/limit split around the attributes of the entry state. */
+    auto attributes = [](uint64_t d) { return int((d >> 40) & 0xF0FF); };
+    CHECK_EQ(attributes(gdt[s.cs.selector / 8]), int(s.cs.attributes));
+    CHECK_EQ(attributes(gdt[s.ds.selector / 8]), int(s.ds.attributes));
+    CHECK_EQ(attributes(gdt[s.ss.selector / 8]), int(s.ss.attributes));
+    CHECK_EQ(gdt[1] & 0xFFFF, uint64_t(0xFFFF)); /* limit 0xFFFFF pages: 4 GiB */
+    CHECK_EQ(int(s.idtr_limit), 0x3FF);
+    CHECK_EQ(s.eax, 0x2BADB002u);
+    CHECK_EQ(s.eflags, 0x2u);
+    CHECK_EQ(s.cr0, 0x11u);
+}
+
+/* Issue #14: kernel.x, an ELF32 container of the higher-half kernel with flags
+ * 0x7, loads by its program headers at 1 MiB; its entry is the pushing prologue;
+ * it is given the text framebuffer it asked for and a stack to push onto. */
+UNIT_TEST(multiboot_loader_loads_the_sweb_form_kernel_x)
+{
+    std::vector<uint8_t> file = kernel_x();
+    CHECK(file.size() > 4096);
+    CHECK_EQ(int(file[4]), 1); /* ELFCLASS32 */
+    Loaded l(file, "");
+    CHECK_EQ(l.error, LoaderError::none);
+    const LoadPlan& p = l.result.plan;
+    CHECK(p.format == KernelFormat::elf32);
+    CHECK_EQ(p.header_flags, 0x7u);
+    CHECK(p.video_mode_requested);
+    CHECK_EQ(p.image_start, 0x100000u);
+    /* push %ebp; mov %esp, %ebp; push %ebx; push %eax */
+    const uint8_t prologue[] = {0x55, 0x89, 0xE5, 0x53, 0x50};
+    CHECK(std::memcmp(l.ram.bytes.data() + p.entry, prologue, sizeof(prologue)) == 0);
+    CHECK(l.result.entry.esp >= ENTRY_STACK_BOTTOM + 16 && l.result.entry.esp <= ENTRY_STACK_TOP);
+    multiboot::Info info;
+    std::memcpy(&info, l.ram.bytes.data() + l.result.entry.ebx, sizeof(info));
+    CHECK(info.flags & multiboot::INFO_FRAMEBUFFER);
+    CHECK_EQ(int(info.framebuffer_type), int(multiboot::FRAMEBUFFER_EGA_TEXT));
+}
+
+UNIT_TEST(multiboot_loader_rejects_information_over_the_entry_stack_or_gdt)
+{
+    std::vector<uint8_t> file = Flat{}.build();
+    VectorRam ram(16 * MIB);
+    std::vector<uint8_t> scratch(4096);
+    GuestBootConfig config;
+    config.ram_size = 16 * MIB;
+    config.scratch = scratch.data();
+    config.scratch_size = scratch.size();
+    LoadResult result;
+    for (uint32_t address : {0x6000u, 0x7000u, 0x0F80u}) {
+        config.info_address = address;
+        CHECK_EQ(load_multiboot_kernel(file.data(), file.size(), config, ram, result), LoaderError::info_misplaced);
+    }
+    config.info_address = 0x8000;
+    CHECK_EQ(load_multiboot_kernel(file.data(), file.size(), config, ram, result), LoaderError::none);
 }
 
 UNIT_TEST(multiboot_loader_rejects_missing_header)

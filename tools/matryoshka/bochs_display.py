@@ -5,7 +5,9 @@ standard error ("Bochs connected to screen "/dev/pts/N""). Nobody read that
 terminal: once its buffer was full, Bochs blocked in a write and the run looked
 like a hang. Here a thread opens the named terminal at once, reads every byte as
 it comes and interprets it with a model of the screen (terminal_screen), whose
-final 80x25 text is kept beside the serial log as screen.txt."""
+final 80x25 text is kept beside the serial log as screen.txt. Given a terminal
+(tools/byok.py), the display is also drawn there and the keys typed there go to
+Bochs, which presses them on the PS/2 keyboard."""
 from __future__ import annotations
 
 import fcntl
@@ -31,8 +33,11 @@ class BochsDisplay:
     """Start Bochs with `environment()` and its standard error going to
     `messages` (a file), call `started()`, and `finish()` after it ended."""
 
-    def __init__(self, messages: Path) -> None:
+    def __init__(self, messages: Path, terminal: int | None = None) -> None:
+        """`terminal`: a file descriptor (a person's terminal, in raw mode) that
+        shows the display and types into it."""
         self.messages = messages
+        self.terminal = terminal
         self.screen = TerminalScreen(ROWS, COLUMNS)
         self.bytes_read = 0
         self.terminal_path: str | None = None
@@ -78,6 +83,8 @@ class BochsDisplay:
             # buffering, bytes as they are.
             tty.setraw(fd)
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+            if self.terminal is not None:
+                threading.Thread(target=self._type, args=(fd,), name="bochs keys", daemon=True).start()
             self._read(fd)
         finally:
             os.close(fd)
@@ -93,6 +100,20 @@ class BochsDisplay:
             with self._lock:
                 self.bytes_read += len(data)
                 self.screen.feed(data)
+            if self.terminal is not None:
+                os.write(self.terminal, data)
+
+    def _type(self, fd: int) -> None:
+        """The terminal's keys to Bochs' display, as they come, until either ends."""
+        assert self.terminal is not None
+        while not self._ended.is_set():
+            try:
+                data = os.read(self.terminal, 1024)
+                if not data:
+                    return
+                os.write(fd, data)
+            except OSError:
+                return
 
     def text(self) -> str:
         with self._lock:

@@ -40,6 +40,9 @@ class RunConfig:
     # Bochs only: COM2 listens on this TCP port for GDB, which talks to the
     # kernel's own GDB stub there (kernel command line gdb=com2).
     gdb_port: int | None = None
+    # Bochs with the term display only: a terminal (file descriptor, raw mode)
+    # that shows Bochs' screen and whose keys Bochs' keyboard presses (byok).
+    display_terminal: int | None = None
 
 
 class CannotRun(Exception):

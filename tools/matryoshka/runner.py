@@ -171,7 +171,7 @@ def _run(config: RunConfig, echo: TextIO | None, on_serial: Callable[[str], None
 def _bochs_display(config: RunConfig) -> BochsDisplay | None:
     """A reader of Bochs' text display, when it has one."""
     if config.emulator == "bochs" and emulators.bochs_display_library(config) == "term":
-        return BochsDisplay(config.work_dir / "emulator.out")
+        return BochsDisplay(config.work_dir / "emulator.out", config.display_terminal)
     return None
 
 

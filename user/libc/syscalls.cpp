@@ -109,6 +109,14 @@ ssize_t vm_send(int id, const void* bytes, size_t count)
     return checked(syscall3(SYS_vm_send, id, as_long(bytes), long(count)));
 }
 int vm_attach(int id) { return int(checked(syscall1(SYS_vm_attach, id))); }
+ssize_t vm_screen(int id, char* out, size_t size)
+{
+    return checked(syscall3(SYS_vm_screen, id, as_long(out), long(size)));
+}
+ssize_t vm_keys(int id, const void* text, size_t count)
+{
+    return checked(syscall3(SYS_vm_keys, id, as_long(text), long(count)));
+}
 
 void* sbrk(intptr_t increment)
 {

@@ -11,7 +11,9 @@
  *                    Alt+F1..F3 bring the host's terminals back)
  *   vm send ID TEXT...  (types TEXT and Enter into the VM's COM1)
  *   vm attach ID    (COM1's terminal typed into the VM's COM1, its output shown,
- *                    until Ctrl-] returns to the host's shell) */
+ *                    until Ctrl-] returns to the host's shell)
+ *   vm screen ID    (prints the VM's 80x25 text screen, live or as it ended)
+ *   vm keys ID TEXT...  (types TEXT on the VM's PS/2 keyboard; \n is Enter) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,9 @@ const char* const USAGE =
     "       vm wait ID\n"
     "       vm front ID    (Alt+F1..F3 return to the host)\n"
     "       vm send ID TEXT...    (TEXT and Enter into the VM's COM1)\n"
-    "       vm attach ID   (this terminal into the VM's COM1; Ctrl-] returns to the host)\n";
+    "       vm attach ID   (this terminal into the VM's COM1; Ctrl-] returns to the host)\n"
+    "       vm screen ID   (the VM's text screen, live or as it ended)\n"
+    "       vm keys ID TEXT...    (TEXT typed on the VM's keyboard; \\n is Enter, \\t Tab, \\\\ a backslash)\n";
 
 int fail(const char* message)
 {
@@ -216,6 +220,7 @@ const char* state_name(uint32_t state)
     switch (state) {
     case VM_RUNNING: return "running";
     case VM_STOPPED: return "stopped";
+    case VM_HALTED: return "halted";
     default: return "failed";
     }
 }
@@ -342,10 +347,95 @@ int wait(int argc, char** argv)
         }
         if (found->state != VM_RUNNING) {
             printf("vm%lu %s: %s\n", (unsigned long)id, state_name(found->state), found->reason);
-            return found->state == VM_STOPPED ? 0 : 1;
+            /* A halted guest ended in order (its last `cli; hlt`); only a failure is an error. */
+            return found->state == VM_FAILED ? 1 : 0;
         }
         sleep_ms(100);
     }
+}
+
+int screen(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc != 3)
+        return fail("vm screen takes one VM id, as vm list shows it");
+    if (!parse_number(argv[2], MAX_ID, "vm screen takes one VM id, as vm list shows it", id))
+        return 2;
+    char text[VM_SCREEN_TEXT_MAX];
+    ssize_t length = vm_screen(int(id), text, sizeof(text));
+    if (length < 0) {
+        dprintf(2, "vm: there is no vm%lu (vm list shows the VMs)\n", (unsigned long)id);
+        return 1;
+    }
+    /* Framed, so that blank rows and the screen's edges show. */
+    printf("+--------------------------------------------------------------------------------+\n");
+    for (ssize_t start = 0; start < length;) {
+        ssize_t end = start;
+        while (end < length && text[end] != '\n')
+            ++end;
+        printf("|%-80.*s|\n", int(end - start), text + start);
+        start = end + 1;
+    }
+    printf("+--------------------------------------------------------------------------------+\n");
+    return 0;
+}
+
+/* The words joined by spaces, with \n (Enter), \t (Tab), \b (Backspace), \e
+ * (Escape) and \\ (a backslash) turned into their bytes. */
+bool key_text(int argc, char** argv, char (&text)[VM_KEYS_MAX], size_t& length)
+{
+    length = 0;
+    auto put = [&](char c) {
+        if (length == sizeof(text)) {
+            dprintf(2, "vm: the text is too long: at most %d bytes\n", VM_KEYS_MAX);
+            return false;
+        }
+        text[length++] = c;
+        return true;
+    };
+    for (int i = 3; i < argc; ++i) {
+        if (i > 3 && !put(' '))
+            return false;
+        for (const char* p = argv[i]; *p; ++p) {
+            char c = *p;
+            if (c == '\\' && p[1]) {
+                switch (*++p) {
+                case 'n': c = '\n'; break;
+                case 't': c = '\t'; break;
+                case 'b': c = '\b'; break;
+                case 'e': c = 0x1B; break;
+                default: c = *p; break; /* \\ and any other: the character itself */
+                }
+            }
+            if (!put(c))
+                return false;
+        }
+    }
+    return true;
+}
+
+int keys(int argc, char** argv)
+{
+    uint64_t id;
+    if (argc < 4)
+        return fail("vm keys takes a VM id, as vm list shows it, and the text to type");
+    if (!parse_number(argv[2], MAX_ID, "vm keys takes a VM id, as vm list shows it", id))
+        return 2;
+    char text[VM_KEYS_MAX];
+    size_t length = 0;
+    if (!key_text(argc, argv, text, length))
+        return 2;
+    ssize_t queued = vm_keys(int(id), text, length);
+    if (queued < 0 && errno == ESRCH) {
+        (void)check_running(id);
+        return 1;
+    }
+    if (queued < 0 || size_t(queued) < length) {
+        dprintf(2, "vm: vm%lu's keyboard input is full (the guest is not reading it): %ld of %zu bytes queued\n",
+                (unsigned long)id, long(queued < 0 ? 0 : queued), length);
+        return 1;
+    }
+    return 0;
 }
 
 } // namespace
@@ -368,6 +458,10 @@ int main(int argc, char** argv)
         return send(argc, argv);
     if (strcmp(argv[1], "attach") == 0)
         return attach(argc, argv);
+    if (strcmp(argv[1], "screen") == 0)
+        return screen(argc, argv);
+    if (strcmp(argv[1], "keys") == 0)
+        return keys(argc, argv);
     if (strcmp(argv[1], "help") == 0) {
         printf("%s", USAGE);
         return 0;

@@ -36,10 +36,10 @@ void print_header(const char* what) { printf("%-28s %10s %14s %14s %10s\n", what
 
 void print_table(const VmStats& s)
 {
-    static const char* const states[] = {"running", "stopped", "failed"};
+    static const char* const states[] = {"running", "stopped", "failed", "halted"};
     printf("vm%d %s: %lu exits in %lu ms; guest %lu, handlers %lu, entries %lu, halted %lu cycles; "
            "%lu interrupts injected, %lu re-injected\n",
-           s.id, s.state < 3 ? states[s.state] : "?", static_cast<unsigned long>(s.exits),
+           s.id, s.state < 4 ? states[s.state] : "?", static_cast<unsigned long>(s.exits),
            static_cast<unsigned long>(s.run_ns / 1000000), static_cast<unsigned long>(s.guest_cycles),
            static_cast<unsigned long>(s.handler_cycles), static_cast<unsigned long>(s.entry_cycles),
            static_cast<unsigned long>(s.halted_cycles), static_cast<unsigned long>(s.interrupts_injected),

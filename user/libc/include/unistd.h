@@ -71,4 +71,11 @@ ssize_t vm_send(int id, const void* bytes, size_t count);
 /* Types the host's COM1 into VM id's COM1 until Ctrl-] (VM_DETACH_KEY): 0, or 1
  * when the VM ended first. */
 int vm_attach(int id);
+/* VM id's text screen (live, or as it was when the VM ended) as up to 25
+ * '\n'-terminated lines into out (VM_SCREEN_TEXT_MAX bytes suffice); returns
+ * the length. */
+ssize_t vm_screen(int id, char* out, size_t size);
+/* Queues text (at most VM_KEYS_MAX bytes) to be typed on VM id's PS/2 keyboard;
+ * returns how many bytes were queued. */
+ssize_t vm_keys(int id, const void* text, size_t count);
 }
