@@ -8,6 +8,8 @@
 #include "arch/x86_64/idt.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/platform.h"
+#include "hypervisor/vmx/io_bitmap.h"
 #include "hypervisor/vmx/msr_bitmap.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
@@ -71,9 +73,10 @@ const char* VmxVcpu::setup_controls()
                                      PinBasedControl::preemption_timer),
                         0, value))
         return setup_error;
-    /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
-     * MSRs exit as the bitmap says, interrupt-window exiting must be possible. */
-    uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
+    /* Primary processor-based: HLT exits, port I/O and MSRs exit as their
+     * bitmaps say (the devices are ours; see setup_io_bitmaps()), interrupt-window
+     * exiting must be possible. */
+    uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::io_bitmaps,
                                      PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls);
     if (!write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
                         control_mask(PrimaryProcessorControl::mwait_exiting, PrimaryProcessorControl::monitor_exiting),
@@ -115,6 +118,7 @@ const char* VmxVcpu::setup_controls()
     vmcs_write(VmcsField::cr3_target_count, 0);
     vmcs_write(VmcsField::ept_pointer, ept_.pointer());
     vmcs_write(VmcsField::msr_bitmap, msr_bitmap_);
+    setup_io_bitmaps();
 
     /* CR0.NE and CR4.VMXE must stay set under VMX; the guest sees its own values
      * through the read shadows, and a write to a masked bit exits. CR4.OSXSAVE is
@@ -151,6 +155,20 @@ const char* VmxVcpu::setup_controls()
     /* IA32_VMX_MISC bits 4:0: the preemption timer counts once every 2^X TSC ticks. */
     preemption_timer_shift_ = host_vmx_capabilities().misc & 0x1F;
     return nullptr;
+}
+
+/* Every port exits to the device models or the empty bus's answer (a clear bit
+ * would hand the guest the host's hardware), except the few host ports the
+ * platform names as safe to pass through (VirtualPlatform::PASS_THROUGH_PORTS). */
+void VmxVcpu::setup_io_bitmaps()
+{
+    io_bitmap::Bitmaps bitmaps{phys_to_virt<uint8_t>(io_bitmap_a_), phys_to_virt<uint8_t>(io_bitmap_b_)};
+    io_bitmap::exit_on_every_port(bitmaps);
+    if (!VirtualPlatform::exit_on_every_port())
+        for (uint16_t port : VirtualPlatform::PASS_THROUGH_PORTS)
+            io_bitmap::pass_through(bitmaps, port);
+    vmcs_write(VmcsField::io_bitmap_a, io_bitmap_a_);
+    vmcs_write(VmcsField::io_bitmap_b, io_bitmap_b_);
 }
 
 void VmxVcpu::setup_host_state()
