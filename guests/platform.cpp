@@ -144,8 +144,16 @@ void check_pci()
     check_value("pci_data_reads_all_ones", in32(0xCFC), 0xFFFFFFFF);
 }
 
-uint16_t bda_word(uint32_t address) { return *reinterpret_cast<volatile uint16_t*>(address); }
-uint8_t bda_byte(uint32_t address) { return *reinterpret_cast<volatile uint8_t*>(address); }
+/* Guest-physical memory (paging is off). The address goes through an empty asm
+ * so that the compiler does not take low addresses for null-pointer arithmetic. */
+template <typename T> T physical(uint32_t address)
+{
+    asm("" : "+r"(address));
+    return *reinterpret_cast<const volatile T*>(address);
+}
+
+uint16_t bda_word(uint32_t address) { return physical<uint16_t>(address); }
+uint8_t bda_byte(uint32_t address) { return physical<uint8_t>(address); }
 
 void check_bios_data_area()
 {
@@ -161,9 +169,8 @@ void check_bios_data_area()
 
 bool signature_at(uint32_t address, const char* signature)
 {
-    const auto* bytes = reinterpret_cast<const volatile char*>(address);
     for (uint32_t i = 0; signature[i]; ++i)
-        if (bytes[i] != signature[i])
+        if (physical<char>(address + i) != signature[i])
             return false;
     return true;
 }
@@ -182,7 +189,7 @@ void check_no_firmware_tables()
     for (uint32_t address = 0x9FC00; address < 0xA0000; address += 16)
         mp += signature_at(address, "_MP_");
     for (uint32_t address = 0xC0000; address < 0x100000; address += 4)
-        nonzero += *reinterpret_cast<const volatile uint32_t*>(address) != 0;
+        nonzero += physical<uint32_t>(address) != 0;
     for (uint32_t address = 0xC0000; address < 0xE0000; address += 2048)
         option_roms += bda_word(address) == 0xAA55;
     check("no_acpi_rsdp", rsdp == 0, "found 'RSD PTR '");
