@@ -4,6 +4,11 @@
  *                      then the intervals between 200 timer interrupts (IRQ 0 at
  *                      the rate it programs into the virtual 8254), printed as
  *                      "bench ..." lines through HYPERCALL_PRINT
+ *   port80             only PORT80_WRITES writes to the POST code port 0x80 (the
+ *                      I/O delay of many kernels), timed: "bench port80_cycles=N
+ *                      count=M"; run with and without vm_port80=exit, the host's
+ *                      vm_stats give the exits per second before and after the
+ *                      I/O bitmap lets port 0x80 through
  *   spin               a busy guest that never stops by itself (the host's progress
  *                      benchmark stops it)
  * Follows the Intel SDM (revision 084), Vol. 2, "RDTSC" and "CPUID"; the 8259A and
@@ -25,6 +30,7 @@ namespace {
 
 constexpr uint32_t ROUND_TRIPS = 1000;
 constexpr uint32_t TIMER_INTERVALS = 200;
+constexpr uint32_t PORT80_WRITES = 20000;
 constexpr uint8_t TIMER_VECTOR = 0x20;
 /* 1193182 Hz / 1193: the 1000 Hz tick our own kernel programs. */
 constexpr uint16_t TIMER_DIVISOR = 1193;
@@ -45,6 +51,43 @@ void report_round_trips(const char* what, uint64_t cycles)
 {
     guest::Text line;
     line.add("bench ").add(what).add("_cycles=").add_decimal(int32_t(cycles)).add(" count=").add_decimal(ROUND_TRIPS);
+    print_line(line);
+}
+
+/* A 64-bit number in decimal without 64-bit division (the guests have no
+ * libgcc): each digit counts the subtractions of its power of ten. */
+void decimal_u64(uint64_t value, char (&out)[24])
+{
+    size_t used = 0;
+    uint64_t power = 1;
+    uint64_t powers[20];
+    size_t count = 0;
+    for (; count < 20; ++count, power *= 10) {
+        powers[count] = power;
+        if (count == 19 || power * 10 > value)
+            break;
+    }
+    for (size_t i = count + 1; i-- > 0;) {
+        char digit = '0';
+        while (value >= powers[i]) {
+            value -= powers[i];
+            ++digit;
+        }
+        out[used++] = digit;
+    }
+    out[used] = 0;
+}
+
+void measure_port80()
+{
+    uint64_t start = rdtsc();
+    for (uint32_t i = 0; i < PORT80_WRITES; ++i)
+        guest::out8(0x80, uint8_t(i));
+    uint64_t cycles = rdtsc() - start;
+    char digits[24];
+    decimal_u64(cycles, digits);
+    guest::Text line;
+    line.add("bench port80_cycles=").add(digits).add(" count=").add_decimal(PORT80_WRITES);
     print_line(line);
 }
 
@@ -163,6 +206,10 @@ namespace guest {
 
 void guest_main()
 {
+    if (command_line_says("port80")) {
+        measure_port80();
+        return;
+    }
     if (command_line_says("spin")) {
         print_line(Text().add("bench spinning"));
         /* Busy like a program, with interrupts on: a host interrupt then ends

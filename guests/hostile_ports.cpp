@@ -23,9 +23,12 @@ constexpr uint8_t I8042_WRITE_OUTPUT_PORT = 0xD1;
  * (0xB004); SLP_EN is bit 13 of the register, bit 5 of its high byte. */
 constexpr uint16_t ACPI_PM1A_CONTROL_HIGH[] = {0x605, 0xB005};
 constexpr uint8_t SLP_EN_IN_HIGH_BYTE = 0x20;
+/* The PIIX3 reset control register and its RST_CPU bit. */
+constexpr uint16_t RESET_CONTROL_PORT = 0xCF9;
+constexpr uint8_t RST_CPU = 0x04;
 
-enum PowerOff { none, debug_exit, bochs_shutdown, i8042_reset, acpi_sleep, kinds };
-const char* const POWER_OFF_KEYS[kinds] = {"", "skip_f4", "skip_8900", "skip_8042", "skip_acpi"};
+enum PowerOff { none, debug_exit, bochs_shutdown, i8042_reset, acpi_sleep, pci_reset, kinds };
+const char* const POWER_OFF_KEYS[kinds] = {"", "skip_f4", "skip_8900", "skip_8042", "skip_acpi", "skip_cf9"};
 
 /* Whether the byte `value` written to `port` (one byte of a wider OUT, as the I/O
  * bus splits it for byte-wide devices) powers off. */
@@ -37,6 +40,8 @@ PowerOff byte_powers_off(uint16_t port, uint8_t value)
         if (port == high && (value & SLP_EN_IN_HIGH_BYTE))
             return acpi_sleep;
     }
+    if (port == RESET_CONTROL_PORT && (value & RST_CPU))
+        return pci_reset;
     return none;
 }
 

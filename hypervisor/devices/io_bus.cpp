@@ -35,6 +35,7 @@ PortDevice* IoBus::owner(uint16_t port) const
 
 void IoBus::report_unknown(uint16_t port, bool is_write)
 {
+    ++(is_write ? unknown_writes_ : unknown_reads_);
     uint8_t bit = uint8_t(1u << (port & 7));
     if (reported_[port >> 3] & bit)
         return;

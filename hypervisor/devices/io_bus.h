@@ -29,6 +29,11 @@ public:
     uint32_t read(uint16_t port, unsigned size, uint64_t now_ns);
     void write(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);
 
+    /* Byte accesses to ports no device owns (port 0x80 not included): each read
+     * answered with the floating bus's 0xFF, each write dropped. */
+    uint64_t unknown_reads() const { return unknown_reads_; }
+    uint64_t unknown_writes() const { return unknown_writes_; }
+
 private:
     PortDevice* owner(uint16_t port) const;
     void report_unknown(uint16_t port, bool is_write);
@@ -38,6 +43,8 @@ private:
     UnknownPortReporter reporter_ = nullptr;
     void* reporter_context_ = nullptr;
     size_t reports_made_ = 0;
+    uint64_t unknown_reads_ = 0;
+    uint64_t unknown_writes_ = 0;
     /* One bit per port: already reported as unknown. */
     uint8_t reported_[65536 / 8] = {};
 };

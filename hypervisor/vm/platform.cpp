@@ -3,10 +3,12 @@
 
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
+#include "drivers/cmos_rtc.h"
 #include "hypervisor/devices/guest_text.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "time/clock.h"
 
 #include <initializer_list>
 
@@ -47,9 +49,13 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       debug_(debug_lines_.sink()),
       vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES),
       acpi_qemu_(devices::AcpiPmControl::QEMU_PORT),
-      acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT)
+      acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT),
+      rtc_(vm.memory_bytes())
 {
-    devices::PortDevice* all[] = {&pic_, &pit_, &port61_, &keyboard_, &com1_, &debug_, &vga_, &acpi_qemu_, &acpi_bochs_};
+    /* The guest's clock starts at the host's and runs on the host's time. */
+    rtc_.set_wall_clock(cmos_rtc::read_unix_seconds(), clock::nanoseconds());
+    devices::PortDevice* all[] = {&pic_, &pit_,        &port61_,    &keyboard_, &com1_, &debug_,
+                                  &vga_, &acpi_qemu_, &acpi_bochs_, &rtc_,      &pci_};
     for (devices::PortDevice* device : all) {
         if (!bus_.attach(*device))
             log(LogCategory::vmx, "vm%d: I/O bus full", vm.id());
@@ -141,6 +147,8 @@ const char* VirtualPlatform::take_power_off_request()
 {
     if (keyboard_.take_reset_request())
         return "guest reset the machine through the 8042 (a reset ends the VM)";
+    if (pci_.take_reset_request())
+        return "guest reset the machine through the reset control register 0xCF9 (a reset ends the VM)";
     for (devices::AcpiPmControl* pm : {&acpi_qemu_, &acpi_bochs_}) {
         unsigned sleep_type = 0;
         if (pm->take_sleep_request(sleep_type)) {

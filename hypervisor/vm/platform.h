@@ -1,8 +1,11 @@
 /* The virtual PC of one VM: the device models of hypervisor/devices wired together
  * as on a PC/AT (PIT on IRQ 0, keyboard on IRQ 1, COM1 on IRQ 4, the slave PIC on
  * IRQ 2) behind one I/O bus, with the ACPI PM1a control register where QEMU's
- * and Bochs' firmware put it, so kernels can turn the VM off the usual ways. No VMX here: a backend routes port exits to io_bus()
- * and asks pending_interrupt() before each entry. */
+ * and Bochs' firmware put it, so kernels can turn the VM off the usual ways; a
+ * CMOS clock, and PCI configuration ports that find no devices (docs/devices.md
+ * lists every port). No VMX here: a backend routes port exits to io_bus(), asks
+ * pending_interrupt() before each entry, and lets the guest reach only the host
+ * ports of PASS_THROUGH_PORTS without an exit. */
 #pragma once
 #include "hypervisor/devices/acpi_pm_control.h"
 #include "hypervisor/devices/debug_port.h"
@@ -11,6 +14,8 @@
 #include "hypervisor/devices/key_typist.h"
 #include "hypervisor/devices/line_assembler.h"
 #include "hypervisor/devices/local_apic.h"
+#include "hypervisor/devices/mc146818.h"
+#include "hypervisor/devices/pci_config.h"
 #include "hypervisor/devices/pending_input.h"
 #include "hypervisor/devices/pic8259.h"
 #include "hypervisor/devices/pit8254.h"
@@ -25,6 +30,15 @@ public:
     /* Host input for COM1 that may wait for the guest to read (vm send, vm attach). */
     static constexpr size_t SERIAL_INPUT_CAPACITY = 1024;
 
+    /* The host ports a guest may reach directly (clear bits of the I/O bitmaps):
+     * only the POST code port 0x80, which kernels write as an I/O delay up to
+     * millions of times per boot; docs/devices.md ("Port 0x80") says why that is
+     * safe and what it costs. set_exit_on_every_port() takes it back for all VMs
+     * started afterwards (kernel command line vm_port80=exit). */
+    static constexpr uint16_t PASS_THROUGH_PORTS[] = {devices::IoBus::POST_PORT};
+    static void set_exit_on_every_port(bool on) { exit_on_every_port_ = on; }
+    static bool exit_on_every_port() { return exit_on_every_port_; }
+
     /* `vga_text` is the host view of guest-physical 0xB8000 (guest RAM). */
     VirtualPlatform(Vm& vm, const uint8_t* vga_text);
     VirtualPlatform(const VirtualPlatform&) = delete;
@@ -38,6 +52,7 @@ public:
     devices::VgaTextDevice& vga() { return vga_; }
     /* The CPU's local APIC; its MMIO page is routed here by the backend. */
     devices::LocalApic& local_apic() { return local_apic_; }
+    devices::Mc146818& rtc() { return rtc_; }
 
     /* Brings the timers up to `now_ns`; true when an interrupt waits for the guest. */
     bool update(uint64_t now_ns);
@@ -75,6 +90,8 @@ private:
     static void relay_debug_line(void* vm, const char* text, size_t length);
     static void report_unknown_port(void* vm, uint16_t port, bool is_write);
 
+    static inline bool exit_on_every_port_ = false;
+
     Vm& vm_;
     devices::Pic8259Pair pic_;
     devices::Pit8254 pit_;
@@ -91,6 +108,8 @@ private:
     devices::VgaTextDevice vga_;
     devices::AcpiPmControl acpi_qemu_;
     devices::AcpiPmControl acpi_bochs_;
+    devices::Mc146818 rtc_;
+    devices::PciConfig pci_;
     devices::IoBus bus_;
     char power_off_reason_[96] = {};
 };

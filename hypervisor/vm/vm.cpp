@@ -6,6 +6,8 @@
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "lib/string.h"
+#include "debug/panic.h"
+#include "hypervisor/guest_loader/bios_data_area.h"
 #include "lib/format.h"
 #include "time/clock.h"
 
@@ -62,6 +64,11 @@ void Vm::create_platform()
     const uint8_t* vga = memory_.host_pointer(devices::VgaTextDevice::TEXT_BUFFER_GUEST_PHYS,
                                               devices::VgaTextDevice::TEXT_WINDOW_BYTES);
     platform_ = new (platform_storage_) VirtualPlatform(*this, vga);
+    /* No BIOS runs, so the loader leaves its data area as one would (the rest of
+     * RAM, 0xA0000-0xFFFFF included, stays zero: no ACPI or MP tables). */
+    uint8_t bios_data[guest_loader::BIOS_DATA_AREA_SIZE];
+    guest_loader::build_bios_data_area(bios_data);
+    KERNEL_ASSERT(memory_.write(guest_loader::BIOS_DATA_AREA_ADDRESS, bios_data, sizeof(bios_data)));
 }
 
 size_t Vm::screen_text(char (&out)[SCREEN_TEXT_LENGTH])

@@ -4,6 +4,7 @@
 #include "abi/errno.h"
 #include "boot/cmdline.h"
 #include "console/log.h"
+#include "hypervisor/vm/platform.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/bench/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
@@ -97,11 +98,26 @@ void log_pages_after(const HostPages& before)
     log(LogCategory::vmx, "pages not returned by VMs: %ld", before.free - after.free - heap_growth);
 }
 
+/* vm_port80=exit: the POST port exits like every other port (the "before"
+ * figure of the I/O bitmap benchmark); vm_port80=pass, the default, lets guests
+ * write the host's port 0x80 directly (docs/devices.md, "Port 0x80"). */
+void configure_port80(const CommandLine& cmdline)
+{
+    char choice[8] = "";
+    if (!cmdline.value("vm_port80", choice, sizeof(choice)))
+        return;
+    if (strcmp(choice, "exit") == 0 || strcmp(choice, "pass") == 0)
+        VirtualPlatform::set_exit_on_every_port(strcmp(choice, "exit") == 0);
+    else
+        log(LogCategory::vmx, "vm_port80=%s: expected exit or pass; port 0x80 stays as it was", choice);
+}
+
 } // namespace
 
 bool run_vms_from_command_line(const CommandLine& cmdline)
 {
     vm_report::configure(cmdline);
+    configure_port80(cmdline);
     if (run_vm_benchmarks_from_command_line(cmdline))
         return true;
     char paths[256];

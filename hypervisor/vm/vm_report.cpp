@@ -96,10 +96,12 @@ void print_statistics(Vm& vm)
     uint64_t all = s.guest_cycles + s.handler_cycles + s.entry_cycles + s.halted_cycles;
     log(LogCategory::vmx,
         "vm%d stats: exits=%lu run_ns=%lu tsc_hz=%lu guest_cycles=%lu handler_cycles=%lu entry_cycles=%lu "
-        "halted_cycles=%lu injected=%lu reinjected=%lu port_reads=%lu port_writes=%lu fast_exits=%lu unknown_msrs=%lu",
+        "halted_cycles=%lu injected=%lu reinjected=%lu port_reads=%lu port_writes=%lu fast_exits=%lu unknown_msrs=%lu "
+        "unknown_port_reads=%lu unknown_port_writes=%lu",
         id, s.total, run_ns, clock::tsc_hz(), s.guest_cycles, s.handler_cycles, s.entry_cycles, s.halted_cycles,
         s.interrupts_injected, s.events_reinjected, s.port_reads, s.port_writes, s.fast_exits,
-        vm.cpu().unknown_msr_accesses());
+        vm.cpu().unknown_msr_accesses(), vm.has_platform() ? vm.platform().io_bus().unknown_reads() : 0,
+        vm.has_platform() ? vm.platform().io_bus().unknown_writes() : 0);
     log(LogCategory::vmx, "vm%d stats: of the VM's time: guest %lu.%lu%%, exit handlers %lu.%lu%%, entries %lu.%lu%%, "
         "halted %lu.%lu%%", id, permille(s.guest_cycles, all) / 10, permille(s.guest_cycles, all) % 10,
         permille(s.handler_cycles, all) / 10, permille(s.handler_cycles, all) % 10, permille(s.entry_cycles, all) / 10,

@@ -9,6 +9,8 @@
 #include "arch/x86_64/idt.h"
 #include "console/log.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/platform.h"
+#include "hypervisor/vmx/io_bitmap.h"
 #include "hypervisor/vmx/msr_bitmap.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
@@ -63,12 +65,12 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
                        control_mask(PinBasedControl::external_interrupt_exiting, PinBasedControl::nmi_exiting,
                                     PinBasedControl::preemption_timer),
                        0, value, why));
-    /* Primary processor-based: HLT and all port I/O exit (the devices are ours),
-     * MSRs exit as the bitmap says, interrupt-window exiting must be possible.
-     * MOV to and from CR8 exit: without a TPR shadow they would reach the host's
-     * own local APIC, whose raised priority would hold back host interrupts;
-     * they are the guest APIC's TPR instead. */
-    uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::unconditional_io_exiting,
+    /* Primary processor-based: HLT exits, port I/O and MSRs exit as their
+     * bitmaps say (the devices are ours; see setup_io_bitmaps()), interrupt-window
+     * exiting must be possible. MOV to and from CR8 exit: without a TPR shadow
+     * they would reach the host's own local APIC, whose raised priority would
+     * hold back host interrupts; they are the guest APIC's TPR instead. */
+    uint32_t required = control_mask(PrimaryProcessorControl::hlt_exiting, PrimaryProcessorControl::io_bitmaps,
                                      PrimaryProcessorControl::msr_bitmaps, PrimaryProcessorControl::secondary_controls,
                                      PrimaryProcessorControl::cr8_load_exiting, PrimaryProcessorControl::cr8_store_exiting);
     TRY(write_controls(VmcsField::primary_processor_controls, ControlWord::primary_processor, required,
@@ -116,6 +118,7 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
     vmcs_write(VmcsField::cr3_target_count, 0);
     vmcs_write(VmcsField::ept_pointer, ept_.pointer());
     vmcs_write(VmcsField::msr_bitmap, msr_bitmap_);
+    setup_io_bitmaps();
 
     /* CR0.NE and CR4.VMXE must stay set under VMX; the guest sees its own values
      * through the read shadows, and a write to a masked bit exits. CR4.OSXSAVE is
@@ -176,6 +179,20 @@ uint64_t* VmxVcpu::swapped_msr(Msr msr)
         if (SWAPPED_MSRS[i] == msr)
             return &guest_msrs[i].value;
     return nullptr;
+}
+
+/* Every port exits to the device models or the empty bus's answer (a clear bit
+ * would hand the guest the host's hardware), except the few host ports the
+ * platform names as safe to pass through (VirtualPlatform::PASS_THROUGH_PORTS). */
+void VmxVcpu::setup_io_bitmaps()
+{
+    io_bitmap::Bitmaps bitmaps{phys_to_virt<uint8_t>(io_bitmap_a_), phys_to_virt<uint8_t>(io_bitmap_b_)};
+    io_bitmap::exit_on_every_port(bitmaps);
+    if (!VirtualPlatform::exit_on_every_port())
+        for (uint16_t port : VirtualPlatform::PASS_THROUGH_PORTS)
+            io_bitmap::pass_through(bitmaps, port);
+    vmcs_write(VmcsField::io_bitmap_a, io_bitmap_a_);
+    vmcs_write(VmcsField::io_bitmap_b, io_bitmap_b_);
 }
 
 void VmxVcpu::setup_host_state()

@@ -56,7 +56,7 @@ void VmxVcpu::release()
         vpid_pool().free(vpid_);
         vpid_ = 0;
     }
-    for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
+    for (uint64_t* page : {&msr_bitmap_, &msr_areas_, &io_bitmap_a_, &io_bitmap_b_}) {
         if (*page)
             PageManager::instance().free_page(*page);
         *page = 0;
@@ -79,10 +79,10 @@ void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(
 
 Result<void> VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry, Failure& why)
 {
-    for (uint64_t* page : {&msr_bitmap_, &msr_areas_}) {
+    for (uint64_t* page : {&msr_bitmap_, &msr_areas_, &io_bitmap_a_, &io_bitmap_b_}) {
         MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!allocated.ok())
-            return why.set(ENOMEM, "out of host memory for the MSR pages");
+            return why.set(ENOMEM, "out of host memory for the MSR and I/O bitmap pages");
         *page = allocated.value();
     }
     if (!vmcs_.allocate(host_vmx_capabilities().basic.revision_id()))

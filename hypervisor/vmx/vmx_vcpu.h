@@ -106,6 +106,7 @@ private:
      * "VM-Exit Control Fields", "VM-Entry Control Fields", "Host-State Area",
      * "Guest-State Area"). */
     [[nodiscard]] Result<void> setup_controls(Failure& why);
+    void setup_io_bitmaps();
     void setup_host_state();
     void setup_guest_state(const guest_loader::MultibootEntryState& entry);
     [[nodiscard]] Result<void> setup_memory(Failure& why);
@@ -131,6 +132,8 @@ private:
     EptHierarchy ept_;
     GuestRegisters registers_ = {};
     uint64_t msr_bitmap_ = 0;    /* physical page */
+    uint64_t io_bitmap_a_ = 0;   /* physical pages: ports 0-0x7FFF, 0x8000-0xFFFF */
+    uint64_t io_bitmap_b_ = 0;
     uint64_t msr_areas_ = 0;     /* physical page: guest values at 0, host values at 2048 */
     uint16_t vpid_ = 0;
     uint64_t cr0_mask_ = 0, cr4_mask_ = 0;

@@ -157,3 +157,15 @@ UNIT_TEST(io_bus_table_is_bounded)
         CHECK(bus.attach(debug));
     CHECK(!bus.attach(debug));
 }
+
+UNIT_TEST(io_bus_counts_bytes_to_unknown_ports_but_not_the_post_port)
+{
+    IoBus bus;
+    bus.read(0x300, 1, 0);
+    bus.read(0x300, 4, 0);   /* four byte cycles */
+    bus.write(0x300, 2, 0, 0); /* two */
+    bus.write(IoBus::POST_PORT, 1, 0x55, 0);
+    bus.read(IoBus::POST_PORT, 1, 0);
+    CHECK_EQ(bus.unknown_reads(), 5u);
+    CHECK_EQ(bus.unknown_writes(), 2u);
+}

@@ -14,6 +14,9 @@ Boots (kernel command lines):
   idle   vm=/boot/kernel vm_cmdline=echo_input ... the same guest left idle for a while
   guest  vm=/guests/bench vm_stats                 CPUID and null-hypercall round trips,
          timer interrupt intervals, as the guest measures them (guests/bench.cpp)
+  port80_exit / port80_pass  vm=/guests/bench vm_cmdline=port80 [vm_port80=exit] vm_stats
+         port 0x80 exits and writes per second with and without the I/O bitmap's
+         pass-through of the POST port
   host   vm_bench=host                             host memory per VM, host thread
          progress beside a busy guest, native CPUID (hypervisor/bench/vm_bench.h)
 """
@@ -39,6 +42,8 @@ BOOTS = {
     "boot": "vm=/boot/kernel vm_mem=32 vm_cmdline=run=/bin/poweroff vm_stats vm_trace=dump",
     "idle": f"vm=/boot/kernel vm_mem=32 vm_cmdline=echo_input vm_timeout_ms={IDLE_MS} vm_stats",
     "guest": "vm=/guests/bench vm_mem=4 vm_stats",
+    "port80_exit": "vm=/guests/bench vm_mem=4 vm_cmdline=port80 vm_port80=exit vm_stats",
+    "port80_pass": "vm=/guests/bench vm_mem=4 vm_cmdline=port80 vm_stats",
     "host": "vm_bench=host",
 }
 PIT_HZ = 1193182
@@ -180,7 +185,32 @@ def measure(build_dir: Path) -> Results:
     figures.append(Figure("idle_host_instructions", "issue 6: host instructions per emulated second, idle guest",
                           idle_host, "instr./s", tsc_hz, "one emulated second", "",
                           note="exit handlers and entry preparation; Bochs' TSC counts instructions"))
+    figures.extend(port80_figures(runs["port80_exit"].serial, runs["port80_pass"].serial))
     return results
+
+
+def port80_figures(exiting: str, passing: str) -> list[Figure]:
+    """7a/7b: a guest hammering the POST port 0x80 (guests/bench.cpp, port80), with
+    every port exiting (vm_port80=exit, as before the I/O bitmap) and with the
+    bitmap letting 0x80 through (the default): port 0x80 exits per guest second
+    and the writes per second the guest achieves."""
+    def rates(serial: str) -> tuple[float, float]:
+        cycles = number(r"bench port80_cycles=(\d+) count=\d+", serial)
+        writes = number(r"bench port80_cycles=\d+ count=(\d+)", serial)
+        stats = exit_log.parse_statistics(serial)[1]
+        seconds = cycles / stats.summary["tsc_hz"]
+        counter = stats.ports.get("0x80")
+        return (counter.count if counter else 0) / seconds, writes / seconds
+
+    exits_before, writes_before = rates(exiting)
+    exits_after, writes_after = rates(passing)
+    return [
+        Figure("port80_exits_per_second", "7a. port 0x80 exits per guest second, 0x80-hammering loop",
+               exits_after, "exits/s", exits_before, "every port exiting (vm_port80=exit)", "0",
+               exits_after == 0, "the I/O bitmap passes 0x80 to the host's POST port"),
+        Figure("port80_writes_per_second", "7b. port 0x80 writes per guest second", writes_after, "writes/s",
+               writes_before, "every port exiting (vm_port80=exit)", ">= 10 x", writes_after >= 10 * writes_before),
+    ]
 
 
 def file_throughput(build_dir: Path) -> list[Figure]:
