@@ -51,6 +51,11 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
         start.modules[i] = request.modules[i];
     }
     start.module_count = request.module_count;
+    for (uint32_t i = 0; i < VM_MAX_DISKS; ++i) {
+        terminate(request.disks[i]);
+        start.disks[i] = request.disks[i];
+        start.disk_read_only[i] = request.disk_flags[i] & VM_DISK_READ_ONLY;
+    }
     vm_manager::StartResult result = vm_manager::start(start);
     /* The sentence for the user: why it failed, or on success what the VM may change. */
     char error[VM_ERROR_LENGTH] = {};

@@ -41,9 +41,16 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       debug_(debug_lines_.sink()),
       vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES),
       acpi_qemu_(devices::AcpiPmControl::QEMU_PORT),
-      acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT)
+      acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT),
+      primary_ide_(devices::IdeChannel::PRIMARY_BASE, devices::IdeChannel::PRIMARY_CONTROL,
+                   devices::IrqLine(pic_, devices::IdeChannel::PRIMARY_IRQ)),
+      secondary_ide_(devices::IdeChannel::SECONDARY_BASE, devices::IdeChannel::SECONDARY_CONTROL,
+                     devices::IrqLine(pic_, devices::IdeChannel::SECONDARY_IRQ))
 {
-    devices::PortDevice* all[] = {&pic_, &pit_, &port61_, &keyboard_, &com1_, &debug_, &vga_, &acpi_qemu_, &acpi_bochs_};
+    /* A channel without disks claims no port (its bus floats), so attaching
+     * both always is right. */
+    devices::PortDevice* all[] = {&pic_,  &pit_,       &port61_,    &keyboard_,    &com1_,         &debug_,
+                                  &vga_, &acpi_qemu_, &acpi_bochs_, &primary_ide_, &secondary_ide_};
     for (devices::PortDevice* device : all) {
         if (!bus_.attach(*device))
             log(LogCategory::vmx, "vm%d: I/O bus full", vm.id());
@@ -90,6 +97,12 @@ void VirtualPlatform::report_unknown_port(void* vm, uint16_t port, bool is_write
 {
     log(LogCategory::device, "vm%d: %s of unknown port 0x%x (reported once per port, for the first %zu ports)", static_cast<Vm*>(vm)->id(),
         is_write ? "write" : "read", port, devices::IoBus::MAX_UNKNOWN_PORT_REPORTS);
+}
+
+void VirtualPlatform::attach_disk(unsigned unit, devices::SectorStore& store, bool read_only)
+{
+    if (unit < IDE_UNITS)
+        ide(unit / 2).device(unit % 2).attach(store, read_only, unit);
 }
 
 bool VirtualPlatform::update(uint64_t now_ns)

@@ -130,6 +130,21 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     char* next_writable = writables;
     const char* writable = vm_manager::DEFAULT_WRITABLE;
 
+    char disks[256] = "";
+    cmdline.value("vm_disk", disks, sizeof(disks));
+    const char* disk_paths[vm_manager::MAX_DISKS] = {};
+    bool disk_read_only[vm_manager::MAX_DISKS] = {};
+    char* next_disk = disks;
+    for (size_t unit = 0; unit < vm_manager::MAX_DISKS && *next_disk; ++unit) {
+        char* disk = const_cast<char*>(next_item(next_disk, nullptr));
+        size_t length = strlen(disk);
+        if (length > 3 && strcmp(disk + length - 3, ":ro") == 0) {
+            disk[length - 3] = '\0';
+            disk_read_only[unit] = true;
+        }
+        disk_paths[unit] = disk;
+    }
+
     HostPages before = host_pages();
     log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
     int ids[vm_manager::MAX_VMS];
@@ -150,6 +165,10 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         request.root = root;
         writable = next_item(next_writable, writable);
         request.writable = writable;
+        for (size_t unit = 0; unit < vm_manager::MAX_DISKS; ++unit) {
+            request.disks[unit] = disk_paths[unit];
+            request.disk_read_only[unit] = disk_read_only[unit];
+        }
         vm_manager::StartResult started = vm_manager::start(request);
         if (started.ok())
             ids[count++] = started.id;
