@@ -142,7 +142,7 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
             disk[length - 3] = '\0';
             disk_read_only[unit] = true;
         }
-        disk_paths[unit] = disk;
+        disk_paths[unit] = strcmp(disk, "none") == 0 ? nullptr : disk;
     }
 
     HostPages before = host_pages();

@@ -6,7 +6,8 @@
  *                   (the guest sees DIR (default /) read-only except beneath the
  *                    writable directory, default /shared; docs/hypercalls.md;
  *                    each --disk is the next IDE unit: primary master, primary
- *                    slave, secondary master, secondary slave; docs/devices.md)
+ *                    slave, secondary master, secondary slave, "none" skips one;
+ *                    docs/devices.md)
  *   vm list         (with each VM's storage on the host: used/quota bytes and files)
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
@@ -28,8 +29,8 @@ namespace {
 
 const char* const USAGE =
     "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none]\n"
-    "                [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]]... [--front] [--attach]\n"
-    "                FILE [modules...]\n"
+    "                [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]|none]... [--front]\n"
+    "                [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -140,16 +141,17 @@ int attach_to(int id)
     return 0;
 }
 
-/* `--disk IMAGE[,ro]`: the next free IDE unit (primary master first). */
-bool add_disk(VmStartRequest& request, const char* argument)
+/* `--disk IMAGE[,ro]`: the next IDE unit (primary master first); "none"
+ * leaves it empty (a secondary channel disk without a primary slave). */
+bool add_disk(VmStartRequest& request, unsigned& next_unit, const char* argument)
 {
-    unsigned unit = 0;
-    while (unit < VM_MAX_DISKS && request.disks[unit][0])
-        ++unit;
-    if (unit == VM_MAX_DISKS) {
+    if (next_unit == VM_MAX_DISKS) {
         dprintf(2, "vm: at most %d disks\n", VM_MAX_DISKS);
         return false;
     }
+    unsigned unit = next_unit++;
+    if (strcmp(argument, "none") == 0)
+        return true;
     size_t length = strlen(argument);
     if (length > 3 && strcmp(argument + length - 3, ",ro") == 0) {
         request.disk_flags[unit] = VM_DISK_READ_ONLY;
@@ -171,6 +173,7 @@ int start(int argc, char** argv)
     request.memory_mib = 32;
     int i = 2;
     bool front = false, attach = false;
+    unsigned next_disk = 0;
     for (; i < argc && argv[i][0] == '-'; ++i) {
         if (strcmp(argv[i], "--front") == 0) {
             front = true;
@@ -195,7 +198,7 @@ int start(int argc, char** argv)
             if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
                 return 2;
         } else if (strcmp(argv[i], "--disk") == 0) {
-            if (!add_disk(request, argv[++i]))
+            if (!add_disk(request, next_disk, argv[++i]))
                 return 2;
         } else if (strcmp(argv[i], "--root") == 0) {
             if (!set_field(request.root, sizeof(request.root), argv[++i], "the root directory"))
