@@ -136,7 +136,11 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     bool disk_read_only[vm_manager::MAX_DISKS] = {};
     char* next_disk = disks;
     for (size_t unit = 0; unit < vm_manager::MAX_DISKS && *next_disk; ++unit) {
-        char* disk = const_cast<char*>(next_item(next_disk, nullptr));
+        char* disk = next_disk;
+        while (*next_disk && *next_disk != ',')
+            ++next_disk;
+        if (*next_disk)
+            *next_disk++ = '\0';
         size_t length = strlen(disk);
         if (length > 3 && strcmp(disk + length - 3, ":ro") == 0) {
             disk[length - 3] = '\0';
