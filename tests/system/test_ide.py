@@ -3,7 +3,8 @@ in interrupt and polling mode against disk images made by tools/matryoshka/
 ide_test_disks.py (build/disks, /disks in the initrd); then /bin/sha256sum hashes
 the host's files, which must equal the images the Python tool computes with the
 guest's writes. A second VM with one read-only disk sees the secondary channel
-float. One boot for all of it."""
+float. One boot for all of it, and a second short one for the kernel command
+line's vm_disk=."""
 from __future__ import annotations
 
 import re
@@ -52,6 +53,11 @@ def session(boot: Booter) -> RunResult:
     return boot("bochs", "vm_stats", serial_input=tuple(STEPS), timeout=300)
 
 
+@pytest.fixture(scope="module")
+def command_line_vm(boot: Booter) -> RunResult:
+    return boot("bochs", "vm=/guests/ide vm_mem=8 vm_cmdline=floating vm_disk=/disks/ide2.img:ro", timeout=180)
+
+
 def test_the_session_ran_to_poweroff(session: RunResult) -> None:
     assert "$ poweroff" in session.serial, explain(session)
     assert session.verdict == Verdict.PASSED, explain(session)
@@ -79,3 +85,9 @@ def test_disk_files_hash_as_the_python_tool_expects(session: RunResult) -> None:
 ])
 def test_bad_disk_files_are_refused_with_a_sentence(session: RunResult, message: str) -> None:
     assert message in session.serial, explain(session)
+
+
+def test_vm_disk_on_the_command_line_attaches_a_read_only_disk(command_line_vm: RunResult) -> None:
+    for check in FLOATING_CHECKS:
+        assert f"vm1 PASS: ide.{check}" in command_line_vm.serial, explain(command_line_vm)
+    assert "VM RESULT: vm1 stopped: guest powered off with status 0" in command_line_vm.serial, explain(command_line_vm)
