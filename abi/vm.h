@@ -11,6 +11,8 @@
 #define VM_REQUEST_CMDLINE_LENGTH 128
 #define VM_MAX_MODULES 4
 #define VM_ERROR_LENGTH 160
+#define VM_MAX_DISKS 4 /* IDE: primary master, primary slave, secondary master, secondary slave */
+#define VM_DISK_READ_ONLY 1u /* a disk_flags bit: the guest's writes are aborted */
 #define VM_SEND_MAX 128 /* bytes one vm_send call takes: a line of text */
 #define VM_KEYS_MAX 256 /* bytes one vm_keys call takes */
 #define VM_SCREEN_ROWS 25
@@ -72,6 +74,10 @@ struct VmStartRequest {
     char writable[VM_PATH_LENGTH];
     uint64_t quota_bytes; /* file data the guest may keep on the host; 0: the default */
     uint64_t quota_files; /* files and directories it may make; 0: the default */
+    /* IDE disks backed by host files (docs/devices.md, "IDE disks"), one per
+     * unit in VM_MAX_DISKS order; "" leaves a unit empty. */
+    char disks[VM_MAX_DISKS][VM_PATH_LENGTH];
+    uint32_t disk_flags[VM_MAX_DISKS]; /* VM_DISK_READ_ONLY */
 };
 
 /* Bounds of the vm_stats record's tables. */

@@ -55,6 +55,11 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
     if (request.flags & ~uint32_t(VM_START_SWEB_VENDOR))
         return -EINVAL;
     start.sweb_vendor = request.flags & VM_START_SWEB_VENDOR;
+    for (uint32_t i = 0; i < VM_MAX_DISKS; ++i) {
+        terminate(request.disks[i]);
+        start.disks[i] = request.disks[i];
+        start.disk_read_only[i] = request.disk_flags[i] & VM_DISK_READ_ONLY;
+    }
     vm_manager::StartResult result = vm_manager::start(start);
     /* The sentence for the user: why it failed, or on success what the VM may change. */
     char error[VM_ERROR_LENGTH] = {};

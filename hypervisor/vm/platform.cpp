@@ -50,12 +50,19 @@ VirtualPlatform::VirtualPlatform(Vm& vm, const uint8_t* vga_text)
       vga_(vga_text, devices::VgaTextDevice::TEXT_WINDOW_BYTES),
       acpi_qemu_(devices::AcpiPmControl::QEMU_PORT),
       acpi_bochs_(devices::AcpiPmControl::BOCHS_PORT),
-      rtc_(vm.memory_bytes())
+      rtc_(vm.memory_bytes()),
+      primary_ide_(devices::IdeChannel::PRIMARY_BASE, devices::IdeChannel::PRIMARY_CONTROL,
+                   devices::IrqLine(pic_, devices::IdeChannel::PRIMARY_IRQ)),
+      secondary_ide_(devices::IdeChannel::SECONDARY_BASE, devices::IdeChannel::SECONDARY_CONTROL,
+                     devices::IrqLine(pic_, devices::IdeChannel::SECONDARY_IRQ))
 {
     /* The guest's clock starts at the host's and runs on the host's time. */
     rtc_.set_wall_clock(cmos_rtc::read_unix_seconds(), clock::nanoseconds());
-    devices::PortDevice* all[] = {&pic_, &pit_,        &port61_,    &keyboard_, &com1_, &debug_,
-                                  &vga_, &acpi_qemu_, &acpi_bochs_, &rtc_,      &pci_};
+    /* A channel without disks claims no port (its bus floats), so attaching
+     * both always is right. */
+    devices::PortDevice* all[] = {&pic_,        &pit_,        &port61_,    &keyboard_, &com1_,
+                                  &debug_,      &vga_,        &acpi_qemu_, &acpi_bochs_, &rtc_,
+                                  &pci_,        &primary_ide_, &secondary_ide_};
     for (devices::PortDevice* device : all) {
         if (!bus_.attach(*device))
             log(LogCategory::vmx, "vm%d: I/O bus full", vm.id());
@@ -109,6 +116,12 @@ size_t VirtualPlatform::type_keys(const uint8_t* text, size_t count)
     size_t queued = typist_.type(text, count);
     typist_.pump(keyboard_);
     return queued;
+}
+
+void VirtualPlatform::attach_disk(unsigned unit, devices::SectorStore& store, bool read_only)
+{
+    if (unit < IDE_UNITS)
+        ide(unit / 2).device(unit % 2).attach(store, read_only, unit);
 }
 
 bool VirtualPlatform::update(uint64_t now_ns)

@@ -1,15 +1,16 @@
 /* The virtual PC of one VM: the device models of hypervisor/devices wired together
  * as on a PC/AT (PIT on IRQ 0, keyboard on IRQ 1, COM1 on IRQ 4, the slave PIC on
- * IRQ 2) behind one I/O bus, with the ACPI PM1a control register where QEMU's
- * and Bochs' firmware put it, so kernels can turn the VM off the usual ways; a
- * CMOS clock, and PCI configuration ports that find no devices (docs/devices.md
- * lists every port). No VMX here: a backend routes port exits to io_bus(), asks
- * pending_interrupt() before each entry, and lets the guest reach only the host
- * ports of PASS_THROUGH_PORTS without an exit. */
+ * IRQ 2, the IDE channels on IRQ 14 and 15) behind one I/O bus, with the ACPI PM1a
+ * control register where QEMU's and Bochs' firmware put it, so kernels can turn the
+ * VM off the usual ways; a CMOS clock, and PCI configuration ports that find no
+ * devices (docs/devices.md lists every port). No VMX here: a backend routes port
+ * exits to io_bus(), asks pending_interrupt() before each entry, and lets the guest
+ * reach only the host ports of PASS_THROUGH_PORTS without an exit. */
 #pragma once
 #include "hypervisor/devices/acpi_pm_control.h"
 #include "hypervisor/devices/debug_port.h"
 #include "hypervisor/devices/i8042.h"
+#include "hypervisor/devices/ide_controller.h"
 #include "hypervisor/devices/io_bus.h"
 #include "hypervisor/devices/key_typist.h"
 #include "hypervisor/devices/line_assembler.h"
@@ -53,6 +54,14 @@ public:
     /* The CPU's local APIC; its MMIO page is routed here by the backend. */
     devices::LocalApic& local_apic() { return local_apic_; }
     devices::Mc146818& rtc() { return rtc_; }
+    /* Channel 0 is the primary (0x1F0, IRQ 14), 1 the secondary (0x170, IRQ 15). */
+    devices::IdeChannel& ide(unsigned channel) { return channel ? secondary_ide_ : primary_ide_; }
+
+    /* IDE units in the order of `vm start --disk`: primary master, primary slave,
+     * secondary master, secondary slave. */
+    static constexpr unsigned IDE_UNITS = 4;
+    /* Plugs a disk into `unit` before the guest runs (the store outlives the VM's run). */
+    void attach_disk(unsigned unit, devices::SectorStore& store, bool read_only);
 
     /* Brings the timers up to `now_ns`; true when an interrupt waits for the guest. */
     bool update(uint64_t now_ns);
@@ -110,6 +119,8 @@ private:
     devices::AcpiPmControl acpi_bochs_;
     devices::Mc146818 rtc_;
     devices::PciConfig pci_;
+    devices::IdeChannel primary_ide_;
+    devices::IdeChannel secondary_ide_;
     devices::IoBus bus_;
     char power_off_reason_[96] = {};
 };

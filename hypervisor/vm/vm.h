@@ -5,6 +5,7 @@
 #include "fs/storage_account.h"
 #include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/memory/guest_memory.h"
+#include "hypervisor/vm/host_disk.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vm/platform.h"
 
@@ -76,6 +77,8 @@ public:
     /* What the guest's files cost the host, against its quota; outlives the file
      * server (and the VM, while its files exist) so `vm list` can show it. */
     RefPtr<StorageAccount> storage;
+    /* The host files behind the VM's IDE units (closed when the VM ends). */
+    HostDisk disks[VirtualPlatform::IDE_UNITS];
 
     /* The host asked the VM to stop; the VM's thread acts at the next exit. */
     void request_stop() { stop_requested_ = true; }

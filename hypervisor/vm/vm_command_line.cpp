@@ -151,6 +151,25 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
     char* next_vendor = vendors;
     const char* vendor = "native";
 
+    char disks[256] = "";
+    cmdline.value("vm_disk", disks, sizeof(disks));
+    const char* disk_paths[vm_manager::MAX_DISKS] = {};
+    bool disk_read_only[vm_manager::MAX_DISKS] = {};
+    char* next_disk = disks;
+    for (size_t unit = 0; unit < vm_manager::MAX_DISKS && *next_disk; ++unit) {
+        char* disk = next_disk;
+        while (*next_disk && *next_disk != ',')
+            ++next_disk;
+        if (*next_disk)
+            *next_disk++ = '\0';
+        size_t length = strlen(disk);
+        if (length > 3 && strcmp(disk + length - 3, ":ro") == 0) {
+            disk[length - 3] = '\0';
+            disk_read_only[unit] = true;
+        }
+        disk_paths[unit] = strcmp(disk, "none") == 0 ? nullptr : disk;
+    }
+
     HostPages before = host_pages();
     log(LogCategory::vmx, "free pages before VMs: %ld", before.free);
     int ids[vm_manager::MAX_VMS];
@@ -171,6 +190,10 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
         request.root = root;
         writable = next_item(next_writable, writable);
         request.writable = writable;
+        for (size_t unit = 0; unit < vm_manager::MAX_DISKS; ++unit) {
+            request.disks[unit] = disk_paths[unit];
+            request.disk_read_only[unit] = disk_read_only[unit];
+        }
         vendor = next_item(next_vendor, vendor);
         request.sweb_vendor = strcmp(vendor, "sweb") == 0;
         if (!request.sweb_vendor && strcmp(vendor, "native") != 0) {

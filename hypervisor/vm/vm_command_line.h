@@ -17,6 +17,10 @@
  *   vm_writable=DIR[,DIR...] the directory beneath each VM's root where it may
  *                        change files ("none": nowhere), in the same order;
  *                        default vm_manager::DEFAULT_WRITABLE, /shared
+ *   vm_disk=IMAGE[:ro][,IMAGE[:ro]...] the IDE disks of every VM, host files in
+ *                        unit order (primary master, primary slave, secondary
+ *                        master, secondary slave); ":ro" attaches one read-only,
+ *                        "none" leaves a unit empty
  * The host waits for every VM to end, logs how each ended ("VM RESULT: ...") and
  * the free page count before and after the VMs (docs/hostile-guests.md), then
  * runs the test= sets if any and powers off. */

@@ -97,6 +97,56 @@ void release_files(Vm& vm)
     vm.files = nullptr;
 }
 
+/* Closes the host files behind the VM's disks: the guest is done with them. */
+void release_disks(Vm& vm)
+{
+    MutexLocker locker(kernel_vfs::lock());
+    for (HostDisk& disk : vm.disks)
+        disk.close_locked();
+}
+
+/* What is wrong with a disk file, for the person who named it. */
+const char* disk_problem(int error)
+{
+    switch (error) {
+    case ENOENT: return "no such file";
+    case EISDIR: return "is a directory, not a disk image";
+    default: return "is not a file of the root file system of at least one 512-byte sector";
+    }
+}
+
+/* The disk files must exist before anything is allocated: a typo is the
+ * common mistake, and it is reported as such. */
+Result<void> check_disks(const StartRequest& request, StartError& why)
+{
+    for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
+        const char* path = request.disks[unit];
+        if (!path || !path[0])
+            continue;
+        Result<uint64_t> sectors = HostDisk::check(path);
+        if (sectors.is_error())
+            return why.set(sectors.error() == ENOENT ? ENOENT : EINVAL, "disk %s: %s", path,
+                           disk_problem(sectors.error()));
+    }
+    return {};
+}
+
+/* Step: opens the disk files into the VM's record and plugs them into its IDE
+ * channels (after the virtual PC exists). */
+Result<void> attach_disks(Vm& vm, const StartRequest& request, StartError& why)
+{
+    for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
+        const char* path = request.disks[unit];
+        if (!path || !path[0])
+            continue;
+        Result<void> opened = vm.disks[unit].open(path);
+        if (opened.is_error())
+            return why.set(EINVAL, "disk %s: %s", path, disk_problem(opened.error()));
+        vm.platform().attach_disk(unsigned(unit), vm.disks[unit], request.disk_read_only[unit]);
+    }
+    return {};
+}
+
 /* The directory beneath `root` where the VM may change files; null when none is
  * asked for or the one asked for cannot be, and `note` says which. */
 RefPtr<Inode> writable_directory(const char* writable, const RefPtr<Inode>& root, char* note, size_t note_size)
@@ -341,6 +391,7 @@ void vm_thread(void* argument)
     delete slot->vcpu;
     release_files(vm);
     vm.keep_last_screen();
+    release_disks(vm);
     vm.memory().release();
     log(LogCategory::vmx, "vm%d ended after %lu VM exits; its memory is returned", vm.id(), vm.statistics().total);
     MutexLocker lock(table_lock);
@@ -433,6 +484,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     RootDirectory directory;
     TRY(resolve_root(request.root ? request.root : DEFAULT_ROOT, request.writable, directory, root, root_size, why));
     format_string(note, note_size, "root %s read-only, %s", root, directory.note);
+    TRY(check_disks(request, why));
     TRY(require_virtualization(why));
 
     MutexLocker lock(table_lock);
@@ -442,6 +494,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     FileServer* files = TRY(serve_root(directory, request, why));
     StartOwner<Vm> vm(TRY(create_record(request, files, why)));
     TRY(create_memory(*vm, why));
+    TRY(attach_disks(*vm, request, why));
     StartOwner<Vcpu> vcpu(TRY(create_backend_vcpu(*vm, why)));
     TRY(boot_vm(*vm, *vcpu, request, kernel, why));
     TRY(spawn_thread(*slot, *vm, *vcpu, why));

@@ -19,6 +19,7 @@ constexpr uint64_t DEFAULT_MEMORY_MIB = 32;
 constexpr uint64_t MIN_MEMORY_MIB = 2;
 constexpr uint64_t MAX_MEMORY_MIB = 3072;
 constexpr size_t MAX_MODULES = 4;
+constexpr size_t MAX_DISKS = VM_MAX_DISKS;
 /* A guest's storage quota on the host by default (docs/hypercalls.md, "Files"):
  * 16 MiB of file data is room for a build or a test's output, while eight VMs at
  * their defaults still take at most 128 MiB; 1024 files and directories (each an
@@ -51,6 +52,10 @@ struct StartRequest {
     uint64_t quota_files = DEFAULT_QUOTA_FILES;
     /* CPUID leaf 0 answers "SWEBSWEBSWEB" (VM_START_SWEB_VENDOR). */
     bool sweb_vendor = false;
+    /* Host files backing the IDE units (primary master, primary slave,
+     * secondary master, secondary slave); null leaves a unit empty. */
+    const char* disks[MAX_DISKS] = {};
+    bool disk_read_only[MAX_DISKS] = {};
 };
 
 struct StartResult {

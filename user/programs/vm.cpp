@@ -1,9 +1,13 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
  *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none]
- *            [--quota-bytes N] [--quota-files N] [--sweb-vendor] [--front] [--attach] FILE [modules...]
+ *            [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]]... [--sweb-vendor] [--front]
+ *            [--attach] FILE [modules...]
  *                   (the guest sees DIR (default /) read-only except beneath the
- *                    writable directory, default /shared; docs/hypercalls.md)
+ *                    writable directory, default /shared; docs/hypercalls.md;
+ *                    each --disk is the next IDE unit: primary master, primary
+ *                    slave, secondary master, secondary slave, "none" skips one;
+ *                    docs/devices.md)
  *   vm list         (with each VM's storage on the host: used/quota bytes and files)
  *   vm stop ID
  *   vm wait ID      (until the VM has ended; prints how)
@@ -27,7 +31,8 @@ namespace {
 
 const char* const USAGE =
     "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none]\n"
-    "                [--quota-bytes N] [--quota-files N] [--sweb-vendor] [--front] [--attach] FILE [modules...]\n"
+    "                [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]|none]... [--sweb-vendor]\n"
+    "                [--front] [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
@@ -140,6 +145,31 @@ int attach_to(int id)
     return 0;
 }
 
+/* `--disk IMAGE[,ro]`: the next IDE unit (primary master first); "none"
+ * leaves it empty (a secondary channel disk without a primary slave). */
+bool add_disk(VmStartRequest& request, unsigned& next_unit, const char* argument)
+{
+    if (next_unit == VM_MAX_DISKS) {
+        dprintf(2, "vm: at most %d disks\n", VM_MAX_DISKS);
+        return false;
+    }
+    unsigned unit = next_unit++;
+    if (strcmp(argument, "none") == 0)
+        return true;
+    size_t length = strlen(argument);
+    if (length > 3 && strcmp(argument + length - 3, ",ro") == 0) {
+        request.disk_flags[unit] = VM_DISK_READ_ONLY;
+        length -= 3;
+    }
+    if (length == 0 || length >= VM_PATH_LENGTH) {
+        dprintf(2, "vm: --disk needs an image path of at most %d characters\n", VM_PATH_LENGTH - 1);
+        return false;
+    }
+    memcpy(request.disks[unit], argument, length);
+    request.disks[unit][length] = '\0';
+    return true;
+}
+
 int start(int argc, char** argv)
 {
     VmStartRequest request;
@@ -147,6 +177,7 @@ int start(int argc, char** argv)
     request.memory_mib = 32;
     int i = 2;
     bool front = false, attach = false;
+    unsigned next_disk = 0;
     for (; i < argc && argv[i][0] == '-'; ++i) {
         if (strcmp(argv[i], "--front") == 0) {
             front = true;
@@ -173,6 +204,9 @@ int start(int argc, char** argv)
                 return 2;
         } else if (strcmp(argv[i], "--append") == 0) {
             if (!set_field(request.cmdline, sizeof(request.cmdline), argv[++i], "the command line"))
+                return 2;
+        } else if (strcmp(argv[i], "--disk") == 0) {
+            if (!add_disk(request, next_disk, argv[++i]))
                 return 2;
         } else if (strcmp(argv[i], "--root") == 0) {
             if (!set_field(request.root, sizeof(request.root), argv[++i], "the root directory"))
