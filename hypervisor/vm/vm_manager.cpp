@@ -117,7 +117,7 @@ const char* disk_problem(int error)
 
 /* The disk files must exist before anything is allocated: a typo is the
  * common mistake, and it is reported as such. */
-Result<void> check_disks(const StartRequest& request, StartError& why)
+Result<void> check_disks(const StartRequest& request, Failure& why)
 {
     for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
         const char* path = request.disks[unit];
@@ -133,7 +133,7 @@ Result<void> check_disks(const StartRequest& request, StartError& why)
 
 /* Step: opens the disk files into the VM's record and plugs them into its IDE
  * channels (after the virtual PC exists). */
-Result<void> attach_disks(Vm& vm, const StartRequest& request, StartError& why)
+Result<void> attach_disks(Vm& vm, const StartRequest& request, Failure& why)
 {
     for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
         const char* path = request.disks[unit];
