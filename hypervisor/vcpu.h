@@ -1,7 +1,7 @@
 /* The small interface between the VMX-free parts of the hypervisor (VMs, devices,
- * the Multiboot loader, hypercalls) and the CPU's virtualization backend. Today
- * the backend is Intel VMX (hypervisor/vmx); an AMD SVM backend will implement the
- * same three calls. */
+ * the Multiboot loader, hypercalls) and the CPU's virtualization backend: Intel
+ * VMX (hypervisor/vmx) or AMD SVM (hypervisor/svm), picked at boot from CPUID
+ * (hypervisor/vcpu.cpp). */
 #pragma once
 #include "hypervisor/guest_loader/multiboot_loader.h"
 
@@ -17,8 +17,14 @@ public:
     virtual void run() = 0;
 };
 
+enum class VirtualizationBackend { none, vmx, svm };
+/* VMX when CPUID.1:ECX.VMX is set, else SVM when CPUID 8000_0001h:ECX.SVM is,
+ * else none; decided once. */
+VirtualizationBackend virtualization_backend();
+const char* virtualization_backend_name(VirtualizationBackend backend);
+
 /* Why this CPU cannot run VMs (a sentence), or nullptr when it can; enters VMX
- * operation on first use. */
+ * operation (or enables SVM) on first use. */
 const char* virtualization_unavailable();
 /* A backend vCPU for `vm`, or nullptr when out of memory. */
 Vcpu* create_vcpu(Vm& vm);

@@ -376,14 +376,15 @@ unsigned VmxVcpu::guest_privilege_level()
     return unsigned(vmcs_read(VmcsField::guest_ss_access_rights) >> 5) & 3;
 }
 
-} // namespace vmx
+/* The backend entry points that hypervisor/vcpu.cpp dispatches to. */
+Vcpu* create_vmx_vcpu(Vm& vm) { return new (std::nothrow) VmxVcpu(vm); }
 
-Vcpu* create_vcpu(Vm& vm) { return new (std::nothrow) vmx::VmxVcpu(vm); }
+const char* vmx_exit_reason_short_name(uint16_t reason) { return exit_reason_identifier(ExitReason(reason)); }
 
-const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
-
-const char* virtualization_unavailable()
+const char* vmx_unavailable()
 {
     VmxSupportError error = enter_vmx_operation();
     return error == VmxSupportError::none ? nullptr : vmx_support_error_text(error);
 }
+
+} // namespace vmx
