@@ -10,6 +10,7 @@
 #include "console/log.h"
 #include "hypervisor/svm/svm_constants.h"
 #include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/svm/string_io_decode.h"
 #include "hypervisor/svm/svm_support.h"
 #include "hypervisor/svm/svm_vcpu.h"
 #include "hypervisor/vm/vm.h"
@@ -23,6 +24,8 @@ namespace {
 constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint64_t RFLAGS_DF = 1ull << 10;
 constexpr uint8_t VECTOR_UD = 6;
+/* VMCB segment attributes bits 9 (L) and 10 (D/B). */
+constexpr uint16_t CS_L = 1u << 9, CS_DB = 1u << 10;
 constexpr uint8_t VECTOR_GP = 13;
 constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
 constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277;
@@ -126,8 +129,27 @@ ExitAction handle_string_io(SvmVcpu& vcpu, uint64_t info, unsigned size, bool in
     constexpr size_t BATCH = 1024;
     VmcbStateSave& s = vcpu.vmcb().save;
     const VmcbSegment* segments[] = {&s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs};
+    /* With decode assists EXITINFO1 names the segment and the address size;
+     * without them (QEMU) the instruction's prefixes are read. */
     unsigned address_bits = unsigned(info >> ioio_bits::ADDRESS_SHIFT) & 7; /* one hot: A16, A32, A64 */
-    unsigned segment = in ? 0 : unsigned(info >> ioio_bits::SEGMENT_SHIFT) & 7;
+    unsigned segment = unsigned(info >> ioio_bits::SEGMENT_SHIFT) & 7;
+    if (!host_svm_capabilities().has(feature::DECODE_ASSISTS)) {
+        bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+        CodeSize code = long_mode ? CodeSize::bits64 : (s.cs.attributes & CS_DB) ? CodeSize::bits32 : CodeSize::bits16;
+        uint8_t bytes[15] = {};
+        uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+        /* EXITINFO2 is the next RIP: the instruction's bytes lie in between. */
+        size_t length = vcpu.vmcb().control.exit_info2 - s.rip;
+        StringIoOperands operands = {false, SegmentRegister::ds, 0};
+        if (length <= sizeof(bytes) && vcpu.read_guest_virtual(rip, bytes, length))
+            operands = decode_string_io(bytes, length, code);
+        if (!operands.ok)
+            return stop(vcpu, "string port I/O at guest RIP 0x%lx that does not decode as INS or OUTS", s.rip);
+        address_bits = operands.address_bits == 16 ? 1 : operands.address_bits == 32 ? 2 : 4;
+        segment = unsigned(operands.segment);
+    }
+    if (in)
+        segment = unsigned(SegmentRegister::es); /* INS always writes through ES */
     if ((address_bits != 1 && address_bits != 2 && address_bits != 4) || segment > 5)
         return stop(vcpu, "string port I/O with an undecodable operand (EXITINFO1 0x%lx)", info);
     uint64_t mask = address_bits == 1 ? 0xFFFF : address_bits == 2 ? 0xFFFFFFFF : ~0ull;
@@ -300,7 +322,7 @@ ExitAction handle_invalid_opcode(SvmVcpu& vcpu)
 {
     const VmcbStateSave& s = vcpu.vmcb().save;
     uint8_t bytes[3] = {};
-    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & (1u << 9)); /* CS.L */
+    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
     uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
     if (vcpu.read_guest_virtual(rip, bytes, sizeof(bytes)) && bytes[0] == 0x0F && bytes[1] == 0x01 &&
         bytes[2] == 0xC1) {
