@@ -10,6 +10,7 @@
 #include "console/log.h"
 #include "hypervisor/svm/svm_constants.h"
 #include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/svm/cr_write.h"
 #include "hypervisor/svm/string_io_decode.h"
 #include "hypervisor/svm/svm_support.h"
 #include "hypervisor/svm/svm_vcpu.h"
@@ -27,7 +28,7 @@ constexpr uint8_t VECTOR_UD = 6;
 /* VMCB segment attributes bits 9 (L) and 10 (D/B). */
 constexpr uint16_t CS_L = 1u << 9, CS_DB = 1u << 10;
 constexpr uint8_t VECTOR_GP = 13;
-constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LME = 1ull << 8, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
+constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
 constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277;
 /* Instruction lengths without prefixes: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30,
  * HLT F4, INVD 0F 08, VMMCALL 0F 01 D9, VMCALL 0F 01 C1. */
@@ -253,7 +254,7 @@ bool write_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t value)
     if (msr != msr::EFER)
         return false; /* VM_CR too: with LOCK set, hardware refuses every write */
     /* SVME among them: setting it faults, as with VM_CR.SVMDIS ("Enabling SVM"). */
-    uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+    uint64_t allowed = EFER_SCE | svm::EFER_LME | EFER_LMA | EFER_NXE;
     if (value & ~allowed)
         return false;
     /* LMA is the CPU's to set: keep the current value; SVME stays for VMRUN. */
@@ -294,6 +295,7 @@ ExitAction handle_hypercall_instruction(SvmVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();
     uint64_t& rax = vcpu.vmcb().save.rax;
+    vcpu.note_hypercall(rax);
     if (rax == HYPERCALL_PING) {
         rax = HYPERCALL_ABI_VERSION;
         r.rbx = r.rbx + 1;
@@ -333,6 +335,73 @@ ExitAction handle_invalid_opcode(SvmVcpu& vcpu)
     return ExitAction::resume;
 }
 
+/* The CR4 bits the guest's CPU offers: the always-present ones, and those of
+ * CPUID leaf 7 the host has (FSGSBASE, SMEP, SMAP, UMIP), which the guest's
+ * CPUID passes on. */
+uint64_t guest_cr4_allowed()
+{
+    static uint64_t allowed = [] {
+        uint64_t bits = CR4_ALWAYS_ALLOWED;
+        if (cpu::cpuid(0).eax >= 7) {
+            cpu::CpuidResult leaf7 = cpu::cpuid(7, 0);
+            bits |= (leaf7.ebx & 1u) ? 1ull << 16 : 0;         /* FSGSBASE */
+            bits |= (leaf7.ebx & (1u << 7)) ? 1ull << 20 : 0;  /* SMEP */
+            bits |= (leaf7.ebx & (1u << 20)) ? 1ull << 21 : 0; /* SMAP */
+            bits |= (leaf7.ecx & (1u << 2)) ? 1ull << 11 : 0;  /* UMIP */
+        }
+        return bits;
+    }();
+    return allowed;
+}
+
+/* A write to CR0 (MOV, CLTS, LMSW) or CR4 (MOV): decoded, checked as hardware
+ * checks it, then applied; for CR0 with the IA-32e mode switch the CPU would
+ * make (EFER.LMA follows LME when paging turns on or off, "Enabling and
+ * Activating Long Mode"). */
+ExitAction handle_cr_write(SvmVcpu& vcpu, unsigned control_register)
+{
+    VmcbStateSave& s = vcpu.vmcb().save;
+    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+    uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+    uint8_t bytes[15] = {};
+    size_t length = sizeof(bytes);
+    /* The instruction may end near a page whose successor is not mapped. */
+    while (length > 0 && !vcpu.read_guest_virtual(rip, bytes, length))
+        --length;
+    Cr0Write write = decode_cr0_write(bytes, length, long_mode);
+    if (write.kind == Cr0WriteKind::none || write.control_register != control_register)
+        return stop(vcpu, "CR%lu write at guest RIP 0x%lx by an instruction this hypervisor cannot decode",
+                    control_register, s.rip);
+    uint64_t source = vcpu.read_gpr(write.source);
+    if (!long_mode)
+        source &= 0xFFFFFFFF;
+    if (control_register == 4) {
+        if (cr4_write_faults(source, guest_cr4_allowed(), s.efer & EFER_LMA)) {
+            vcpu.inject_exception(VECTOR_GP, true, 0);
+            return ExitAction::resume;
+        }
+        s.cr4 = source;
+        vcpu.flush_guest_tlb();
+        vcpu.vmcb().control.next_rip = 0;
+        vcpu.advance_rip(write.length);
+        return ExitAction::resume;
+    }
+    uint64_t value = cr0_after(write.kind, s.cr0, source);
+    if (cr0_write_faults(value, s.cr4, s.efer)) {
+        vcpu.inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    }
+    if (!(s.cr0 & CR0_PG) && (value & CR0_PG) && (s.efer & EFER_LME))
+        s.efer |= EFER_LMA;
+    else if ((s.cr0 & CR0_PG) && !(value & CR0_PG))
+        s.efer &= ~EFER_LMA;
+    s.cr0 = value;
+    vcpu.flush_guest_tlb();
+    vcpu.vmcb().control.next_rip = 0; /* the length is the decoder's */
+    vcpu.advance_rip(write.length);
+    return ExitAction::resume;
+}
+
 /* EXITINFO1 holds a page-fault error code (bit 1 write, bit 4 instruction
  * fetch), EXITINFO2 the guest-physical address ("Nested versus Guest Page
  * Faults, Fault Ordering"). All guest RAM is mapped: the guest reached outside. */
@@ -349,6 +418,9 @@ ExitAction handle_nested_page_fault(SvmVcpu& vcpu)
 
 ExitAction SvmVcpu::handle_exit(uint64_t code)
 {
+    /* Exit codes 0x10-0x1F are writes of CR0-CR15: CR0 and CR4 are intercepted. */
+    if (code == uint64_t(ExitCode::cr_write) + 4)
+        return handle_cr_write(*this, 4);
     switch (ExitCode(code)) {
     case ExitCode::intr:
     case ExitCode::vintr:
@@ -368,6 +440,7 @@ ExitAction SvmVcpu::handle_exit(uint64_t code)
     case ExitCode::vmmcall: return handle_hypercall_instruction(*this);
     case ExitCode::exception_ud: return handle_invalid_opcode(*this);
     case ExitCode::npf: return handle_nested_page_fault(*this);
+    case ExitCode::cr_write: return handle_cr_write(*this, 0); /* 0x10: CR0 */
     case ExitCode::shutdown:
         return stop(*this, "triple fault (shutdown) at guest RIP 0x%lx", vmcb_->save.rip);
     case ExitCode::invd:

@@ -5,6 +5,7 @@
  * V_INTR_MASKING) and "Event Injection" (EVENTINJ, EXITINTINFO). */
 #include "hypervisor/svm/svm_vcpu.h"
 
+#include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
@@ -32,6 +33,8 @@ constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
 constexpr uint64_t PAT_DEFAULT = 0x0007040600070406ull;
 constexpr uint16_t ATTRIBUTES_TSS32_BUSY = 0x8B;
 constexpr uint16_t ATTRIBUTES_LDT = 0x82;
+/* Control-register intercepts: reads in bits 15:0, writes in bits 31:16. */
+constexpr uint32_t CR0_WRITE_INTERCEPT = 1u << 16, CR4_WRITE_INTERCEPT = 1u << 20;
 
 char setup_error[120];
 
@@ -81,6 +84,8 @@ const char* SvmVcpu::setup_memory()
     for (size_t i = 0; i < vm_.memory().run_count(); ++i) {
         const GuestMemory::Run& run = vm_.memory().runs()[i];
         NptError error = npt_.map(run.guest_physical, run.host_physical, run.length);
+        if (error == NptError::out_of_memory)
+            return "out of host memory for the nested page tables";
         if (error != NptError::none) {
             format_string(setup_error, sizeof(setup_error), "nested paging of guest RAM failed: %s",
                           npt_error_text(error));
@@ -129,10 +134,13 @@ void SvmVcpu::setup_controls()
                                    Intercept4::mwait, Intercept4::mwait_conditional, Intercept4::xsetbv);
     c.iopm_base = iopm_physical();
     c.msrpm_base = msrpm_physical();
+    /* CR0 and CR4 writes are checked here: QEMU's TCG lets a guest set CR0.PG
+     * without PE or NW without CD, and CR4.VMXE, which hardware refuses with
+     * #GP (and VMRUN then with invalid guest state). */
+    c.cr_intercepts = CR0_WRITE_INTERCEPT | CR4_WRITE_INTERCEPT;
     c.guest_asid = asid_;
     /* The ASID may have tagged another VM's translations: flush them once. */
-    c.tlb_control = uint8_t(host_svm_capabilities().has(feature::FLUSH_BY_ASID) ? TlbControl::flush_this_asid
-                                                                              : TlbControl::flush_all);
+    flush_guest_tlb();
     /* Physical interrupts follow the host's IF, the guest's IF only virtual ones. */
     c.interrupt_control = vintr_bits::V_INTR_MASKING;
     c.nested_control = 1; /* NP_ENABLE */
@@ -175,6 +183,26 @@ void SvmVcpu::setup_guest_state(const guest_loader::MultibootEntryState& entry)
     s.g_pat = PAT_DEFAULT;
     registers_ = {};
     registers_.rbx = entry.ebx;
+}
+
+uint64_t SvmVcpu::read_gpr(unsigned number)
+{
+    const uint64_t* registers[16] = {nullptr,         &registers_.rcx, &registers_.rdx, &registers_.rbx,
+                                     nullptr,         &registers_.rbp, &registers_.rsi, &registers_.rdi,
+                                     &registers_.r8,  &registers_.r9,  &registers_.r10, &registers_.r11,
+                                     &registers_.r12, &registers_.r13, &registers_.r14, &registers_.r15};
+    number &= 15;
+    if (number == 0)
+        return vmcb_->save.rax;
+    if (number == 4)
+        return vmcb_->save.rsp;
+    return *registers[number];
+}
+
+void SvmVcpu::flush_guest_tlb()
+{
+    vmcb_->control.tlb_control = uint8_t(host_svm_capabilities().has(feature::FLUSH_BY_ASID) ? TlbControl::flush_this_asid
+                                                                                           : TlbControl::flush_all);
 }
 
 void SvmVcpu::advance_rip(unsigned length)
@@ -276,9 +304,42 @@ ExitEvent SvmVcpu::describe_exit(uint64_t exit_tsc)
         event.port = uint32_t(c.exit_info1 >> ioio_bits::PORT_SHIFT) & 0xFFFF;
         event.port_in = c.exit_info1 & ioio_bits::TYPE_IN;
     }
-    if (c.exit_code == uint64_t(ExitCode::vmmcall))
-        event.hypercall = vmcb_->save.rax;
     return event;
+}
+
+/* The fast path, the twin of VMX's (vmx_vcpu.cpp, handle_exit_on_fast_path):
+ * CPUID and the null hypercall need neither the devices nor the scheduler, so
+ * they are answered here and the guest entered again without the loop's
+ * before_entry() and STI. Sound only while before_entry() would change
+ * nothing: no device event due (the TSC is before next_event_tsc_, no port was
+ * written), no interrupt window asked for, nothing to re-inject (CPUID and
+ * VMMCALL exit when they execute, never during event delivery). A host
+ * interrupt that arrives meanwhile is held (IF = 0) and makes the next VMRUN
+ * exit at once (INTR intercept), which takes the full loop. */
+bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
+{
+    VmcbControl& c = vmcb_->control;
+    if (devices_due_ || exited >= next_event_tsc_ || (c.intercepts3 & uint32_t(Intercept3::vintr)) ||
+        (c.exit_interrupt_info & event_bits::VALID))
+        return false;
+    bool ping = c.exit_code == uint64_t(ExitCode::vmmcall) && vmcb_->save.rax == HYPERCALL_PING;
+    if (c.exit_code != uint64_t(ExitCode::cpuid) && !ping)
+        return false;
+    ExitEvent event;
+    event.reason = exit_code_slot(c.exit_code);
+    event.guest_rip = vmcb_->save.rip;
+    event.exit_tsc = exited;
+    event.guest_cycles = exited - entered;
+    if (ping)
+        event.hypercall = HYPERCALL_PING;
+    (void)handle_exit(c.exit_code); /* neither handler can end the VM */
+    entered = cpu::rdtsc();
+    event.handler_cycles = entered - exited;
+    ExitStatistics& statistics = vm_.statistics();
+    ++statistics.fast_exits;
+    statistics.record(event);
+    vm_.trace().push(event);
+    return true;
 }
 
 void SvmVcpu::run()
@@ -293,18 +354,30 @@ void SvmVcpu::run()
         uint64_t preparing = cpu::rdtsc();
         before_entry();
         uint64_t entered = cpu::rdtsc();
-        svm_enter_guest(&registers_, vmcb_physical_, host_vmsave_area_physical());
-        uint64_t exited = cpu::rdtsc();
-        /* Translations of this ASID are current from now on. */
-        vmcb_->control.tlb_control = uint8_t(TlbControl::nothing);
+        uint64_t exited;
+        /* Exits answered on the fast path go straight back into the guest. */
+        for (;;) {
+            svm_enter_guest(&registers_, vmcb_physical_, host_vmsave_area_physical());
+            exited = cpu::rdtsc();
+            /* VMEXIT_INVALID is -1 in the 64-bit EXITCODE; QEMU writes it as a
+             * 32-bit -1. Either way it is the same failed VMRUN. */
+            if (vmcb_->control.exit_code == 0xFFFFFFFF)
+                vmcb_->control.exit_code = uint64_t(ExitCode::invalid);
+            /* Translations of this ASID are current from now on. */
+            vmcb_->control.tlb_control = uint8_t(TlbControl::nothing);
+            /* EVENTINJ was consumed by this VMRUN (or is in EXITINTINFO now). */
+            vmcb_->control.event_injection = 0;
+            if (!handle_exit_on_fast_path(entered, exited))
+                break;
+        }
         ExitEvent event = describe_exit(exited);
         event.entry_cycles = entered - preparing;
         event.guest_cycles = exited - entered;
-        /* EVENTINJ is consumed by the VMRUN that delivered it. */
-        vmcb_->control.event_injection = 0;
         reinject_interrupted_event();
         uint64_t halted = vm_.statistics().halted_cycles;
+        hypercall_ = ExitEvent::NO_HYPERCALL;
         ExitAction action = handle_exit(vmcb_->control.exit_code);
+        event.hypercall = hypercall_;
         event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
         vm_.statistics().record(event);
         vm_.trace().push(event);

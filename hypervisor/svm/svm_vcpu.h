@@ -29,6 +29,12 @@ public:
     Vm& vm() { return vm_; }
     Vmcb& vmcb() { return *vmcb_; }
     GuestRegisters& registers() { return registers_; }
+    /* General registers by their encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
+     * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RAX and RSP live in the VMCB. */
+    uint64_t read_gpr(unsigned number);
+    /* The next VMRUN flushes this guest's TLB entries (after an emulated write
+     * that changes the guest's paging, "TLB Control"). */
+    void flush_guest_tlb();
     /* Completes an emulated instruction of `length` bytes (QEMU's SVM saves no
      * next RIP and decodes nothing, so each handler knows its instruction's
      * length), or moves to the saved next RIP where the CPU has NRIP save. An
@@ -53,6 +59,8 @@ public:
     }
     /* A port write may reprogram a timer: the next entry brings the devices up to date. */
     void devices_touched() { devices_due_ = true; }
+    /* The exit being handled is the hypercall `number` (by VMMCALL or VMCALL). */
+    void note_hypercall(uint64_t number) { hypercall_ = number; }
     const NestedPageTables& npt() const { return npt_; }
     uint16_t asid() const { return asid_; }
 
@@ -65,6 +73,7 @@ private:
     void request_interrupt_window(bool on);
     ExitEvent describe_exit(uint64_t exit_tsc);
     void reinject_interrupted_event();
+    bool handle_exit_on_fast_path(uint64_t& entered, uint64_t exited);
     /* exit_handlers.cpp */
     ExitAction handle_exit(uint64_t code);
     void release();
@@ -82,6 +91,7 @@ private:
     uint16_t asid_ = 0;
     bool devices_due_ = true;
     uint64_t next_event_tsc_ = 0;
+    uint64_t hypercall_ = ExitEvent::NO_HYPERCALL;
 };
 
 } // namespace svm
