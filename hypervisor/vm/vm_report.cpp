@@ -156,6 +156,7 @@ void fill_stats(Vm& vm, VmStats& out)
     out.interrupts_injected = s.interrupts_injected;
     out.events_reinjected = s.events_reinjected;
     out.port_count = uint32_t(s.port_count);
+    out.backend = virtualization_backend() == VirtualizationBackend::svm ? VM_BACKEND_SVM : VM_BACKEND_VMX;
     for (size_t i = 0; i < ExitStatistics::REASONS; ++i)
         out.reasons[i] = {s.by_reason[i].count, s.by_reason[i].cycles};
     for (size_t i = 0; i < ExitStatistics::HYPERCALLS; ++i)
