@@ -53,9 +53,12 @@ public:
      * instruction length), and an STI or MOV SS right before it no longer
      * blocks interrupts, as after any completed instruction (SDM
      * "Interruptibility State"). Inline: every fast-path exit does this. */
-    void advance_rip()
+    void advance_rip() { skip_instruction(unsigned(vmcs_read(VmcsField::exit_instruction_length))); }
+    /* The same for an instruction of `length` bytes whose exit reports none
+     * (VMMCALL's #UD). */
+    void skip_instruction(unsigned length)
     {
-        vmcs_write(VmcsField::guest_rip, exit_rip_ + vmcs_read(VmcsField::exit_instruction_length));
+        vmcs_write(VmcsField::guest_rip, exit_rip_ + length);
         uint64_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
         if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
