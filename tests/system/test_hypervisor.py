@@ -20,6 +20,7 @@ GUEST_ENDINGS = {
     "port_io": ("stopped", "guest powered off with status 0"),
     "msr": ("stopped", "guest powered off with status 0"),
     "vmx_instruction": ("stopped", "guest powered off with status 0"),
+    "svm_instruction": ("stopped", "guest powered off with status 0"),
     "hlt": ("failed", "HLT with interrupts disabled"),
     # "EPT violation: ..." on VMX, "nested page fault: ..." on SVM.
     "outside_ram": ("failed", "guest read at guest-physical 0xf0000000"),
