@@ -119,8 +119,9 @@ void dump_trace(Vm& vm)
 {
     const VmExitTrace& trace = vm.trace();
     int id = vm.id();
-    log(LogCategory::vmx, "vm%d trace begin: recorded=%lu kept=%zu tsc_hz=%lu", id, trace.recorded(), trace.size(),
-        clock::tsc_hz());
+    /* The backend says whose numbers the reasons are (tools/matryoshka/exit_log.py). */
+    log(LogCategory::vmx, "vm%d trace begin: recorded=%lu kept=%zu tsc_hz=%lu backend=%s", id, trace.recorded(),
+        trace.size(), clock::tsc_hz(), virtualization_backend_name(virtualization_backend()));
     for (size_t i = 0; i < trace.size(); ++i) {
         const ExitEvent& e = trace.at(i);
         const char* name = exit_reason_short_name(e.reason);

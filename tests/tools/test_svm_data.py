@@ -29,6 +29,10 @@ def test_exit_codes_are_named_and_ranges_give_way_to_single_codes() -> None:
 
 def test_every_slot_fits_the_statistics() -> None:
     data = svm.load()
+    cpuid = next(e for e in data.exit_codes if e.name == "cpuid")
+    assert data.slot_name(cpuid.slot) == "cpuid"
+    assert data.slot_name(data.invalid_slot) == "invalid"
+    assert data.slot_name(data.invalid_slot + 1) == "unknown"
     assert [e.slot for e in data.exit_codes] == list(range(len(data.exit_codes)))
     assert data.invalid_slot + 2 <= svm.STATISTICS_SLOTS  # "invalid" and "unknown"
 

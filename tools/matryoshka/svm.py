@@ -39,6 +39,12 @@ class SvmData:
         matches = [e for e in self.exit_codes if e.first <= code <= e.last]
         return min(matches, key=lambda e: e.last - e.first) if matches else None
 
+    def slot_name(self, slot: int) -> str:
+        """The name of exit-statistics slot `slot` (the reason number on SVM)."""
+        if slot < len(self.exit_codes):
+            return self.exit_codes[slot].name
+        return self.invalid_name if slot == self.invalid_slot else "unknown"
+
     def name(self, code: int) -> str:
         if code >= 1 << 63 or code in (0xFFFFFFFF, 0xFFFFFFFE):
             return self.invalid_name
