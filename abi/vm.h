@@ -81,7 +81,10 @@ struct VmStartRequest {
 };
 
 /* Bounds of the vm_stats record's tables. */
-#define VM_STATS_REASONS 80    /* basic exit reasons 0-79 (Intel SDM Appendix C) */
+#define VM_STATS_REASONS 80    /* VMX: basic exit reasons 0-79 (Intel SDM Appendix C); SVM: the
+                                  slots of hypervisor/svm/svm_data.py */
+#define VM_BACKEND_VMX 0
+#define VM_BACKEND_SVM 1
 #define VM_STATS_HYPERCALLS 16 /* hypercall numbers; the last slot counts every higher one */
 #define VM_STATS_PORTS 24      /* the first ports that saw traffic; the rest in other_ports */
 
@@ -118,7 +121,8 @@ struct VmStats {
     uint64_t interrupts_injected;
     uint64_t events_reinjected;   /* events whose delivery an exit interrupted */
     uint32_t port_count;          /* entries used in ports[] */
-    uint32_t unknown_msrs;        /* RDMSR/WRMSR of MSRs the guest's CPU lacks (each raised #GP) */
+    uint32_t backend;             /* VM_BACKEND_VMX or VM_BACKEND_SVM: whose numbers reasons[] uses */
+    uint64_t unknown_msrs;        /* RDMSR/WRMSR of MSRs the guest's CPU lacks (each raised #GP) */
     struct VmExitCount reasons[VM_STATS_REASONS];
     struct VmExitCount hypercalls[VM_STATS_HYPERCALLS];
     struct VmPortCount ports[VM_STATS_PORTS];

@@ -43,6 +43,18 @@ void check_ping()
     check("ping_wraps_at_32_bits", ping(0xFFFFFFFF).ebx == 0, "ping(0xffffffff) did not give 0");
 }
 
+/* VMMCALL is the same hypercall as VMCALL on either backend (one of them raises
+ * #UD in hardware and is emulated): the null one on the fast path, a print
+ * through the dispatcher. */
+void check_vmmcall()
+{
+    HypercallResult result = hypercall_by_vmmcall(HYPERCALL_PING, 99);
+    check("vmmcall_ping_answers_like_vmcall", result.status == HYPERCALL_ABI_VERSION && result.ebx == 100,
+          "VMMCALL ping did not return the version and EBX + 1");
+    check_status("vmmcall_print_returns_length",
+                 hypercall_by_vmmcall(HYPERCALL_PRINT, uint32_t(uintptr_t(GREETING)), 5).status, 5);
+}
+
 /* The highest RAM address plus one, from the Multiboot information; 0 when the
  * loader gave none. */
 uint32_t ram_end()
@@ -118,6 +130,7 @@ void check_registers()
 void guest_main()
 {
     check_ping();
+    check_vmmcall();
     check_print();
     check_unknown_number();
     check_registers();

@@ -28,6 +28,11 @@ USER_TEST_PROGRAMS = ["fs_stress", "spawn_loop", "bad_syscalls"]
 POWER_OFF_AT_PROMPT = (("/$ ", "poweroff\r"),)
 # Generous: Bochs on a loaded CI machine is several times slower than here.
 BOOT_TIMEOUT = {"qemu": 60.0, "bochs": 240.0}
+# The emulators whose CPU runs the hypervisor, named by its backend: Bochs
+# emulates Intel VMX, QEMU's TCG AMD SVM with nested paging (-cpu max). Tests of
+# the VM layer parametrize over both; tests whose figures depend on time (shares,
+# timer rates) stay Bochs-only.
+HYPERVISOR_EMULATORS = [pytest.param("bochs", id="bochs-vmx"), pytest.param("qemu", id="qemu-svm")]
 
 
 def build() -> None:

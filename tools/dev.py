@@ -125,15 +125,19 @@ DEMO_COMMANDS = [
 INTERACTIVE_COMMANDS = ["vm start --attach /boot/kernel"]
 
 
-def demo(interactive: bool) -> int:
-    say("booting the host in Bochs (corei7_skylake_x, VMX) with its console on this terminal;")
+# What each demo emulator's CPU runs the guests with.
+DEMO_EMULATORS = {"bochs": "Bochs (corei7_skylake_x, VMX)", "qemu": "QEMU (TCG's max CPU, AMD SVM with nested paging)"}
+
+
+def demo(interactive: bool, emulator: str = "bochs") -> int:
+    say(f"booting the host in {DEMO_EMULATORS[emulator]} with its console on this terminal;")
     commands = INTERACTIVE_COMMANDS if interactive else DEMO_COMMANDS
     shown = ["Ctrl-]" if line is DETACH else line for line in commands]
     say("typing into the shell on COM1: " + "; ".join(shown))
     if interactive:
         say("then this terminal types into the guest's shell: try ls /, then Ctrl-] for the host's shell,")
-        say("vm attach 1 to go back, poweroff in the host's shell to end (Ctrl-C stops Bochs)")
-    command = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", "bochs", "--headless"]
+        say("vm attach 1 to go back, poweroff in the host's shell to end (Ctrl-C stops the emulator)")
+    command = [sys.executable, str(SOURCE_DIR / "tools" / "run.py"), "--emulator", emulator, "--headless"]
     if not interactive:
         command += ["--timeout", "600"]
     for line in commands:
@@ -151,15 +155,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("job", choices=["demo", "test", "setup"])
     parser.add_argument("pytest_arguments", nargs=argparse.REMAINDER,
-                        help="test: passed on to pytest; demo: --interactive to type into the guest's shell yourself")
+                        help="test: passed on to pytest; demo: --interactive to type into the guest's shell "
+                             "yourself, --emulator qemu to run it on SVM in QEMU (default: bochs, VMX)")
     args = parser.parse_args()
-    if args.job == "demo" and args.pytest_arguments not in ([], ["--interactive"]):
-        parser.error("demo takes only --interactive")
+    demo_parser = argparse.ArgumentParser(prog="dev.py demo")
+    demo_parser.add_argument("--interactive", action="store_true")
+    demo_parser.add_argument("--emulator", choices=sorted(DEMO_EMULATORS), default="bochs")
+    demo_arguments = demo_parser.parse_args(args.pytest_arguments) if args.job == "demo" else None
     install_debian_packages()
     install_python_packages()
     build()
-    if args.job == "demo":
-        return demo(args.pytest_arguments == ["--interactive"])
+    if demo_arguments is not None:
+        return demo(demo_arguments.interactive, demo_arguments.emulator)
     if args.job == "test":
         return test(args.pytest_arguments)
     return 0

@@ -25,6 +25,16 @@ inline HypercallResult hypercall(uint32_t number, uint32_t ebx = 0, uint32_t ecx
     return {int32_t(eax), ebx};
 }
 
+/* The same hypercall by AMD's VMMCALL: the hypervisor accepts both instructions
+ * on both backends, so no guest depends on the vendor string. */
+inline HypercallResult hypercall_by_vmmcall(uint32_t number, uint32_t ebx = 0, uint32_t ecx = 0, uint32_t edx = 0,
+                                            uint32_t esi = 0)
+{
+    uint32_t eax = number;
+    asm volatile("vmmcall" : "+a"(eax), "+b"(ebx), "+c"(ecx), "+d"(edx), "+S"(esi) : : "memory");
+    return {int32_t(eax), ebx};
+}
+
 inline HypercallResult ping(uint32_t value) { return hypercall(HYPERCALL_PING, value); }
 
 inline int32_t print(const void* text, uint32_t length)

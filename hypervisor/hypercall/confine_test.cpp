@@ -8,6 +8,7 @@
 #include "fs/kernel_vfs.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vcpu.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -110,8 +111,8 @@ bool wait_for(HostFiles& files, const char* path)
 
 KERNEL_TEST(confine, renames_by_an_outer_vm_or_the_host_do_not_free_a_vm)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     HostFiles files;
@@ -155,8 +156,8 @@ KERNEL_TEST(confine, renames_by_an_outer_vm_or_the_host_do_not_free_a_vm)
 
 KERNEL_TEST(confine, default_export_is_read_only_but_shared_and_fuzzing_harms_nothing)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     HostFiles files;

@@ -8,6 +8,7 @@
 #include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vcpu.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "test/kernel_test.h"
@@ -35,8 +36,8 @@ void prepare_root(VfsSyscall& sys)
 
 KERNEL_TEST(pvfs, guest_kernel_reads_and_writes_host_files)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     FileDescriptorTable files;

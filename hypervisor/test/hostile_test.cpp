@@ -61,8 +61,8 @@ size_t pages_outside_vms()
 
 KERNEL_TEST(hostile, spinning_guest_with_interrupts_off_leaves_host_threads_running_and_stops)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     size_t before = pages_outside_vms();
@@ -87,8 +87,8 @@ KERNEL_TEST(hostile, spinning_guest_with_interrupts_off_leaves_host_threads_runn
  * path must hand over to the full loop when the host's slice deadline passes. */
 KERNEL_TEST(hostile, guest_spinning_on_cpuid_exits_leaves_host_threads_running_and_stops)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     size_t before = pages_outside_vms();
@@ -119,8 +119,8 @@ KERNEL_TEST(hostile, guest_spinning_on_cpuid_exits_leaves_host_threads_running_a
 
 KERNEL_TEST(hostile, interrupt_storm_leaves_host_threads_running)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     size_t before = pages_outside_vms();

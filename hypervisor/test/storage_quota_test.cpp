@@ -9,6 +9,7 @@
 #include "fs/kernel_vfs.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vcpu.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -38,8 +39,8 @@ bool exists(VfsSyscall& sys, const char* path)
 
 KERNEL_TEST(fs_attack, guest_attacks_stay_in_its_root_and_quota)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     FileDescriptorTable files;

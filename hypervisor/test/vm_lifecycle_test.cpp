@@ -29,9 +29,9 @@ constexpr uint64_t SMALL_VM_MIB = 2;
 
 bool skip_without_vmx(TestContext& t)
 {
-    if (cpu_has_vmx())
+    if (virtualization_backend() != VirtualizationBackend::none)
         return false;
-    t.skip("this CPU has no VMX");
+    t.skip("this CPU has neither VMX nor SVM");
     return true;
 }
 

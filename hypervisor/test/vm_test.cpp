@@ -14,9 +14,9 @@ namespace {
 
 bool skip_without_vmx(TestContext& t)
 {
-    if (cpu_has_vmx())
+    if (virtualization_backend() != VirtualizationBackend::none)
         return false;
-    t.skip("this CPU has no VMX");
+    t.skip("this CPU has neither VMX nor SVM");
     return true;
 }
 

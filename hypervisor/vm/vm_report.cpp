@@ -122,8 +122,9 @@ void dump_trace(Vm& vm)
 {
     const VmExitTrace& trace = vm.trace();
     int id = vm.id();
-    log(LogCategory::vmx, "vm%d trace begin: recorded=%lu kept=%zu tsc_hz=%lu", id, trace.recorded(), trace.size(),
-        clock::tsc_hz());
+    /* The backend says whose numbers the reasons are (tools/matryoshka/exit_log.py). */
+    log(LogCategory::vmx, "vm%d trace begin: recorded=%lu kept=%zu tsc_hz=%lu backend=%s", id, trace.recorded(),
+        trace.size(), clock::tsc_hz(), virtualization_backend_name(virtualization_backend()));
     for (size_t i = 0; i < trace.size(); ++i) {
         const ExitEvent& e = trace.at(i);
         const char* name = exit_reason_short_name(e.reason);
@@ -157,8 +158,8 @@ void fill_stats(Vm& vm, VmStats& out)
     out.interrupts_injected = s.interrupts_injected;
     out.events_reinjected = s.events_reinjected;
     out.port_count = uint32_t(s.port_count);
-    uint64_t unknown_msrs = vm.cpu().unknown_msr_accesses();
-    out.unknown_msrs = unknown_msrs > 0xFFFFFFFF ? 0xFFFFFFFF : uint32_t(unknown_msrs);
+    out.backend = virtualization_backend() == VirtualizationBackend::svm ? VM_BACKEND_SVM : VM_BACKEND_VMX;
+    out.unknown_msrs = vm.cpu().unknown_msr_accesses();
     for (size_t i = 0; i < ExitStatistics::REASONS; ++i)
         out.reasons[i] = {s.by_reason[i].count, s.by_reason[i].cycles};
     for (size_t i = 0; i < ExitStatistics::HYPERCALLS; ++i)

@@ -8,6 +8,7 @@
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm_console/vm_console.h"
 #include "hypervisor/vm/vm_manager.h"
+#include "hypervisor/vcpu.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
@@ -67,8 +68,8 @@ void type(const uint8_t* scancodes, size_t count)
 
 KERNEL_TEST(vm_console, guest_screen_shows_and_keys_reach_the_guest_shell)
 {
-    if (!cpu_has_vmx()) {
-        t.skip("this CPU has no VMX");
+    if (virtualization_backend() == VirtualizationBackend::none) {
+        t.skip("this CPU has neither VMX nor SVM");
         return;
     }
     vm_manager::StartRequest request;

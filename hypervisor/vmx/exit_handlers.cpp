@@ -350,23 +350,33 @@ ExitAction handle_cr_access(VmxVcpu& vcpu)
     return ExitAction::resume;
 }
 
+/* Past the hypercall instruction: VMCALL's exit gives its length, VMMCALL's
+ * #UD does not (`length`: 3, its bytes 0F 01 D9). */
+void complete_hypercall(VmxVcpu& vcpu, unsigned length)
+{
+    if (length)
+        vcpu.advance_rip_by(length);
+    else
+        vcpu.advance_rip();
+}
+
 /* The null hypercall: answered here, without the dispatcher's set-up
  * (abi/hypercall.h, HYPERCALL_PING). */
-ExitAction answer_ping(VmxVcpu& vcpu)
+ExitAction answer_ping(VmxVcpu& vcpu, unsigned length = 0)
 {
     GuestRegisters& r = vcpu.registers();
     r.rax = HYPERCALL_ABI_VERSION;
     r.rbx = r.rbx + 1;
-    vcpu.advance_rip();
+    complete_hypercall(vcpu, length);
     return ExitAction::resume;
 }
 
-ExitAction handle_vmcall(VmxVcpu& vcpu)
+ExitAction handle_vmcall(VmxVcpu& vcpu, unsigned length = 0)
 {
     // SOLUTION BEGIN 6
     GuestRegisters& r = vcpu.registers();
     if (r.rax == HYPERCALL_PING)
-        return answer_ping(vcpu);
+        return answer_ping(vcpu, length);
     HypercallRegisters h{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
     /* Everything the hypercall needs from the VMCS is read now: a file hypercall
      * may wait for the host's file system lock, so it runs with interrupts on,
@@ -374,7 +384,7 @@ ExitAction handle_vmcall(VmxVcpu& vcpu)
      * makes ours current again before the next entry). */
     guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
     unsigned privilege_level = vcpu.guest_privilege_level();
-    vcpu.advance_rip();
+    complete_hypercall(vcpu, length);
     cpu::sti();
     HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, memory, privilege_level);
     cpu::cli();
@@ -450,6 +460,27 @@ ExitAction handle_ept_violation(VmxVcpu& vcpu)
     return ExitAction::stop;
 }
 
+/* #UD: AMD's VMMCALL (0F 01 D9) is undefined on Intel; it is the same hypercall
+ * as VMCALL, so that no guest depends on the vendor string (as KVM does). Any
+ * other #UD goes back to the guest, as if nothing had intercepted it. The
+ * instruction is read where the guest fetched it: CS base + RIP outside 64-bit
+ * mode (SDM "Segment Registers"). */
+ExitAction handle_invalid_opcode(VmxVcpu& vcpu)
+{
+    constexpr uint64_t ACCESS_RIGHTS_L = 1u << 13;
+    uint64_t rip = vmcs_read(VmcsField::guest_rip);
+    bool long_mode = (vmcs_read(VmcsField::guest_efer) & EFER_LMA) &&
+                     (vmcs_read(VmcsField::guest_cs_access_rights) & ACCESS_RIGHTS_L);
+    uint64_t linear = long_mode ? rip : (vmcs_read(VmcsField::guest_cs_base) + rip) & 0xFFFFFFFF;
+    uint8_t bytes[3] = {};
+    if (vcpu.read_guest_virtual(linear, bytes, sizeof(bytes)) && bytes[0] == 0x0F && bytes[1] == 0x01 &&
+        bytes[2] == 0xD9) {
+        return handle_vmcall(vcpu, 3);
+    }
+    vcpu.inject_exception(VECTOR_UD);
+    return ExitAction::resume;
+}
+
 /* An exception-or-NMI exit (exit_interruption.h says which). A host NMI is
  * delivered to the host now, through its own IDT vector 2 with INT 2: the NMI
  * exit left NMIs blocked, as a delivered NMI would, and the handler's IRET
@@ -477,8 +508,9 @@ ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
         cpu::raise_nmi();
         return ExitAction::resume;
     }
+    case ExceptionExitAction::emulate_invalid_opcode: return handle_invalid_opcode(vcpu);
     case ExceptionExitAction::end_vm_unexpected_exception:
-        return stop(vcpu, "unexpected exception exit (interruption information 0x%lx): the exception bitmap is 0",
+        return stop(vcpu, "unexpected exception exit (interruption information 0x%lx): the exception bitmap is #UD only",
                     information);
     case ExceptionExitAction::end_vm_invalid_information: break;
     }

@@ -37,9 +37,15 @@ constexpr ExitInterruption decode_exit_interruption(uint32_t information)
 /* What an exception-or-NMI exit asks of the hypervisor. With NMI exiting on, an
  * NMI that arrives while the guest runs is the host's (a watchdog, a
  * performance counter, another CPU): it goes to the host's own handler and the
- * guest carries on. The exception bitmap is 0, so no guest exception exits;
- * one that does anyway means the VMCS is not what the hypervisor wrote. */
-enum class ExceptionExitAction : uint8_t { pass_nmi_to_host, end_vm_unexpected_exception, end_vm_invalid_information };
+ * guest carries on. The exception bitmap holds only #UD (vector 6), for AMD's
+ * VMMCALL, which the hypervisor emulates as a hypercall; any other exception
+ * exit means the VMCS is not what the hypervisor wrote. */
+enum class ExceptionExitAction : uint8_t {
+    pass_nmi_to_host,
+    emulate_invalid_opcode,
+    end_vm_unexpected_exception,
+    end_vm_invalid_information,
+};
 
 constexpr ExceptionExitAction decide_exception_or_nmi_exit(uint32_t information)
 {
@@ -48,6 +54,8 @@ constexpr ExceptionExitAction decide_exception_or_nmi_exit(uint32_t information)
         return ExceptionExitAction::end_vm_invalid_information;
     if (interruption.type == InterruptionType::nmi && interruption.vector == 2)
         return ExceptionExitAction::pass_nmi_to_host;
+    if (interruption.type == InterruptionType::hardware_exception && interruption.vector == 6)
+        return ExceptionExitAction::emulate_invalid_opcode;
     return ExceptionExitAction::end_vm_unexpected_exception;
 }
 

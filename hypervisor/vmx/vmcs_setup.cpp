@@ -114,7 +114,8 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
             return why.set(EAGAIN, "every VPID is in use by another VM");
         vmcs_write(VmcsField::vpid, vpid_);
     }
-    vmcs_write(VmcsField::exception_bitmap, 0);
+    /* #UD only: AMD's VMMCALL raises it here and is emulated as a hypercall. */
+    vmcs_write(VmcsField::exception_bitmap, 1u << 6);
     vmcs_write(VmcsField::cr3_target_count, 0);
     vmcs_write(VmcsField::ept_pointer, ept_.pointer());
     vmcs_write(VmcsField::msr_bitmap, msr_bitmap_);

@@ -381,16 +381,18 @@ unsigned VmxVcpu::guest_privilege_level()
     return unsigned(vmcs_read(VmcsField::guest_ss_access_rights) >> 5) & 3;
 }
 
-} // namespace vmx
+/* The backend entry points that hypervisor/vcpu.cpp dispatches to. */
+Vcpu* create_vmx_vcpu(Vm& vm) { return new (std::nothrow) VmxVcpu(vm); }
 
-Vcpu* create_vcpu(Vm& vm) { return new (std::nothrow) vmx::VmxVcpu(vm); }
+const char* vmx_exit_reason_short_name(uint16_t reason) { return exit_reason_identifier(ExitReason(reason)); }
 
-const char* exit_reason_short_name(uint16_t reason) { return vmx::exit_reason_identifier(vmx::ExitReason(reason)); }
 
-Result<void> require_virtualization(Failure& why)
+Result<void> require_vmx(Failure& why)
 {
     VmxSupportError error = enter_vmx_operation();
     if (error != VmxSupportError::none)
         return why.set(ENOSYS, "%s", vmx_support_error_text(error));
     return {};
 }
+
+} // namespace vmx

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Booter, explain
+from conftest import HYPERVISOR_EMULATORS, Booter, explain
 from matryoshka import faultwalk
 from matryoshka.verdict import RunResult
 
@@ -42,8 +42,9 @@ def test_host_fault_walk_fails_process_calls_with_an_errno(boot: Booter, operati
     assert walked_operation.failed >= 1 and walked_operation.leaks == 0, explain(result)
 
 
-def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot: Booter) -> None:
-    result, summary = walked(boot, "bochs", GUEST_SAMPLE)
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
+def test_guest_start_fault_walk_survives_every_failure_point_without_leaks(boot: Booter, emulator: str) -> None:
+    result, summary = walked(boot, emulator, GUEST_SAMPLE)
     guest = summary.operations.get("vm.guest")
     assert guest is not None and guest.sites >= 5, explain(result)
     assert summary.leaks == 0 and summary.wrong == 0, explain(result)

@@ -1,4 +1,4 @@
-"""The hostile-guest suite in Bochs (docs/hostile-guests.md): every class of
+"""The hostile-guest suite on both backends, VMX in Bochs and SVM in QEMU (docs/hostile-guests.md): every class of
 hostile guest runs with a fixed seed, several at once in one boot; each must end
 the way its class must end (or finish its checks), every page the VMs took must
 come back, and the host's own tests (set "hostile": a spinning guest and an
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Booter, explain
+from conftest import HYPERVISOR_EMULATORS, Booter, explain
 from matryoshka.hostile import CLASSES, boot_command_line, hostile_runs, page_accounting
 from matryoshka.verdict import RunResult, Verdict
 
@@ -26,14 +26,15 @@ BOOTS = [
 IDS = [f"seed{seed}" for seed, _, _ in BOOTS]
 
 
-def run_boot(boot: Booter, seed: int, classes: list[str], timeout_ms: int) -> RunResult:
-    return boot("bochs", boot_command_line(classes, seed, timeout_ms), timeout=600)
+def run_boot(boot: Booter, seed: int, classes: list[str], timeout_ms: int, emulator: str = "bochs") -> RunResult:
+    return boot(emulator, boot_command_line(classes, seed, timeout_ms), timeout=600)
 
 
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
 def test_every_hostile_guest_ends_as_its_class_must(boot: Booter, seed: int, classes: list[str],
-                                                     timeout_ms: int) -> None:
-    result = run_boot(boot, seed, classes, timeout_ms)
+                                                     timeout_ms: int, emulator: str) -> None:
+    result = run_boot(boot, seed, classes, timeout_ms, emulator)
     runs = hostile_runs(result)
     assert sorted(run.cls for run in runs) == sorted(classes), explain(result)
     for run in runs:
@@ -43,17 +44,20 @@ def test_every_hostile_guest_ends_as_its_class_must(boot: Booter, seed: int, cla
         assert not run.failed_checks, f"{run.cls}: {run.failed_checks}\n" + explain(result)
 
 
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
-def test_hostile_guests_return_every_page(boot: Booter, seed: int, classes: list[str], timeout_ms: int) -> None:
-    result = run_boot(boot, seed, classes, timeout_ms)
+def test_hostile_guests_return_every_page(boot: Booter, seed: int, classes: list[str], timeout_ms: int,
+                                          emulator: str) -> None:
+    result = run_boot(boot, seed, classes, timeout_ms, emulator)
     pages = page_accounting(result)
     assert pages.balanced(), f"{pages}\n" + explain(result)
 
 
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
 @pytest.mark.parametrize("seed, classes, timeout_ms", BOOTS, ids=IDS)
 def test_host_survives_hostile_guests_and_passes_its_tests(boot: Booter, seed: int, classes: list[str],
-                                                            timeout_ms: int) -> None:
-    result = run_boot(boot, seed, classes, timeout_ms)
+                                                            timeout_ms: int, emulator: str) -> None:
+    result = run_boot(boot, seed, classes, timeout_ms, emulator)
     assert result.verdict == Verdict.PASSED, explain(result)
     assert {name for name in result.tests} >= {
         "hostile.spinning_guest_with_interrupts_off_leaves_host_threads_running_and_stops",

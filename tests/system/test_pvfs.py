@@ -1,4 +1,4 @@
-"""The paravirtual file system in Bochs (docs/hypercalls.md): hostile guests get
+"""The paravirtual file system on both backends, VMX in Bochs and SVM in QEMU (docs/hypercalls.md): hostile guests get
 an error code for every bad argument and leave each other alone; our own kernel
 as a guest runs its programs from the host's files; the host and the guest
 exchange files (the pvfs and hostfs in-kernel test sets)."""
@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 
-from conftest import Booter, explain
+import pytest
+
+from conftest import HYPERVISOR_EMULATORS, Booter, explain
 from matryoshka.verdict import Verdict
 from test_hypervisor import guest_lines, guest_reports, vm_results
 
 
-def test_hostile_file_guests_get_an_error_code_for_everything(boot: Booter) -> None:
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
+def test_hostile_file_guests_get_an_error_code_for_everything(boot: Booter, emulator: str) -> None:
     # Two at once on one root: the second uses handle numbers valid in the first.
-    result = boot("bochs", "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile "
+    result = boot(emulator, "vm=/guests/hostile_files,/guests/hostile_files vm_mem=8 vm_root=/hostile "
                            "vm_writable=/hostile vm_timeout_ms=60000 test=boot")
     results = vm_results(result)
     assert len(results) == 2, explain(result)
@@ -33,10 +36,11 @@ def test_hostile_file_guests_get_an_error_code_for_everything(boot: Booter) -> N
     assert result.verdict == Verdict.PASSED and result.tests, explain(result)
 
 
-def test_guest_runs_ls_from_the_hosts_files(boot: Booter) -> None:
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
+def test_guest_runs_ls_from_the_hosts_files(boot: Booter, emulator: str) -> None:
     # The guest gets no initrd: /bin/ls and the directory it lists are the host's.
     # hostfs_probe then tries a file hypercall from guest user mode: EPERM.
-    result = boot("bochs", "vm=/boot/kernel vm_cmdline=run=/bin/ls,/bin/hostfs_probe vm_timeout_ms=120000")
+    result = boot(emulator, "vm=/boot/kernel vm_cmdline=run=/bin/ls,/bin/hostfs_probe vm_timeout_ms=120000")
     lines = guest_lines(result, 1)
     assert "[guest fs] hostfs mounted at /: every file comes from the host" in lines, explain(result)
     listed = {line.split("ls: ", 1)[1] for line in lines if line.startswith("[guest user] ls: ")}
@@ -46,10 +50,11 @@ def test_guest_runs_ls_from_the_hosts_files(boot: Booter) -> None:
     assert vm_results(result)["1"]["state"] == "stopped", explain(result)
 
 
-def test_host_and_guest_exchange_files_and_no_guest_test_skips(boot: Booter) -> None:
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
+def test_host_and_guest_exchange_files_and_no_guest_test_skips(boot: Booter, emulator: str) -> None:
     # The same boot as test_kernel_tests.py's pvfs set (cached); here the guest's
     # side is checked too: all of hostfs ran, none skipped.
-    result = boot("bochs", "test=pvfs")
+    result = boot(emulator, "test=pvfs")
     summary = [line for line in guest_lines(result, 1) if line.startswith("[guest test] SUMMARY:")]
     assert summary, explain(result)
     assert re.search(r"SUMMARY: [1-9]\d* passed, 0 failed, 0 skipped", summary[0]), explain(result)

@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from matryoshka import vmx
+from matryoshka import svm, vmx
 
 HELPERS = Path(__file__).resolve().parents[2] / "tools" / "gdb" / "matryoshka_gdb.py"
 spec = importlib.util.spec_from_file_location("matryoshka_gdb", HELPERS)
@@ -92,3 +92,19 @@ def test_exit_record_is_named_from_the_vmx_data_file() -> None:
     failed = helpers.describe_exit_shadow({"reason": 33, "qualification": 0, "guest_rip": 0, "entry_failure": True},
                                           vmx.load())
     assert "(VM-entry failure)" in failed[0]
+
+
+def test_vmcb_is_described_with_the_exit_named_from_the_svm_data_file() -> None:
+    memory = Memory()
+    vmcb = 0x7000
+    memory.words[vmcb + 0x070] = 0x7B  # EXITCODE: IOIO
+    memory.words[vmcb + 0x078] = 0x00E90010  # EXITINFO1: OUT to port 0xE9, 8 bits
+    memory.words[vmcb + 0x410] = (0xFFFFFFFF << 32) | (0xC9B << 16) | 0x08  # CS
+    memory.words[vmcb + 0x4C8] = 3 << 24  # CPL
+    memory.words[vmcb + 0x578] = 0x100234  # RIP
+    lines = helpers.describe_vmcb(memory.read, vmcb, svm.load())
+    assert "  0x070 exit_code: 0x7b = ioio" in lines
+    assert "  0x078 exit_info1: 0xe90010" in lines
+    assert "  0x410 cs: selector 0x8 attributes 0xc9b limit 0xffffffff base 0x0" in lines
+    assert "  0x4cb cpl: 3" in lines
+    assert "  0x578 rip: 0x100234" in lines

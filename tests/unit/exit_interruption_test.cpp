@@ -63,3 +63,14 @@ UNIT_TEST(invept_and_invvpid_types_follow_ept_vpid_capabilities)
     CHECK_EQ(invvpid_type(cap::INVVPID_SINGLE_CONTEXT), 0u);
     CHECK_EQ(invvpid_type(cap::INVEPT | cap::INVEPT_SINGLE_CONTEXT), 0u);
 }
+
+UNIT_TEST(invalid_opcode_exit_is_emulated_and_other_exceptions_are_not)
+{
+    /* #UD (hardware exception 6) exits for VMMCALL's emulation. */
+    CHECK(decide_exception_or_nmi_exit(information(InterruptionType::hardware_exception, 6)) ==
+          ExceptionExitAction::emulate_invalid_opcode);
+    CHECK(decide_exception_or_nmi_exit(information(InterruptionType::software_exception, 6)) ==
+          ExceptionExitAction::end_vm_unexpected_exception);
+    CHECK(decide_exception_or_nmi_exit(information(InterruptionType::hardware_exception, 7)) ==
+          ExceptionExitAction::end_vm_unexpected_exception);
+}

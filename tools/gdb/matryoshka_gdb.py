@@ -19,9 +19,14 @@ tools/matryoshka/vmx.py, the file the kernel's constants are generated from.
     mx-vmcs VM                     the fields recorded at VM's last exit (exit reason,
                                    qualification, guest RIP), by name
     mx-vpic VM / mx-vpit VM        a VM's virtual 8259A pair and 8254
+    mx-vmcb PHYS                   an SVM VMCB (its physical address: print
+                                   ((svm::SvmVcpu*)VCPU)->vmcb_physical_), read through
+                                   the direct map: the exit named from
+                                   hypervisor/svm/svm_data.py, intercepts, the guest state
 
 Intel SDM (revision 084), Vol. 3A "4-Level Paging and 5-Level Paging" and Vol. 3C
-"EPT Translation Mechanism" give the entry formats.
+"EPT Translation Mechanism" give the entry formats; the AMD64 APM Vol. 2, Appendix B
+"Layout of VMCB" the VMCB's offsets.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matryoshka import vmx  # noqa: E402
+from matryoshka import svm, vmx  # noqa: E402
 
 try:
     import gdb
@@ -207,8 +212,39 @@ def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]
     return lines
 
 
+# The VMCB words mx-vmcb shows (offset, name), AMD64 APM Vol. 2, Appendix B:
+# the control area, then the state-save area from 0x400.
+VMCB_CONTROL_WORDS = ((0x00C, "intercepts 3/4"), (0x040, "iopm_base"), (0x048, "msrpm_base"),
+                      (0x058, "asid / tlb_control"), (0x060, "interrupt_control"), (0x068, "interrupt_shadow"),
+                      (0x070, "exit_code"), (0x078, "exit_info1"), (0x080, "exit_info2"),
+                      (0x088, "exit_interrupt_info"), (0x090, "nested_control"), (0x0A8, "event_injection"),
+                      (0x0B0, "nested_cr3"))
+VMCB_STATE_WORDS = ((0x4D0, "efer"), (0x548, "cr4"), (0x550, "cr3"), (0x558, "cr0"), (0x570, "rflags"),
+                    (0x578, "rip"), (0x5D8, "rsp"), (0x5F8, "rax"), (0x640, "cr2"))
+
+
+def describe_vmcb(read: ReadPhysical, vmcb: int, data: svm.SvmData) -> list[str]:
+    """The VMCB at physical `vmcb`: control words, the exit code named, CS and
+    the guest's registers."""
+    lines = []
+    for offset, name in VMCB_CONTROL_WORDS:
+        value = read(vmcb + offset)
+        text = f"  {offset:#05x} {name}: {value:#x}"
+        if name == "exit_code":
+            text += f" = {data.name(value)}"
+        lines.append(text)
+    cs = read(vmcb + 0x410)
+    lines.append(f"  0x410 cs: selector {cs & 0xFFFF:#x} attributes {(cs >> 16) & 0xFFFF:#x} "
+                 f"limit {cs >> 32:#x} base {read(vmcb + 0x418):#x}")
+    cpl = (read(vmcb + 0x4C8) >> 24) & 0xFF
+    lines.append(f"  0x4cb cpl: {cpl}")
+    lines += [f"  {offset:#05x} {name}: {read(vmcb + offset):#x}" for offset, name in VMCB_STATE_WORDS]
+    return lines
+
+
 if IN_GDB:
     _VMX_DATA = vmx.load()
+    _SVM_DATA = svm.load()
 
     def _read_physical(address: int) -> int:
         memory = gdb.selected_inferior().read_memory(DIRECT_MAP_BASE + address, 8)
@@ -354,6 +390,19 @@ if IN_GDB:
                           "guest_rip": int(last["guest_rip"]), "entry_failure": bool(last["entry_failure"])}
                 print("\n".join(describe_exit_shadow(values, _VMX_DATA)))
 
+    class Vmcb(gdb.Command):
+        """mx-vmcb PHYS: the SVM VMCB at physical address PHYS, by the APM's names."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-vmcb", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            if not argument:
+                raise gdb.GdbError("mx-vmcb PHYS: give the VMCB's physical address")
+            vmcb = _number(argument)
+            print(f"VMCB at physical {vmcb:#x}:")
+            print("\n".join(describe_vmcb(_read_physical, vmcb, _SVM_DATA)))
+
     class VirtualPic(gdb.Command):
         """mx-vpic VM: the virtual 8259A pair of VM (IRR, ISR, IMR, vector base)."""
 
@@ -382,6 +431,6 @@ if IN_GDB:
                 print(f"channel {i}: mode {int(c['mode'])}, reload {reload} ({1193182 / reload:.2f} Hz), "
                       f"gate {bool(c['gate'])}, running {bool(c['running'])}")
 
-    for command in (Threads, PageWalk, EptWalk, GuestWalk, Vmcs, VirtualPic, VirtualPit):
+    for command in (Threads, PageWalk, EptWalk, GuestWalk, Vmcs, Vmcb, VirtualPic, VirtualPit):
         command()
     print("matryoshka_gdb: mx-threads, mx-pagewalk, mx-ept-walk, mx-guest-walk, mx-vmcs, mx-vpic, mx-vpit")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import vmx
+from . import svm, vmx
 
 _HOST_VMX = r"^\[host vmx\] vm(?P<vm>\d+) "
 _SUMMARY = re.compile(_HOST_VMX + r"stats: (?P<pairs>exits=.*)$")
@@ -16,7 +16,7 @@ _SECTION = re.compile(_HOST_VMX + r"stats: (?P<section>exit reason|I/O port|hype
 _ROW = re.compile(_HOST_VMX + r"stats:   (?P<name>\S+)\s+(?P<count>\d+)\s+(?P<cycles>\d+)\s+(?P<ns>\d+)\s+\d+"
                   r"(?:\s+in=(?P<reads>\d+) out=(?P<writes>\d+))?$")
 _TRACE_BEGIN = re.compile(_HOST_VMX + r"trace begin: recorded=(?P<recorded>\d+) kept=(?P<kept>\d+) "
-                          r"tsc_hz=(?P<tsc_hz>\d+)")
+                          r"tsc_hz=(?P<tsc_hz>\d+)(?: backend=(?P<backend>\w+))?")
 _TRACE_ENTRY = re.compile(_HOST_VMX + r"trace (?P<sequence>\d+) reason=(?P<reason>\d+)(?P<failure> entry_failure)? "
                           r"name=(?P<name>\S+) qual=0x(?P<qualification>[0-9a-f]+) rip=0x(?P<rip>[0-9a-f]+) "
                           r"tsc=(?P<tsc>\d+) guest=(?P<guest>\d+) handler=(?P<handler>\d+)$")
@@ -104,20 +104,28 @@ def parse_traces(serial: str, data: vmx.VmxData | None = None) -> dict[int, Trac
     """Every exit trace in the log, by VM id. Raises ValueError for a trace that
     does not end or whose entry count disagrees with its header."""
     data = data or vmx.load()
+    svm_data: svm.SvmData | None = None
     traces: dict[int, Trace] = {}
     open_traces: dict[int, int] = {}
+    backends: dict[int, str] = {}
     for line in _lines(serial):
         if match := _TRACE_BEGIN.match(line):
             vm = int(match["vm"])
             traces[vm] = Trace(vm, int(match["recorded"]), int(match["tsc_hz"]))
             open_traces[vm] = int(match["kept"])
+            backends[vm] = match["backend"] or "vmx"  # older kernels name no backend: VMX
         elif match := _TRACE_ENTRY.match(line):
             vm = int(match["vm"])
             if vm not in open_traces:
                 raise ValueError(f"trace line outside a trace: {line}")
             reason = int(match["reason"])
+            if backends[vm] == "svm":
+                svm_data = svm_data or svm.load()
+                name = svm_data.slot_name(reason)
+            else:
+                name = data.exit_reason_short_name(reason)
             traces[vm].entries.append(TraceEntry(
-                int(match["sequence"]), reason, data.exit_reason_short_name(reason), bool(match["failure"]),
+                int(match["sequence"]), reason, name, bool(match["failure"]),
                 int(match["qualification"], 16), int(match["rip"], 16), int(match["tsc"]), int(match["guest"]),
                 int(match["handler"])))
         elif match := _TRACE_END.match(line):

@@ -41,7 +41,8 @@ class GuestRun:
         """(state, text the reason must hold) for this class."""
         if self.cls == "memory":
             access = self.summary.get("access", "?").replace("_", " ")
-            return "failed", f"EPT violation: guest {access} at guest-physical {self.summary.get('violates', '?')},"
+            # "EPT violation: guest ..." on VMX, "nested page fault: guest ..." on SVM.
+            return "failed", f"guest {access} at guest-physical {self.summary.get('violates', '?')},"
         if self.cls == "triple_fault":
             return "failed", "triple fault"
         if self.cls == "spin":

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hypervisor/svm/svm_constants.h"
 #include "hypervisor/vmx/vmx_constants.h"
 
 namespace {
@@ -48,7 +49,8 @@ void print_table(const VmStats& s)
     for (int reason = 0; reason < VM_STATS_REASONS; ++reason) {
         if (!s.reasons[reason].count)
             continue;
-        const char* name = vmx::exit_reason_identifier(vmx::ExitReason(reason));
+        const char* name = s.backend == VM_BACKEND_SVM ? svm::exit_slot_identifier(uint16_t(reason))
+                                                       : vmx::exit_reason_identifier(vmx::ExitReason(reason));
         print_row(name ? name : "?", s.reasons[reason].count, s.reasons[reason].cycles, s.tsc_hz);
     }
     print_header("I/O port");

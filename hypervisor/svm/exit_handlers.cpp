@@ -1,0 +1,484 @@
+/* One handler per #VMEXIT code, and the dispatcher that picks it. Read next to
+ * the AMD64 APM Vol. 2 (revision 3.42), chapter "Secure Virtual Machine",
+ * "Intercept Operation" (EXITCODE, EXITINFO1, EXITINFO2 of each intercept) and
+ * Appendix C "SVM Intercept Exit Codes". Every handler completes the guest's
+ * instruction (QEMU saves no next RIP: each knows its instruction's length),
+ * injects the fault real hardware would raise, or ends the VM with a reason a
+ * person can act on. */
+#include "abi/hypercall.h"
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "hypervisor/svm/svm_constants.h"
+#include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/svm/cr_write.h"
+#include "hypervisor/svm/string_io_decode.h"
+#include "hypervisor/svm/svm_support.h"
+#include "hypervisor/svm/svm_vcpu.h"
+#include "hypervisor/vm/vm.h"
+#include "sched/scheduler.h"
+#include "time/clock.h"
+
+namespace svm {
+
+namespace {
+
+constexpr uint64_t RFLAGS_IF = 1ull << 9;
+constexpr uint64_t RFLAGS_DF = 1ull << 10;
+constexpr uint8_t VECTOR_UD = 6;
+/* VMCB segment attributes bits 9 (L) and 10 (D/B). */
+constexpr uint16_t CS_L = 1u << 9, CS_DB = 1u << 10;
+constexpr uint8_t VECTOR_GP = 13;
+constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
+constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277;
+/* Instruction lengths without prefixes: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30,
+ * HLT F4, INVD 0F 08, VMMCALL 0F 01 D9, VMCALL 0F 01 C1. */
+constexpr unsigned CPUID_LENGTH = 2, MSR_LENGTH = 2, HLT_LENGTH = 1, INVD_LENGTH = 2, HYPERCALL_LENGTH = 3;
+/* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5), XSAVE (26) and
+ * OSXSAVE (27); CPUID 8000_0001h:ECX.SVM (2). HYPERVISOR (31) is set. */
+constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
+constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
+/* A halted guest with no device event pending still looks at the host this often. */
+constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
+constexpr uint16_t DEBUG_EXIT_PORT = 0xF4;
+constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
+
+ExitAction stop(SvmVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 0)
+{
+    vcpu.vm().end(VmRunState::failed, -1, format, a, b);
+    return ExitAction::stop;
+}
+
+/* What the guest's CPUID returns: the host's, with virtualization (VMX and SVM
+ * alike) and XSAVE hidden, and the hypervisor's own leaves. */
+CpuidLeaf guest_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    CpuidLeaf result;
+    if ((leaf >> 28) == (HYPERVISOR_CPUID_BASE >> 28) && hypervisor_cpuid_leaf(leaf, result))
+        return result;
+    cpu::CpuidResult host = cpu::cpuid(leaf, subleaf);
+    result = {host.eax, host.ebx, host.ecx, host.edx};
+    if (leaf == 1)
+        result.ecx = (result.ecx & ~CPUID1_ECX_HIDDEN) | CPUID1_ECX_HYPERVISOR;
+    if (leaf == 0xD)
+        result = {0, 0, 0, 0}; /* no XSAVE state components */
+    if (leaf == 0x80000001)
+        result.ecx &= ~CPUID_80000001_ECX_SVM;
+    if (leaf == CPUID_SVM_FEATURES)
+        result = {0, 0, 0, 0}; /* the SVM feature leaf of a CPU without SVM */
+    return result;
+}
+
+/* Named apart from VMX's handle_cpuid, so that `break handle_cpuid` in GDB stops
+ * at the one the Bochs debugging test expects. */
+ExitAction answer_cpuid(SvmVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    uint64_t& rax = vcpu.vmcb().save.rax;
+    CpuidLeaf result = guest_cpuid(uint32_t(rax), uint32_t(r.rcx));
+    rax = result.eax;
+    r.rbx = result.ebx;
+    r.rcx = result.ecx;
+    r.rdx = result.edx;
+    vcpu.advance_rip(CPUID_LENGTH);
+    return ExitAction::resume;
+}
+
+ExitAction handle_hlt(SvmVcpu& vcpu)
+{
+    if (!(vcpu.vmcb().save.rflags & RFLAGS_IF))
+        return stop(vcpu, "HLT with interrupts disabled: the guest can never wake up");
+    vcpu.advance_rip(HLT_LENGTH);
+    VirtualPlatform& platform = vcpu.vm().platform();
+    uint64_t now = clock::nanoseconds();
+    if (platform.update(now))
+        return ExitAction::resume;
+    /* Sleep until the next device event: the CPU is the host's meanwhile. */
+    uint64_t next = platform.next_event_ns(now);
+    uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
+    uint64_t asleep = cpu::rdtsc();
+    Scheduler::instance().sleep_ns(wait);
+    vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
+    vcpu.devices_touched();
+    return ExitAction::resume;
+}
+
+/* One guest port write, and whether it turned the VM off (the same power-off
+ * writes as on VMX, docs/hostile-guests.md "Power-off writes"). */
+bool port_write_powers_off(SvmVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
+{
+    Vm& vm = vcpu.vm();
+    if (port == DEBUG_EXIT_PORT) {
+        vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
+        return true;
+    }
+    if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
+        vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
+        return true;
+    }
+    vm.platform().io_bus().write(port, size, value, now);
+    vcpu.devices_touched();
+    if (const char* reason = vm.platform().take_power_off_request()) {
+        vm.end(VmRunState::stopped, 0, "%s", reason);
+        return true;
+    }
+    return false;
+}
+
+/* INS and OUTS, with or without REP: each element goes through the guest's
+ * paging. A long REP is done in bounded batches: the instruction stays at RIP
+ * until RCX reaches 0, so the host keeps control in between. */
+ExitAction handle_string_io(SvmVcpu& vcpu, uint64_t info, unsigned size, bool in, uint16_t port)
+{
+    constexpr size_t BATCH = 1024;
+    VmcbStateSave& s = vcpu.vmcb().save;
+    const VmcbSegment* segments[] = {&s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs};
+    /* With decode assists EXITINFO1 names the segment and the address size;
+     * without them (QEMU) the instruction's prefixes are read. */
+    unsigned address_bits = unsigned(info >> ioio_bits::ADDRESS_SHIFT) & 7; /* one hot: A16, A32, A64 */
+    unsigned segment = unsigned(info >> ioio_bits::SEGMENT_SHIFT) & 7;
+    if (!host_svm_capabilities().has(feature::DECODE_ASSISTS)) {
+        bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+        CodeSize code = long_mode ? CodeSize::bits64 : (s.cs.attributes & CS_DB) ? CodeSize::bits32 : CodeSize::bits16;
+        uint8_t bytes[15] = {};
+        uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+        /* EXITINFO2 is the next RIP: the instruction's bytes lie in between. */
+        size_t length = vcpu.vmcb().control.exit_info2 - s.rip;
+        StringIoOperands operands = {false, SegmentRegister::ds, 0};
+        if (length <= sizeof(bytes) && vcpu.read_guest_virtual(rip, bytes, length))
+            operands = decode_string_io(bytes, length, code);
+        if (!operands.ok)
+            return stop(vcpu, "string port I/O at guest RIP 0x%lx that does not decode as INS or OUTS", s.rip);
+        address_bits = operands.address_bits == 16 ? 1 : operands.address_bits == 32 ? 2 : 4;
+        segment = unsigned(operands.segment);
+    }
+    if (in)
+        segment = unsigned(SegmentRegister::es); /* INS always writes through ES */
+    if ((address_bits != 1 && address_bits != 2 && address_bits != 4) || segment > 5)
+        return stop(vcpu, "string port I/O with an undecodable operand (EXITINFO1 0x%lx)", info);
+    uint64_t mask = address_bits == 1 ? 0xFFFF : address_bits == 2 ? 0xFFFFFFFF : ~0ull;
+    bool rep = info & ioio_bits::REP;
+    bool backwards = s.rflags & RFLAGS_DF;
+    GuestRegisters& r = vcpu.registers();
+    uint64_t& index = in ? r.rdi : r.rsi;
+    uint64_t base = segments[segment]->base;
+    Vm& vm = vcpu.vm();
+    uint64_t now = clock::nanoseconds();
+    for (size_t done = 0; !rep || ((r.rcx & mask) && done < BATCH); ++done) {
+        uint32_t value = 0;
+        uint64_t address = base + (index & mask);
+        if (in) {
+            value = vm.platform().io_bus().read(port, size, now);
+            ++vm.statistics().port_reads;
+            if (!vcpu.write_guest_virtual(address, &value, size))
+                return stop(vcpu, "INS into guest-virtual 0x%lx, which is not writable guest RAM", address);
+        } else {
+            if (!vcpu.read_guest_virtual(address, &value, size))
+                return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
+            ++vm.statistics().port_writes;
+            if (port_write_powers_off(vcpu, port, size, value, now))
+                return ExitAction::stop;
+        }
+        index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
+        if (!rep)
+            break;
+        r.rcx = (r.rcx & ~mask) | ((r.rcx - 1) & mask);
+    }
+    if (!rep || !(r.rcx & mask))
+        vcpu.set_rip(vcpu.vmcb().control.exit_info2);
+    return ExitAction::resume;
+}
+
+/* EXITINFO1 describes the access, EXITINFO2 is the next instruction's RIP
+ * ("IOIO Intercepts"): IN and OUT need no decoding of their own. */
+ExitAction handle_io(SvmVcpu& vcpu)
+{
+    uint64_t info = vcpu.vmcb().control.exit_info1;
+    unsigned size_bits = unsigned(info >> ioio_bits::SIZE_SHIFT) & 7; /* one hot: SZ8, SZ16, SZ32 */
+    unsigned size = size_bits == 4 ? 4 : size_bits == 2 ? 2 : 1;
+    bool in = info & ioio_bits::TYPE_IN;
+    auto port = uint16_t(info >> ioio_bits::PORT_SHIFT);
+    if (info & ioio_bits::STRING)
+        return handle_string_io(vcpu, info, size, in, port);
+    Vm& vm = vcpu.vm();
+    uint64_t& rax = vcpu.vmcb().save.rax;
+    uint64_t now = clock::nanoseconds();
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
+    if (in) {
+        ++vm.statistics().port_reads;
+        uint64_t value = vm.platform().io_bus().read(port, size, now) & mask;
+        /* IN EAX zero-extends into RAX; IN AL and IN AX keep the upper bits. */
+        rax = size == 4 ? value : (rax & ~mask) | value;
+    } else {
+        ++vm.statistics().port_writes;
+        if (port_write_powers_off(vcpu, port, size, uint32_t(rax & mask), now))
+            return ExitAction::stop;
+    }
+    vcpu.set_rip(vcpu.vmcb().control.exit_info2);
+    return ExitAction::resume;
+}
+
+/* MSRs a guest may use: EFER (without SVME, which the guest's VMRUN needs but
+ * the guest must not see), the TSC, PAT (the VMCB's G_PAT), and VM_CR reading
+ * as on a machine whose firmware disabled and locked SVM. Everything else, and
+ * VM_HSAVE_PA, raises #GP as on a CPU without that MSR. */
+bool read_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t& value)
+{
+    switch (msr) {
+    case msr::EFER: value = vcpu.vmcb().save.efer & ~EFER_SVME; return true;
+    case MSR_TSC: value = cpu::rdtsc(); return true;
+    case MSR_MISC_ENABLE: value = 1; /* fast strings */ return true;
+    case MSR_PAT: value = vcpu.vmcb().save.g_pat; return true;
+    case msr::VM_CR: value = VM_CR_LOCK | VM_CR_SVMDIS; return true;
+    default: return false;
+    }
+}
+
+/* A PAT entry holds a memory type: 0, 1, 4, 5, 6 or 7 ("PAT Register"). */
+bool valid_pat(uint64_t value)
+{
+    for (int i = 0; i < 8; ++i) {
+        uint64_t type = (value >> (8 * i)) & 0xFF;
+        if (type == 2 || type == 3 || type > 7)
+            return false;
+    }
+    return true;
+}
+
+bool write_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t value)
+{
+    VmcbStateSave& s = vcpu.vmcb().save;
+    if (msr == MSR_PAT) {
+        if (!valid_pat(value))
+            return false;
+        s.g_pat = value;
+        return true;
+    }
+    if (msr != msr::EFER)
+        return false; /* VM_CR too: with LOCK set, hardware refuses every write */
+    /* SVME among them: setting it faults, as with VM_CR.SVMDIS ("Enabling SVM"). */
+    uint64_t allowed = EFER_SCE | svm::EFER_LME | EFER_LMA | EFER_NXE;
+    if (value & ~allowed)
+        return false;
+    /* LMA is the CPU's to set: keep the current value; SVME stays for VMRUN. */
+    s.efer = (value & ~EFER_LMA) | (s.efer & EFER_LMA) | EFER_SVME;
+    return true;
+}
+
+/* EXITINFO1: 0 for RDMSR, 1 for WRMSR ("MSR Intercepts"). */
+ExitAction handle_msr(SvmVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    uint64_t& rax = vcpu.vmcb().save.rax;
+    auto msr = uint32_t(r.rcx);
+    bool write = vcpu.vmcb().control.exit_info1 & 1;
+    bool ok;
+    if (write) {
+        ok = write_msr(vcpu, msr, (r.rdx << 32) | uint32_t(rax));
+    } else {
+        /* A faulting RDMSR changes no register. */
+        uint64_t value = 0;
+        ok = read_msr(vcpu, msr, value);
+        if (ok) {
+            rax = uint32_t(value);
+            r.rdx = value >> 32;
+        }
+    }
+    if (!ok) {
+        vcpu.inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    }
+    vcpu.advance_rip(MSR_LENGTH);
+    return ExitAction::resume;
+}
+
+/* A hypercall, by VMMCALL (intercepted) or by VMCALL (emulated after its #UD):
+ * both instructions are three bytes long. */
+ExitAction handle_hypercall_instruction(SvmVcpu& vcpu)
+{
+    GuestRegisters& r = vcpu.registers();
+    uint64_t& rax = vcpu.vmcb().save.rax;
+    vcpu.note_hypercall(rax);
+    if (rax == HYPERCALL_PING) {
+        rax = HYPERCALL_ABI_VERSION;
+        r.rbx = r.rbx + 1;
+        vcpu.advance_rip(HYPERCALL_LENGTH);
+        return ExitAction::resume;
+    }
+    HypercallRegisters h{rax, r.rbx, r.rcx, r.rdx, r.rsi};
+    guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
+    unsigned privilege_level = vcpu.guest_privilege_level();
+    vcpu.advance_rip(HYPERCALL_LENGTH);
+    /* A file hypercall may wait for the host's file system lock. */
+    cpu::sti();
+    HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, memory, privilege_level);
+    cpu::cli();
+    if (outcome == HypercallOutcome::power_off)
+        return ExitAction::stop;
+    rax = h.rax;
+    r.rbx = h.rbx;
+    return ExitAction::resume;
+}
+
+/* #UD: Intel's VMCALL (0F 01 C1) is undefined on AMD; it is the same hypercall
+ * as VMMCALL, so that no guest depends on the vendor string (as KVM does). Any
+ * other #UD is the guest's own and goes back to it. */
+ExitAction handle_invalid_opcode(SvmVcpu& vcpu)
+{
+    const VmcbStateSave& s = vcpu.vmcb().save;
+    uint8_t bytes[3] = {};
+    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+    uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+    if (vcpu.read_guest_virtual(rip, bytes, sizeof(bytes)) && bytes[0] == 0x0F && bytes[1] == 0x01 &&
+        bytes[2] == 0xC1) {
+        vcpu.vmcb().control.next_rip = 0; /* the #UD saved none */
+        return handle_hypercall_instruction(vcpu);
+    }
+    vcpu.inject_exception(VECTOR_UD);
+    return ExitAction::resume;
+}
+
+/* The CR4 bits the guest's CPU offers: the always-present ones, and those of
+ * CPUID leaf 7 the host has (FSGSBASE, SMEP, SMAP, UMIP), which the guest's
+ * CPUID passes on. */
+uint64_t guest_cr4_allowed()
+{
+    static uint64_t allowed = [] {
+        uint64_t bits = CR4_ALWAYS_ALLOWED;
+        if (cpu::cpuid(0).eax >= 7) {
+            cpu::CpuidResult leaf7 = cpu::cpuid(7, 0);
+            bits |= (leaf7.ebx & 1u) ? 1ull << 16 : 0;         /* FSGSBASE */
+            bits |= (leaf7.ebx & (1u << 7)) ? 1ull << 20 : 0;  /* SMEP */
+            bits |= (leaf7.ebx & (1u << 20)) ? 1ull << 21 : 0; /* SMAP */
+            bits |= (leaf7.ecx & (1u << 2)) ? 1ull << 11 : 0;  /* UMIP */
+        }
+        return bits;
+    }();
+    return allowed;
+}
+
+/* A write to CR0 (MOV, CLTS, LMSW) or CR4 (MOV): decoded, checked as hardware
+ * checks it, then applied; for CR0 with the IA-32e mode switch the CPU would
+ * make (EFER.LMA follows LME when paging turns on or off, "Enabling and
+ * Activating Long Mode"). */
+ExitAction handle_cr_write(SvmVcpu& vcpu, unsigned control_register)
+{
+    VmcbStateSave& s = vcpu.vmcb().save;
+    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+    uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+    uint8_t bytes[15] = {};
+    size_t length = sizeof(bytes);
+    /* The instruction may end near a page whose successor is not mapped. */
+    while (length > 0 && !vcpu.read_guest_virtual(rip, bytes, length))
+        --length;
+    Cr0Write write = decode_cr0_write(bytes, length, long_mode);
+    if (write.kind == Cr0WriteKind::none || write.control_register != control_register)
+        return stop(vcpu, "CR%lu write at guest RIP 0x%lx by an instruction this hypervisor cannot decode",
+                    control_register, s.rip);
+    uint64_t source = vcpu.read_gpr(write.source);
+    if (!long_mode)
+        source &= 0xFFFFFFFF;
+    if (control_register == 4) {
+        if (cr4_write_faults(source, guest_cr4_allowed(), s.efer & EFER_LMA)) {
+            vcpu.inject_exception(VECTOR_GP, true, 0);
+            return ExitAction::resume;
+        }
+        s.cr4 = source;
+        vcpu.flush_guest_tlb();
+        vcpu.vmcb().control.next_rip = 0;
+        vcpu.advance_rip(write.length);
+        return ExitAction::resume;
+    }
+    uint64_t value = cr0_after(write.kind, s.cr0, source);
+    if (cr0_write_faults(value, s.cr4, s.efer)) {
+        vcpu.inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    }
+    if (!(s.cr0 & CR0_PG) && (value & CR0_PG) && (s.efer & EFER_LME))
+        s.efer |= EFER_LMA;
+    else if ((s.cr0 & CR0_PG) && !(value & CR0_PG))
+        s.efer &= ~EFER_LMA;
+    s.cr0 = value;
+    vcpu.flush_guest_tlb();
+    vcpu.vmcb().control.next_rip = 0; /* the length is the decoder's */
+    vcpu.advance_rip(write.length);
+    return ExitAction::resume;
+}
+
+/* EXITINFO1 holds a page-fault error code (bit 1 write, bit 4 instruction
+ * fetch), EXITINFO2 the guest-physical address ("Nested versus Guest Page
+ * Faults, Fault Ordering"). All guest RAM is mapped: the guest reached outside. */
+ExitAction handle_nested_page_fault(SvmVcpu& vcpu)
+{
+    const VmcbControl& c = vcpu.vmcb().control;
+    const char* access = c.exit_info1 & (1u << 4) ? "instruction fetch" : c.exit_info1 & 2 ? "write" : "read";
+    vcpu.vm().end(VmRunState::failed, -1, "nested page fault: guest %s at guest-physical 0x%lx, outside its %lu MiB of RAM",
+                  access, c.exit_info2, vcpu.vm().memory_bytes() >> 20);
+    return ExitAction::stop;
+}
+
+} // namespace
+
+ExitAction SvmVcpu::handle_exit(uint64_t code)
+{
+    /* Exit codes 0x10-0x1F are writes of CR0-CR15: CR0 and CR4 are intercepted. */
+    if (code == uint64_t(ExitCode::cr_write) + 4)
+        return handle_cr_write(*this, 4);
+    switch (ExitCode(code)) {
+    case ExitCode::intr:
+    case ExitCode::vintr:
+    case ExitCode::smi:
+    case ExitCode::init:
+        return ExitAction::resume; /* the host takes it at the STI; before_entry does the rest */
+    case ExitCode::nmi: {
+        /* The NMI is still pending, blocked by GIF = 0: vm_run.S's STGI hands it
+         * to the host's own handler, and the guest carries on. */
+        ++vm_.statistics().host_nmis;
+        return ExitAction::resume;
+    }
+    case ExitCode::cpuid: return answer_cpuid(*this);
+    case ExitCode::hlt: return handle_hlt(*this);
+    case ExitCode::ioio: return handle_io(*this);
+    case ExitCode::msr: return handle_msr(*this);
+    case ExitCode::vmmcall: return handle_hypercall_instruction(*this);
+    case ExitCode::exception_ud: return handle_invalid_opcode(*this);
+    case ExitCode::npf: return handle_nested_page_fault(*this);
+    case ExitCode::cr_write: return handle_cr_write(*this, 0); /* 0x10: CR0 */
+    case ExitCode::shutdown:
+        return stop(*this, "triple fault (shutdown) at guest RIP 0x%lx", vmcb_->save.rip);
+    case ExitCode::invd:
+        /* Caches are coherent with everything the guest can observe. */
+        advance_rip(INVD_LENGTH);
+        return ExitAction::resume;
+    case ExitCode::xsetbv:
+        /* XSAVE is hidden: XCR0 cannot be changed here. */
+        inject_exception(VECTOR_GP, true, 0);
+        return ExitAction::resume;
+    case ExitCode::vmrun:
+    case ExitCode::vmload:
+    case ExitCode::vmsave:
+    case ExitCode::stgi:
+    case ExitCode::clgi:
+    case ExitCode::skinit:
+    case ExitCode::invlpga:
+    case ExitCode::monitor:
+    case ExitCode::mwait:
+    case ExitCode::mwait_conditional:
+    case ExitCode::rsm:
+        /* SVM (until nested guests exist) and MONITOR/MWAIT are not offered:
+         * the instruction is undefined for this guest. */
+        inject_exception(VECTOR_UD);
+        return ExitAction::resume;
+    case ExitCode::invalid:
+        vm_.end(VmRunState::failed, -1, "VM entry failed: VMRUN found invalid guest state in the VMCB (EXITCODE -1)");
+        return ExitAction::stop;
+    default: {
+        uint16_t slot = exit_code_slot(code);
+        vm_.end(VmRunState::failed, -1, "unhandled #VMEXIT 0x%lx (%s) at guest RIP 0x%lx", code,
+                exit_slot_identifier(slot), vmcb_->save.rip);
+        return ExitAction::stop;
+    }
+    }
+}
+
+} // namespace svm
+

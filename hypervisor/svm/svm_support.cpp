@@ -1,0 +1,107 @@
+/* SVM detection and enabling; see svm_support.h. */
+#include "hypervisor/svm/svm_support.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console/log.h"
+#include "debug/panic.h"
+#include "hypervisor/svm/msr_permission_map.h"
+#include "mm/direct_map.h"
+
+namespace svm {
+
+namespace {
+
+/* Pages of the image's .bss: the image lies in physically contiguous memory, so
+ * the two multi-page maps are contiguous too, as the CPU requires. */
+alignas(4096) uint8_t host_state_save_area[4096];
+alignas(4096) uint8_t host_vmsave_area[4096];
+alignas(4096) uint8_t io_permission_map[3 * 4096];
+alignas(4096) uint8_t msr_permission_map[MSRPM_BYTES];
+
+SvmCapabilities capabilities;
+bool capabilities_read = false;
+bool enabled = false;
+SvmSupportError first_result = SvmSupportError::none;
+bool tried = false;
+
+/* MSRs that VMLOAD and VMSAVE switch, or that the VMCB holds: the guest may use
+ * them freely, because the host's values come back at every #VMEXIT. */
+constexpr uint32_t PASSED_THROUGH_MSRS[] = {
+    0x174 /* SYSENTER_CS */,       0x175 /* SYSENTER_ESP */, 0x176 /* SYSENTER_EIP */,
+    0xC0000081 /* STAR */,         0xC0000082 /* LSTAR */,   0xC0000083 /* CSTAR */,
+    0xC0000084 /* SFMASK */,       0xC0000100 /* FS_BASE */, 0xC0000101 /* GS_BASE */,
+    0xC0000102 /* KERNEL_GS_BASE */,
+};
+
+} // namespace
+
+const char* svm_support_error_text(SvmSupportError error)
+{
+    switch (error) {
+    case SvmSupportError::none: return "none";
+    case SvmSupportError::no_svm: return "the CPU offers no SVM (CPUID Fn8000_0001 ECX.SVM is 0)";
+    case SvmSupportError::disabled_by_firmware: return "SVM is disabled by the firmware (VM_CR.SVMDIS is 1)";
+    case SvmSupportError::no_nested_paging: return "the CPU's SVM lacks nested paging (CPUID Fn8000_000A EDX.NP is 0)";
+    case SvmSupportError::too_few_asids: return "the CPU's SVM offers no ASID for guests (CPUID Fn8000_000A EBX < 2)";
+    }
+    return "?";
+}
+
+bool cpu_has_svm()
+{
+    if (cpu::cpuid(0x80000000).eax < CPUID_SVM_FEATURES)
+        return false;
+    return cpu::cpuid(0x80000001).ecx & CPUID_80000001_ECX_SVM;
+}
+
+const SvmCapabilities& host_svm_capabilities()
+{
+    if (!capabilities_read) {
+        cpu::CpuidResult leaf = cpu::cpuid(CPUID_SVM_FEATURES);
+        capabilities = {leaf.eax & 0xFF, leaf.ebx, leaf.edx};
+        capabilities_read = true;
+    }
+    return capabilities;
+}
+
+SvmSupportError enable_svm()
+{
+    if (tried)
+        return first_result;
+    tried = true;
+    first_result = [] {
+        if (!cpu_has_svm())
+            return SvmSupportError::no_svm;
+        if (cpu::rdmsr(msr::VM_CR) & VM_CR_SVMDIS)
+            return SvmSupportError::disabled_by_firmware;
+        const SvmCapabilities& caps = host_svm_capabilities();
+        if (!caps.has(feature::NESTED_PAGING))
+            return SvmSupportError::no_nested_paging;
+        if (caps.asid_count < 2)
+            return SvmSupportError::too_few_asids;
+        /* Every port exits; every MSR exits except those switched with the guest. */
+        __builtin_memset(io_permission_map, 0xFF, sizeof(io_permission_map));
+        msrpm::intercept_all(msr_permission_map);
+        for (uint32_t msr : PASSED_THROUGH_MSRS)
+            KERNEL_ASSERT(msrpm::pass_through(msr_permission_map, msr));
+        cpu::wrmsr(msr::EFER, cpu::rdmsr(msr::EFER) | EFER_SVME);
+        cpu::wrmsr(msr::VM_HSAVE_PA, virt_to_phys(host_state_save_area));
+        return SvmSupportError::none;
+    }();
+    if (first_result == SvmSupportError::none) {
+        enabled = true;
+        const SvmCapabilities& caps = host_svm_capabilities();
+        log(LogCategory::vmx, "SVM on: revision %u, %u ASIDs, nested paging, NRIP save %s, flush by ASID %s",
+            caps.revision, caps.asid_count, caps.has(feature::NRIP_SAVE) ? "yes" : "no",
+            caps.has(feature::FLUSH_BY_ASID) ? "yes" : "no");
+    }
+    return first_result;
+}
+
+bool svm_enabled() { return enabled; }
+
+uint64_t host_vmsave_area_physical() { return virt_to_phys(host_vmsave_area); }
+uint64_t iopm_physical() { return virt_to_phys(io_permission_map); }
+uint64_t msrpm_physical() { return virt_to_phys(msr_permission_map); }
+
+} // namespace svm
