@@ -5,6 +5,7 @@
  * setting EFER.SVME and writing VM_CR raise #GP as on a machine whose firmware
  * disabled SVM; VM_HSAVE_PA cannot be read. Follows the AMD64 APM Vol. 2,
  * "Enabling SVM" and "SVM Instruction Reference" in Vol. 3. */
+#include "kernel/arch/x86_64/msr.h"
 #include "common/cpu.h"
 #include "common/exceptions.h"
 #include "common/guest.h"
@@ -16,9 +17,8 @@ const char GUEST_NAME[] = "svm_instruction";
 
 namespace {
 
-constexpr uint32_t EFER = 0xC0000080, VM_CR = 0xC0010114, VM_HSAVE_PA = 0xC0010117;
-constexpr uint32_t EFER_SVME = 1u << 12;
-constexpr uint32_t VM_CR_SVMDIS = 1u << 4;
+constexpr uint32_t EFER = uint32_t(Msr::efer), VM_CR = uint32_t(Msr::vm_cr), VM_HSAVE_PA = uint32_t(Msr::vm_hsave_pa);
+using msr::VM_CR_SVMDIS;
 
 /* A page for the instructions' memory operand (EAX); no instruction may read it. */
 alignas(4096) uint8_t region[4096];

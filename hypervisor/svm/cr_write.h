@@ -7,6 +7,8 @@
  * ("CR4 Register": reserved and unsupported bits, PAE cleared in long mode).
  * Pure logic, unit-tested on the build machine (tests/unit/cr_write_test.cpp). */
 #pragma once
+#include "arch/x86_64/control_registers.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,10 +62,6 @@ constexpr Cr0Write decode_cr0_write(const uint8_t* bytes, size_t length, bool lo
     return {Cr0WriteKind::none, 0, 0, 0};
 }
 
-constexpr uint64_t CR0_PE = 1ull << 0, CR0_TS = 1ull << 3, CR0_NW = 1ull << 29, CR0_CD = 1ull << 30,
-                   CR0_PG = 1ull << 31;
-constexpr uint64_t CR4_PAE = 1ull << 5;
-constexpr uint64_t EFER_LME = 1ull << 8;
 
 /* The CR0 value the instruction asks for. LMSW loads bits 3:0 but cannot clear PE. */
 constexpr uint64_t cr0_after(Cr0WriteKind kind, uint64_t old_cr0, uint64_t source)

@@ -28,8 +28,6 @@ constexpr uint8_t VECTOR_UD = 6;
 /* VMCB segment attributes bits 9 (L) and 10 (D/B). */
 constexpr uint16_t CS_L = 1u << 9, CS_DB = 1u << 10;
 constexpr uint8_t VECTOR_GP = 13;
-constexpr uint64_t EFER_SCE = 1ull << 0, EFER_LMA = 1ull << 10, EFER_NXE = 1ull << 11;
-constexpr uint32_t MSR_TSC = 0x10, MSR_MISC_ENABLE = 0x1A0, MSR_PAT = 0x277;
 /* Instruction lengths without prefixes: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30,
  * HLT F4, INVD 0F 08, VMMCALL 0F 01 D9, VMCALL 0F 01 C1. */
 constexpr unsigned CPUID_LENGTH = 2, MSR_LENGTH = 2, HLT_LENGTH = 1, INVD_LENGTH = 2, HYPERCALL_LENGTH = 3;
@@ -223,12 +221,12 @@ ExitAction handle_io(SvmVcpu& vcpu)
  * VM_HSAVE_PA, raises #GP as on a CPU without that MSR. */
 bool read_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t& value)
 {
-    switch (msr) {
-    case msr::EFER: value = vcpu.vmcb().save.efer & ~EFER_SVME; return true;
-    case MSR_TSC: value = cpu::rdtsc(); return true;
-    case MSR_MISC_ENABLE: value = 1; /* fast strings */ return true;
-    case MSR_PAT: value = vcpu.vmcb().save.g_pat; return true;
-    case msr::VM_CR: value = VM_CR_LOCK | VM_CR_SVMDIS; return true;
+    switch (Msr(msr)) {
+    case Msr::efer: value = vcpu.vmcb().save.efer & ~EFER_SVME; return true;
+    case Msr::time_stamp_counter: value = cpu::rdtsc(); return true;
+    case Msr::misc_enable: value = 1; /* fast strings */ return true;
+    case Msr::pat: value = vcpu.vmcb().save.g_pat; return true;
+    case Msr::vm_cr: value = VM_CR_LOCK | VM_CR_SVMDIS; return true;
     default: return false;
     }
 }
@@ -247,16 +245,16 @@ bool valid_pat(uint64_t value)
 bool write_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t value)
 {
     VmcbStateSave& s = vcpu.vmcb().save;
-    if (msr == MSR_PAT) {
+    if (Msr(msr) == Msr::pat) {
         if (!valid_pat(value))
             return false;
         s.g_pat = value;
         return true;
     }
-    if (msr != msr::EFER)
+    if (Msr(msr) != Msr::efer)
         return false; /* VM_CR too: with LOCK set, hardware refuses every write */
     /* SVME among them: setting it faults, as with VM_CR.SVMDIS ("Enabling SVM"). */
-    uint64_t allowed = EFER_SCE | svm::EFER_LME | EFER_LMA | EFER_NXE;
+    uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     if (value & ~allowed)
         return false;
     /* LMA is the CPU's to set: keep the current value; SVME stays for VMRUN. */

@@ -72,7 +72,7 @@ SvmSupportError enable_svm()
     first_result = [] {
         if (!cpu_has_svm())
             return SvmSupportError::no_svm;
-        if (cpu::rdmsr(msr::VM_CR) & VM_CR_SVMDIS)
+        if (cpu::rdmsr(Msr::vm_cr) & VM_CR_SVMDIS)
             return SvmSupportError::disabled_by_firmware;
         const SvmCapabilities& caps = host_svm_capabilities();
         if (!caps.has(feature::NESTED_PAGING))
@@ -84,8 +84,8 @@ SvmSupportError enable_svm()
         msrpm::intercept_all(msr_permission_map);
         for (uint32_t msr : PASSED_THROUGH_MSRS)
             KERNEL_ASSERT(msrpm::pass_through(msr_permission_map, msr));
-        cpu::wrmsr(msr::EFER, cpu::rdmsr(msr::EFER) | EFER_SVME);
-        cpu::wrmsr(msr::VM_HSAVE_PA, virt_to_phys(host_state_save_area));
+        cpu::wrmsr(Msr::efer, cpu::rdmsr(Msr::efer) | EFER_SVME);
+        cpu::wrmsr(Msr::vm_hsave_pa, virt_to_phys(host_state_save_area));
         return SvmSupportError::none;
     }();
     if (first_result == SvmSupportError::none) {

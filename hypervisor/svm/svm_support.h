@@ -4,20 +4,14 @@
  * the optional features), "Enabling SVM" (VM_CR.SVMDIS, EFER.SVME) and "VMRUN"
  * (the host state-save area named by VM_HSAVE_PA). */
 #pragma once
+#include "arch/x86_64/msr.h"
+
 #include <stdint.h>
 
 namespace svm {
 
-namespace msr {
-constexpr uint32_t EFER = 0xC0000080;
-constexpr uint32_t VM_CR = 0xC0010114;
-constexpr uint32_t VM_HSAVE_PA = 0xC0010117;
-} // namespace msr
-
-constexpr uint64_t EFER_SVME = 1ull << 12;
-/* VM_CR: bit 3 LOCK (SVMDIS is read-only), bit 4 SVMDIS (EFER.SVME cannot be set). */
-constexpr uint64_t VM_CR_LOCK = 1ull << 3;
-constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
+using ::msr::VM_CR_LOCK;
+using ::msr::VM_CR_SVMDIS;
 /* CPUID Fn8000_0001 ECX bit 2: SVM. */
 constexpr uint32_t CPUID_80000001_ECX_SVM = 1u << 2;
 constexpr uint32_t CPUID_SVM_FEATURES = 0x8000000A;

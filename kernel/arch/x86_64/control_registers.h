@@ -53,3 +53,4 @@ constexpr uint64_t EFER_SCE = 1ull << 0;
 constexpr uint64_t EFER_LME = 1ull << 8;
 constexpr uint64_t EFER_LMA = 1ull << 10;
 constexpr uint64_t EFER_NXE = 1ull << 11;
+constexpr uint64_t EFER_SVME = 1ull << 12; /* AMD: Secure Virtual Machine enable */

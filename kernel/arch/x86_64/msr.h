@@ -60,10 +60,18 @@ enum class Msr : uint32_t {
     fs_base = 0xC0000100,        /* IA32_FS_BASE */
     gs_base = 0xC0000101,        /* IA32_GS_BASE */
     kernel_gs_base = 0xC0000102, /* IA32_KERNEL_GS_BASE */
+
+    /* AMD's Secure Virtual Machine (AMD64 APM Vol. 2, "SVM Related MSRs"). */
+    vm_cr = 0xC0010114,       /* VM_CR: SVMDIS and its LOCK */
+    vm_hsave_pa = 0xC0010117, /* VM_HSAVE_PA: the host state-save area */
 };
 
 /* Bits of MSRs other than IA32_EFER. */
 namespace msr {
+
+/* Bits of VM_CR: bit 3 LOCK (SVMDIS is read-only), bit 4 SVMDIS (EFER.SVME cannot be set). */
+constexpr uint64_t VM_CR_LOCK = 1ull << 3;
+constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
 
 /* Bits of IA32_FEATURE_CONTROL. */
 constexpr uint64_t FEATURE_CONTROL_LOCKED = 1ull << 0;
