@@ -148,7 +148,7 @@ void VgaTextDevice::write(uint16_t port, unsigned, uint32_t value, uint64_t)
  * except the line compare bit in CR07, so DOS-era code cannot damage a monitor. */
 void VgaTextDevice::write_crtc(uint8_t value)
 {
-    // SOLUTION BEGIN 10
+    // SOLUTION BEGIN 9
     uint8_t index = crtc_index_ & 0x1F;
     if (index <= 7 && (crtc_[VERTICAL_RETRACE_END] & CRTC_PROTECT)) {
         if (index == 7)
@@ -156,10 +156,10 @@ void VgaTextDevice::write_crtc(uint8_t value)
         return;
     }
     crtc_[index] = value;
-    // SOLUTION STUB 10: /* milestone 10 is not done yet: keep the CRT controller's registers (the cursor's
-    // SOLUTION STUB 10:  * location and shape, the start address), honouring CR11's write protection. */
-    // SOLUTION STUB 10: (void)value;
-    // SOLUTION END 10
+    // SOLUTION STUB 9: /* milestone 9 is not done yet: keep the CRT controller's registers (the cursor's
+    // SOLUTION STUB 9:  * location and shape, the start address), honouring CR11's write protection. */
+    // SOLUTION STUB 9: (void)value;
+    // SOLUTION END 9
 }
 
 /* The attribute controller has one port for index and data; a flip-flop says

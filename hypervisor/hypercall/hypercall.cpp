@@ -88,15 +88,15 @@ uint64_t file_call(Vm& vm, const HypercallRegisters& r, guest_paging::GuestVirtu
         return error(EPERM);
     if (!vm.files)
         return error(ENOSYS);
-    // SOLUTION BEGIN 11
+    // SOLUTION BEGIN 10
     MutexLocker locker(kernel_vfs::lock());
     return vm.files->serve(r, memory);
-    // SOLUTION STUB 11: (void)r;
-    // SOLUTION STUB 11: (void)memory;
-    // SOLUTION STUB 11: log(LogCategory::hypercall, "vm%d: %s", vm.id(), MILESTONE_NOT_DONE(11, "serve the file hypercalls "
-    // SOLUTION STUB 11:     "from the host's VFS under its lock (file_call, hypervisor/hypercall/hypercall.cpp)"));
-    // SOLUTION STUB 11: return error(ENOSYS);
-    // SOLUTION END 11
+    // SOLUTION STUB 10: (void)r;
+    // SOLUTION STUB 10: (void)memory;
+    // SOLUTION STUB 10: log(LogCategory::hypercall, "vm%d: %s", vm.id(), MILESTONE_NOT_DONE(10, "serve the file hypercalls "
+    // SOLUTION STUB 10:     "from the host's VFS under its lock (file_call, hypervisor/hypercall/hypercall.cpp)"));
+    // SOLUTION STUB 10: return error(ENOSYS);
+    // SOLUTION END 10
 }
 
 } // namespace

@@ -523,15 +523,15 @@ StartResult start(const StartRequest& request)
     log(LogCategory::vmx, "vm%d started: %s, %lu MiB, command line \"%s\", %s, quota %lu bytes and %lu files",
         result.id, request.path, request.memory_mib, request.cmdline ? request.cmdline : "", result.note,
         request.quota_bytes, request.quota_files);
-    // SOLUTION BEGIN 12
+    // SOLUTION BEGIN 11
     /* The VM runs in its own host thread (spawn_thread): start() returns at once,
      * and the scheduler shares the CPU between the VM and the host's threads. */
-    // SOLUTION STUB 12: /* A VM that blocks whoever started it until it ends: make spawn_thread() run it in a
-    // SOLUTION STUB 12:  * host thread of its own and delete this wait. */
-    // SOLUTION STUB 12: log(LogCategory::vmx, "vm%d: %s", result.id, MILESTONE_NOT_DONE(12, "vm start waits for the VM "
-    // SOLUTION STUB 12:     "to end; run it as a host thread instead (start and spawn_thread, hypervisor/vm/vm_manager.cpp)"));
-    // SOLUTION STUB 12: wait(result.id);
-    // SOLUTION END 12
+    // SOLUTION STUB 11: /* A VM that blocks whoever started it until it ends: make spawn_thread() run it in a
+    // SOLUTION STUB 11:  * host thread of its own and delete this wait. */
+    // SOLUTION STUB 11: log(LogCategory::vmx, "vm%d: %s", result.id, MILESTONE_NOT_DONE(11, "vm start waits for the VM "
+    // SOLUTION STUB 11:     "to end; run it as a host thread instead (start and spawn_thread, hypervisor/vm/vm_manager.cpp)"));
+    // SOLUTION STUB 11: wait(result.id);
+    // SOLUTION END 11
     return result;
 }
 

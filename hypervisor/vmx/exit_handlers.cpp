@@ -41,6 +41,7 @@ ExitAction stop(VmxVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 
 
 ExitAction handle_cpuid(VmxVcpu& vcpu)
 {
+    // SOLUTION BEGIN 4
     GuestRegisters& r = vcpu.registers();
     uint32_t leaf = uint32_t(r.rax), subleaf = uint32_t(r.rcx);
     CpuidLeaf result;
@@ -60,11 +61,14 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
     r.rdx = result.edx;
     vcpu.advance_rip();
     return ExitAction::resume;
+    // SOLUTION STUB 4: return stop(vcpu, MILESTONE_NOT_DONE(4, "emulate CPUID: the CPU model's answer (hypervisor leaves at "
+    // SOLUTION STUB 4:                                         "0x40000000), then move RIP on (handle_cpuid)"));
+    // SOLUTION END 4
 }
 
 ExitAction handle_hlt(VmxVcpu& vcpu)
 {
-    // SOLUTION BEGIN 4
+    // SOLUTION BEGIN 5
     /* Only an NMI could wake it, and no device here raises one: the guest is
      * done (a kernel's last `cli; hlt`), which is an end, not a failure. */
     if (!(vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF)) {
@@ -84,9 +88,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
     Scheduler::instance().sleep_ns(wait);
     vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
     return ExitAction::resume;
-    // SOLUTION STUB 4: return stop(vcpu, MILESTONE_NOT_DONE(4, "handle HLT: end the VM when interrupts are off, "
-    // SOLUTION STUB 4:                                         "else sleep until the next device event (handle_hlt)"));
-    // SOLUTION END 4
+    // SOLUTION STUB 5: return stop(vcpu, MILESTONE_NOT_DONE(5, "handle HLT: end the VM when interrupts are off, "
+    // SOLUTION STUB 5:                                         "else sleep until the next device event (handle_hlt)"));
+    // SOLUTION END 5
 }
 
 /* One guest port write, and whether it turned the VM off. These writes power off
@@ -172,6 +176,7 @@ ExitAction handle_io(VmxVcpu& vcpu)
     auto port = uint16_t(qualification >> 16);
     if (string)
         return handle_string_io(vcpu, qualification, size, in, port);
+    // SOLUTION BEGIN 6
     Vm& vm = vcpu.vm();
     GuestRegisters& r = vcpu.registers();
     uint64_t now = clock::nanoseconds();
@@ -189,6 +194,14 @@ ExitAction handle_io(VmxVcpu& vcpu)
     }
     vcpu.advance_rip();
     return ExitAction::resume;
+    // SOLUTION STUB 6: /* The writes that turn the machine off are the platform's; the rest is yours. */
+    // SOLUTION STUB 6: uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
+    // SOLUTION STUB 6: if (!in && port_write_powers_off(vcpu, port, size, uint32_t(vcpu.registers().rax & mask),
+    // SOLUTION STUB 6:                                  clock::nanoseconds()))
+    // SOLUTION STUB 6:     return ExitAction::stop;
+    // SOLUTION STUB 6: return stop(vcpu, MILESTONE_NOT_DONE(6, "emulate IN and OUT through the I/O bus, from the exit "
+    // SOLUTION STUB 6:                                         "qualification's port, size and direction (handle_io)"));
+    // SOLUTION END 6
 }
 
 /* Where the VMX backend keeps the guest MSRs the CPU model does not store
@@ -373,7 +386,7 @@ ExitAction answer_ping(VmxVcpu& vcpu, unsigned length = 0)
 
 ExitAction handle_vmcall(VmxVcpu& vcpu, unsigned length = 0)
 {
-    // SOLUTION BEGIN 6
+    // SOLUTION BEGIN 4
     GuestRegisters& r = vcpu.registers();
     if (r.rax == HYPERCALL_PING)
         return answer_ping(vcpu, length);
@@ -393,9 +406,9 @@ ExitAction handle_vmcall(VmxVcpu& vcpu, unsigned length = 0)
     r.rax = h.rax;
     r.rbx = h.rbx;
     return ExitAction::resume;
-    // SOLUTION STUB 6: return stop(vcpu, MILESTONE_NOT_DONE(6, "hand the guest's registers to handle_hypercall() "
-    // SOLUTION STUB 6:                                         "and move RIP on (handle_vmcall, hypervisor/vmx/exit_handlers.cpp)"));
-    // SOLUTION END 6
+    // SOLUTION STUB 4: return stop(vcpu, MILESTONE_NOT_DONE(4, "hand the guest's registers to handle_hypercall() "
+    // SOLUTION STUB 4:                                         "and move RIP on (handle_vmcall, hypervisor/vmx/exit_handlers.cpp)"));
+    // SOLUTION END 4
 }
 
 /* CS access rights (SDM "Guest Segment Registers"): L (64-bit code), D/B. */
@@ -454,10 +467,14 @@ ExitAction handle_ept_violation(VmxVcpu& vcpu)
     uint64_t apic_page = apic_base & ~0xFFFull & ((1ull << 52) - 1);
     if (apic_enabled && (address & ~0xFFFull) == apic_page && !(qualification & 4))
         return handle_local_apic_access(vcpu, address & 0xFFF);
+    // SOLUTION BEGIN 7
     const char* access = qualification & 4 ? "instruction fetch" : qualification & 2 ? "write" : "read";
     vcpu.vm().end(VmRunState::failed, -1, "EPT violation: guest %s at guest-physical 0x%lx, outside its %lu MiB of RAM",
                   access, address, vcpu.vm().memory_bytes() >> 20);
     return ExitAction::stop;
+    // SOLUTION STUB 7: return stop(vcpu, MILESTONE_NOT_DONE(7, "end the VM on an EPT violation, saying which access "
+    // SOLUTION STUB 7:                                         "(exit qualification) at which guest-physical address"));
+    // SOLUTION END 7
 }
 
 /* #UD: AMD's VMMCALL (0F 01 D9) is undefined on Intel; it is the same hypercall
@@ -566,10 +583,10 @@ ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
         return stop(*this, "EPT misconfiguration at guest-physical 0x%lx (a hypervisor bug)",
                     vmcs_read(VmcsField::guest_physical_address));
     case ExitReason::triple_fault:
-        // SOLUTION BEGIN 4
+        // SOLUTION BEGIN 5
         return stop(*this, "triple fault at guest RIP 0x%lx", vmcs_read(VmcsField::guest_rip));
-        // SOLUTION STUB 4: return stop(*this, MILESTONE_NOT_DONE(4, "end the VM on a triple fault, saying where"));
-        // SOLUTION END 4
+        // SOLUTION STUB 5: return stop(*this, MILESTONE_NOT_DONE(5, "end the VM on a triple fault, saying where"));
+        // SOLUTION END 5
     case ExitReason::invd:
         /* Caches are coherent with everything the guest can observe: nothing to do. */
         advance_rip();

@@ -44,87 +44,82 @@ MILESTONES: tuple[Milestone, ...] = (
     Milestone(1, "vmxon", "VMX on and VMXON",
               "SDM Vol. 3C 'Discovering Support for VMX', 'Enabling and Entering VMX Operation'; "
               "slides 'VMX' (CPUID.1:ECX.VMX, CR4.VMXE, VMXON region)",
-              "in hypervisor/vmx/vmx_support.cpp: set CR4.VMXE, check IA32_FEATURE_CONTROL, "
-              "give VMXON a region holding the VMCS revision from IA32_VMX_BASIC",
+              "in hypervisor/vmx/vmx_support.cpp enter_vmx_operation: the fixed CR0/CR4 bits with CR4.VMXE, "
+              "a VMXON region holding the VMCS revision from IA32_VMX_BASIC, VMXON",
               "the in-kernel set vmx passes in Bochs; the host log says 'VMX on'",
               (in_kernel("vmx"),), 10),
     Milestone(2, "vmcs", "The VMCS",
-              "SDM Vol. 3C 'Virtual Machine Control Structures' (format, VMCLEAR/VMPTRLD, "
-              "'Guest-State Area', 'Host-State Area', 'VM-Execution Control Fields'); slides 'VMCS'",
-              "in hypervisor/vmx/vmcs_setup.cpp: settle each control word from the capability MSRs "
-              "(wanted | allowed0) & allowed1 and fill the host state",
-              "mx-vmcs in GDB (docs/vmx-walkthrough.md); the unit tests of vmx_controls pass",
+              "SDM Vol. 3C 'Virtual Machine Control Structures', 'VM-Execution Control Fields', "
+              "'VMX Capability Reporting Facility'; slides 'VMCS'",
+              "in hypervisor/vmx/vmx_controls.cpp settle_controls: each control word from its capability MSR, "
+              "(wanted | allowed0) & allowed1",
+              "mx-vmcs in GDB (docs/vmx-walkthrough.md); the vmx_controls unit tests pass",
               (unit("vmx_controls"),), 10),
     Milestone(3, "ept", "EPT for guest RAM",
               "SDM Vol. 3C 'EPT Translation Mechanism', 'Format of the EPTP'; slides 'EPT' "
               "(unrestricted guest needs EPT before the first entry)",
-              "in hypervisor/vmx/ept.cpp: map guest-physical runs to host frames with 2 MiB pages "
-              "where both sides are aligned, 4 KiB otherwise",
-              "the ept_* unit tests pass; mx-ept in GDB walks the tables",
+              "in hypervisor/vmx/ept.cpp EptHierarchy::entry_for: walk from the PML4 to the level of the "
+              "page, making missing tables",
+              "the ept_* unit tests pass; mx-ept-walk in GDB walks the tables",
               (unit("ept_"),), 10),
-    Milestone(4, "exits", "VM exits",
-              "SDM Vol. 3C 'VM Exits', 'Basic VM-Exit Information', Appendix C 'VMX Basic Exit "
-              "Reasons'; slides 'VM Exit'",
-              "in hypervisor/vmx/exit_handlers.cpp: dispatch on the exit reason; end the VM on HLT "
-              "with interrupts off and on a triple fault",
-              "tools/trace.py shows the exits; the hlt and triple_fault guests end as the host expects",
+    Milestone(4, "exits", "VM exits: CPUID and VMCALL",
+              "SDM Vol. 3C 'VM Exits', 'Basic VM-Exit Information'; Vol. 2A 'CPUID'; 'VMCALL'; "
+              "slides 'VM Exit', 'CPUID Hypervisor'; docs/hypercalls.md",
+              "in hypervisor/vmx/exit_handlers.cpp: handle_cpuid (the CPU model's answer, the hypervisor "
+              "leaves at 0x40000000) and handle_vmcall (hand the registers to handle_hypercall)",
+              "the cpuid and hypercall guests pass; tools/trace.py shows their exits",
+              (guest("cpuid"), guest("hypercall")), 10),
+    Milestone(5, "halt", "HLT and the ends of a VM",
+              "SDM Vol. 2A 'HLT'; Vol. 3C 'Triple Fault', 'VM Exits'",
+              "in hypervisor/vmx/exit_handlers.cpp handle_hlt: sleep until the next device event, or end "
+              "the VM as halted when interrupts are off; end it on a triple fault",
+              "the hlt and triple_fault guests end as docs/test-guests.md says",
               (guest("hlt"), guest("triple_fault"), in_kernel("vmx_safety")), 10),
-    Milestone(5, "cpuid", "CPUID emulation",
-              "SDM Vol. 2A 'CPUID'; Vol. 3C 'Instructions That Cause VM Exits Unconditionally'; "
-              "slides 'CPUID Hypervisor' (the vendor string)",
-              "in hypervisor/vmx/exit_handlers.cpp handle_cpuid: run CPUID for the guest, hide what "
-              "the guest must not see, answer the hypervisor leaves at 0x40000000, move RIP on",
-              "the cpuid guest passes; `vm start --vendor SWEB /guests/vendor` prints SWEBSWEBSWEB",
-              (guest("cpuid"), r"test_cpuid_vendor\.py"), 10),
-    Milestone(6, "vmcall", "VMCALL hypercalls",
-              "SDM Vol. 3C 'VMCALL'; docs/hypercalls.md; slides 'Hypercalls'",
-              "in hypervisor/vmx/exit_handlers.cpp handle_vmcall: pass the registers to the "
-              "hypercall layer and move RIP on",
-              "the hypercall guest passes",
-              (guest("hypercall"),), 10),
-    Milestone(7, "io_msr", "I/O and MSR exits",
+    Milestone(6, "io_msr", "I/O and MSR exits",
               "SDM Vol. 3C 'Exit Qualification for I/O Instructions', 'VM-Execution Control Fields' "
               "(I/O bitmaps, MSR bitmaps); slides 'I/O'",
-              "in hypervisor/vmx/exit_handlers.cpp handle_io and handle_msr: decode the exit "
-              "qualification, call the I/O bus, emulate the MSRs the guest may use",
-              "the port_io and msr guests pass; vm stats counts io_instruction exits",
-              (guest("port_io"), guest("msr"), guest("vmx_instruction")), 10),
-    Milestone(8, "ept_violation", "EPT violations",
+              "in hypervisor/vmx/exit_handlers.cpp handle_io: decode the exit qualification and call the "
+              "I/O bus",
+              "the port_io, msr and platform guests pass; vm stats counts io_instruction exits",
+              (guest("port_io"), guest("msr"), guest("vmx_instruction"), guest("apic"), guest("svm_instruction"),
+               r"test_platform\.py"), 10),
+    Milestone(7, "ept_violation", "EPT violations",
               "SDM Vol. 3C 'EPT Violations', 'Exit Qualification for EPT Violations'",
-              "in hypervisor/vmx/exit_handlers.cpp handle_ept_violation: end the VM with the access "
-              "and its guest-physical address",
+              "in hypervisor/vmx/exit_handlers.cpp handle_ept_violation: end the VM with the access and its "
+              "guest-physical address",
               "the outside_ram guest ends with 'EPT violation: guest read at ...'",
               (guest("outside_ram"),), 10),
-    Milestone(9, "interrupts", "External interrupts, the interrupt window and event injection",
+    Milestone(8, "interrupts", "External interrupts, the interrupt window and event injection",
               "SDM Vol. 3C 'Event Injection', 'Interrupt-Window Exiting', 'External-Interrupt "
               "Exiting'; slides 'Interrupts'",
-              "in hypervisor/vmx/vmx_vcpu.cpp before_entry: inject the PIC's pending vector when "
-              "the guest can take it, otherwise ask for an interrupt window",
+              "in hypervisor/vmx/vmx_vcpu.cpp before_entry: inject the pending vector when the guest can "
+              "take it, otherwise ask for an interrupt window",
               "the guest's timer runs: guest_timer in Bochs; vm stats shows interrupt_window exits",
-              (in_kernel("guest_timer"), r"test_hypervisor\.py::test_guest_timer_interrupts",
-               in_kernel("devices")), 10),
-    Milestone(10, "devices", "The virtual PC: PIC, PIT, keyboard and VGA",
-              "the 8259A and 8254 datasheets, the PS/2 controller documentation; slides 'Devices'",
+              (in_kernel("guest_timer"), r"test_hypervisor\.py::test_guest_timer_interrupts"), 10),
+    Milestone(9, "devices", "The virtual PC: PIC, PIT, keyboard and VGA",
+              "the 8259A and 8254 datasheets, the PS/2 controller documentation, the VGA reference; "
+              "slides 'Devices'",
               "the device models in hypervisor/devices/ (in the exercise: the VGA's CRT controller, "
               "VgaTextDevice::write_crtc)",
               "their unit tests pass; vm screen shows the guest's text and cursor",
-              (unit("pic_"), unit("pit_"), unit("i8042_"), unit("vga_")), 10),
-    Milestone(11, "vfs", "File-system calls as hypercalls",
+              (unit("pic_"), unit("pit_"), unit("i8042_"), unit("vga_"), r"test_vm_screen\.py"), 10),
+    Milestone(10, "vfs", "File-system calls as hypercalls",
               "docs/hypercalls.md, docs/guest-read-walkthrough.md; slides 'Paravirtualization'",
-              "hypervisor/hypercall/file_server.cpp: check every guest pointer, length and path, "
-              "serve the calls from the host's VFS",
+              "in hypervisor/hypercall/hypercall.cpp file_call: serve the file hypercalls from the host's "
+              "VFS (file_server.cpp checks every guest pointer, length and path)",
               "the pvfs and hostfs sets pass; a guest's ls shows the host's files",
               (in_kernel("pvfs"), in_kernel("hostfs"), in_kernel("guestconfine"), r"test_pvfs\.py",
-               r"test_confine\.py"), 10),
-    Milestone(12, "host_thread", "The guest as a host thread",
+               r"test_confine\.py", r"test_cpuid_vendor\.py::test_leaf_0",
+               r"test_hypervisor\.py::test_own_kernel"), 10),
+    Milestone(11, "host_thread", "The guest as a host thread",
               "slides 'Scheduling'; hypervisor/vm/vm_manager.cpp (start, spawn_thread, vm_thread)",
               "run each VM in its own host thread, so that vm start returns at once and the host's "
               "threads share the CPU with the guest",
               "vm start returns at once; ps lists the VM's thread; two guests run side by side",
               (in_kernel("hypervisor"), in_kernel("vm_console"), in_kernel("fs_attack"), in_kernel("hostile"),
-               r"test_hypervisor\.py::test_(own_kernel|several_guests)", r"test_multi_vm\.py",
+               r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
                r"test_vm_(serial|shell)\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
-               r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest"), 10),
+               r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest", r"test_ide\.py"), 10),
 )
 
 
