@@ -195,8 +195,8 @@ ExitAction handle_io(VmxVcpu& vcpu)
     vcpu.advance_rip();
     return ExitAction::resume;
     // SOLUTION STUB 6: /* The writes that turn the machine off are the platform's; the rest is yours. */
-    // SOLUTION STUB 6: uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
-    // SOLUTION STUB 6: if (!in && port_write_powers_off(vcpu, port, size, uint32_t(vcpu.registers().rax & mask),
+    // SOLUTION STUB 6: uint64_t value_bits = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
+    // SOLUTION STUB 6: if (!in && port_write_powers_off(vcpu, port, size, uint32_t(vcpu.registers().rax & value_bits),
     // SOLUTION STUB 6:                                  clock::nanoseconds()))
     // SOLUTION STUB 6:     return ExitAction::stop;
     // SOLUTION STUB 6: return stop(vcpu, MILESTONE_NOT_DONE(6, "emulate IN and OUT through the I/O bus, from the exit "
@@ -406,6 +406,7 @@ ExitAction handle_vmcall(VmxVcpu& vcpu, unsigned length = 0)
     r.rax = h.rax;
     r.rbx = h.rbx;
     return ExitAction::resume;
+    // SOLUTION STUB 4: (void)length;
     // SOLUTION STUB 4: return stop(vcpu, MILESTONE_NOT_DONE(4, "hand the guest's registers to handle_hypercall() "
     // SOLUTION STUB 4:                                         "and move RIP on (handle_vmcall, hypervisor/vmx/exit_handlers.cpp)"));
     // SOLUTION END 4

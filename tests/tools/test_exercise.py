@@ -97,8 +97,9 @@ def test_milestones_are_numbered_in_order_with_tests_and_points() -> None:
     ("tests/system/test_kernel_tests.py::test_in_kernel[qemu-vmx.vmxon_enters_vmx_operation]", None),
     ("tests/tools/test_exercise.py::test_x[tests/system/test_pvfs.py::test_anything-11]", None),
     ("tests/unit/test_unit_tests.py::test_unit[ept_maps_a_4k_page_and_translates_its_bytes]", 3),
-    ("tests/system/test_hypervisor.py::test_guest_ends_as_expected_and_host_carries_on[cpuid]", 5),
-    ("tests/system/test_pvfs.py::test_anything", 11),
+    ("tests/system/test_hypervisor.py::test_guest_ends_as_expected_and_host_carries_on[cpuid-bochs-vmx]", 4),
+    ("tests/system/test_hypervisor.py::test_guest_ends_as_expected_and_host_carries_on[cpuid-qemu-svm]", None),
+    ("tests/system/test_pvfs.py::test_anything", 10),
     ("tests/system/test_shell.py::test_anything", None),
 ])
 def test_a_test_belongs_to_the_milestone_that_names_it(nodeid: str, number: int | None) -> None:
@@ -113,7 +114,7 @@ def test_grader_reports_the_first_unmet_milestone_and_its_points() -> None:
     assert first_unmet == 4
     total = sum(m.points for m in milestones.MILESTONES)
     assert f"score: {total - milestones.by_number(4).points}/{total}" in table
-    assert "first unmet milestone: 4 (VM exits)" in table
+    assert "first unmet milestone: 4 (VM exits: CPUID and VMCALL)" in table
     done = {m.number: exercise_tool.Row(m, passed=1) for m in milestones.MILESTONES}
     assert exercise_tool.grade_table(done, quick=False)[1] is None
 
@@ -148,6 +149,8 @@ def test_exercise_tree_of_this_repository_holds_no_solution_line(tmp_path: Path)
         written = (tmp_path / "tree" / name).read_text()
         assert "// SOLUTION" not in written, name
         for region in regions:
+            if region.milestone == exercise.LAYER_MILESTONE:
+                continue  # an optimization layer's plain code may repeat lines of the optimized one
             unique = [line for line in region.solution if len(line.strip()) > 12 and original.count(line) == 1]
             leaked = [line for line in unique if line in written.splitlines()]
             assert not leaked, f"{name}: solution lines of milestone {region.milestone} left: {leaked[:3]}"
@@ -158,3 +161,12 @@ def test_the_students_page_lists_every_milestone_in_order() -> None:
     rows = [line for line in page.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
     assert [(int(row.split("|")[1]), row.split("|")[2].strip()) for row in rows] == \
         [(m.number, m.title) for m in milestones.MILESTONES]
+
+
+def test_an_optimization_layer_is_kept_only_in_the_solution_tree() -> None:
+    text = "a;\n// LAYER BEGIN fast\nfast();\n// LAYER PLAIN fast: plain();\n// LAYER END fast\nb;\n"
+    assert exercise.render(text, solved_upto=0) == "a;\nplain();\nb;\n"
+    assert exercise.render(text, solved_upto=len(milestones.MILESTONES)) == "a;\nplain();\nb;\n"
+    assert exercise.render(text, solved_upto=len(milestones.MILESTONES), keep_layers=True) == "a;\nfast();\nb;\n"
+    with pytest.raises(exercise.MarkerError):
+        exercise.parse("// LAYER BEGIN fast\nx;\n// LAYER PLAIN slow: y;\n// LAYER END fast\n")

@@ -37,7 +37,7 @@ def unit(prefix: str) -> str:
 
 def guest(name: str) -> str:
     """A test guest's run (tests/system/test_hypervisor.py, docs/test-guests.md)."""
-    return rf"test_hypervisor\.py::test_guest_ends_as_expected_and_host_carries_on\[{name}\]"
+    return rf"test_hypervisor\.py::test_guest_ends_as_expected_and_host_carries_on\[{name}-bochs-vmx\]"
 
 
 MILESTONES: tuple[Milestone, ...] = (
@@ -132,6 +132,8 @@ def names(pattern: str, nodeid: str) -> bool:
 def milestone_of(nodeid: str) -> Milestone | None:
     """The milestone whose tests include `nodeid`: the highest one that names it,
     since a test may need every milestone before its own."""
+    if "qemu-svm" in nodeid:
+        return None  # the exercise is the VMX backend; SVM's runs of a test belong to no milestone
     found = None
     for milestone in MILESTONES:
         if any(names(pattern, nodeid) for pattern in milestone.tests):
