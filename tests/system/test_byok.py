@@ -14,6 +14,7 @@ import pytest
 
 from conftest import BUILD_DIR, POWER_OFF_AT_PROMPT, explain
 from matryoshka import byok, paths, runner
+from matryoshka.disk_image import DiskImage, Partition
 from matryoshka.emulators import RunConfig
 from matryoshka.verdict import RunResult
 
@@ -50,9 +51,13 @@ def unpacked_bytes(result: RunResult) -> int:
 def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("byok") / "disk.img"
     noise = random.Random(14)
-    data = {0: noise.randbytes(MIB), 64 * MIB + 512: noise.randbytes(MIB - 512),
-            IMAGE_SIZE - 512: b"\x55\xaa" * 256}
-    byok.write_sparse_image(path, IMAGE_SIZE, data)
+    # Made as users make theirs (tools/mkdisk.py's library): an MBR with one
+    # partition over the whole disk, 2 MiB of data, the rest holes.
+    disk = DiskImage(IMAGE_SIZE, [Partition(0x83, 2048, IMAGE_SIZE // 512 - 2048)])
+    disk.place_in_partition(1, noise.randbytes(MIB))
+    disk.place(64 * MIB + 512, noise.randbytes(MIB - 512))
+    disk.place(IMAGE_SIZE - 512, b"\x55\xaa" * 256)
+    disk.write(path)
     return path
 
 

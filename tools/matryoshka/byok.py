@@ -5,7 +5,6 @@ a guest whose text screen is the host's VM console. tools/byok.py boots that in
 Bochs with the screen on the terminal; the tests use the same pieces."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from .cpio import Entry, read_archive, write_archive
 GUEST_DIRECTORY = "byok"
 REGULAR_FILE = 0o100644
 DIRECTORY = 0o040755
-SPARSE_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -77,17 +75,3 @@ def make_initrd(base: Path, files: GuestFiles, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(write_archive(entries))
 
-
-def write_sparse_image(path: Path, size: int, data: dict[int, bytes]) -> None:
-    """A disk image of `size` bytes, zero but for `data` (offset: bytes), written
-    as a sparse file: only the data takes space on the build machine's disk."""
-    with open(path, "wb") as image:
-        image.truncate(size)
-        for offset, chunk in sorted(data.items()):
-            if offset < 0 or offset + len(chunk) > size:
-                raise ValueError(f"data at {offset} (+{len(chunk)}) outside a {size}-byte image")
-            image.seek(offset)
-            for start in range(0, len(chunk), SPARSE_CHUNK):
-                image.write(chunk[start:start + SPARSE_CHUNK])
-        image.flush()
-        os.fsync(image.fileno())
