@@ -37,8 +37,6 @@ constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u 
 constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
 /* A halted guest with no device event pending still looks at the host this often. */
 constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
-constexpr uint16_t DEBUG_EXIT_PORT = 0xF4;
-constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
 
 ExitAction stop(SvmVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 0)
 {
@@ -104,22 +102,9 @@ ExitAction handle_hlt(SvmVcpu& vcpu)
  * writes as on VMX, docs/hostile-guests.md "Power-off writes"). */
 bool port_write_powers_off(SvmVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
 {
-    Vm& vm = vcpu.vm();
-    if (port == DEBUG_EXIT_PORT) {
-        vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
-        return true;
-    }
-    if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
-        vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
-        return true;
-    }
-    vm.platform().io_bus().write(port, size, value, now);
+    bool off = vcpu.vm().write_port_powers_off(port, size, value, now);
     vcpu.devices_touched();
-    if (const char* reason = vm.platform().take_power_off_request()) {
-        vm.end(VmRunState::stopped, 0, "%s", reason);
-        return true;
-    }
-    return false;
+    return off;
 }
 
 /* INS and OUTS, with or without REP: each element goes through the guest's

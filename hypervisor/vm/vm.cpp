@@ -109,3 +109,23 @@ void Vm::end(VmRunState state, int exit_status, const char* format, ...)
         platform_->flush_output();
     log(LogCategory::vmx, "vm%d %s: %s", id_, vm_state_name(state), stop_reason_);
 }
+
+bool Vm::write_port_powers_off(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns)
+{
+    constexpr uint16_t DEBUG_EXIT_PORT = 0xF4;
+    constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
+    if (port == DEBUG_EXIT_PORT) {
+        end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
+        return true;
+    }
+    if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
+        end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
+        return true;
+    }
+    platform().io_bus().write(port, size, value, now_ns);
+    if (const char* reason = platform().take_power_off_request()) {
+        end(VmRunState::stopped, 0, "%s", reason);
+        return true;
+    }
+    return false;
+}

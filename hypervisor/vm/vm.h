@@ -52,6 +52,13 @@ public:
     cpu_model::GuestCpu& cpu() { return cpu_; }
     VmExitTrace& trace() { return trace_; }
 
+    /* One guest port write through the virtual PC, and whether it turned the VM
+     * off (then the VM has ended): any write to QEMU's debug-exit port 0xF4, 'S'
+     * to Bochs' shutdown port 0x8900, and whatever the platform's devices take as
+     * power off or reset (docs/hostile-guests.md, "Power-off writes"). Both
+     * backends' port exits come here. */
+    bool write_port_powers_off(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);
+
     /* Creates the virtual PC over guest RAM (after the RAM exists). */
     void create_platform();
     /* Copies the text screen aside; called by the VM's thread before it gives

@@ -30,8 +30,6 @@ constexpr uint32_t SWEB_VENDOR_WORD = 'S' | 'W' << 8 | 'E' << 16 | uint32_t('B')
 constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 /* Ports where PC kernels power the machine off: QEMU's isa-debug-exit (our own
  * kernel uses it), and Bochs' shutdown port. */
-constexpr uint16_t DEBUG_EXIT_PORT = 0xF4;
-constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
 
 ExitAction stop(VmxVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 0)
 {
@@ -100,22 +98,9 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
  * clear); SLP_EN in an ACPI PM1a control register (0x604, 0xB004). */
 bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
 {
-    Vm& vm = vcpu.vm();
-    if (port == DEBUG_EXIT_PORT) {
-        vm.end(VmRunState::stopped, int(value), "guest powered off through port 0x%x with status %u", port, value);
-        return true;
-    }
-    if (port == BOCHS_SHUTDOWN_PORT && value == 'S') {
-        vm.end(VmRunState::stopped, 0, "guest powered off through the shutdown port 0x%x", port);
-        return true;
-    }
-    vm.platform().io_bus().write(port, size, value, now);
+    bool off = vcpu.vm().write_port_powers_off(port, size, value, now);
     vcpu.devices_touched();
-    if (const char* reason = vm.platform().take_power_off_request()) {
-        vm.end(VmRunState::stopped, 0, "%s", reason);
-        return true;
-    }
-    return false;
+    return off;
 }
 
 /* INS and OUTS, with or without REP (SDM "INS/INSB/INSW/INSD" and
