@@ -19,7 +19,9 @@ extern "C" {
 volatile uint32_t apic_timer_count = 0;
 volatile uint8_t apic_log[16] = {};
 volatile uint32_t apic_log_length = 0;
+volatile uint32_t apic_nmi_count = 0;
 void apic_stub_64();
+void apic_nmi_stub();
 void apic_stub_69();
 void apic_stub_98();
 }
@@ -46,6 +48,10 @@ apic_stub_\vector:
     pop %eax
     iret
 .endm
+.globl apic_nmi_stub
+apic_nmi_stub:
+    incl apic_nmi_count
+    iret
 .globl apic_stub_64
 apic_log_stub 69
 apic_log_stub 98
@@ -62,7 +68,7 @@ constexpr uint32_t ID = 0x20, VERSION = 0x30, TPR = 0x80, PPR = 0xA0, SVR = 0xF0
                    ICR_LOW = 0x300, LVT_TIMER = 0x320, LVT_LINT0 = 0x350, TIMER_INITIAL = 0x380,
                    TIMER_CURRENT = 0x390, TIMER_DIVIDE = 0x3E0;
 constexpr uint32_t LVT_MASKED = 1u << 16, LVT_PERIODIC = 1u << 17, EXTINT = 7u << 8;
-constexpr uint32_t ICR_SELF = 1u << 18;
+constexpr uint32_t ICR_SELF = 1u << 18, ICR_NMI = 4u << 8;
 constexpr uint8_t TIMER_VECTOR = 64, LOW_VECTOR = 69, HIGH_VECTOR = 98;
 constexpr uint16_t PIT_100_HZ = 11932; /* 1193182 / 100 */
 constexpr uint32_t VECTORS = 100;
@@ -91,6 +97,7 @@ void install_idt()
     const auto* gates = reinterpret_cast<const uint64_t*>(uintptr_t(current.base));
     for (uint32_t vector = 0; vector < IRQ_BASE_VECTOR + 16; ++vector)
         idt[vector] = gates[vector];
+    set_gate(2, apic_nmi_stub);
     set_gate(TIMER_VECTOR, apic_stub_64);
     set_gate(LOW_VECTOR, apic_stub_69);
     set_gate(HIGH_VECTOR, apic_stub_98);
@@ -224,6 +231,23 @@ void check_priorities()
     check("eoi_empties_isr", isr_empty && reg(PPR) == 0, "ISR or PPR not clear after the EOIs");
 }
 
+/* SDM Vol. 3A "Interrupt Command Register (ICR)": delivery mode NMI to self
+ * (the vector is ignored) reaches vector 2 even with interrupts off, once. */
+void check_self_nmi()
+{
+    uint32_t before = apic_nmi_count;
+    asm volatile("cli" ::: "memory");
+    reg(ICR_LOW) = ICR_SELF | ICR_NMI;
+    for (int i = 0; i < 1000 && apic_nmi_count == before; ++i)
+        asm volatile("pause" ::: "memory");
+    Text taken;
+    taken.add_decimal(int32_t(apic_nmi_count - before)).add(" NMIs taken");
+    check("self_nmi_arrives_with_interrupts_off", apic_nmi_count - before == 1, taken.c_str());
+    for (int i = 0; i < 1000; ++i)
+        asm volatile("pause" ::: "memory");
+    check("self_nmi_arrives_once", apic_nmi_count - before == 1, "a second NMI arrived");
+}
+
 } // namespace
 
 void guest_main()
@@ -234,6 +258,7 @@ void guest_main()
     check_one_shot();
     check_periodic();
     check_priorities();
+    check_self_nmi();
     program_pics(0xFFFF);
 }
 

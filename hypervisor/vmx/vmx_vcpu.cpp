@@ -31,7 +31,9 @@ namespace {
 constexpr uint32_t INTERRUPTION_VALID = 1u << 31;
 constexpr uint32_t INTERRUPTION_ERROR_CODE = 1u << 11;
 constexpr uint32_t TYPE_EXTERNAL_INTERRUPT = 0u << 8;
+constexpr uint32_t TYPE_NMI = 2u << 8;
 constexpr uint32_t TYPE_HARDWARE_EXCEPTION = 3u << 8;
+constexpr uint32_t VECTOR_NMI = 2;
 /* The longest the guest runs before the host looks again (and the longest a
  * guest spinning with interrupts off can hold its time slice). */
 constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
@@ -171,6 +173,19 @@ void VmxVcpu::before_entry()
     } else if (!saves_preemption_timer_) {
         uint64_t ticks = (next_event_tsc_ - now_tsc) >> preemption_timer_shift_;
         vmcs_write(VmcsField::preemption_timer_value, uint32_t(ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks));
+    }
+
+    /* An NMI from the local APIC (LINT1 in NMI mode, a self-NMI) goes before any
+     * interrupt, when no other event is being injected and nothing blocks it
+     * (SDM "Checks on Guest Non-Register State": no NMI injection while blocking
+     * by STI, MOV SS or NMI is set); otherwise it waits for a later entry (each
+     * slice ends within MAX_SLICE_NS). */
+    if (platform.local_apic().take_nmi())
+        nmi_waiting_ = true;
+    if (nmi_waiting_ && !(vmcs_read(VmcsField::entry_interruption_information) & INTERRUPTION_VALID) &&
+        !(vmcs_read(VmcsField::guest_interruptibility_state) & (BLOCKING_BY_STI_OR_MOV_SS | BLOCKING_BY_NMI))) {
+        vmcs_write(VmcsField::entry_interruption_information, INTERRUPTION_VALID | TYPE_NMI | VECTOR_NMI);
+        nmi_waiting_ = false;
     }
 
     // SOLUTION BEGIN 8

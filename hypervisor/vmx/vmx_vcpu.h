@@ -140,6 +140,8 @@ private:
     uint32_t primary_controls_ = 0;
     uint64_t preemption_timer_shift_ = 0;
     bool saves_preemption_timer_ = false;
+    /* An NMI from the local APIC waits for an entry that may inject it. */
+    bool nmi_waiting_ = false;
     bool offsets_tsc_ = false;
     bool loads_pat_ = false;
     uint64_t tsc_offset_ = 0;
