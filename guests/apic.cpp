@@ -252,6 +252,14 @@ void check_self_nmi()
 
 void guest_main()
 {
+    /* A CPU without a local APIC (the SVM backend's today): CPUID says so, and
+     * IA32_APIC_BASE then faults as on such a CPU; nothing else to check. */
+    if (!(cpuid(1).edx & (1u << 9))) {
+        reset_fault_log();
+        (void)read_msr(Msr::apic_base);
+        check("no_apic_shown_and_its_msr_faults", fault_log().count == 1, "IA32_APIC_BASE did not fault");
+        return;
+    }
     install_idt();
     check_identity();
     check_virtual_wire();

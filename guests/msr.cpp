@@ -99,10 +99,17 @@ void check_read_back()
         {"mcg_status", uint32_t(Msr::mcg_status), 0},
         {"misc_enable", uint32_t(Msr::misc_enable), 0x1801},
     };
+    bool has_apic = cpuid(1).edx & (1u << 9);
     for (const Case& c : cases) {
         reset_fault_log();
         write_msr(c.msr, c.value);
         uint64_t back = read_msr(c.msr);
+        if (c.msr == uint32_t(Msr::apic_base) && !has_apic) {
+            /* A CPU whose CPUID shows no local APIC (the SVM backend's today) has no
+             * IA32_APIC_BASE either: both accesses fault. */
+            check("apic_base_faults_without_the_apic", fault_log().count == 2, "IA32_APIC_BASE did not fault twice");
+            continue;
+        }
         Text name, reason;
         name.add(c.name).add("_reads_back");
         reason.add_decimal(int32_t(fault_log().count)).add(" faults, read ").add_hex(uint32_t(back >> 32)).add(":")

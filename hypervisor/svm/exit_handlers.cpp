@@ -31,10 +31,6 @@ constexpr uint8_t VECTOR_GP = 13;
 /* Instruction lengths without prefixes: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30,
  * HLT F4, INVD 0F 08, VMMCALL 0F 01 D9, VMCALL 0F 01 C1. */
 constexpr unsigned CPUID_LENGTH = 2, MSR_LENGTH = 2, HLT_LENGTH = 1, INVD_LENGTH = 2, HYPERCALL_LENGTH = 3;
-/* CPUID.1:ECX bits hidden from guests: MONITOR (3), VMX (5), XSAVE (26) and
- * OSXSAVE (27); CPUID 8000_0001h:ECX.SVM (2). HYPERVISOR (31) is set. */
-constexpr uint32_t CPUID1_ECX_HIDDEN = (1u << 3) | (1u << 5) | (1u << 26) | (1u << 27);
-constexpr uint32_t CPUID1_ECX_HYPERVISOR = 1u << 31;
 /* A halted guest with no device event pending still looks at the host this often. */
 constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 
@@ -44,23 +40,23 @@ ExitAction stop(SvmVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 
     return ExitAction::stop;
 }
 
-/* What the guest's CPUID returns: the host's, with virtualization (VMX and SVM
- * alike) and XSAVE hidden, and the hypervisor's own leaves. */
-CpuidLeaf guest_cpuid(uint32_t leaf, uint32_t subleaf)
+/* What the guest's CPUID returns: the hypervisor's own leaves, else the CPU
+ * model's answer (hypervisor/cpu_model, the same table as on VMX: what it does
+ * not show, SVM and VMX among it, is hidden), and the SVM feature leaf of a CPU
+ * without SVM. */
+CpuidLeaf guest_cpuid(Vm& vm, uint32_t leaf, uint32_t subleaf)
 {
     CpuidLeaf result;
     if ((leaf >> 28) == (HYPERVISOR_CPUID_BASE >> 28) && hypervisor_cpuid_leaf(leaf, result))
         return result;
-    cpu::CpuidResult host = cpu::cpuid(leaf, subleaf);
-    result = {host.eax, host.ebx, host.ecx, host.edx};
-    if (leaf == 1)
-        result.ecx = (result.ecx & ~CPUID1_ECX_HIDDEN) | CPUID1_ECX_HYPERVISOR;
-    if (leaf == 0xD)
-        result = {0, 0, 0, 0}; /* no XSAVE state components */
+    if (leaf == CPUID_SVM_FEATURES)
+        return {0, 0, 0, 0};
+    cpu_model::CpuidRegisters model = vm.cpu().cpuid(leaf, subleaf);
+    result = {model.eax, model.ebx, model.ecx, model.edx};
     if (leaf == 0x80000001)
         result.ecx &= ~CPUID_80000001_ECX_SVM;
-    if (leaf == CPUID_SVM_FEATURES)
-        result = {0, 0, 0, 0}; /* the SVM feature leaf of a CPU without SVM */
+    if (leaf == 0 && vm.sweb_vendor) /* the slides' demo: "SWEBSWEBSWEB" */
+        result.ebx = result.ecx = result.edx = HYPERVISOR_SIGNATURE_EBX;
     return result;
 }
 
@@ -70,7 +66,7 @@ ExitAction answer_cpuid(SvmVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();
     uint64_t& rax = vcpu.vmcb().save.rax;
-    CpuidLeaf result = guest_cpuid(uint32_t(rax), uint32_t(r.rcx));
+    CpuidLeaf result = guest_cpuid(vcpu.vm(), uint32_t(rax), uint32_t(r.rcx));
     rax = result.eax;
     r.rbx = result.ebx;
     r.rcx = result.ecx;
@@ -82,7 +78,12 @@ ExitAction answer_cpuid(SvmVcpu& vcpu)
 ExitAction handle_hlt(SvmVcpu& vcpu)
 {
     if (!(vcpu.vmcb().save.rflags & RFLAGS_IF))
-        return stop(vcpu, "HLT with interrupts disabled: the guest can never wake up");
+    {
+        /* As on VMX: nothing can wake it (no device raises an NMI), so the guest
+         * is done (a kernel's last `cli; hlt`): an end, not a failure. */
+        vcpu.vm().end(VmRunState::halted, 0, "HLT with interrupts disabled: the guest halted for good");
+        return ExitAction::stop;
+    }
     vcpu.advance_rip(HLT_LENGTH);
     VirtualPlatform& platform = vcpu.vm().platform();
     uint64_t now = clock::nanoseconds();
@@ -200,54 +201,85 @@ ExitAction handle_io(SvmVcpu& vcpu)
     return ExitAction::resume;
 }
 
-/* MSRs a guest may use: EFER (without SVME, which the guest's VMRUN needs but
- * the guest must not see), the TSC, PAT (the VMCB's G_PAT), and VM_CR reading
- * as on a machine whose firmware disabled and locked SVM. Everything else, and
- * VM_HSAVE_PA, raises #GP as on a CPU without that MSR. */
+/* Where the SVM backend keeps the guest MSRs the CPU model does not store itself:
+ * the VMCB's state-save area (EFER, G_PAT, SYSENTER, the syscall MSRs,
+ * KernelGsBase, FS and GS base) and its TSC offset. The model (the same table as
+ * on VMX) has already checked reserved bits and canonical addresses. EFER.SVME
+ * must stay 1 in the guest's EFER for VMRUN, and the guest never sees it. */
+class SvmMsrBackend final : public cpu_model::MsrBackend {
+public:
+    explicit SvmMsrBackend(SvmVcpu& vcpu) : vcpu_(vcpu) {}
+
+    uint64_t read_backend_msr(Msr msr) override
+    {
+        VmcbStateSave& s = vcpu_.vmcb().save;
+        switch (msr) {
+        case Msr::efer: return s.efer & ~EFER_SVME;
+        case Msr::time_stamp_counter: return cpu::rdtsc() + vcpu_.vmcb().control.tsc_offset;
+        case Msr::pat: return s.g_pat;
+        case Msr::sysenter_cs: return s.sysenter_cs;
+        case Msr::sysenter_esp: return s.sysenter_esp;
+        case Msr::sysenter_eip: return s.sysenter_eip;
+        case Msr::star: return s.star;
+        case Msr::lstar: return s.lstar;
+        case Msr::cstar: return s.cstar;
+        case Msr::fmask: return s.sfmask;
+        case Msr::kernel_gs_base: return s.kernel_gs_base;
+        case Msr::fs_base: return s.fs.base;
+        case Msr::gs_base: return s.gs.base;
+        default: return 0;
+        }
+    }
+
+    void write_backend_msr(Msr msr, uint64_t value) override
+    {
+        VmcbStateSave& s = vcpu_.vmcb().save;
+        switch (msr) {
+        case Msr::efer:
+            /* LMA is the CPU's to set: keep it; SVME stays on (see above). */
+            s.efer = (value & ~EFER_LMA) | (s.efer & EFER_LMA) | EFER_SVME;
+            vcpu_.vmcb().control.clean_bits = 0;
+            return;
+        case Msr::time_stamp_counter: vcpu_.vmcb().control.tsc_offset = value - cpu::rdtsc(); return;
+        case Msr::pat: s.g_pat = value; return;
+        case Msr::sysenter_cs: s.sysenter_cs = value; return;
+        case Msr::sysenter_esp: s.sysenter_esp = value; return;
+        case Msr::sysenter_eip: s.sysenter_eip = value; return;
+        case Msr::star: s.star = value; return;
+        case Msr::lstar: s.lstar = value; return;
+        case Msr::cstar: s.cstar = value; return;
+        case Msr::fmask: s.sfmask = value; return;
+        case Msr::kernel_gs_base: s.kernel_gs_base = value; return;
+        case Msr::fs_base: s.fs.base = value; return;
+        case Msr::gs_base: s.gs.base = value; return;
+        default: return;
+        }
+    }
+
+private:
+    SvmVcpu& vcpu_;
+};
+
+/* RDMSR and WRMSR go to the CPU model; AMD's SVM MSRs read as on a machine whose
+ * firmware disabled and locked SVM (VM_CR), or do not exist (VM_HSAVE_PA). */
 bool read_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t& value)
 {
-    switch (Msr(msr)) {
-    case Msr::efer: value = vcpu.vmcb().save.efer & ~EFER_SVME; return true;
-    case Msr::time_stamp_counter: value = cpu::rdtsc(); return true;
-    case Msr::misc_enable: value = 1; /* fast strings */ return true;
-    case Msr::pat: value = vcpu.vmcb().save.g_pat; return true;
-    case Msr::vm_cr: value = VM_CR_LOCK | VM_CR_SVMDIS; return true;
-    default: return false;
+    if (Msr(msr) == Msr::vm_cr) {
+        value = VM_CR_LOCK | VM_CR_SVMDIS;
+        return true;
     }
-}
-
-/* A PAT entry holds a memory type: 0, 1, 4, 5, 6 or 7 ("PAT Register"). */
-bool valid_pat(uint64_t value)
-{
-    for (int i = 0; i < 8; ++i) {
-        uint64_t type = (value >> (8 * i)) & 0xFF;
-        if (type == 2 || type == 3 || type > 7)
-            return false;
-    }
-    return true;
+    SvmMsrBackend backend(vcpu);
+    return vcpu.vm().cpu().read_msr(msr, value, backend);
 }
 
 bool write_msr(SvmVcpu& vcpu, uint32_t msr, uint64_t value)
 {
-    VmcbStateSave& s = vcpu.vmcb().save;
-    if (Msr(msr) == Msr::pat) {
-        if (!valid_pat(value))
-            return false;
-        s.g_pat = value;
-        return true;
-    }
-    if (Msr(msr) != Msr::efer)
-        return false; /* VM_CR too: with LOCK set, hardware refuses every write */
-    /* SVME among them: setting it faults, as with VM_CR.SVMDIS ("Enabling SVM"). */
-    uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-    if (value & ~allowed)
-        return false;
-    /* LMA is the CPU's to set: keep the current value; SVME stays for VMRUN. */
-    s.efer = (value & ~EFER_LMA) | (s.efer & EFER_LMA) | EFER_SVME;
-    return true;
+    if (Msr(msr) == Msr::vm_cr)
+        return false; /* with LOCK set, hardware refuses every write */
+    SvmMsrBackend backend(vcpu);
+    return vcpu.vm().cpu().write_msr(msr, value, backend);
 }
 
-/* EXITINFO1: 0 for RDMSR, 1 for WRMSR ("MSR Intercepts"). */
 ExitAction handle_msr(SvmVcpu& vcpu)
 {
     GuestRegisters& r = vcpu.registers();

@@ -24,14 +24,6 @@ bool enabled = false;
 SvmSupportError first_result = SvmSupportError::none;
 bool tried = false;
 
-/* MSRs that VMLOAD and VMSAVE switch, or that the VMCB holds: the guest may use
- * them freely, because the host's values come back at every #VMEXIT. */
-constexpr uint32_t PASSED_THROUGH_MSRS[] = {
-    0x174 /* SYSENTER_CS */,       0x175 /* SYSENTER_ESP */, 0x176 /* SYSENTER_EIP */,
-    0xC0000081 /* STAR */,         0xC0000082 /* LSTAR */,   0xC0000083 /* CSTAR */,
-    0xC0000084 /* SFMASK */,       0xC0000100 /* FS_BASE */, 0xC0000101 /* GS_BASE */,
-    0xC0000102 /* KERNEL_GS_BASE */,
-};
 
 } // namespace
 
@@ -79,11 +71,10 @@ SvmSupportError enable_svm()
             return SvmSupportError::no_nested_paging;
         if (caps.asid_count < 2)
             return SvmSupportError::too_few_asids;
-        /* Every port exits; every MSR exits except those switched with the guest. */
+        /* Every port and every MSR exits: the CPU model (hypervisor/cpu_model)
+         * answers MSRs on both backends alike. */
         __builtin_memset(io_permission_map, 0xFF, sizeof(io_permission_map));
         msrpm::intercept_all(msr_permission_map);
-        for (uint32_t msr : PASSED_THROUGH_MSRS)
-            KERNEL_ASSERT(msrpm::pass_through(msr_permission_map, msr));
         cpu::wrmsr(Msr::efer, cpu::rdmsr(Msr::efer) | EFER_SVME);
         cpu::wrmsr(Msr::vm_hsave_pa, virt_to_phys(host_state_save_area));
         return SvmSupportError::none;

@@ -24,8 +24,6 @@ namespace {
 
 constexpr uint8_t VECTOR_UD = 6;
 constexpr uint8_t VECTOR_GP = 13;
-/* "SWEB" as CPUID returns text: the first character in the lowest byte. */
-constexpr uint32_t SWEB_VENDOR_WORD = 'S' | 'W' << 8 | 'E' << 16 | uint32_t('B') << 24;
 /* A halted guest with no device event pending still looks at the host this often. */
 constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 /* Ports where PC kernels power the machine off: QEMU's isa-debug-exit (our own
@@ -51,7 +49,7 @@ ExitAction handle_cpuid(VmxVcpu& vcpu)
         cpu_model::CpuidRegisters model = vcpu.vm().cpu().cpuid(leaf, subleaf);
         result = {model.eax, model.ebx, model.ecx, model.edx};
         if (leaf == 0 && vcpu.vm().sweb_vendor)
-            result.ebx = result.ecx = result.edx = SWEB_VENDOR_WORD;
+            result.ebx = result.ecx = result.edx = HYPERVISOR_SIGNATURE_EBX; /* "SWEB" */
     }
     r.rax = result.eax;
     r.rbx = result.ebx;
