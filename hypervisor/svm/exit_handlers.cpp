@@ -14,6 +14,7 @@
 #include "hypervisor/svm/string_io_decode.h"
 #include "hypervisor/svm/svm_support.h"
 #include "hypervisor/svm/svm_vcpu.h"
+#include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "sched/scheduler.h"
 #include "time/clock.h"
@@ -108,12 +109,11 @@ bool port_write_powers_off(SvmVcpu& vcpu, uint16_t port, unsigned size, uint32_t
     return off;
 }
 
-/* INS and OUTS, with or without REP: each element goes through the guest's
- * paging. A long REP is done in bounded batches: the instruction stays at RIP
- * until RCX reaches 0, so the host keeps control in between. */
+/* INS and OUTS, with or without REP: the operands from EXITINFO1 (or the
+ * instruction's prefixes), the elements moved by run_string_io
+ * (hypervisor/vm/string_io.h). */
 ExitAction handle_string_io(SvmVcpu& vcpu, uint64_t info, unsigned size, bool in, uint16_t port)
 {
-    constexpr size_t BATCH = 1024;
     VmcbStateSave& s = vcpu.vmcb().save;
     const VmcbSegment* segments[] = {&s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs};
     /* With decode assists EXITINFO1 names the segment and the address size;
@@ -139,35 +139,15 @@ ExitAction handle_string_io(SvmVcpu& vcpu, uint64_t info, unsigned size, bool in
         segment = unsigned(SegmentRegister::es); /* INS always writes through ES */
     if ((address_bits != 1 && address_bits != 2 && address_bits != 4) || segment > 5)
         return stop(vcpu, "string port I/O with an undecodable operand (EXITINFO1 0x%lx)", info);
-    uint64_t mask = address_bits == 1 ? 0xFFFF : address_bits == 2 ? 0xFFFFFFFF : ~0ull;
-    bool rep = info & ioio_bits::REP;
-    bool backwards = s.rflags & RFLAGS_DF;
-    GuestRegisters& r = vcpu.registers();
-    uint64_t& index = in ? r.rdi : r.rsi;
-    uint64_t base = segments[segment]->base;
-    Vm& vm = vcpu.vm();
-    uint64_t now = clock::nanoseconds();
-    for (size_t done = 0; !rep || ((r.rcx & mask) && done < BATCH); ++done) {
-        uint32_t value = 0;
-        uint64_t address = base + (index & mask);
-        if (in) {
-            value = vm.platform().io_bus().read(port, size, now);
-            ++vm.statistics().port_reads;
-            if (!vcpu.write_guest_virtual(address, &value, size))
-                return stop(vcpu, "INS into guest-virtual 0x%lx, which is not writable guest RAM", address);
-        } else {
-            if (!vcpu.read_guest_virtual(address, &value, size))
-                return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
-            ++vm.statistics().port_writes;
-            if (port_write_powers_off(vcpu, port, size, value, now))
-                return ExitAction::stop;
-        }
-        index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
-        if (!rep)
-            break;
-        r.rcx = (r.rcx & ~mask) | ((r.rcx - 1) & mask);
-    }
-    if (!rep || !(r.rcx & mask))
+    StringIo io{port, size, in, bool(info & ioio_bits::REP), bool(s.rflags & RFLAGS_DF),
+                address_bits == 1 ? 0xFFFFull : address_bits == 2 ? 0xFFFFFFFFull : ~0ull, segments[segment]->base};
+    guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
+    StringIoEnd end = run_string_io(vcpu.vm(), vcpu.registers(), memory, io);
+    if (!in)
+        vcpu.devices_touched();
+    if (end == StringIoEnd::vm_ended)
+        return ExitAction::stop;
+    if (end == StringIoEnd::complete)
         vcpu.set_rip(vcpu.vmcb().control.exit_info2);
     return ExitAction::resume;
 }

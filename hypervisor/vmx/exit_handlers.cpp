@@ -11,6 +11,7 @@
 #include "hypervisor/exercise.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/memory/mmio_instruction.h"
+#include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/exit_interruption.h"
 #include "hypervisor/vmx/vmx_support.h"
@@ -101,13 +102,10 @@ bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t
     return off;
 }
 
-/* INS and OUTS, with or without REP (SDM "INS/INSB/INSW/INSD" and
- * "OUTS/OUTSB/OUTSW/OUTSD"): each element goes through the guest's paging like
- * any memory operand. A long REP is done in bounded batches: the instruction
- * stays at RIP until RCX reaches 0, so the host keeps control in between. */
+/* INS and OUTS, with or without REP: the operands from the VM-exit instruction
+ * information, the elements moved by run_string_io (hypervisor/vm/string_io.h). */
 ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size, bool in, uint16_t port)
 {
-    constexpr size_t BATCH = 1024;
     constexpr VmcsFieldNatural SEGMENT_BASES[] = {VmcsField::guest_es_base, VmcsField::guest_cs_base, VmcsField::guest_ss_base,
                                            VmcsField::guest_ds_base, VmcsField::guest_fs_base, VmcsField::guest_gs_base};
     /* VM-exit instruction information for INS/OUTS: bits 9:7 address size,
@@ -117,35 +115,17 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
     unsigned segment = in ? 0 : (information >> 15) & 7;
     if (address_size > 2 || segment > 5)
         return stop(vcpu, "string port I/O with an undecodable operand (information 0x%lx)", information);
-    uint64_t mask = address_size == 0 ? 0xFFFF : address_size == 1 ? 0xFFFFFFFF : ~0ull;
-    bool rep = qualification & (1u << 5);
-    bool backwards = vmcs_read(VmcsField::guest_rflags) & RFLAGS_DF;
-    GuestRegisters& r = vcpu.registers();
-    uint64_t& index = in ? r.rdi : r.rsi;
-    uint64_t base = vmcs_read(SEGMENT_BASES[segment]);
-    Vm& vm = vcpu.vm();
-    uint64_t now = clock::nanoseconds();
-    for (size_t done = 0; !rep || ((r.rcx & mask) && done < BATCH); ++done) {
-        uint32_t value = 0;
-        uint64_t address = base + (index & mask);
-        if (in) {
-            value = vm.platform().io_bus().read(port, size, now);
-            ++vm.statistics().port_reads;
-            if (!vcpu.write_guest_virtual(address, &value, size))
-                return stop(vcpu, "INS into guest-virtual 0x%lx, which is not writable guest RAM", address);
-        } else {
-            if (!vcpu.read_guest_virtual(address, &value, size))
-                return stop(vcpu, "OUTS from guest-virtual 0x%lx, which is not readable guest RAM", address);
-            ++vm.statistics().port_writes;
-            if (port_write_powers_off(vcpu, port, size, value, now))
-                return ExitAction::stop;
-        }
-        index = (index & ~mask) | ((backwards ? index - size : index + size) & mask);
-        if (!rep)
-            break;
-        r.rcx = (r.rcx & ~mask) | ((r.rcx - 1) & mask);
-    }
-    if (!rep || !(r.rcx & mask))
+    StringIo io{port, size, in, bool(qualification & (1u << 5)),
+                bool(vmcs_read(VmcsField::guest_rflags) & RFLAGS_DF),
+                address_size == 0 ? 0xFFFFull : address_size == 1 ? 0xFFFFFFFFull : ~0ull,
+                vmcs_read(SEGMENT_BASES[segment])};
+    guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
+    StringIoEnd end = run_string_io(vcpu.vm(), vcpu.registers(), memory, io);
+    if (!in)
+        vcpu.devices_touched();
+    if (end == StringIoEnd::vm_ended)
+        return ExitAction::stop;
+    if (end == StringIoEnd::complete)
         vcpu.advance_rip();
     return ExitAction::resume;
 }
