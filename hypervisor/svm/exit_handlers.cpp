@@ -14,6 +14,7 @@
 #include "hypervisor/svm/string_io_decode.h"
 #include "hypervisor/svm/svm_support.h"
 #include "hypervisor/svm/svm_vcpu.h"
+#include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "sched/scheduler.h"
@@ -32,8 +33,6 @@ constexpr uint8_t VECTOR_GP = 13;
 /* Instruction lengths without prefixes: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30,
  * HLT F4, INVD 0F 08, VMMCALL 0F 01 D9, VMCALL 0F 01 C1. */
 constexpr unsigned CPUID_LENGTH = 2, MSR_LENGTH = 2, HLT_LENGTH = 1, INVD_LENGTH = 2, HYPERCALL_LENGTH = 3;
-/* A halted guest with no device event pending still looks at the host this often. */
-constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 
 ExitAction stop(SvmVcpu& vcpu, const char* format, uint64_t a = 0, uint64_t b = 0)
 {
@@ -86,16 +85,8 @@ ExitAction handle_hlt(SvmVcpu& vcpu)
         return ExitAction::stop;
     }
     vcpu.advance_rip(HLT_LENGTH);
-    VirtualPlatform& platform = vcpu.vm().platform();
-    uint64_t now = clock::nanoseconds();
-    if (platform.update(now))
-        return ExitAction::resume;
-    /* Sleep until the next device event: the CPU is the host's meanwhile. */
-    uint64_t next = platform.next_event_ns(now);
-    uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
-    uint64_t asleep = cpu::rdtsc();
-    Scheduler::instance().sleep_ns(wait);
-    vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
+    /* Sleep until an interrupt waits for the guest: the CPU is the host's meanwhile. */
+    vcpu.vm().statistics().halted_cycles += halted_guest::sleep_until_interrupt(vcpu.vm());
     vcpu.devices_touched();
     return ExitAction::resume;
 }

@@ -11,6 +11,7 @@
 #include "hypervisor/exercise.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/memory/mmio_instruction.h"
+#include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/exit_interruption.h"
@@ -25,8 +26,6 @@ namespace {
 
 constexpr uint8_t VECTOR_UD = 6;
 constexpr uint8_t VECTOR_GP = 13;
-/* A halted guest with no device event pending still looks at the host this often. */
-constexpr uint64_t LONGEST_HALT_NS = 10 * clock::NS_PER_MS;
 /* Ports where PC kernels power the machine off: QEMU's isa-debug-exit (our own
  * kernel uses it), and Bochs' shutdown port. */
 
@@ -73,17 +72,10 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
         return ExitAction::stop;
     }
     vcpu.advance_rip();
-    VirtualPlatform& platform = vcpu.vm().platform();
-    uint64_t now = clock::nanoseconds();
-    if (platform.update(now))
-        return ExitAction::resume;
-    /* Sleep until the next device event: the CPU is the host's meanwhile. This
-     * is the handler's last step, since another VM may make its VMCS current. */
-    uint64_t next = platform.next_event_ns(now);
-    uint64_t wait = next == devices::Pit8254::NO_DEADLINE || next - now > LONGEST_HALT_NS ? LONGEST_HALT_NS : next - now;
-    uint64_t asleep = cpu::rdtsc();
-    Scheduler::instance().sleep_ns(wait);
-    vcpu.vm().statistics().halted_cycles += cpu::rdtsc() - asleep;
+    /* Sleep until an interrupt waits for the guest: the CPU is the host's
+     * meanwhile. This is the handler's last step, since another VM may make its
+     * VMCS current. */
+    vcpu.vm().statistics().halted_cycles += halted_guest::sleep_until_interrupt(vcpu.vm());
     return ExitAction::resume;
     // SOLUTION STUB 5: return stop(vcpu, MILESTONE_NOT_DONE(5, "handle HLT: end the VM when interrupts are off, "
     // SOLUTION STUB 5:                                         "else sleep until the next device event (handle_hlt)"));

@@ -38,6 +38,7 @@
 #include "terminal/terminals.h"
 #include "test/core_bench.h"
 #include "test/kernel_test.h"
+#include "time/timer.h"
 #include "time/clock.h"
 
 extern "C" char __image_start[], __image_end[];
@@ -93,6 +94,15 @@ void print_boot_info(const BootInfo& info)
         const BootInfo::Module& m = info.modules[i];
         log(LogCategory::boot, "module %zu: [%lx-%lx) \"%s\"", i, m.start, m.end, m.name);
     }
+}
+
+/* `tickless=off` keeps the periodic tick while the CPU idles (time/timer.h). */
+void configure_tickless_idle(const CommandLine& cmdline)
+{
+    char mode[8];
+    if (cmdline.value("tickless", mode, sizeof(mode)) && __builtin_strcmp(mode, "off") == 0)
+        timer::set_tickless(false);
+    log(LogCategory::interrupt, "tickless idle: %s", timer::tickless() ? "on (the tick stops while the CPU idles)" : "off");
 }
 
 /* Descriptor tables, the interrupt controllers and the timer, then interrupts
@@ -195,6 +205,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
     gdb_stub::start_if_requested(the_boot_info.cmdline);
     Scheduler::instance().init();
     pit8254::set_tick_hook([](TrapFrame&) { Scheduler::instance().on_tick(); });
+    timer::init();
     kernel_vfs::init(the_boot_info);
     ProcessRegistry::instance().init();
     terminals::init();
@@ -206,6 +217,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t magic, uint32_t info_address)
         console_use_debug_port();
     crash_on_request(cmdline);
     fault_injection::configure(cmdline);
+    configure_tickless_idle(cmdline);
     /* The end of booting, whatever comes next: the boot benchmark's span. */
     log(LogCategory::boot, "time stamp counter at boot end: %lu", cpu::rdtsc());
     if (cmdline.list_contains("bench", "vfs"))

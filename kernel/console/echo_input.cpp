@@ -6,6 +6,7 @@
 #include "console/log.h"
 #include "lib/string.h"
 #include "power/power.h"
+#include "sched/scheduler.h"
 
 #include <stddef.h>
 
@@ -18,7 +19,8 @@ constexpr char DELETE = 0x7F; /* what most terminals send for backspace */
 
 /* Sleeps until a byte arrives. The queue is checked with interrupts off, and the
  * sti;hlt pair lets no interrupt in between, so a byte that arrives after the
- * check still ends the hlt. */
+ * check still ends the hlt; the tick stops meanwhile (tickless idle: an idle
+ * guest costs its host almost nothing). */
 char wait_for_char()
 {
     for (;;) {
@@ -28,7 +30,7 @@ char wait_for_char()
             cpu::sti();
             return char(c);
         }
-        cpu::enable_interrupts_and_halt();
+        Scheduler::instance().halt_until_interrupt();
     }
 }
 

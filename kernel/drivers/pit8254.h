@@ -1,7 +1,9 @@
-/* The 8254 programmable interval timer: channel 0 (on IRQ 0) as the system tick,
- * channel 2 (gated and read back through port 0x61) as a one-shot stopwatch for
- * calibrating the TSC. Follows the Intel 8254 datasheet (control word format,
- * modes 0 and 2). */
+/* The 8254 programmable interval timer: channel 0 (on IRQ 0) as the system tick
+ * (mode 2) or, while the CPU idles, as a one-shot for the next wake-up (mode 0,
+ * time/timer.h), and channel 2 (gated and read back through port 0x61) as a
+ * one-shot stopwatch for calibrating the TSC. Follows the Intel 8254 datasheet
+ * (order number 231164: "Control Word Format", "Mode 0: Interrupt on Terminal
+ * Count", "Mode 2: Rate Generator"). */
 #pragma once
 #include "arch/x86_64/trap_frame.h"
 
@@ -42,7 +44,7 @@ void init();
  * down and reloads once per tick. */
 uint16_t read_tick_counter();
 
-/* Ticks since init(). */
+/* Ticks since init(), tickless idle's missed periods included. */
 uint64_t ticks();
 
 /* Called on every tick, in the interrupt handler with interrupts off: the
@@ -50,6 +52,25 @@ uint64_t ticks();
 using TickHook = void (*)(TrapFrame& frame);
 /* Returns the hook it replaces, so that a test can put it back. */
 TickHook set_tick_hook(TickHook hook);
+
+/* Channel 0 as a one-shot (tickless idle, time/timer.cpp): mode 0 with `counts`
+ * (1-MAX_ONE_SHOT_COUNTS) input clocks; IRQ 0 rises once, when the count runs out
+ * (N + 1 clocks after the write: the count loads on the next clock). In mode 0
+ * "OUT remains high until a new count or a new Mode 0 control word is written",
+ * so re-arming while already in mode 0 writes only the two count bytes. The
+ * interrupt goes to the one-shot hook, not the tick hook, and is no tick. */
+constexpr uint32_t MAX_ONE_SHOT_COUNTS = 0xFFFF;
+void arm_one_shot_tick(uint32_t counts);
+/* Back to the periodic tick (mode 2, tick_counts()); `missed_ticks` periods went
+ * by while the one-shot stood in for it and are added to ticks(), so ticks()
+ * keeps measuring time across tickless idle. */
+void resume_periodic_tick(uint64_t missed_ticks);
+bool tick_is_one_shot();
+/* Called for a one-shot's IRQ 0 in the interrupt handler, interrupts off. */
+using OneShotHook = void (*)(TrapFrame& frame);
+void set_one_shot_hook(OneShotHook hook);
+/* IRQ 0s that ended a one-shot, since init(). */
+uint64_t one_shot_interrupts();
 
 /* Channel 2 one-shot (mode 0) in two steps, so that a caller can read the TSC
  * between them: prepare loads `count` input clocks with the gate closed, start

@@ -11,6 +11,7 @@
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
 #include "time/clock.h"
+#include "time/timer.h"
 
 #include <new>
 
@@ -22,12 +23,11 @@ Scheduler the_scheduler;
 
 [[noreturn]] void idle_loop(void*)
 {
+    Scheduler& scheduler = Scheduler::instance();
     for (;;) {
         cpu::cli();
-        Scheduler::instance().preempt_if_needed();
-        /* STI's one-instruction shadow makes "sti; hlt" atomic: an interrupt that
-         * arrives now still finds the CPU halted and wakes it. */
-        asm volatile("sti; hlt" ::: "memory");
+        scheduler.preempt_if_needed();
+        scheduler.halt_until_interrupt();
     }
 }
 
@@ -116,8 +116,25 @@ void Scheduler::make_runnable(Thread* thread)
 {
     thread->state_ = ThreadState::runnable;
     run_queue_.push_back(thread);
+    /* Two threads may now share the CPU: the time slice needs the tick. */
+    timer::resume_tick();
     if (current_ == idle_)
         need_resched_ = true;
+}
+
+void Scheduler::halt_until_interrupt()
+{
+    /* A thread that polls has nothing to do: a runnable thread goes first. */
+    if (current_ != idle_ && !run_queue_.empty()) {
+        schedule();
+        return;
+    }
+    if (run_queue_.empty())
+        timer::stop_tick_while_idle();
+    /* STI's one-instruction shadow makes "sti; hlt" atomic: an interrupt that
+     * arrives now still finds the CPU halted and wakes it. */
+    cpu::enable_interrupts_and_halt();
+    cpu::cli();
 }
 
 void Scheduler::schedule()
@@ -183,9 +200,13 @@ void Scheduler::yield()
 void Scheduler::sleep_ns(uint64_t nanoseconds)
 {
     InterruptGuard guard;
-    current_->wake_at_ns_ = clock::nanoseconds() + nanoseconds;
+    uint64_t now = clock::nanoseconds();
+    /* A huge request sleeps until the end of time rather than wrapping around. */
+    uint64_t due = nanoseconds > timer::NO_DEADLINE - 1 - now ? timer::NO_DEADLINE - 1 : now + nanoseconds;
+    current_->wake_timer_.fire = wake_sleeper;
+    current_->wake_timer_.context = current_;
     current_->state_ = ThreadState::sleeping;
-    sleepers_.push_back(current_);
+    timer::arm(current_->wake_timer_, due);
     schedule();
 }
 
@@ -244,25 +265,18 @@ void Scheduler::wake_all(ThreadQueue& queue)
     }
 }
 
-void Scheduler::wake_sleepers(uint64_t now_ns)
+void Scheduler::wake_sleeper(void* thread)
 {
-    Thread* thread = sleepers_.front();
-    while (thread) {
-        Thread* next = thread->queue_next_;
-        if (thread->wake_at_ns_ <= now_ns) {
-            sleepers_.remove(thread);
-            make_runnable(thread);
-        }
-        thread = next;
-    }
+    auto* sleeper = static_cast<Thread*>(thread);
+    if (sleeper->state_ == ThreadState::sleeping)
+        instance().make_runnable(sleeper);
 }
 
 void Scheduler::on_tick()
 {
     if (!current_)
         return; /* ticks before init() */
-    if (!sleepers_.empty())
-        wake_sleepers(clock::nanoseconds());
+    timer::expire_due(clock::nanoseconds());
     if (current_ == idle_) {
         if (!run_queue_.empty())
             need_resched_ = true;

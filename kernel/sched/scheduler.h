@@ -1,7 +1,10 @@
 /* The Scheduler: preemptive round-robin over kernel threads on one CPU. The PIT
- * tick (kernel/drivers/pit8254) drives time slices and wakes sleepers; a thread
- * that blocks, sleeps, yields or exits switches directly. When nothing is
- * runnable, the idle thread halts the CPU until the next interrupt.
+ * tick (kernel/drivers/pit8254) drives time slices; sleepers are deadlines of the
+ * timer core (time/timer.h); a thread that blocks, sleeps, yields or exits
+ * switches directly. When nothing is runnable, the idle thread halts the CPU
+ * until the next interrupt, with the tick stopped (tickless idle): the timer
+ * core wakes the CPU once, for the earliest sleeper, and a thread made runnable
+ * brings the tick back, so a running thread still loses the CPU at its slice's end.
  *
  * Invariant: the scheduler's queues are only touched with interrupts off. */
 #pragma once
@@ -32,6 +35,12 @@ public:
     Thread* current() const { return current_; }
     void yield();
     void sleep_ns(uint64_t nanoseconds);
+    /* Halts the CPU until the next interrupt, interrupts off on entry and on
+     * return (sti;hlt: an interrupt between the caller's check and the halt
+     * still ends it). With no other thread runnable the tick stops meanwhile
+     * (tickless idle). For the idle thread and for a thread that polls a device
+     * with the CPU to itself (the boot-time echo). */
+    void halt_until_interrupt();
     [[noreturn]] void exit(int code);
 
     /* Puts the current thread on `queue` and switches away until a wake call.
@@ -62,7 +71,8 @@ private:
     /* Picks the next thread and switches to it. Interrupts off. */
     void schedule();
     void make_runnable(Thread* thread);
-    void wake_sleepers(uint64_t now_ns);
+    /* The fire function of a sleeping thread's wake_timer_. */
+    static void wake_sleeper(void* thread);
     void reap_finished();
     Thread* allocate_thread(const char* name);
 
@@ -70,7 +80,6 @@ private:
     Thread* idle_ = nullptr;
     Thread* all_threads_ = nullptr;
     ThreadQueue run_queue_;
-    ThreadQueue sleepers_;
     unsigned slice_left_ = TIME_SLICE_TICKS;
     bool need_resched_ = false;
     ThreadId next_id_ = 0;

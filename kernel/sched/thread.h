@@ -3,6 +3,7 @@
  * runs as one. */
 #pragma once
 #include "arch/x86_64/fpu.h"
+#include "time/deadline_queue.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,8 @@ using ThreadId = uint64_t;
 enum class ThreadState { runnable, running, sleeping, blocked, finished };
 
 /* A FIFO of threads linked through Thread::queue_next_. A thread is in at most one
- * queue at a time (the run queue, a sleep list, or one wait queue). Callers hold
+ * queue at a time (the run queue or one wait queue; a sleeping thread is in none:
+ * its wake_timer_ is in the timer core's deadline queue). Callers hold
  * interrupts off while they touch a queue. */
 class ThreadQueue {
 public:
@@ -73,7 +75,8 @@ private:
     ThreadState state_ = ThreadState::runnable;
     uint64_t saved_rsp_ = 0;
     uint8_t* stack_ = nullptr; /* nullptr for the boot thread, which runs on the boot stack */
-    uint64_t wake_at_ns_ = 0;
+    /* Armed in the timer core (time/timer.h) while the thread sleeps. */
+    timer::Deadline wake_timer_;
     int exit_code_ = 0;
     bool detached_ = false;
     bool joined_ = false;
