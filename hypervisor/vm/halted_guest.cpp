@@ -25,4 +25,10 @@ uint64_t sleep_until_interrupt(Vm& vm)
     return cpu::rdtsc() - asleep;
 }
 
+void wake(Vm& vm)
+{
+    if (vm.thread)
+        Scheduler::instance().wake_early(vm.thread);
+}
+
 } // namespace halted_guest

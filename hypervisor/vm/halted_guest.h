@@ -20,14 +20,19 @@ class Vm;
 
 namespace halted_guest {
 
-/* A guest with nothing to do still has the host look at it this often: input
- * for COM1 and the keyboard, and a stop request, raise nothing that wakes the
- * VM's thread. */
+/* A guest with nothing to do still has the host look at it this often (host
+ * input and stop requests wake the VM's thread at once through wake(); this
+ * bounds what nothing announces). */
 constexpr uint64_t LONGEST_SLEEP_NS = 10'000'000;
 
 /* Sleeps until an interrupt waits for the guest (the devices are brought up to
  * date) or the VM is asked to stop; returns the host TSC cycles spent asleep.
  * The VM's thread may be descheduled meanwhile: no VMCS or VMCB stays current. */
 uint64_t sleep_until_interrupt(Vm& vm);
+
+/* News for a halted guest (input queued for COM1 or the keyboard, a stop
+ * request): its VM's thread, if it sleeps, looks at once instead of at its next
+ * device event. The VM's thread sleeps nowhere else, so this wakes nothing else. */
+void wake(Vm& vm);
 
 } // namespace halted_guest

@@ -5,6 +5,7 @@
 #include "console/log.h"
 #include "drivers/cmos_rtc.h"
 #include "hypervisor/devices/guest_text.h"
+#include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -86,6 +87,7 @@ size_t VirtualPlatform::send_serial(const uint8_t* bytes, size_t count)
 {
     size_t queued = serial_input_.push(bytes, count);
     com1_.pull_input();
+    halted_guest::wake(vm_);
     return queued;
 }
 
@@ -115,6 +117,7 @@ size_t VirtualPlatform::type_keys(const uint8_t* text, size_t count)
 {
     size_t queued = typist_.type(text, count);
     typist_.pump(keyboard_);
+    halted_guest::wake(vm_);
     return queued;
 }
 

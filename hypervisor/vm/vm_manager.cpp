@@ -11,6 +11,7 @@
 #include "fs/vfs_syscall.h"
 #include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_report.h"
 #include "lib/format.h"
@@ -551,6 +552,7 @@ bool stop(int id)
     if (!vm || vm->ended())
         return false;
     vm->request_stop();
+    halted_guest::wake(*vm);
     return true;
 }
 

@@ -210,6 +210,15 @@ void Scheduler::sleep_ns(uint64_t nanoseconds)
     schedule();
 }
 
+void Scheduler::wake_early(Thread* thread)
+{
+    InterruptGuard guard;
+    if (thread->state_ != ThreadState::sleeping)
+        return;
+    timer::cancel(thread->wake_timer_);
+    make_runnable(thread);
+}
+
 void Scheduler::exit(int code)
 {
     cpu::cli();

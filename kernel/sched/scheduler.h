@@ -35,6 +35,10 @@ public:
     Thread* current() const { return current_; }
     void yield();
     void sleep_ns(uint64_t nanoseconds);
+    /* Ends `thread`'s sleep_ns() now (its deadline cancelled) if it sleeps;
+     * nothing otherwise. For a sleeper that has news sooner than it asked (a
+     * halted guest's VM thread when input or a stop request arrives). */
+    void wake_early(Thread* thread);
     /* Halts the CPU until the next interrupt, interrupts off on entry and on
      * return (sti;hlt: an interrupt between the caller's check and the halt
      * still ends it). With no other thread runnable the tick stops meanwhile
