@@ -1,6 +1,7 @@
 /* In-kernel tests of threads and the scheduler (set "sched"). */
 #include "arch/x86_64/cpu.h"
 #include "console/log.h"
+#include "drivers/pit8254.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
 #include "test/kernel_test.h"
@@ -103,7 +104,9 @@ KERNEL_TEST(sched, sleep_lasts_as_long_as_the_pit_says)
         if (slept_ns < ms * clock::NS_PER_MS)
             t.fail("sleep of %lu ms ended after %lu ns", ms, slept_ns);
         bool loose_pit = foreign_hypervisor();
-        if ((!loose_pit && ticks + 1 < ms) || ticks > ms + 5)
+        /* Late only as the clock says: a busy build machine can make QEMU's
+         * wake-up late, and ticks() counts the periods a stopped tick missed. */
+        if ((!loose_pit && ticks + 1 < ms) || ticks > slept_ns / pit8254::tick_ns() + 5)
             t.fail("sleep of %lu ms lasted %lu PIT ticks", ms, ticks);
     }
 }
