@@ -113,6 +113,10 @@ struct hypercall_ring_request {
     uint64_t number;
     uint64_t arguments[4];
 };
+/* As a request's RBX (a handle or `at`): the result of the request served just
+ * before it in the same notify (an open's handle for the fstat after it; an
+ * error there makes this one EBADF). The first request of a notify has none: EBADF. */
+#define HYPERCALL_RING_PREVIOUS_RESULT 0xFFFFFFFFFFFFFFFFull
 #define HYPERCALL_RING_ENTRIES_MAX 64u /* a power of two; the ring fits one 4 KiB page */
 #define HYPERCALL_RING_REQUESTS_OFFSET 64u
 #define HYPERCALL_RING_RESULTS_OFFSET(entries) (HYPERCALL_RING_REQUESTS_OFFSET + 40u * (entries))

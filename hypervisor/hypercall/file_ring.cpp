@@ -72,12 +72,16 @@ Result<uint64_t> FileRing::notify(RingRequestServer& server, GuestPhysicalMemory
         return why.set(EIO, "file ring: produced %u is %u requests past the %u served, more than its %u entries",
                        produced, pending, consumed_, entries_);
 
+    /* Taken from host memory, never read back from the result slot. */
+    uint64_t previous = uint64_t(-int64_t(EBADF));
     for (uint32_t i = 0; i < pending; ++i) {
         uint32_t slot = consumed_ & (entries_ - 1);
         const uint8_t* request = requests + size_t(slot) * sizeof(hypercall_ring_request);
         /* Copied once; only the copy is checked and used. */
         HypercallRegisters copy{load(request), load(request + 8), load(request + 16), load(request + 24),
                                 load(request + 32)};
+        if (copy.rbx == HYPERCALL_RING_PREVIOUS_RESULT)
+            copy.rbx = previous;
         uint64_t result = uint64_t(-int64_t(ENOSYS));
         /* File calls only: not the ring's own calls, not power off. */
         if (copy.rax >= HYPERCALL_FILE_FIRST && copy.rax <= HYPERCALL_FILE_LAST)
@@ -85,6 +89,7 @@ Result<uint64_t> FileRing::notify(RingRequestServer& server, GuestPhysicalMemory
         if (moves_bytes(copy.rax) && int64_t(result) > 0)
             bytes_moved_ += result;
         results[slot] = result;
+        previous = result;
         ++consumed_;
         ++requests_served_;
     }
