@@ -30,6 +30,13 @@ private:
     uint8_t* listing_ = nullptr;
     size_t listing_used_ = 0;
     uint64_t listing_start_ = 0;
+    /* The status the host gave with the notify numbered status_notify_ (the
+     * lookup's fstat). While no later notify has happened we have seen nothing
+     * since, so answering stat with it is as if the stat had run then: `ls -l`
+     * costs one notify per name, not two. */
+    struct stat status_ {};
+    uint64_t status_notify_ = 0;
+    bool status_known_ = false;
 };
 
 namespace {
@@ -127,10 +134,18 @@ RefPtr<Inode> HypercallFs::find(uint64_t number)
     return nullptr;
 }
 
+void HypercallFs::remember_status(HostInode& inode, const struct stat& status)
+{
+    inode.status_ = status;
+    inode.status_notify_ = hypercall_ring::notify_count();
+    inode.status_known_ = hypercall_ring::active();
+}
+
 Result<RefPtr<Inode>> HypercallFs::adopt(uint64_t handle, const struct stat& status, bool read_only)
 {
     if (RefPtr<Inode> living = find(status.st_ino)) {
-        (void)call(HYPERCALL_FILE_CLOSE, handle);
+        hypercall_ring::close_later(handle);
+        remember_status(own(*living), status);
         return living;
     }
     InodeType type = S_ISDIR(status.st_mode) ? InodeType::directory : InodeType::regular;
@@ -141,6 +156,7 @@ Result<RefPtr<Inode>> HypercallFs::adopt(uint64_t handle, const struct stat& sta
         return Error(ENOMEM);
     }
     inode->read_only_ = read_only;
+    remember_status(*inode, status);
     inode->next_ = inodes_;
     inodes_ = inode;
     ++inode_count_;
@@ -352,6 +368,11 @@ Result<bool> HypercallFs::readdir(Inode& directory, uint64_t cookie, DirectoryEn
 
 Result<void> HypercallFs::stat(Inode& inode, struct stat& out)
 {
+    HostInode& host = own(inode);
+    if (host.status_known_ && host.status_notify_ == hypercall_ring::notify_count()) {
+        out = host.status_;
+        return {};
+    }
     TRY(call(HYPERCALL_FILE_FSTAT, own(inode).handle(), address(&out)));
     return {};
 }
