@@ -126,7 +126,9 @@ void guest_main()
             uint64_t number = random_number(random);
             volatile hypercall_ring_request& request = slot(produced + i);
             request.number = number;
-            request.arguments[0] = random_handle(random, directory, file);
+            /* Mostly the handle the call can use, so that most scribbles land. */
+            uint64_t fitting = number == HYPERCALL_FILE_GETDENTS ? directory : file;
+            request.arguments[0] = random.below(4) ? fitting : random_handle(random, directory, file);
             Buffer buffer = random_buffer(random, scribbles);
             /* stat writes its struct stat at RDX; the others write at RCX (or
              * only read there: paths of open, mkdir, rename...). */
