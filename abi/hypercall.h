@@ -117,6 +117,11 @@ struct hypercall_ring_request {
  * before it in the same notify (an open's handle for the fstat after it; an
  * error there makes this one EBADF). The first request of a notify has none: EBADF. */
 #define HYPERCALL_RING_PREVIOUS_RESULT 0xFFFFFFFFFFFFFFFFull
+/* Added to a ring request's number of read or write: its buffer (RCX) is a
+ * guest-physical address, checked against guest RAM, and no page walk is made
+ * (a guest kernel's buffer in its direct map). With any other number the
+ * request is unknown: ENOSYS. */
+#define HYPERCALL_RING_PHYSICAL_BUFFER (1ull << 32)
 #define HYPERCALL_RING_ENTRIES_MAX 64u /* a power of two; the ring fits one 4 KiB page */
 #define HYPERCALL_RING_REQUESTS_OFFSET 64u
 #define HYPERCALL_RING_RESULTS_OFFSET(entries) (HYPERCALL_RING_REQUESTS_OFFSET + 40u * (entries))

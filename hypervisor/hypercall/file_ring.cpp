@@ -72,6 +72,9 @@ Result<uint64_t> FileRing::notify(RingRequestServer& server, GuestPhysicalMemory
         return why.set(EIO, "file ring: produced %u is %u requests past the %u served, more than its %u entries",
                        produced, pending, consumed_, entries_);
 
+    /* Guest RAM by guest-physical address, for HYPERCALL_RING_PHYSICAL_BUFFER:
+     * paging off, so an address is checked against RAM and nothing is walked. */
+    guest_paging::PagedGuestMemory unpaged(guest_paging::GuestPagingState{}, ram);
     /* Taken from host memory, never read back from the result slot. */
     uint64_t previous = uint64_t(-int64_t(EBADF));
     for (uint32_t i = 0; i < pending; ++i) {
@@ -83,9 +86,15 @@ Result<uint64_t> FileRing::notify(RingRequestServer& server, GuestPhysicalMemory
         if (copy.rbx == HYPERCALL_RING_PREVIOUS_RESULT)
             copy.rbx = previous;
         uint64_t result = uint64_t(-int64_t(ENOSYS));
+        uint64_t base = copy.rax & ~HYPERCALL_RING_PHYSICAL_BUFFER;
+        bool physical = copy.rax != base && (base == HYPERCALL_FILE_READ || base == HYPERCALL_FILE_WRITE);
         /* File calls only: not the ring's own calls, not power off. */
-        if (copy.rax >= HYPERCALL_FILE_FIRST && copy.rax <= HYPERCALL_FILE_LAST)
+        if (physical) {
+            copy.rax = base;
+            result = server.serve(copy, unpaged);
+        } else if (copy.rax >= HYPERCALL_FILE_FIRST && copy.rax <= HYPERCALL_FILE_LAST) {
             result = server.serve(copy, memory);
+        }
         if (moves_bytes(copy.rax) && int64_t(result) > 0)
             bytes_moved_ += result;
         results[slot] = result;

@@ -6,6 +6,7 @@
 #include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
 #include "fs/hypercall_ring.h"
+#include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
 
 #include <new>
@@ -53,6 +54,21 @@ Result<uint64_t> answer(int64_t result)
 Result<uint64_t> call(uint64_t number, uint64_t rbx = 0, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t rsi = 0)
 {
     return answer(hypercall_ring::call({number, rbx, rcx, rdx, rsi}));
+}
+
+/* The number of a read or write of `buffer`: with HYPERCALL_RING_PHYSICAL_BUFFER
+ * and the buffer's guest-physical address when the ring is up and the buffer lies
+ * in the direct map (a kernel buffer, contiguous in physical memory too), so the
+ * host makes no walk of our page tables; else as it is. */
+uint64_t transfer_number(uint64_t number, const void* buffer, size_t length, uint64_t& address_out)
+{
+    auto at = reinterpret_cast<uint64_t>(buffer);
+    address_out = at;
+    if (!hypercall_ring::active() || at < DIRECT_MAP_BASE || length > DIRECT_MAP_SIZE ||
+        at - DIRECT_MAP_BASE > DIRECT_MAP_SIZE - length)
+        return number;
+    address_out = at - DIRECT_MAP_BASE;
+    return number | HYPERCALL_RING_PHYSICAL_BUFFER;
 }
 
 /* Host bytes of directory records one readdir batch fetches: an `ls` of a large
@@ -268,7 +284,9 @@ Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, siz
     size_t done = 0;
     while (done < count) {
         size_t piece = count - done < HYPERCALL_FILE_IO_MAX ? count - done : HYPERCALL_FILE_IO_MAX;
-        Result<uint64_t> got = call(HYPERCALL_FILE_READ, own(file).handle(), address(bytes + done), piece, offset + done);
+        uint64_t at = 0;
+        uint64_t number = transfer_number(HYPERCALL_FILE_READ, bytes + done, piece, at);
+        Result<uint64_t> got = call(number, own(file).handle(), at, piece, offset + done);
         if (got.is_error())
             return done ? Result<size_t>(done) : Error(got.error());
         done += size_t(got.value());
@@ -286,7 +304,9 @@ Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buff
     size_t done = 0;
     while (done < count) {
         size_t piece = count - done < HYPERCALL_FILE_IO_MAX ? count - done : HYPERCALL_FILE_IO_MAX;
-        Result<uint64_t> put = call(HYPERCALL_FILE_WRITE, own(file).handle(), address(bytes + done), piece, offset + done);
+        uint64_t at = 0;
+        uint64_t number = transfer_number(HYPERCALL_FILE_WRITE, bytes + done, piece, at);
+        Result<uint64_t> put = call(number, own(file).handle(), at, piece, offset + done);
         if (put.is_error())
             return done ? Result<size_t>(done) : Error(put.error());
         done += size_t(put.value());

@@ -292,3 +292,31 @@ UNIT_TEST(file_ring_open_and_fstat_of_its_handle_in_one_notify_through_the_file_
     CHECK_EQ(files.open_handle_count(), 0);
     CHECK_EQ(guest.ring.bytes_moved(), uint64_t(5));
 }
+
+UNIT_TEST(file_ring_physical_buffers_go_to_guest_ram_for_read_and_write_only)
+{
+    VfsFixture host;
+    CHECK(!host.sys.mkdir("/vm").is_error());
+    host.put("/vm/hello.txt", "hello");
+    RefPtr<Inode> root = resolve_path(host.context, "/vm").value();
+    FileServer files(root, nullptr);
+    Guest guest;
+    CHECK_EQ(error_of(guest.ring.set_up(RING, ENTRIES, guest.ram)), 0);
+    constexpr uint64_t PATH = FakeGuestMemory::BASE, PHYSICAL = 0x8000;
+    guest.memory.put(PATH, "hello.txt");
+    guest.queue(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT, PATH, O_RDONLY);
+    guest.queue(HYPERCALL_FILE_READ | HYPERCALL_RING_PHYSICAL_BUFFER, HYPERCALL_RING_PREVIOUS_RESULT, PHYSICAL, 4096, 0);
+    /* Past guest RAM: EFAULT, nothing written. */
+    guest.queue(HYPERCALL_FILE_READ | HYPERCALL_RING_PHYSICAL_BUFFER, 0, RAM_SIZE - 2, 4096, 0);
+    /* The flag means nothing to other calls: an unknown number. */
+    guest.queue(HYPERCALL_FILE_FSTAT | HYPERCALL_RING_PHYSICAL_BUFFER, 0, PHYSICAL);
+    Failure why;
+    CHECK_EQ(guest.notify(files, why).value(), uint64_t(4));
+    CHECK_EQ(guest.result(0), int64_t(0));
+    CHECK_EQ(guest.result(1), int64_t(5));
+    CHECK_EQ(std::string(reinterpret_cast<const char*>(&guest.ram.bytes[PHYSICAL]), 5), std::string("hello"));
+    CHECK_EQ(guest.result(2), -int64_t(EFAULT));
+    CHECK_EQ(guest.ram.bytes[RAM_SIZE - 2], uint8_t(0));
+    CHECK_EQ(guest.result(3), -int64_t(ENOSYS));
+    CHECK_EQ(guest.ring.bytes_moved(), uint64_t(5));
+}
