@@ -14,6 +14,8 @@
 #ifndef MATRYOSHKA_ABI_HYPERCALL_H
 #define MATRYOSHKA_ABI_HYPERCALL_H
 
+#include <stdint.h>
+
 #define HYPERVISOR_CPUID_BASE 0x40000000u
 #define HYPERVISOR_CPUID_FEATURES 0x40000001u
 #define HYPERVISOR_SIGNATURE "SWEBSWEBSWEB"
@@ -25,6 +27,7 @@
 #define HYPERCALL_FEATURE_CONSOLE (1u << 0) /* ping, print, power off */
 #define HYPERCALL_FEATURE_TEST (1u << 1)    /* test report */
 #define HYPERCALL_FEATURE_FILES (1u << 2)   /* the paravirtual file system */
+#define HYPERCALL_FEATURE_FILE_RING (1u << 3) /* its request ring (file_ring_setup, file_ring_notify) */
 
 /* ping(RBX = any value) -> RAX = HYPERCALL_ABI_VERSION, RBX = value + 1. */
 #define HYPERCALL_PING 0u
@@ -91,5 +94,44 @@
 #define HYPERCALL_FILE_TRUNCATE 29u
 #define HYPERCALL_FILE_FIRST HYPERCALL_FILE_OPEN
 #define HYPERCALL_FILE_LAST HYPERCALL_FILE_TRUNCATE
+
+/* The file request ring (HYPERCALL_FEATURE_FILE_RING; docs/hypercalls.md, "The
+ * request ring"): file calls queued in one page of the guest's RAM, served in
+ * order at one notify, the way a virtio queue works. The page, at a 4 KiB-aligned
+ * guest-physical address, holds a struct hypercall_ring_header, then `entries`
+ * requests, then `entries` results. The guest writes the requests and
+ * `produced`; the host writes the results and `consumed`, nothing else. */
+struct hypercall_ring_header {
+    uint32_t produced; /* guest: requests queued so far, counting up and wrapping at 2^32 */
+    uint32_t consumed; /* host: requests served so far (a copy of the host's own count) */
+    uint32_t reserved[14];
+};
+/* One request: a file hypercall (HYPERCALL_FILE_FIRST..LAST) and its RBX, RCX,
+ * RDX, RSI, with the same meaning and checks as when it is made by VMCALL;
+ * guest-virtual addresses go through the page tables in use at the notify. */
+struct hypercall_ring_request {
+    uint64_t number;
+    uint64_t arguments[4];
+};
+/* As a request's RBX (a handle or `at`): the result of the request served just
+ * before it in the same notify (an open's handle for the fstat after it; an
+ * error there makes this one EBADF). The first request of a notify has none: EBADF. */
+#define HYPERCALL_RING_PREVIOUS_RESULT 0xFFFFFFFFFFFFFFFFull
+/* Added to a ring request's number of read or write: its buffer (RCX) is a
+ * guest-physical address, checked against guest RAM, and no page walk is made
+ * (a guest kernel's buffer in its direct map). With any other number the
+ * request is unknown: ENOSYS. */
+#define HYPERCALL_RING_PHYSICAL_BUFFER (1ull << 32)
+#define HYPERCALL_RING_ENTRIES_MAX 64u /* a power of two; the ring fits one 4 KiB page */
+#define HYPERCALL_RING_REQUESTS_OFFSET 64u
+#define HYPERCALL_RING_RESULTS_OFFSET(entries) (HYPERCALL_RING_REQUESTS_OFFSET + 40u * (entries))
+#define HYPERCALL_RING_SIZE(entries) (HYPERCALL_RING_RESULTS_OFFSET(entries) + 8u * (entries))
+/* file_ring_setup(RBX = guest-physical address of the ring page, RCX = entries, a
+ * power of two up to HYPERCALL_RING_ENTRIES_MAX; RCX = 0 removes the ring) -> 0.
+ * The host's count of served requests starts at 0; so must `produced`. */
+#define HYPERCALL_FILE_RING_SETUP 30u
+/* file_ring_notify() -> how many requests it served: every one queued, in order,
+ * each result in its slot before `consumed` moves past it. */
+#define HYPERCALL_FILE_RING_NOTIFY 31u
 
 #endif

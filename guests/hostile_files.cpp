@@ -149,7 +149,7 @@ void check_handles(int32_t handle)
 void check_numbers()
 {
     expect("number_below_the_file_calls_is_enosys", call(15), -ENOSYS);
-    expect("number_above_the_file_calls_is_enosys", call(HYPERCALL_FILE_LAST + 1), -ENOSYS);
+    expect("number_above_the_file_calls_is_enosys", call(HYPERCALL_FILE_RING_NOTIFY + 1), -ENOSYS);
     expect("huge_number_is_enosys", call(0xFFFFFFF0), -ENOSYS);
 }
 

@@ -19,9 +19,10 @@
 #include "abi/hypercall.h"
 #include "fs/file_descriptor_table.h"
 #include "fs/vfs_syscall.h"
+#include "hypervisor/hypercall/file_ring.h"
 #include "hypervisor/hypercall/hypercall.h"
 
-class FileServer {
+class FileServer final : public RingRequestServer {
 public:
     /* Host bytes getdents fills per call. */
     static constexpr size_t TRANSFER_STEP = 64 * 1024;
@@ -40,7 +41,7 @@ public:
 
     /* One file hypercall (registers.rax in HYPERCALL_FILE_FIRST..LAST): the value
      * for the guest's RAX, a negative errno on failure (-ENOSYS for other numbers). */
-    uint64_t serve(const HypercallRegisters& registers, guest_paging::GuestVirtualMemory& memory);
+    uint64_t serve(const HypercallRegisters& registers, guest_paging::GuestVirtualMemory& memory) override;
 
     /* False when the host had no memory for the server's buffers (a VM start
      * reaches this: it is ENOMEM there, and the server must be deleted). */
@@ -49,6 +50,8 @@ public:
     const RefPtr<Inode>& root() const { return root_; }
     const RefPtr<Inode>& writable() const { return writable_; }
     StorageAccount* account() const { return account_.get(); }
+    /* The VM's request ring (file_ring_setup, file_ring_notify): goes with the server. */
+    FileRing& ring() { return ring_; }
     /* FileServers in existence, for the leak tests: a VM's goes when the VM ends. */
     static size_t live_count();
 
@@ -114,4 +117,5 @@ private:
     PathBuffer* paths_;   /* two for rename's names, one to join a name to its directory */
     uint8_t* transfer_ = nullptr; /* TRANSFER_STEP bytes for getdents, made at its first call */
     IoVector* vectors_;   /* MAX_VECTORS: the buffer of the read or write being served */
+    FileRing ring_;
 };

@@ -99,6 +99,52 @@ uint64_t file_call(Vm& vm, const HypercallRegisters& r, guest_paging::GuestVirtu
     // SOLUTION END 10
 }
 
+/* Serves ring requests one by one under the host's file system lock, taken for
+ * each request rather than the whole notify, so that a ring of large transfers
+ * cannot keep the host's programs and other VMs away from their files. */
+class LockedFileServer final : public RingRequestServer {
+public:
+    explicit LockedFileServer(FileServer& files) : files_(files) {}
+    uint64_t serve(const HypercallRegisters& request, guest_paging::GuestVirtualMemory& memory) override
+    {
+        MutexLocker locker(kernel_vfs::lock());
+        return files_.serve(request, memory);
+    }
+
+private:
+    FileServer& files_;
+};
+
+/* file_ring_setup and file_ring_notify: the same rights as the file calls they
+ * carry. A guest that broke the ring's rules has its VM ended with the reason. */
+HypercallOutcome ring_call(Vm& vm, HypercallRegisters& r, guest_paging::GuestVirtualMemory& memory,
+                           unsigned privilege_level)
+{
+    if (privilege_level != 0) {
+        r.rax = error(EPERM);
+        return HypercallOutcome::resume;
+    }
+    if (!vm.files) {
+        r.rax = error(ENOSYS);
+        return HypercallOutcome::resume;
+    }
+    FileRing& ring = vm.files->ring();
+    if (r.rax == HYPERCALL_FILE_RING_SETUP) {
+        Result<void> set = ring.set_up(r.rbx, r.rcx, vm.memory());
+        r.rax = set.is_error() ? error(set.error()) : 0;
+        return HypercallOutcome::resume;
+    }
+    LockedFileServer server(*vm.files);
+    Failure why;
+    Result<uint64_t> served = ring.notify(server, vm.memory(), memory, why);
+    if (served.is_error() && why.errno_value) {
+        vm.end(VmRunState::failed, 1, "%s", why.text);
+        return HypercallOutcome::ended;
+    }
+    r.rax = served.is_error() ? error(served.error()) : served.value();
+    return HypercallOutcome::resume;
+}
+
 } // namespace
 
 bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
@@ -108,7 +154,8 @@ bool hypervisor_cpuid_leaf(uint32_t leaf, CpuidLeaf& out)
         return true;
     }
     if (leaf == HYPERVISOR_CPUID_FEATURES) {
-        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST | HYPERCALL_FEATURE_FILES,
+        out = {HYPERCALL_ABI_VERSION, HYPERCALL_FEATURE_CONSOLE | HYPERCALL_FEATURE_TEST | HYPERCALL_FEATURE_FILES |
+                                                  HYPERCALL_FEATURE_FILE_RING,
                uint32_t(clock::tsc_hz() / 1000), 0};
         return true;
     }
@@ -134,6 +181,8 @@ HypercallOutcome handle_hypercall(Vm& vm, HypercallRegisters& r, guest_paging::G
         return HypercallOutcome::power_off;
     case HYPERCALL_TEST_REPORT: r.rax = test_report(vm, r, memory); break;
     case HYPERCALL_FILE_FIRST ... HYPERCALL_FILE_LAST: r.rax = file_call(vm, r, memory, privilege_level); break;
+    case HYPERCALL_FILE_RING_SETUP:
+    case HYPERCALL_FILE_RING_NOTIFY: return ring_call(vm, r, memory, privilege_level);
     default: r.rax = error(ENOSYS); break;
     }
     return HypercallOutcome::resume;

@@ -15,7 +15,9 @@ struct HypercallRegisters {
     uint64_t rax, rbx, rcx, rdx, rsi;
 };
 
-enum class HypercallOutcome { resume, power_off };
+/* power_off: the guest asked to stop; ended: the host ended the VM (a guest that
+ * broke the file ring's rules). Either way the VM does not run again. */
+enum class HypercallOutcome { resume, power_off, ended };
 
 /* `memory` is the guest's address space as it was at the VMCALL; `privilege_level`
  * the guest's CPL then (file calls are refused to guest user mode). May block on

@@ -298,7 +298,7 @@ ExitAction handle_hypercall_instruction(SvmVcpu& vcpu)
     cpu::sti();
     HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, memory, privilege_level);
     cpu::cli();
-    if (outcome == HypercallOutcome::power_off)
+    if (outcome != HypercallOutcome::resume)
         return ExitAction::stop;
     rax = h.rax;
     r.rbx = h.rbx;

@@ -93,6 +93,10 @@ void release_files(Vm& vm)
 {
     if (!vm.files)
         return;
+    /* What the guest asked through its file request ring, for whoever reads the log. */
+    if (FileRing& ring = vm.files->ring(); ring.requests_served())
+        log(LogCategory::hypercall, "vm%d file ring: %lu requests, %lu bytes", vm.id(), ring.requests_served(),
+            ring.bytes_moved());
     MutexLocker locker(kernel_vfs::lock());
     delete vm.files;
     vm.files = nullptr;

@@ -356,7 +356,7 @@ ExitAction handle_vmcall(VmxVcpu& vcpu, unsigned length = 0)
     cpu::sti();
     HypercallOutcome outcome = handle_hypercall(vcpu.vm(), h, memory, privilege_level);
     cpu::cli();
-    if (outcome == HypercallOutcome::power_off)
+    if (outcome != HypercallOutcome::resume)
         return ExitAction::stop;
     r.rax = h.rax;
     r.rbx = h.rbx;

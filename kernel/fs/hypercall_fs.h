@@ -50,6 +50,8 @@ private:
      * `handle` closed) when there is no memory for a new inode. */
     [[nodiscard]] Result<RefPtr<Inode>> adopt(uint64_t handle, const struct stat& status, bool read_only = false);
     void forget(HostInode& inode);
+    /* The status a lookup's batch brought, for a stat before the next notify. */
+    static void remember_status(HostInode& inode, const struct stat& status);
 
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */
     size_t inode_count_ = 0;

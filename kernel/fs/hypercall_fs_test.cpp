@@ -5,8 +5,11 @@
  * set in the guest, and checks afterwards what the guest wrote. */
 #include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
+#include "abi/dirent.h"
 #include "fs/hypercall_fs.h"
+#include "fs/hypercall_ring.h"
 #include "fs/kernel_vfs.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
 #include "test/kernel_test.h"
@@ -164,5 +167,88 @@ KERNEL_TEST(hostfs, bad_guest_addresses_and_numbers_get_error_codes)
     for (uint64_t bad : {0xFFFF900000000000ull, 0x0000900000000000ull, 0xFFFFFFFFFFFFFFF0ull})
         EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT, bad, O_RDONLY)), -int64_t(EFAULT));
     EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_READ, 63, 0, 0, 0)), -int64_t(EBADF));
-    EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_LAST + 1)), -int64_t(ENOSYS));
+    EXPECT_EQ(int64_t(cpu::vmcall(HYPERCALL_FILE_RING_NOTIFY + 1)), -int64_t(ENOSYS));
+}
+
+/* The request ring (docs/hypercalls.md, "The request ring"): with it, a 4 KiB read
+ * or write costs one notify, a close none, a lookup one, and a listing one per
+ * 4 KiB of records; a plain hypercall per call would cost several per name. */
+KERNEL_TEST(hostfs, ring_costs_one_exit_or_less_per_operation)
+{
+    if (skip_without_hostfs(t))
+        return;
+    if (!hypercall_ring::active()) {
+        t.fail("hostfs did not set up the request ring the host offers");
+        return;
+    }
+    constexpr size_t NAMES = 100, RECORDS = 16384;
+    Files files;
+    EXPECT(!files.sys.mkdir("/ring_listing").is_error());
+    char path[64];
+    for (size_t i = 0; i < NAMES; ++i) {
+        format_string(path, sizeof(path), "/ring_listing/file%03zu", i);
+        EXPECT(write_file(files.sys, path, "x", 1));
+    }
+    auto* records = static_cast<uint8_t*>(kmalloc(RECORDS));
+    Result<int> directory = files.sys.open("/ring_listing", O_RDONLY | O_DIRECTORY);
+    if (!records || directory.is_error()) {
+        t.fail("no memory for the records, or the directory does not open");
+        kfree(records);
+        return;
+    }
+    uint64_t before = hypercall_ring::notify_count();
+    size_t names = 0;
+    for (;;) {
+        Result<size_t> used = files.sys.getdents(directory.value(), records, RECORDS);
+        EXPECT(!used.is_error());
+        if (used.is_error() || used.value() == 0)
+            break;
+        for (size_t at = 0; at < used.value(); at += reinterpret_cast<struct dirent*>(records + at)->d_reclen)
+            ++names;
+    }
+    uint64_t listing = hypercall_ring::notify_count() - before;
+    EXPECT_EQ(names, NAMES + 2); /* with "." and ".." */
+    /* The two entries the VFS adds ("." and ".." looked up), a 4 KiB listing of
+     * the 100 names, the empty one at the end: a handful, where plain
+     * hypercalls took one getdents per name. */
+    if (listing > 8)
+        t.fail("listing %zu names took %lu notifies", names, listing);
+    (void)files.sys.close(directory.value());
+
+    /* A fresh lookup (stat of a name no inode holds now): one notify; the
+     * inode's close rides along with the next one. */
+    before = hypercall_ring::notify_count();
+    struct stat status {};
+    EXPECT(!files.sys.stat("/ring_listing/file042", status).is_error());
+    EXPECT_EQ(status.st_size, uint64_t(1));
+    if (hypercall_ring::notify_count() - before > 2)
+        t.fail("a stat took %lu notifies", hypercall_ring::notify_count() - before);
+
+    /* 4 KiB reads and writes: one notify each. */
+    Result<int> fd = files.sys.open("/ring_listing/file000", O_RDWR);
+    EXPECT(!fd.is_error());
+    if (!fd.is_error()) {
+        memset(records, 0x5A, 4096);
+        before = hypercall_ring::notify_count();
+        size_t moved = 0;
+        for (int i = 0; i < 4; ++i) {
+            Result<size_t> put = files.sys.write(fd.value(), records, 4096);
+            moved += put.is_error() ? 0 : put.value();
+        }
+        EXPECT(!files.sys.lseek(fd.value(), 0, SEEK_SET).is_error());
+        for (int i = 0; i < 4; ++i) {
+            Result<size_t> got = files.sys.read(fd.value(), records + 4096, 4096);
+            moved += got.is_error() ? 0 : got.value();
+        }
+        EXPECT_EQ(hypercall_ring::notify_count() - before, uint64_t(8));
+        EXPECT_EQ(moved, size_t(8 * 4096));
+        EXPECT_EQ(records[4096 + 4095], uint8_t(0x5A));
+        (void)files.sys.close(fd.value());
+    }
+    kfree(records);
+    for (size_t i = 0; i < NAMES; ++i) {
+        format_string(path, sizeof(path), "/ring_listing/file%03zu", i);
+        EXPECT(!files.sys.unlink(path).is_error());
+    }
+    EXPECT(!files.sys.rmdir("/ring_listing").is_error());
 }

@@ -218,9 +218,17 @@ private:
         case HYPERCALL_FILE_GETDENTS: rbx = handle(); rcx = out_buffer(); rdx = length(); rsi = offset(); break;
         case HYPERCALL_FILE_CLOSE: rbx = handle(); break;
         case HYPERCALL_FILE_FTRUNCATE: rbx = handle(); rcx = offset(); break;
+        /* A ring only where none can be (a ring on a random page would have the
+         * host write results over this guest): never page-aligned, or entries
+         * that are no power of two up to 64. With no ring, notify is ENXIO. */
+        case HYPERCALL_FILE_RING_SETUP:
+            rbx = random_.below(2) ? any_value() | 1 : any_value();
+            rcx = (rbx & 1) ? any_value() | 2 : HYPERCALL_RING_ENTRIES_MAX + 1 + random_.below(1000);
+            break;
+        case HYPERCALL_FILE_RING_NOTIFY: rbx = any_value(); break;
         default:
             /* Unknown: the gaps below 16, above the file calls, and any 64-bit number. */
-            if (n > HYPERCALL_FILE_LAST)
+            if (n > HYPERCALL_FILE_RING_NOTIFY)
                 n = random_.below(2) ? n : random_.next() | (uint64_t(1) << 32);
             rbx = any_value(); rcx = any_value(); rdx = any_value(); rsi = any_value();
             break;
@@ -239,7 +247,7 @@ private:
 
     static bool known(uint64_t n)
     {
-        return n <= HYPERCALL_TEST_REPORT || (n >= HYPERCALL_FILE_FIRST && n <= HYPERCALL_FILE_LAST);
+        return n <= HYPERCALL_TEST_REPORT || (n >= HYPERCALL_FILE_FIRST && n <= HYPERCALL_FILE_RING_NOTIFY);
     }
 
     /* What a successful call may answer; RDX is the length of read, write, getdents. */
@@ -254,6 +262,8 @@ private:
         case HYPERCALL_FILE_GETDENTS: return answer <= rdx && answer <= 64 * 1024;
         case HYPERCALL_FILE_LSEEK: return answer <= uint64_t(INT64_MAX);
         case HYPERCALL_TEST_REPORT: return false; /* always a bad name */
+        case HYPERCALL_FILE_RING_SETUP:
+        case HYPERCALL_FILE_RING_NOTIFY: return false; /* never a valid ring, never one set up */
         default: return answer == 0 && known(n);
         }
     }

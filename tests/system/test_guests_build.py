@@ -17,7 +17,7 @@ from matryoshka.cpio import read_archive
 
 EXPECTED_GUESTS = ["cpuid", "hypercall", "hlt", "port_io", "msr", "outside_ram", "triple_fault",
                    "vmx_instruction", "bench", "hostile_files", "poweroff", "hostile_hypercall", "hostile_ports",
-                   "hostile_msr",
+                   "hostile_msr", "hostile_ring",
                    "hostile_memory", "hostile_cpu_state", "hostile_spin", "hostile_storm", "hostile_triple_fault",
                    "sse_state", "screen_keys", "platform", "ide", "svm_instruction", "apic"]
 MULTIBOOT_MAGIC = 0x1BADB002

@@ -58,5 +58,12 @@ def test_host_and_guest_exchange_files_and_no_guest_test_skips(boot: Booter, emu
     summary = [line for line in guest_lines(result, 1) if line.startswith("[guest test] SUMMARY:")]
     assert summary, explain(result)
     assert re.search(r"SUMMARY: [1-9]\d* passed, 0 failed, 0 skipped", summary[0]), explain(result)
+    # Through the request ring: 4 KiB reads and writes one notify each, a listing
+    # of 100 names a few (kernel/fs/hypercall_fs_test.cpp).
+    assert "[guest test] PASS: hostfs.ring_costs_one_exit_or_less_per_operation" in guest_lines(result, 1), \
+        explain(result)
+    # The host counted what went through the ring (hypervisor/vm/vm_manager.cpp).
+    counted = re.search(r"vm1 file ring: (\d+) requests, (\d+) bytes", result.serial)
+    assert counted and int(counted[1]) > 100 and int(counted[2]) >= 8 * 4096, explain(result)
     outcome = result.tests.get("pvfs.guest_kernel_reads_and_writes_host_files")
     assert outcome is not None and outcome.outcome == "PASS", explain(result)

@@ -3,7 +3,9 @@
 the host's own VFS, from one Bochs boot. The host runs `bench=vfs` on its ramfs,
 then starts a guest of its own kernel whose root is the host's files
 (docs/hypercalls.md) and which runs the same `bench=vfs` there: every transfer is
-then a hypercall, 4 KiB or 1 MiB at a time. Figures are TSC cycles, which in
+then a file call through the request ring, 4 KiB or 1 MiB at a time, and the
+listing (`ls -l` of a directory of 200 files: getdents, then stat of each name)
+is batched lookups and listings. Figures are TSC cycles, which in
 Bochs count emulated instructions (host and hypervisor work included). Prints
 figures; it is not a test. The observe branch's suite can call measure()."""
 from __future__ import annotations
@@ -23,7 +25,11 @@ CMDLINE = "bench=vfs vm=/boot/kernel vm_cmdline=bench=vfs+test=boot vm_timeout_m
 FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>read|write) (?P<piece>\w+): "
                     r"(?P<bytes>\d+) bytes in (?P<cycles>\d+) cycles$")
 
-Figures = dict[tuple[str, str, str], tuple[int, int]]  # (who, op, piece) -> (bytes, cycles)
+LISTING = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs list (?P<piece>\w+): "
+                     r"(?P<names>\d+) names in (?P<cycles>\d+) cycles$")
+
+# (who, op, piece) -> (bytes or names, cycles); op "list" is the listing.
+Figures = dict[tuple[str, str, str], tuple[int, int]]
 
 
 def measure(build_dir: Path, work_dir: Path) -> Figures:
@@ -35,8 +41,10 @@ def measure(build_dir: Path, work_dir: Path) -> Figures:
     for line in result.serial.splitlines():
         if match := FIGURE.match(line.strip()):
             figures[(match["who"], match["op"], match["piece"])] = (int(match["bytes"]), int(match["cycles"]))
-    if len(figures) != 8:
-        raise SystemExit(f"expected 8 figures, got {len(figures)} ({result.verdict.name}: {result.reason})")
+        elif match := LISTING.match(line.strip()):
+            figures[(match["who"], "list", match["piece"])] = (int(match["names"]), int(match["cycles"]))
+    if len(figures) != 10:
+        raise SystemExit(f"expected 10 figures, got {len(figures)} ({result.verdict.name}: {result.reason})")
     return figures
 
 
@@ -52,6 +60,13 @@ def print_table(figures: Figures) -> None:
             guest = bytes_per_kilocycle(*figures[("guest", op, piece)])
             ratio = guest / host if host else 0.0
             print(f"{op + ' ' + piece:<14} {host:>18.1f} {guest:>19.1f} {ratio:>10.2f}x")
+    for (who, op, piece), (names, cycles) in sorted(figures.items()):
+        if op == "list":
+            print(f"{who} ls -l of {piece}: {names} names in {cycles} cycles ({cycles / names:.0f} per name)")
+    host_list = [value for key, value in figures.items() if key[0] == "host" and key[1] == "list"]
+    guest_list = [value for key, value in figures.items() if key[0] == "guest" and key[1] == "list"]
+    if host_list and guest_list:
+        print(f"{'ls -l':<14} guest/host names per kcycle: {host_list[0][1] / guest_list[0][1]:.2f}x")
 
 
 def main() -> int:

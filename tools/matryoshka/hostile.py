@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from matryoshka.verdict import RunResult
 
-CLASSES = ["hypercall", "ports", "msr", "memory", "cpu_state", "spin", "storm", "triple_fault"]
+CLASSES = ["hypercall", "ports", "msr", "memory", "cpu_state", "spin", "storm", "triple_fault", "ring"]
 # Classes whose guest ends on purpose in a way only the host sees.
-ENDS_ON_PURPOSE = {"memory", "spin", "triple_fault"}
+ENDS_ON_PURPOSE = {"memory", "spin", "triple_fault", "ring"}
 
 SUMMARY = re.compile(r"^vm(?P<vm>\d+) says: HOSTILE (?P<cls>\w+) (?P<pairs>.*)$")
 STARTED = re.compile(r"^vm(?P<vm>\d+) started: /guests/hostile_(?P<cls>\w+),")
@@ -45,6 +45,9 @@ class GuestRun:
             return "failed", f"guest {access} at guest-physical {self.summary.get('violates', '?')},"
         if self.cls == "triple_fault":
             return "failed", "triple fault"
+        if self.cls == "ring":
+            # Its last notify claims more requests than the ring holds.
+            return "failed", "file ring: produced"
         if self.cls == "spin":
             return "stopped", "stopped by the host"
         return "stopped", "guest powered off with status 0"
