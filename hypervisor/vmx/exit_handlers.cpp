@@ -340,9 +340,7 @@ void complete_hypercall(VmxVcpu& vcpu, unsigned length)
  * (abi/hypercall.h, HYPERCALL_PING). */
 ExitAction answer_ping(VmxVcpu& vcpu, unsigned length = 0)
 {
-    GuestRegisters& r = vcpu.registers();
-    r.rax = HYPERCALL_ABI_VERSION;
-    r.rbx = r.rbx + 1;
+    vcpu.answer_ping();
     complete_hypercall(vcpu, length);
     return ExitAction::resume;
 }
@@ -509,21 +507,10 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 
 } // namespace
 
-/* The exits run()'s fast path answers (vmx_vcpu.cpp, handle_exit_on_fast_path,
- * says when it may): their handlers touch no device, never sleep and never end
- * the VM. Every other exit takes the full loop. */
-bool VmxVcpu::handle_fast_exit(uint32_t raw_reason)
-{
-    bool ping = raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING;
-    if (raw_reason != uint32_t(ExitReason::cpuid) && !ping)
-        return false;
-    exit_rip_ = vmcs_read(VmcsField::guest_rip);
-    if (ping)
-        answer_ping(*this);
-    else
-        handle_cpuid(*this);
-    return true;
-}
+/* CPUID for run()'s fast path (vmx_vcpu.cpp, handle_exit_on_fast_path, says
+ * when it may): the handler touches no device, never sleeps and never ends
+ * the VM. */
+void VmxVcpu::answer_cpuid_on_fast_path() { handle_cpuid(*this); }
 
 ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {
