@@ -1,8 +1,9 @@
 /* bench_compare: the same four pieces of work, run on the host and in a guest of
  * our kernel, for the guest-against-host figures of `make bench`
  * (tools/bench/run_all.py, keys guest_vs_host_*; bench_host_guest starts both
- * sides). Usage: bench_compare DIR, where DIR is a writable directory on the
- * same kind of storage the program was started from (a ramfs on both sides).
+ * sides). Usage: bench_compare [DIR], where DIR (default /tmp, made when
+ * missing) is a writable directory on the same kind of storage the program was
+ * started from (a ramfs on both sides).
  *   cpu       integer arithmetic, no system call: what the guest's timer
  *             interrupts and the host's tick take away from it
  *   syscall   getpid round trips: a guest's system calls never leave the guest
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -29,6 +31,8 @@ constexpr size_t PIECE = 4096;
 constexpr long FILE_PASSES = 4;
 /* argv[1] of the child that fork_exec starts: exit at once. */
 const char* const EXIT_AT_ONCE = "--exit";
+/* Without DIR (run=/bin/bench_compare): made when missing. */
+const char* const DEFAULT_DIRECTORY = "/tmp";
 
 uint64_t rdtsc()
 {
@@ -132,10 +136,15 @@ int main(int argc, char** argv)
 {
     if (argc == 2 && strcmp(argv[1], EXIT_AT_ONCE) == 0)
         return 0;
-    if (argc != 2) {
-        dprintf(2, "usage: bench_compare DIR (a writable directory)\n");
+    if (argc > 2) {
+        dprintf(2, "usage: bench_compare [DIR] (a writable directory, default %s)\n", DEFAULT_DIRECTORY);
         return 2;
     }
-    bool ok = measure_cpu() && measure_syscalls() && measure_fork_exec(argv[0]) && measure_file(argv[1]);
+    const char* directory = argc == 2 ? argv[1] : DEFAULT_DIRECTORY;
+    if (argc < 2 && mkdir(directory) < 0 && errno != EEXIST) {
+        printf("bench_compare: cannot make %s: %s\n", directory, strerror(errno));
+        return 1;
+    }
+    bool ok = measure_cpu() && measure_syscalls() && measure_fork_exec(argv[0]) && measure_file(directory);
     return ok ? 0 : 1;
 }
