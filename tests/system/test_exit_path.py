@@ -28,7 +28,8 @@ def quiet(boot: Booter) -> RunResult:
 def test_guests_pass_with_statistics_and_trace_off(quiet: RunResult) -> None:
     results = vm_results(quiet)
     assert len(results) == len(QUIET_GUESTS), explain(quiet)
-    started = {m[1]: m[2] for line in quiet.host_lines("vmx") if (m := re.match(r"vm(\d+) started: /guests/(\w+)", line))}
+    started = {m[1]: m[2] for line in quiet.host_lines("vmx")
+               if (m := re.match(r"vm(\d+) started: /guests/(\w+)", line))}
     for vm, guest in started.items():
         state, reason = GUEST_ENDINGS[guest]
         assert results[vm]["state"] == state and reason in results[vm]["reason"], explain(quiet)
