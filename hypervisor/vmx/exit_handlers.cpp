@@ -98,7 +98,14 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
 bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
 {
     bool off = vcpu.vm().write_port_powers_off(port, size, value, now);
-    vcpu.devices_touched();
+    /* A write may reprogram a timer: the next entry brings the devices up to
+     * date and re-reads the deadlines. The 8259s' ports (EOIs, masks) change no
+     * deadline; only a PIT period remembered for a later IRQ 0 waits for the
+     * PIC, so without one the guest's EOI after each timer interrupt costs no
+     * device update. */
+    bool pic_port = (port & ~1u) == 0x20 || (port & ~1u) == 0xA0;
+    if (!pic_port || vcpu.vm().platform().pit().backlog())
+        vcpu.devices_touched();
     return off;
 }
 
