@@ -2,7 +2,8 @@
 (issue 20). With vm_stats=off and vm_trace=off the run loop keeps no statistics
 and no trace, and the guests that check CPUID and every hypercall answer (the
 fast path's two exits, the CPU model's kept CPUID answers dropped by MSR writes)
-still pass and end as they must, in Bochs with VMX. bench_compare, the program
+still pass and end as they must, on both backends (VMX in Bochs, SVM in QEMU).
+bench_compare, the program
 run on both sides, runs on the host in QEMU and reports sane figures."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import Booter, explain
+from conftest import HYPERVISOR_EMULATORS, Booter, explain
 from matryoshka.verdict import RunResult, Verdict
 from test_hypervisor import GUEST_ENDINGS, guest_reports, vm_results
 
@@ -20,9 +21,10 @@ FIGURE = re.compile(r"^\[host user\] bench_compare: \[user bench\] compare (?P<n
                     r"(?P<cycles>\d+) cycles$")
 
 
-@pytest.fixture(scope="module")
-def quiet(boot: Booter) -> RunResult:
-    return boot("bochs", QUIET, timeout=600)
+@pytest.fixture(scope="module", params=HYPERVISOR_EMULATORS)
+def quiet(boot: Booter, request: pytest.FixtureRequest) -> RunResult:
+    emulator: str = request.param
+    return boot(emulator, QUIET, timeout=600)
 
 
 def test_guests_pass_with_statistics_and_trace_off(quiet: RunResult) -> None:
