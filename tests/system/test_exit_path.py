@@ -3,8 +3,8 @@
 and no trace, and the guests that check CPUID and every hypercall answer (the
 fast path's two exits, the CPU model's kept CPUID answers dropped by MSR writes)
 still pass and end as they must, on both backends (VMX in Bochs, SVM in QEMU).
-bench_compare, the program
-run on both sides, runs on the host in QEMU and reports sane figures."""
+bench_compare, the program run on both sides, runs on the host in QEMU and
+reports sane figures."""
 from __future__ import annotations
 
 import re
