@@ -294,8 +294,9 @@ bool GuestCpu::visible(const Feature& feature, const CpuidRegisters& host_leaf) 
     return select(host_leaf, feature.reg) & (1u << feature.bit);
 }
 
-CpuidRegisters GuestCpu::cpuid(uint32_t leaf, uint32_t subleaf) const
+CpuidRegisters GuestCpu::cpuid_uncached(uint32_t leaf, uint32_t subleaf) const
 {
+    uint32_t asked_leaf = leaf;
     uint32_t max_basic = host_max_basic_ < MAX_BASIC_LEAF ? host_max_basic_ : MAX_BASIC_LEAF;
     if (misc_enable_ & MISC_ENABLE_LIMIT_CPUID)
         max_basic = max_basic < 2 ? max_basic : 2;
@@ -335,6 +336,7 @@ CpuidRegisters GuestCpu::cpuid(uint32_t leaf, uint32_t subleaf) const
             select(out, feature.reg) |= 1u << feature.bit;
     if (leaf == 1)
         out.ecx |= CPUID1_ECX_HYPERVISOR;
+    last_cpuid_ = {true, asked_leaf, subleaf, out};
     return out;
 }
 
@@ -387,6 +389,7 @@ bool GuestCpu::model_read(Msr msr, uint32_t index, uint64_t& value) const
 
 bool GuestCpu::write_msr(uint32_t index, uint64_t value, MsrBackend& backend)
 {
+    last_cpuid_.valid = false;
     const MsrInfo* info = find_msr(index);
     if (!info || !msr_available(*info)) {
         ++unknown_msr_accesses_;

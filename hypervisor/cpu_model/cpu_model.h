@@ -108,8 +108,22 @@ class GuestCpu {
 public:
     GuestCpu(const GuestCpuConfig& config, HostCpuid host);
 
-    /* What CPUID returns to the guest for a leaf outside the hypervisor's range. */
-    CpuidRegisters cpuid(uint32_t leaf, uint32_t subleaf) const;
+    /* What CPUID returns to the guest for a leaf outside the hypervisor's range.
+     * The last answer is kept until an MSR write (IA32_MISC_ENABLE and
+     * IA32_APIC_BASE change answers; nothing else that cpuid() reads ever
+     * changes): a guest asks the same leaf again and again, and a fresh answer
+     * walks the whole feature table, several hundred instructions per exit. */
+    CpuidRegisters cpuid(uint32_t leaf, uint32_t subleaf) const
+    {
+        const CpuidRegisters* kept = kept_cpuid(leaf, subleaf);
+        return kept ? *kept : cpuid_uncached(leaf, subleaf);
+    }
+    /* The kept answer for exactly this leaf and subleaf, or nullptr. */
+    const CpuidRegisters* kept_cpuid(uint32_t leaf, uint32_t subleaf) const
+    {
+        bool kept = last_cpuid_.valid && last_cpuid_.leaf == leaf && last_cpuid_.subleaf == subleaf;
+        return kept ? &last_cpuid_.answer : nullptr;
+    }
     /* Whether the guest's CPUID shows `feature` (the host has it and the table allows it). */
     bool shows(const Feature& feature) const;
 
@@ -123,6 +137,8 @@ public:
     const GuestCpuConfig& config() const { return config_; }
 
 private:
+    /* cpuid() without the kept answer; keeps this one. */
+    CpuidRegisters cpuid_uncached(uint32_t leaf, uint32_t subleaf) const;
     /* Whether `feature` shows, given the host's answer for its leaf. */
     bool visible(const Feature& feature, const CpuidRegisters& host_leaf) const;
     bool model_read(Msr msr, uint32_t index, uint64_t& value) const;
@@ -142,6 +158,12 @@ private:
     uint64_t mcg_status_ = 0;
     uint64_t tsc_aux_ = 0;
     uint64_t unknown_msr_accesses_ = 0;
+    struct LastCpuid {
+        bool valid = false;
+        uint32_t leaf = 0, subleaf = 0;
+        CpuidRegisters answer = {0, 0, 0, 0};
+    };
+    mutable LastCpuid last_cpuid_;
 };
 
 /* Checks a PAT value: each of the 8 entries one of the memory types 0, 1, 4, 5,

@@ -180,6 +180,9 @@ void Pic8259::set_input(unsigned line, bool high)
 
 int Pic8259::highest_in(uint8_t lines) const
 {
+    /* The usual answer before every VM entry: nothing requested. */
+    if (!lines)
+        return -1;
     for (unsigned i = 0; i < 8; ++i) {
         unsigned line = (lowest_priority_ + 1 + i) & 7;
         if (lines & (1u << line))

@@ -14,6 +14,7 @@
 #include "hypervisor/svm/asid_pool.h"
 #include "hypervisor/svm/svm_support.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_report.h"
 #include "lib/format.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
@@ -331,10 +332,14 @@ bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
     (void)handle_exit(c.exit_code); /* neither handler can end the VM */
     entered = cpu::rdtsc();
     event.handler_cycles = entered - exited;
-    ExitStatistics& statistics = vm_.statistics();
-    ++statistics.fast_exits;
-    statistics.record(event);
-    vm_.trace().push(event);
+    /* vm_stats=off, vm_trace=off (vm_report.h): nothing recorded. */
+    if (vm_report::keeps_statistics()) {
+        ExitStatistics& statistics = vm_.statistics();
+        ++statistics.fast_exits;
+        statistics.record(event);
+    }
+    if (vm_report::keeps_trace())
+        vm_.trace().push(event);
     return true;
 }
 
@@ -375,8 +380,10 @@ void SvmVcpu::run()
         ExitAction action = handle_exit(vmcb_->control.exit_code);
         event.hypercall = hypercall_;
         event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
-        vm_.statistics().record(event);
-        vm_.trace().push(event);
+        if (vm_report::keeps_statistics())
+            vm_.statistics().record(event);
+        if (vm_report::keeps_trace())
+            vm_.trace().push(event);
         /* A host interrupt behind an INTR intercept is still pending: the host
          * takes it now, and its end may reschedule. */
         cpu::sti();

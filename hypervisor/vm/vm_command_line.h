@@ -8,6 +8,7 @@
  *   vm_timeout_ms=N      stop the VMs still running after N ms (default 120000)
  *   vm_stats, vm_trace=dump  print each VM's exit statistics or trace at its end
  *                        (hypervisor/vm/vm_report.h; read even without vm=)
+ *   vm_stats=off, vm_trace=off  keep no statistics or trace at all (vm_report.h)
  *   vm_port80=exit|pass  port 0x80 exits like every port, or (default) reaches
  *                        the host's POST port without an exit (docs/devices.md)
  *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/bench/vm_bench.h)

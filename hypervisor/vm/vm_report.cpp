@@ -21,6 +21,8 @@ namespace {
 
 bool print_statistics_at_end = false;
 bool dump_trace_at_end = false;
+bool statistics_kept = true;
+bool trace_kept = true;
 
 const char* const HYPERCALL_NAMES[] = {"ping", "print", "power_off", "test_report"};
 
@@ -75,10 +77,19 @@ void print_hypercalls(int id, const ExitStatistics& s)
 
 void configure(const CommandLine& cmdline)
 {
-    print_statistics_at_end = cmdline.has("vm_stats");
+    char stats[16];
+    statistics_kept = !(cmdline.value("vm_stats", stats, sizeof(stats)) && strcmp(stats, "off") == 0);
+    /* A table of nothing but zeros would only mislead. */
+    print_statistics_at_end = cmdline.has("vm_stats") && statistics_kept;
     char trace[16];
-    dump_trace_at_end = cmdline.value("vm_trace", trace, sizeof(trace)) && strcmp(trace, "dump") == 0;
+    bool has_trace = cmdline.value("vm_trace", trace, sizeof(trace));
+    trace_kept = !(has_trace && strcmp(trace, "off") == 0);
+    dump_trace_at_end = has_trace && strcmp(trace, "dump") == 0;
 }
+
+bool keeps_statistics() { return statistics_kept; }
+
+bool keeps_trace() { return trace_kept; }
 
 void vm_ended(Vm& vm)
 {

@@ -90,7 +90,14 @@ ExitAction handle_hlt(VmxVcpu& vcpu)
 bool port_write_powers_off(VmxVcpu& vcpu, uint16_t port, unsigned size, uint32_t value, uint64_t now)
 {
     bool off = vcpu.vm().write_port_powers_off(port, size, value, now);
-    vcpu.devices_touched();
+    /* A write may reprogram a timer: the next entry brings the devices up to
+     * date and re-reads the deadlines. The 8259s' ports (EOIs, masks) change no
+     * deadline; only a PIT period remembered for a later IRQ 0 waits for the
+     * PIC, so without one the guest's EOI after each timer interrupt costs no
+     * device update. */
+    bool pic_port = (port & ~1u) == 0x20 || (port & ~1u) == 0xA0;
+    if (!pic_port || vcpu.vm().platform().pit().backlog())
+        vcpu.devices_touched();
     return off;
 }
 
@@ -329,12 +336,11 @@ void complete_hypercall(VmxVcpu& vcpu, unsigned length)
 }
 
 /* The null hypercall: answered here, without the dispatcher's set-up
- * (abi/hypercall.h, HYPERCALL_PING). */
-ExitAction answer_ping(VmxVcpu& vcpu, unsigned length = 0)
+ * (abi/hypercall.h, HYPERCALL_PING). The exercise tree's handle_vmcall stub
+ * does not call it, hence maybe_unused. */
+[[maybe_unused]] ExitAction answer_ping(VmxVcpu& vcpu, unsigned length = 0)
 {
-    GuestRegisters& r = vcpu.registers();
-    r.rax = HYPERCALL_ABI_VERSION;
-    r.rbx = r.rbx + 1;
+    vcpu.answer_ping();
     complete_hypercall(vcpu, length);
     return ExitAction::resume;
 }
@@ -501,21 +507,10 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
 
 } // namespace
 
-/* The exits run()'s fast path answers (vmx_vcpu.cpp, handle_exit_on_fast_path,
- * says when it may): their handlers touch no device, never sleep and never end
- * the VM. Every other exit takes the full loop. */
-bool VmxVcpu::handle_fast_exit(uint32_t raw_reason)
-{
-    bool ping = raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING;
-    if (raw_reason != uint32_t(ExitReason::cpuid) && !ping)
-        return false;
-    exit_rip_ = vmcs_read(VmcsField::guest_rip);
-    if (ping)
-        answer_ping(*this);
-    else
-        handle_cpuid(*this);
-    return true;
-}
+/* CPUID for run()'s fast path (vmx_vcpu.cpp, handle_exit_on_fast_path, says
+ * when it may): the handler touches no device, never sleeps and never ends
+ * the VM. */
+void VmxVcpu::answer_cpuid_on_fast_path() { handle_cpuid(*this); }
 
 ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {

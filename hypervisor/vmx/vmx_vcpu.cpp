@@ -12,6 +12,7 @@
 #include "hypervisor/exercise.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_report.h"
 #include "hypervisor/vmx/vmx_instructions.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
@@ -216,6 +217,12 @@ void VmxVcpu::before_entry()
         vmcs_write(VmcsField::host_cr3, cr3);
         host_cr3_ = cr3;
     }
+
+    /* One comparison on the fast path stands for all of its conditions
+     * (handle_exit_on_fast_path). */
+    bool nothing_left = saves_preemption_timer_ && !nmi_waiting_ &&
+                        !(primary_controls_ & uint32_t(PrimaryProcessorControl::interrupt_window_exiting));
+    fast_path_until_tsc_ = nothing_left ? next_event_tsc_ : 0;
 }
 
 /* An event whose delivery through the guest's IDT was cut short by the VM exit
@@ -277,17 +284,44 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
     return event;
 }
 
+/* The statistics and the trace of a fast-path exit. Inlined with the reason
+ * and the hypercall as constants, so that ExitStatistics::record() becomes a
+ * few additions to fixed counters. */
+[[gnu::always_inline]] inline void VmxVcpu::account_fast_exit(ExitReason reason, uint64_t hypercall, uint64_t& entered,
+                                                              uint64_t exited)
+{
+    ExitEvent event;
+    event.reason = uint16_t(reason);
+    event.hypercall = hypercall;
+    event.guest_rip = exit_rip_;
+    event.exit_tsc = exited;
+    event.guest_cycles = exited - entered;
+    /* The next entry follows in a few dozen instructions: its TSC is taken
+     * here, once, and the bookkeeping below counts as guest time. */
+    entered = cpu::rdtsc();
+    event.handler_cycles = entered - exited;
+    if (keeps_statistics_) {
+        ExitStatistics& statistics = vm_.statistics();
+        ++statistics.fast_exits;
+        statistics.record(event);
+    }
+    if (keeps_trace_)
+        vm_.trace().push(event);
+}
+
 /* The fast path: an exit that needs neither the virtual devices nor the
- * scheduler (CPUID, the null hypercall; handle_fast_exit() in
- * exit_handlers.cpp) is answered here and the guest entered again at once,
- * without the loop's VMPTRST, before_entry(), STI and CLI. That is sound only
- * while before_entry() would change nothing, which this function checks or
- * which holds by construction:
+ * scheduler (CPUID, the null hypercall) is answered here and the guest entered
+ * again at once, without the loop's VMPTRST, before_entry(), STI and CLI. That
+ * is sound only while before_entry() would change nothing, which the one
+ * comparison with fast_path_until_tsc_ checks (before_entry() sets it to 0
+ * when any of the last three points does not hold) or which holds by
+ * construction:
  *  - no device event is due: the TSC is still before next_event_tsc_;
  *  - no virtual interrupt waits: the last before_entry() asked for no interrupt
  *    window, and nothing can have raised a line since. Host interrupts stay off
  *    from the loop's CLI to here, so no host interrupt handler (keyboard,
  *    serial) and no other thread ran, and the fast handlers touch no device;
+ *  - no NMI from the local APIC waits for an entry that may inject it;
  *  - the preemption timer needs no new value: the CPU saves its count at each
  *    exit ("save VMX-preemption timer value", SDM "VM-Exit Controls");
  *  - this VMCS is still current and HOST_CR3 still right: nothing else ran;
@@ -300,37 +334,52 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
  * whose STI delivers it. (Bochs exits for it only while the guest has IF=1;
  * otherwise the deadline check above bounds the wait to MAX_SLICE_NS, as for a
  * guest that spins without exits.)
+ * Every instruction here is paid by each CPUID and each null hypercall, so the
+ * function is inlined into run(), reads only the VMCS fields it needs (the exit
+ * reason, RIP, the instruction length and the interruptibility state), and
+ * keeps the statistics with a few additions of constants.
  * Returns whether the exit was handled; `entered` becomes the TSC of the next
  * entry. Statistics and trace record the exit like any other. */
-bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
+[[gnu::always_inline]] inline bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
 {
-    if (exited >= next_event_tsc_ || !saves_preemption_timer_ ||
-        (primary_controls_ & uint32_t(PrimaryProcessorControl::interrupt_window_exiting)))
+    if (exited >= fast_path_until_tsc_)
         return false;
     /* The raw field: an entry failure (bit 31) never matches a fast reason. */
     auto raw_reason = uint32_t(vmcs_read(VmcsField::exit_reason));
-    if (!handle_fast_exit(raw_reason))
-        return false;
-    ExitEvent event;
-    event.reason = uint16_t(raw_reason);
-    event.guest_rip = exit_rip_;
-    event.exit_tsc = exited;
-    event.guest_cycles = exited - entered;
-    if (raw_reason == uint32_t(ExitReason::vmcall))
-        event.hypercall = HYPERCALL_PING; /* the only hypercall answered here */
-    /* The next entry follows in a few dozen instructions: its TSC is taken
-     * here, once, and the bookkeeping below counts as guest time. */
-    entered = cpu::rdtsc();
-    event.handler_cycles = entered - exited;
-    ExitStatistics& statistics = vm_.statistics();
-    ++statistics.fast_exits;
-    statistics.record(event);
-    vm_.trace().push(event);
-    return true;
+    if (raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING) {
+        exit_rip_ = vmcs_read(VmcsField::guest_rip);
+        answer_ping();
+        advance_rip();
+        account_fast_exit(ExitReason::vmcall, HYPERCALL_PING, entered, exited);
+        return true;
+    }
+    if (raw_reason == uint32_t(ExitReason::cpuid)) {
+        exit_rip_ = vmcs_read(VmcsField::guest_rip);
+        /* The CPU model's kept answer where handle_cpuid() would give just
+         * that: the model was last asked this very leaf (so it is no
+         * hypervisor leaf the handler answers itself), and it is not leaf 0
+         * with the "SWEB" vendor. Anything else goes to the handler. */
+        auto leaf = uint32_t(registers_.rax), subleaf = uint32_t(registers_.rcx);
+        const cpu_model::CpuidRegisters* kept = vm_.cpu().kept_cpuid(leaf, subleaf);
+        if (kept && !(leaf == 0 && vm_.sweb_vendor)) {
+            registers_.rax = kept->eax;
+            registers_.rbx = kept->ebx;
+            registers_.rcx = kept->ecx;
+            registers_.rdx = kept->edx;
+            advance_rip();
+        } else {
+            answer_cpuid_on_fast_path();
+        }
+        account_fast_exit(ExitReason::cpuid, ExitEvent::NO_HYPERCALL, entered, exited);
+        return true;
+    }
+    return false;
 }
 
 void VmxVcpu::run()
 {
+    keeps_statistics_ = vm_report::keeps_statistics();
+    keeps_trace_ = vm_report::keeps_trace();
     vm_.set_running();
     while (!vm_.ended()) {
         if (vm_.stop_requested()) {
@@ -378,8 +427,10 @@ void VmxVcpu::run()
         uint64_t halted = vm_.statistics().halted_cycles;
         ExitAction action = handle_exit(event.reason, event.entry_failure);
         event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
-        vm_.statistics().record(event);
-        vm_.trace().push(event);
+        if (keeps_statistics_)
+            vm_.statistics().record(event);
+        if (keeps_trace_)
+            vm_.trace().push(event);
         /* A host interrupt that caused an external-interrupt exit is still
          * pending: it is delivered to the host's IDT now, and its end may
          * reschedule. */

@@ -3,6 +3,7 @@
  * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
  * exit_handlers.cpp. */
 #pragma once
+#include "abi/hypercall.h"
 #include "arch/x86_64/msr.h"
 #include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/hypercall/hypercall.h"
@@ -64,6 +65,13 @@ public:
         if (interruptibility & BLOCKING_BY_STI_OR_MOV_SS)
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_STI_OR_MOV_SS);
     }
+    /* The null hypercall's answer (abi/hypercall.h, HYPERCALL_PING): the ABI
+     * version in RAX, RBX + 1. Inline: the run loop's fast path gives it too. */
+    void answer_ping()
+    {
+        registers_.rax = HYPERCALL_ABI_VERSION;
+        registers_.rbx += 1;
+    }
     /* The exit being handled, as describe_exit() read it once. */
     uint64_t exit_qualification() const { return exit_qualification_; }
     /* A port write may reprogram a timer: the next entry re-reads the deadlines. */
@@ -116,9 +124,9 @@ private:
     void reinject_interrupted_event();
     ExitAction handle_exit(uint16_t reason, bool entry_failure);
     bool handle_exit_on_fast_path(uint64_t& entered, uint64_t exited);
-    /* exit_handlers.cpp: answers the exits the fast path may take (by the raw
-     * exit reason) and returns true, or returns false and changes nothing. */
-    bool handle_fast_exit(uint32_t raw_reason);
+    void account_fast_exit(ExitReason reason, uint64_t hypercall, uint64_t& entered, uint64_t exited);
+    /* exit_handlers.cpp: CPUID answered for the fast path (exit_rip_ read). */
+    void answer_cpuid_on_fast_path();
     void report_failed_entry(int status);
     void release();
 
@@ -147,6 +155,14 @@ private:
     uint64_t tsc_offset_ = 0;
     uint64_t guest_pat_ = cpu_model::PAT_POWER_ON;
     uint64_t next_event_tsc_ = 0; /* before_entry brings the devices up to date from here on */
+    /* The run loop's fast path may answer exits until this TSC: next_event_tsc_,
+     * or 0 when the last before_entry() left work for the next one (an interrupt
+     * window asked for, an NMI waiting) or the CPU does not keep the
+     * preemption timer counting across exits. */
+    uint64_t fast_path_until_tsc_ = 0;
+    /* vm_stats=off, vm_trace=off (vm_report.h): read once when run() starts. */
+    bool keeps_statistics_ = true;
+    bool keeps_trace_ = true;
     uint64_t host_cr3_ = 0;       /* what HOST_CR3 holds */
     uint64_t exit_qualification_ = 0;
     uint64_t exit_rip_ = 0;

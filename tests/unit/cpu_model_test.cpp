@@ -270,6 +270,41 @@ UNIT_TEST(cpu_model_leaves_past_the_maximum_answer_as_the_last_basic_leaf)
     CHECK_EQ(cpu.cpuid(0, 0).eax, 2u);
 }
 
+/* The kept answer (GuestCpu::kept_cpuid, what the VMX fast path returns):
+ * exactly the last leaf and subleaf asked, the same as a fresh answer, and
+ * dropped by MSR writes that change answers (IA32_APIC_BASE's enable bit,
+ * IA32_MISC_ENABLE's CPUID limit and XD disable). */
+UNIT_TEST(cpu_model_kept_cpuid_answer_is_the_last_one_and_msr_writes_drop_it)
+{
+    GuestCpu cpu(with_apic(), everything_host);
+    FakeBackend backend;
+    CHECK(cpu.kept_cpuid(1, 0) == nullptr);
+    CpuidRegisters leaf1 = cpu.cpuid(1, 0);
+    const CpuidRegisters* kept = cpu.kept_cpuid(1, 0);
+    CHECK(kept != nullptr);
+    CHECK(kept && kept->eax == leaf1.eax && kept->ebx == leaf1.ebx && kept->ecx == leaf1.ecx &&
+          kept->edx == leaf1.edx);
+    CHECK(cpu.kept_cpuid(1, 1) == nullptr);
+    CHECK(cpu.kept_cpuid(0, 0) == nullptr);
+    CHECK_EQ((leaf1.edx >> 9) & 1, 1u);
+    /* Disabling the local APIC hides CPUID.1:EDX.APIC (bit 9). */
+    CHECK(cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00100ull, backend));
+    CHECK(cpu.kept_cpuid(1, 0) == nullptr);
+    CHECK_EQ((cpu.cpuid(1, 0).edx >> 9) & 1, 0u);
+    /* Past the maximum a leaf answers as the last basic one, kept under the leaf asked. */
+    CHECK_EQ(cpu.cpuid(0, 0).eax, 0xDu);
+    CHECK(cpu.write_msr(uint32_t(Msr::misc_enable), 1ull << 22, backend));
+    CHECK_EQ(cpu.cpuid(0, 0).eax, 2u);
+    CpuidRegisters past = cpu.cpuid(0x20, 0);
+    CHECK(cpu.kept_cpuid(0x20, 0) != nullptr && cpu.kept_cpuid(2, 0) == nullptr);
+    CHECK_EQ(past.eax, cpu.cpuid(2, 0).eax);
+    /* A refused write (a reserved bit) may drop the answer, never keep a wrong one. */
+    CHECK_EQ((cpu.cpuid(0x80000001, 0).edx >> 20) & 1, 1u);
+    CHECK(!cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00901ull, backend));
+    CHECK(cpu.write_msr(uint32_t(Msr::misc_enable), 1ull << 34, backend));
+    CHECK_EQ((cpu.cpuid(0x80000001, 0).edx >> 20) & 1, 0u);
+}
+
 UNIT_TEST(cpu_model_feature_names_are_unique)
 {
     size_t count;
