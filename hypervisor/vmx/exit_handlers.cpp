@@ -456,6 +456,8 @@ ExitAction handle_invalid_opcode(VmxVcpu& vcpu)
     uint8_t bytes[3] = {};
     if (vcpu.read_guest_virtual(linear, bytes, sizeof(bytes)) && bytes[0] == 0x0F && bytes[1] == 0x01 &&
         bytes[2] == 0xD9) {
+        /* Counted as a hypercall like VMCALL's (describe_exit sees only a #UD). */
+        vcpu.note_hypercall(vcpu.registers().rax);
         return handle_vmcall(vcpu, 3);
     }
     vcpu.inject_exception(VECTOR_UD);
