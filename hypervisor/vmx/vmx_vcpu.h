@@ -66,6 +66,7 @@ public:
     }
     /* The exit being handled, as describe_exit() read it once. */
     uint64_t exit_qualification() const { return exit_qualification_; }
+    bool virtual_nmis() const { return virtual_nmis_; }
     /* The exit being handled is the hypercall `number` although its exit reason
      * is not VMCALL (a VMMCALL emulated from its #UD): the statistics count it. */
     void note_hypercall(uint64_t number) { hypercall_ = number; }
@@ -145,6 +146,8 @@ private:
     bool saves_preemption_timer_ = false;
     /* An NMI from the local APIC waits for an entry that may inject it. */
     bool nmi_waiting_ = false;
+    /* "Blocking by NMI" is the guest's virtual-NMI blocking (setup_controls). */
+    bool virtual_nmis_ = false;
     bool offsets_tsc_ = false;
     bool loads_pat_ = false;
     uint64_t tsc_offset_ = 0;
