@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matryoshka import paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 
 CMDLINE = "bench=vfs vm=/boot/kernel vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
 FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>read|write) (?P<piece>\w+): "
@@ -26,10 +26,17 @@ FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>
 Figures = dict[tuple[str, str, str], tuple[int, int]]  # (who, op, piece) -> (bytes, cycles)
 
 
-def measure(build_dir: Path, work_dir: Path) -> Figures:
-    """Boots once in Bochs and returns every figure the host and the guest logged."""
-    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build_dir), cmdline=CMDLINE,
-                       modules=[paths.initrd_file(build_dir)], headless=True, timeout=600, work_dir=work_dir)
+def bench_config(emulator: str, build_dir: Path, cmdline: str, work_dir: Path) -> RunConfig:
+    """A benchmark boot: Bochs (VMX, sync=none) or QEMU (SVM) counting
+    instructions with -icount, so that figures in TSC cycles repeat."""
+    return RunConfig(emulator=emulator, kernel=paths.kernel_file(build_dir), cmdline=cmdline,
+                     modules=[paths.initrd_file(build_dir)], headless=True, timeout=600, work_dir=work_dir,
+                     qemu_extra=list(QEMU_ICOUNT) if emulator == "qemu" else [])
+
+
+def measure(build_dir: Path, work_dir: Path, emulator: str = "bochs") -> Figures:
+    """Boots once and returns every figure the host and the guest logged."""
+    config = bench_config(emulator, build_dir, CMDLINE, work_dir)
     result = runner.run(config)
     figures: Figures = {}
     for line in result.serial.splitlines():

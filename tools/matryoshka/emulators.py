@@ -20,6 +20,16 @@ GDB_PORT = 1234
 BOCHS_CPU_MODEL = "corei7_skylake_x"
 BOCHS_IPS = 50_000_000
 
+# QEMU with deterministic instruction counting (docs: "-icount" in qemu(1)): each
+# guest instruction advances QEMU's virtual clock by 2**shift ns, and the TSC,
+# the PIT and the timers all follow that clock, so figures in TSC cycles and
+# timer rates repeat from run to run like Bochs' (sync=none). shift=4: 62.5
+# million instructions per emulated second, near Bochs' 50 million, so a 1 kHz
+# tick costs about as many instructions in both. sleep=off: an idle CPU jumps
+# to its next timer instead of waiting in real time. The kernel measures the
+# TSC at 1000 MHz then (one tick per virtual nanosecond).
+QEMU_ICOUNT_SHIFT = 4
+QEMU_ICOUNT = ["-icount", f"shift={QEMU_ICOUNT_SHIFT},sleep=off"]
 
 @dataclass
 class RunConfig:
