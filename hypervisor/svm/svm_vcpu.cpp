@@ -128,7 +128,8 @@ void SvmVcpu::setup_controls()
     c.intercepts4 = intercept_mask(Intercept4::vmrun, Intercept4::vmmcall, Intercept4::vmload, Intercept4::vmsave,
                                    Intercept4::stgi, Intercept4::clgi, Intercept4::skinit, Intercept4::monitor,
                                    Intercept4::mwait, Intercept4::mwait_conditional, Intercept4::xsetbv);
-    c.iopm_base = iopm_physical();
+    /* Port 0x80 reaches the host's POST port unless vm_port80=exit said otherwise. */
+    c.iopm_base = iopm_physical(!VirtualPlatform::exit_on_every_port());
     c.msrpm_base = msrpm_physical();
     /* CR0 and CR4 writes are checked here: QEMU's TCG lets a guest set CR0.PG
      * without PE or NW without CD, and CR4.VMXE, which hardware refuses with

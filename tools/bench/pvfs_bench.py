@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from matryoshka import paths, runner  # noqa: E402
 from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 
-CMDLINE = "bench=vfs vm=/boot/kernel vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
+# vm_writable=/: a VM's root is read-only unless named writable, and the guest's
+# benchmark writes its file at its root.
+CMDLINE = "bench=vfs vm=/boot/kernel vm_writable=/ vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
 FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>read|write) (?P<piece>\w+): "
                     r"(?P<bytes>\d+) bytes in (?P<cycles>\d+) cycles$")
 
