@@ -105,7 +105,7 @@ void check_read_back()
         write_msr(c.msr, c.value);
         uint64_t back = read_msr(c.msr);
         if (c.msr == uint32_t(Msr::apic_base) && !has_apic) {
-            /* A CPU whose CPUID shows no local APIC (the SVM backend's today) has no
+            /* A CPU whose CPUID shows no local APIC has no
              * IA32_APIC_BASE either: both accesses fault. */
             check("apic_base_faults_without_the_apic", fault_log().count == 2, "IA32_APIC_BASE did not fault twice");
             continue;

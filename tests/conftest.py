@@ -16,7 +16,7 @@ sys.path.insert(0, str(SOURCE_DIR / "tools"))
 
 from matryoshka import build as build_tree  # noqa: E402
 from matryoshka import exercise, milestones, paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("MATRYOSHKA_BUILD_DIR", paths.DEFAULT_BUILD_DIR)).resolve()
@@ -31,7 +31,8 @@ BOOT_TIMEOUT = {"qemu": 60.0, "bochs": 240.0}
 # The emulators whose CPU runs the hypervisor, named by its backend: Bochs
 # emulates Intel VMX, QEMU's TCG AMD SVM with nested paging (-cpu max). Tests of
 # the VM layer parametrize over both; tests whose figures depend on time (shares,
-# timer rates) stay Bochs-only.
+# timer rates) boot QEMU with `exact_time=True` (-icount, emulators.QEMU_ICOUNT),
+# where time follows the instruction count as in Bochs.
 HYPERVISOR_EMULATORS = [pytest.param("bochs", id="bochs-vmx"), pytest.param("qemu", id="qemu-svm")]
 
 
@@ -174,20 +175,23 @@ class Booter:
 
     def __init__(self, work_root: Path):
         self.work_root = work_root
-        self.cache: dict[tuple[str, str, int, tuple[tuple[str, str], ...]], RunResult] = {}
+        self.cache: dict[tuple[str, str, int, tuple[tuple[str, str], ...], bool], RunResult] = {}
 
     def __call__(self, emulator: str, cmdline: str, *, timeout: float | None = None,
                  memory_mib: int = 256, cached: bool = True,
-                 serial_input: tuple[tuple[str, str], ...] = ()) -> RunResult:
-        """`serial_input`: (wait-for, text) pairs typed into COM1 (see runner.run)."""
-        key = (emulator, cmdline, memory_mib, serial_input)
+                 serial_input: tuple[tuple[str, str], ...] = (), exact_time: bool = False) -> RunResult:
+        """`serial_input`: (wait-for, text) pairs typed into COM1 (see runner.run).
+        `exact_time`: QEMU counts instructions (-icount) for time (Bochs always does)."""
+        icount = exact_time and emulator == "qemu"
+        key = (emulator, cmdline, memory_mib, serial_input, icount)
         if cached and key in self.cache:
             return self.cache[key]
         work_dir = self.work_root / f"{emulator}-{len(self.cache)}-{abs(hash(key))}"
         config = RunConfig(emulator=emulator, kernel=paths.kernel_file(BUILD_DIR), cmdline=cmdline,
                            modules=[m for m in [paths.initrd_file(BUILD_DIR)] if m.exists()],
                            memory_mib=memory_mib, headless=True,
-                           timeout=timeout or BOOT_TIMEOUT[emulator], work_dir=work_dir)
+                           timeout=timeout or BOOT_TIMEOUT[emulator], work_dir=work_dir,
+                           qemu_extra=list(QEMU_ICOUNT) if icount else [])
         result = runner.run(config, serial_input=serial_input)
         if result.serial == "" and result.verdict.name == "NO_RESULT":
             # Bochs occasionally dies before the kernel runs (see

@@ -117,6 +117,7 @@ public:
 
     uint8_t apic_id() const { return uint8_t(id_ >> 24); }
     uint32_t processor_priority() const;
+    uint32_t task_priority() const { return tpr_; }
     uint32_t current_count(uint64_t now_ns) const;
     uint64_t timer_expiries() const { return timer_expiries_; }
 

@@ -10,6 +10,7 @@
 #include "console/log.h"
 #include "hypervisor/svm/svm_constants.h"
 #include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/memory/mmio_instruction.h"
 #include "hypervisor/svm/cr_write.h"
 #include "hypervisor/svm/string_io_decode.h"
 #include "hypervisor/svm/svm_support.h"
@@ -273,6 +274,10 @@ ExitAction handle_msr(SvmVcpu& vcpu)
         vcpu.inject_exception(VECTOR_GP, true, 0);
         return ExitAction::resume;
     }
+    /* IA32_APIC_BASE bit 11 switches the local APIC on or off as a whole. */
+    if (write && msr == uint32_t(Msr::apic_base))
+        vcpu.vm().platform().local_apic().set_globally_enabled(
+            vcpu.vm().cpu().apic_base() & cpu_model::APIC_BASE_ENABLE, clock::nanoseconds());
     vcpu.advance_rip(MSR_LENGTH);
     return ExitAction::resume;
 }
@@ -390,12 +395,62 @@ ExitAction handle_cr_write(SvmVcpu& vcpu, unsigned control_register)
     return ExitAction::resume;
 }
 
+/* A guest access to the local APIC's page, which the nested page tables leave
+ * unmapped (it lies outside guest RAM) so that every access exits: the MOV at
+ * RIP is decoded (hypervisor/memory/mmio_instruction.h; QEMU gives no decode
+ * assists, and the decoder's length moves RIP), done on the APIC model, as on
+ * VMX (hypervisor/vmx/exit_handlers.cpp, handle_local_apic_access). */
+ExitAction handle_local_apic_access(SvmVcpu& vcpu, uint64_t offset)
+{
+    const VmcbStateSave& s = vcpu.vmcb().save;
+    bool long_mode = (s.efer & EFER_LMA) && (s.cs.attributes & CS_L);
+    if (!long_mode && !(s.cs.attributes & CS_DB))
+        return stop(vcpu, "16-bit code accessed the local APIC at offset 0x%lx (not decoded)", offset);
+    uint64_t rip = long_mode ? s.rip : (s.cs.base + s.rip) & 0xFFFFFFFF;
+    /* The instruction may end right before an unreadable page: take what reads. */
+    uint8_t bytes[mmio::MAX_INSTRUCTION_LENGTH];
+    size_t count = sizeof(bytes);
+    if (!vcpu.read_guest_virtual(rip, bytes, count)) {
+        count = 0;
+        while (count < sizeof(bytes) && vcpu.read_guest_virtual(rip + count, &bytes[count], 1))
+            ++count;
+    }
+    mmio::Access access;
+    mmio::DecodeError error =
+        mmio::decode(bytes, count, long_mode ? mmio::CodeSize::bits64 : mmio::CodeSize::bits32, access);
+    if (error != mmio::DecodeError::none) {
+        vcpu.vm().end(VmRunState::failed, -1, "local APIC access at offset 0x%lx by the instruction at RIP 0x%lx: %s",
+                      offset, s.rip, mmio::decode_error_text(error));
+        return ExitAction::stop;
+    }
+    devices::LocalApic& apic = vcpu.vm().platform().local_apic();
+    uint64_t now = clock::nanoseconds();
+    if (access.write) {
+        uint32_t value = access.immediate ? access.value : uint32_t(vcpu.read_gpr(access.reg));
+        apic.write(uint32_t(offset), value, now);
+        vcpu.devices_touched(); /* the timer may have been programmed, an IPI sent */
+    } else {
+        /* A 32-bit load zero-extends into the 64-bit register. */
+        vcpu.write_gpr(access.reg, apic.read(uint32_t(offset), now));
+    }
+    vcpu.vmcb().control.next_rip = 0; /* the length is the decoder's */
+    vcpu.advance_rip(access.length);
+    return ExitAction::resume;
+}
+
 /* EXITINFO1 holds a page-fault error code (bit 1 write, bit 4 instruction
  * fetch), EXITINFO2 the guest-physical address ("Nested versus Guest Page
- * Faults, Fault Ordering"). All guest RAM is mapped: the guest reached outside. */
+ * Faults, Fault Ordering"). All guest RAM is mapped: outside it the guest
+ * reached the local APIC's page (while the APIC is enabled; fetches from it are
+ * not register accesses) or nothing. */
 ExitAction handle_nested_page_fault(SvmVcpu& vcpu)
 {
     const VmcbControl& c = vcpu.vmcb().control;
+    uint64_t apic_base = vcpu.vm().cpu().apic_base();
+    bool apic_enabled = vcpu.vm().cpu().config().local_apic && (apic_base & cpu_model::APIC_BASE_ENABLE);
+    uint64_t apic_page = apic_base & ~0xFFFull & ((1ull << 52) - 1);
+    if (apic_enabled && (c.exit_info2 & ~0xFFFull) == apic_page && !(c.exit_info1 & (1u << 4)))
+        return handle_local_apic_access(vcpu, c.exit_info2 & 0xFFF);
     const char* access = c.exit_info1 & (1u << 4) ? "instruction fetch" : c.exit_info1 & 2 ? "write" : "read";
     vcpu.vm().end(VmRunState::failed, -1, "nested page fault: guest %s at guest-physical 0x%lx, outside its %lu MiB of RAM",
                   access, c.exit_info2, vcpu.vm().memory_bytes() >> 20);
@@ -421,6 +476,10 @@ ExitAction SvmVcpu::handle_exit(uint64_t code)
         ++vm_.statistics().host_nmis;
         return ExitAction::resume;
     }
+    case ExitCode::iret:
+        /* Intercepted only while an NMI handler runs: the IRET still executes. */
+        iret_intercepted();
+        return ExitAction::resume;
     case ExitCode::cpuid: return answer_cpuid(*this);
     case ExitCode::hlt: return handle_hlt(*this);
     case ExitCode::ioio: return handle_io(*this);

@@ -5,6 +5,7 @@
 #include "console/log.h"
 #include "debug/panic.h"
 #include "hypervisor/svm/msr_permission_map.h"
+#include "hypervisor/vm/platform.h"
 #include "mm/direct_map.h"
 
 namespace svm {
@@ -16,6 +17,8 @@ namespace {
 alignas(4096) uint8_t host_state_save_area[4096];
 alignas(4096) uint8_t host_vmsave_area[4096];
 alignas(4096) uint8_t io_permission_map[3 * 4096];
+/* The same with the platform's pass-through ports clear (port 0x80). */
+alignas(4096) uint8_t passing_io_permission_map[3 * 4096];
 alignas(4096) uint8_t msr_permission_map[MSRPM_BYTES];
 
 SvmCapabilities capabilities;
@@ -74,6 +77,9 @@ SvmSupportError enable_svm()
         /* Every port and every MSR exits: the CPU model (hypervisor/cpu_model)
          * answers MSRs on both backends alike. */
         __builtin_memset(io_permission_map, 0xFF, sizeof(io_permission_map));
+        __builtin_memset(passing_io_permission_map, 0xFF, sizeof(passing_io_permission_map));
+        for (uint16_t port : VirtualPlatform::PASS_THROUGH_PORTS)
+            passing_io_permission_map[port / 8] &= uint8_t(~(1u << (port % 8)));
         msrpm::intercept_all(msr_permission_map);
         cpu::wrmsr(Msr::efer, cpu::rdmsr(Msr::efer) | EFER_SVME);
         cpu::wrmsr(Msr::vm_hsave_pa, virt_to_phys(host_state_save_area));
@@ -92,7 +98,10 @@ SvmSupportError enable_svm()
 bool svm_enabled() { return enabled; }
 
 uint64_t host_vmsave_area_physical() { return virt_to_phys(host_vmsave_area); }
-uint64_t iopm_physical() { return virt_to_phys(io_permission_map); }
+uint64_t iopm_physical(bool pass_through)
+{
+    return virt_to_phys(pass_through ? passing_io_permission_map : io_permission_map);
+}
 uint64_t msrpm_physical() { return virt_to_phys(msr_permission_map); }
 
 } // namespace svm

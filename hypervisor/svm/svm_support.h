@@ -56,8 +56,11 @@ bool svm_enabled();
  * ("VMSAVE and VMLOAD Instructions"). */
 uint64_t host_vmsave_area_physical();
 /* The I/O and MSR permission maps every VM shares ("I/O Intercepts", "MSR
- * Intercepts"): 12 KiB and 8 KiB, physically contiguous, filled by enable_svm(). */
-uint64_t iopm_physical();
+ * Intercepts"): 12 KiB and 8 KiB, physically contiguous, filled by enable_svm().
+ * Two I/O maps: every port intercepted, or all but the platform's pass-through
+ * ports (VirtualPlatform::PASS_THROUGH_PORTS, as VMX's I/O bitmaps; an access
+ * of several bytes exits if any of its ports is intercepted). */
+uint64_t iopm_physical(bool pass_through);
 uint64_t msrpm_physical();
 
 } // namespace svm

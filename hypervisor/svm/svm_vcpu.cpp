@@ -27,7 +27,7 @@ namespace svm {
 namespace {
 
 constexpr uint64_t RFLAGS_IF = 1ull << 9;
-constexpr uint8_t VECTOR_UD = 6;
+constexpr uint8_t VECTOR_NMI = 2, VECTOR_UD = 6;
 /* The longest the devices wait for the host to look again while the guest runs
  * without exits; a host timer interrupt ends every run (INTR intercept). */
 constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
@@ -129,7 +129,8 @@ void SvmVcpu::setup_controls()
     c.intercepts4 = intercept_mask(Intercept4::vmrun, Intercept4::vmmcall, Intercept4::vmload, Intercept4::vmsave,
                                    Intercept4::stgi, Intercept4::clgi, Intercept4::skinit, Intercept4::monitor,
                                    Intercept4::mwait, Intercept4::mwait_conditional, Intercept4::xsetbv);
-    c.iopm_base = iopm_physical();
+    /* Port 0x80 reaches the host's POST port unless vm_port80=exit said otherwise. */
+    c.iopm_base = iopm_physical(!VirtualPlatform::exit_on_every_port());
     c.msrpm_base = msrpm_physical();
     /* CR0 and CR4 writes are checked here: QEMU's TCG lets a guest set CR0.PG
      * without PE or NW without CD, and CR4.VMXE, which hardware refuses with
@@ -196,6 +197,15 @@ uint64_t SvmVcpu::read_gpr(unsigned number)
     return *registers[number];
 }
 
+void SvmVcpu::write_gpr(unsigned number, uint64_t value)
+{
+    uint64_t* registers[16] = {&vmcb_->save.rax, &registers_.rcx, &registers_.rdx, &registers_.rbx,
+                               &vmcb_->save.rsp, &registers_.rbp, &registers_.rsi, &registers_.rdi,
+                               &registers_.r8,   &registers_.r9,  &registers_.r10, &registers_.r11,
+                               &registers_.r12,  &registers_.r13, &registers_.r14, &registers_.r15};
+    *registers[number & 15] = value;
+}
+
 void SvmVcpu::flush_guest_tlb()
 {
     vmcb_->control.tlb_control = uint8_t(host_svm_capabilities().has(feature::FLUSH_BY_ASID) ? TlbControl::flush_this_asid
@@ -256,17 +266,62 @@ void SvmVcpu::before_entry()
         devices_due_ = false;
     }
     VmcbControl& c = vmcb_->control;
-    bool pending = platform.pic().has_pending_interrupt();
+    inject_nmi_when_open();
+    /* The local APIC's vector above its priority, else the 8259's through LINT0. */
+    bool pending = platform.has_pending_interrupt();
     if (pending && !(c.event_injection & event_bits::VALID)) {
         bool can_take = (vmcb_->save.rflags & RFLAGS_IF) && !(c.interrupt_shadow & 1);
         if (can_take) {
-            uint8_t vector = platform.pic().acknowledge();
+            uint8_t vector = platform.acknowledge_interrupt();
             c.event_injection = event_injection(EventType::external_interrupt, vector);
             ++vm_.statistics().interrupts_injected;
             pending = false;
         }
     }
     request_interrupt_window(pending);
+    /* The guest's CR8 is V_TPR (V_INTR_MASKING): the APIC's TPR class, whoever
+     * wrote it last (CR8, or the TPR register through the APIC page). */
+    tpr_shown_ = uint8_t(platform.local_apic().task_priority() >> 4);
+    c.interrupt_control = (c.interrupt_control & ~vintr_bits::V_TPR_MASK) | tpr_shown_;
+}
+
+/* An NMI from the local APIC (LINT1 in NMI mode, a self-NMI) goes in by EVENTINJ
+ * before any interrupt, when no other event is being injected, the guest is in
+ * no interrupt shadow (an NMI right after MOV SS would run on a half-switched
+ * stack) and no NMI handler of the guest still runs (nmi_blocking.h). Otherwise
+ * it waits for a later entry: every exit, and at the latest the end of each
+ * slice (MAX_SLICE_NS, a host tick), looks again. While a handler runs, IRET is
+ * intercepted to see it end. */
+void SvmVcpu::inject_nmi_when_open()
+{
+    VmcbControl& c = vmcb_->control;
+    if (vm_.platform().local_apic().take_nmi())
+        nmi_waiting_ = true;
+    bool blocked = nmi_blocking_.blocked(vmcb_->save.rip);
+    if (nmi_waiting_ && !blocked && !(c.event_injection & event_bits::VALID) && !(c.interrupt_shadow & 1)) {
+        c.event_injection = event_injection(EventType::nmi, VECTOR_NMI);
+        nmi_blocking_.nmi_injected();
+        nmi_waiting_ = false;
+    }
+    if (nmi_blocking_.wants_iret_intercept())
+        c.intercepts3 |= uint32_t(Intercept3::iret);
+    else
+        c.intercepts3 &= ~uint32_t(Intercept3::iret);
+}
+
+/* After an exit: a V_TPR other than the one the entry showed is the guest's
+ * MOV to CR8, which sets TPR[7:4] and clears TPR[3:0] (Intel SDM "Interaction of
+ * Task Priorities between CR8 and APIC"; AMD64 APM Vol. 2 "CR8 (Task Priority
+ * Register, TPR)"). CR8 writes do not exit: one that lowers the priority below
+ * an interrupt the APIC holds back is seen at the guest's next exit (at the
+ * latest a host tick later). */
+void SvmVcpu::take_guest_tpr()
+{
+    auto tpr_class = uint8_t(vmcb_->control.interrupt_control & vintr_bits::V_TPR_MASK);
+    if (tpr_class == tpr_shown_)
+        return;
+    vm_.platform().local_apic().write(devices::LocalApic::tpr, uint32_t(tpr_class) << 4, clock::nanoseconds());
+    tpr_shown_ = tpr_class;
 }
 
 /* An event whose delivery the #VMEXIT cut short (a nested page fault on the
@@ -309,14 +364,14 @@ ExitEvent SvmVcpu::describe_exit(uint64_t exit_tsc)
  * they are answered here and the guest entered again without the loop's
  * before_entry() and STI. Sound only while before_entry() would change
  * nothing: no device event due (the TSC is before next_event_tsc_, no port was
- * written), no interrupt window asked for, nothing to re-inject (CPUID and
+ * written), no NMI waiting, no interrupt window asked for, nothing to re-inject (CPUID and
  * VMMCALL exit when they execute, never during event delivery). A host
  * interrupt that arrives meanwhile is held (IF = 0) and makes the next VMRUN
  * exit at once (INTR intercept), which takes the full loop. */
 bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
 {
     VmcbControl& c = vmcb_->control;
-    if (devices_due_ || exited >= next_event_tsc_ || (c.intercepts3 & uint32_t(Intercept3::vintr)) ||
+    if (devices_due_ || nmi_waiting_ || exited >= next_event_tsc_ || (c.intercepts3 & uint32_t(Intercept3::vintr)) ||
         (c.exit_interrupt_info & event_bits::VALID))
         return false;
     bool ping = c.exit_code == uint64_t(ExitCode::vmmcall) && vmcb_->save.rax == HYPERCALL_PING;
@@ -374,6 +429,7 @@ void SvmVcpu::run()
         ExitEvent event = describe_exit(exited);
         event.entry_cycles = entered - preparing;
         event.guest_cycles = exited - entered;
+        take_guest_tpr();
         reinject_interrupted_event();
         uint64_t halted = vm_.statistics().halted_cycles;
         hypercall_ = ExitEvent::NO_HYPERCALL;

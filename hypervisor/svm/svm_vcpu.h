@@ -3,6 +3,7 @@
  * #VMEXIT. The VMCB is filled in svm_vcpu.cpp (controls, then guest state), the
  * exits are handled in exit_handlers.cpp. The AMD twin of vmx::VmxVcpu. */
 #pragma once
+#include "hypervisor/svm/nmi_blocking.h"
 #include "hypervisor/svm/npt.h"
 #include "hypervisor/svm/vmcb.h"
 #include "hypervisor/vcpu.h"
@@ -32,6 +33,7 @@ public:
     /* General registers by their encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
      * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RAX and RSP live in the VMCB. */
     uint64_t read_gpr(unsigned number);
+    void write_gpr(unsigned number, uint64_t value);
     /* The next VMRUN flushes this guest's TLB entries (after an emulated write
      * that changes the guest's paging, "TLB Control"). */
     void flush_guest_tlb();
@@ -59,6 +61,9 @@ public:
     }
     /* A port write may reprogram a timer: the next entry brings the devices up to date. */
     void devices_touched() { devices_due_ = true; }
+    /* The guest is about to execute an IRET (its intercept): the end of an NMI
+     * handler opens NMIs once it completed (nmi_blocking.h). */
+    void iret_intercepted() { nmi_blocking_.iret_intercepted(vmcb_->save.rip); }
     /* The exit being handled is the hypercall `number` (by VMMCALL or VMCALL). */
     void note_hypercall(uint64_t number) { hypercall_ = number; }
     const NestedPageTables& npt() const { return npt_; }
@@ -71,6 +76,8 @@ private:
 
     void before_entry();
     void request_interrupt_window(bool on);
+    void inject_nmi_when_open();
+    void take_guest_tpr();
     ExitEvent describe_exit(uint64_t exit_tsc);
     void reinject_interrupted_event();
     bool handle_exit_on_fast_path(uint64_t& entered, uint64_t exited);
@@ -92,6 +99,12 @@ private:
     bool devices_due_ = true;
     uint64_t next_event_tsc_ = 0;
     uint64_t hypercall_ = ExitEvent::NO_HYPERCALL;
+    /* An NMI from the local APIC waits for an entry that may inject it. */
+    bool nmi_waiting_ = false;
+    NmiBlocking nmi_blocking_;
+    /* The TPR class (TPR[7:4]) the last entry put in V_TPR: a different V_TPR
+     * after an exit is a CR8 write by the guest. */
+    uint8_t tpr_shown_ = 0;
 };
 
 } // namespace svm

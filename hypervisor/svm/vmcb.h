@@ -22,6 +22,7 @@ enum class Intercept3 : uint32_t {
     rdpmc = 1u << 15,
     cpuid = 1u << 18,
     rsm = 1u << 19,
+    iret = 1u << 20,
     invd = 1u << 22,
     pause = 1u << 23,
     hlt = 1u << 24,
@@ -65,6 +66,7 @@ enum class TlbControl : uint8_t {
 
 /* The interrupt-control word (offset 0x060), "Interrupt Control". */
 namespace vintr_bits {
+constexpr uint64_t V_TPR_MASK = 0xF; /* the guest's CR8 while V_INTR_MASKING is on */
 constexpr uint64_t V_IRQ = 1ull << 8;
 constexpr uint64_t V_IGN_TPR = 1ull << 20;
 constexpr uint64_t V_INTR_MASKING = 1ull << 24;

@@ -50,10 +50,9 @@ uint32_t vm_abi_state(VmRunState state)
 }
 
 Vm::Vm(int id, uint64_t memory_bytes)
-    /* The SVM backend does not emulate the local APIC yet: its guests' CPUID
-     * does not show one (FIXME: the APIC's MMIO on nested page faults). */
-    : id_(id), memory_bytes_(memory_bytes),
-      cpu_(cpu_model::GuestCpuConfig{.local_apic = virtualization_backend() != VirtualizationBackend::svm}, host_cpuid)
+    /* Both backends emulate the local APIC (its MMIO on EPT violations or
+     * nested page faults). */
+    : id_(id), memory_bytes_(memory_bytes), cpu_(cpu_model::GuestCpuConfig{.local_apic = true}, host_cpuid)
 {
 }
 

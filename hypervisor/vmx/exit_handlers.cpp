@@ -454,6 +454,8 @@ ExitAction handle_invalid_opcode(VmxVcpu& vcpu)
     uint8_t bytes[3] = {};
     if (vcpu.read_guest_virtual(linear, bytes, sizeof(bytes)) && bytes[0] == 0x0F && bytes[1] == 0x01 &&
         bytes[2] == 0xD9) {
+        /* Counted as a hypercall like VMCALL's (describe_exit sees only a #UD). */
+        vcpu.note_hypercall(vcpu.registers().rax);
         return handle_vmcall(vcpu, 3);
     }
     vcpu.inject_exception(VECTOR_UD);
@@ -465,18 +467,19 @@ ExitAction handle_invalid_opcode(VmxVcpu& vcpu)
  * exit left NMIs blocked, as a delivered NMI would, and the handler's IRET
  * unblocks them, so the handler never nests on its IST stack. The guest was not
  * interrupted (its RIP and state are as they were), so it simply resumes.
- * The NMI never reached the guest, and this hypervisor gives guests no NMIs, so
- * the guest's "blocking by NMI" must stay clear. A CPU may save it set (Bochs
- * blocks the NMI before it exits); left so, the next entry would block NMIs in
- * the guest until an IRET it may never execute, and every later host NMI would
- * wait for the end of the guest's slice. */
+ * The NMI never reached the guest, so without virtual NMIs the guest's
+ * "blocking by NMI" must stay clear. A CPU may save it set (Bochs blocks the NMI
+ * before it exits); left so, the next entry would block NMIs in the guest until
+ * an IRET it may never execute, and every later host NMI would wait for the end
+ * of the guest's slice. With virtual NMIs the bit is the guest's own
+ * virtual-NMI blocking (its NMI handler runs) and stays. */
 ExitAction handle_exception_or_nmi(VmxVcpu& vcpu)
 {
     auto information = uint32_t(vmcs_read(VmcsField::exit_interruption_information));
     switch (decide_exception_or_nmi_exit(information)) {
     case ExceptionExitAction::pass_nmi_to_host: {
         uint32_t interruptibility = vmcs_read(VmcsField::guest_interruptibility_state);
-        if (interruptibility & BLOCKING_BY_NMI)
+        if ((interruptibility & BLOCKING_BY_NMI) && !vcpu.virtual_nmis())
             vmcs_write(VmcsField::guest_interruptibility_state, interruptibility & ~BLOCKING_BY_NMI);
         /* Logged at the 1st, 2nd, 4th ... only: an NMI source faster than a
          * log line (milliseconds on the polled UART) must not starve the guest. */

@@ -60,11 +60,17 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
     uint32_t value;
     /* Pin-based: external interrupts and NMIs belong to the host; the preemption
      * timer bounds every guest time slice, because in Bochs an external
-     * interrupt does not cause an exit while the guest runs with IF=0. */
+     * interrupt does not cause an exit while the guest runs with IF=0. Virtual
+     * NMIs where the CPU has them: with NMI exiting, IRET no longer unblocks
+     * NMIs, so without them the first NMI injected into the guest would block
+     * every later one; with them the CPU blocks from an injected NMI to the
+     * guest's IRET (SDM "Changes to Instruction Behavior in VMX Non-Root
+     * Operation", IRET; "Virtual-NMI Blocking"). */
     TRY(write_controls(VmcsField::pin_based_controls, ControlWord::pin_based,
                        control_mask(PinBasedControl::external_interrupt_exiting, PinBasedControl::nmi_exiting,
                                     PinBasedControl::preemption_timer),
-                       0, value, why));
+                       control_mask(PinBasedControl::virtual_nmis), value, why));
+    virtual_nmis_ = value & uint32_t(PinBasedControl::virtual_nmis);
     /* Primary processor-based: HLT exits, port I/O and MSRs exit as their
      * bitmaps say (the devices are ours; see setup_io_bitmaps()), interrupt-window
      * exiting must be possible. MOV to and from CR8 exit: without a TPR shadow

@@ -425,7 +425,10 @@ void VmxVcpu::run()
         event.guest_cycles = exited - entered;
         reinject_interrupted_event();
         uint64_t halted = vm_.statistics().halted_cycles;
+        hypercall_ = ExitEvent::NO_HYPERCALL;
         ExitAction action = handle_exit(event.reason, event.entry_failure);
+        if (hypercall_ != ExitEvent::NO_HYPERCALL)
+            event.hypercall = hypercall_;
         event.handler_cycles = cpu::rdtsc() - exited - (vm_.statistics().halted_cycles - halted);
         if (keeps_statistics_)
             vm_.statistics().record(event);

@@ -74,6 +74,10 @@ public:
     }
     /* The exit being handled, as describe_exit() read it once. */
     uint64_t exit_qualification() const { return exit_qualification_; }
+    bool virtual_nmis() const { return virtual_nmis_; }
+    /* The exit being handled is the hypercall `number` although its exit reason
+     * is not VMCALL (a VMMCALL emulated from its #UD): the statistics count it. */
+    void note_hypercall(uint64_t number) { hypercall_ = number; }
     /* A port write may reprogram a timer: the next entry re-reads the deadlines. */
     void devices_touched() { next_event_tsc_ = 0; }
     void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
@@ -150,6 +154,8 @@ private:
     bool saves_preemption_timer_ = false;
     /* An NMI from the local APIC waits for an entry that may inject it. */
     bool nmi_waiting_ = false;
+    /* "Blocking by NMI" is the guest's virtual-NMI blocking (setup_controls). */
+    bool virtual_nmis_ = false;
     bool offsets_tsc_ = false;
     bool loads_pat_ = false;
     uint64_t tsc_offset_ = 0;
@@ -166,6 +172,7 @@ private:
     uint64_t host_cr3_ = 0;       /* what HOST_CR3 holds */
     uint64_t exit_qualification_ = 0;
     uint64_t exit_rip_ = 0;
+    uint64_t hypercall_ = ExitEvent::NO_HYPERCALL; /* note_hypercall() of the exit being handled */
 };
 
 } // namespace vmx

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matryoshka import exit_log, paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+import pvfs_bench  # noqa: E402
 
 CMDLINE = "run=/bin/bench_host_guest vm_stats"
 WORKLOADS = ("cpu", "syscall", "fork_exec", "file")
@@ -66,10 +67,11 @@ def ratios(host: Rates, guest: Rates) -> dict[str, float]:
             if host.get(name) and name in guest}
 
 
-def measure(build_dir: Path, work_dir: Path) -> Comparison:
-    """Boots once in Bochs; refuses to return a comparison with a workload missing."""
-    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build_dir), cmdline=CMDLINE,
-                       modules=[paths.initrd_file(build_dir)], headless=True, timeout=1200, work_dir=work_dir)
+def measure(build_dir: Path, work_dir: Path, emulator: str = "bochs") -> Comparison:
+    """Boots once in Bochs (or QEMU counting instructions); refuses to return a
+    comparison with a workload missing."""
+    config = pvfs_bench.bench_config(emulator, build_dir, CMDLINE, work_dir)
+    config.timeout = 1200
     result = runner.run(config)
     host, guest = rates(result.serial)
     missing = [f"{who} {name}" for who, side in (("host", host), ("guest", guest)) for name in WORKLOADS

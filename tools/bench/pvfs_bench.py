@@ -19,9 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matryoshka import paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 
-CMDLINE = "bench=vfs vm=/boot/kernel vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
+# vm_writable=/: a VM's root is read-only unless named writable, and the guest's
+# benchmark writes its file at its root.
+CMDLINE = "bench=vfs vm=/boot/kernel vm_writable=/ vm_cmdline=bench=vfs+test=boot vm_timeout_ms=300000"
 FIGURE = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs (?P<op>read|write) (?P<piece>\w+): "
                     r"(?P<bytes>\d+) bytes in (?P<cycles>\d+) cycles$")
 
@@ -32,10 +34,17 @@ LISTING = re.compile(r"^(?:\[vm1\] )?\[(?P<who>host|guest) fs\] bench vfs list (
 Figures = dict[tuple[str, str, str], tuple[int, int]]
 
 
-def measure(build_dir: Path, work_dir: Path) -> Figures:
-    """Boots once in Bochs and returns every figure the host and the guest logged."""
-    config = RunConfig(emulator="bochs", kernel=paths.kernel_file(build_dir), cmdline=CMDLINE,
-                       modules=[paths.initrd_file(build_dir)], headless=True, timeout=600, work_dir=work_dir)
+def bench_config(emulator: str, build_dir: Path, cmdline: str, work_dir: Path) -> RunConfig:
+    """A benchmark boot: Bochs (VMX, sync=none) or QEMU (SVM) counting
+    instructions with -icount, so that figures in TSC cycles repeat."""
+    return RunConfig(emulator=emulator, kernel=paths.kernel_file(build_dir), cmdline=cmdline,
+                     modules=[paths.initrd_file(build_dir)], headless=True, timeout=600, work_dir=work_dir,
+                     qemu_extra=list(QEMU_ICOUNT) if emulator == "qemu" else [])
+
+
+def measure(build_dir: Path, work_dir: Path, emulator: str = "bochs") -> Figures:
+    """Boots once and returns every figure the host and the guest logged."""
+    config = bench_config(emulator, build_dir, CMDLINE, work_dir)
     result = runner.run(config)
     figures: Figures = {}
     for line in result.serial.splitlines():

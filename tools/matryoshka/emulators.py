@@ -20,6 +20,16 @@ GDB_PORT = 1234
 BOCHS_CPU_MODEL = "corei7_skylake_x"
 BOCHS_IPS = 50_000_000
 
+# QEMU with deterministic instruction counting (docs: "-icount" in qemu(1)): each
+# guest instruction advances QEMU's virtual clock by 2**shift ns, and the TSC,
+# the PIT and the timers all follow that clock, so figures in TSC cycles and
+# timer rates repeat from run to run like Bochs' (sync=none). shift=4: 62.5
+# million instructions per emulated second, near Bochs' 50 million, so a 1 kHz
+# tick costs about as many instructions in both. sleep=off: an idle CPU jumps
+# to its next timer instead of waiting in real time. The kernel measures the
+# TSC at 1000 MHz then (one tick per virtual nanosecond).
+QEMU_ICOUNT_SHIFT = 4
+QEMU_ICOUNT = ["-icount", f"shift={QEMU_ICOUNT_SHIFT},sleep=off"]
 
 @dataclass
 class RunConfig:
@@ -57,20 +67,49 @@ def require_program(name: str, package: str) -> str:
     return path
 
 
+def cpu_flags(cpuinfo: str) -> set[str]:
+    """The first CPU's flags in /proc/cpuinfo, with its "vmx flags" line (Linux 5.9
+    and later list EPT and unrestricted guest there)."""
+    flags: set[str] = set()
+    for key in ("flags", "vmx flags"):
+        lines = re.findall(rf"^{key}\s*:(.*)$", cpuinfo, re.MULTILINE)
+        if lines:
+            flags |= set(lines[0].split())
+    return flags
+
+
 def host_virtualization(cpuinfo: str) -> str | None:
     """"vmx" (Intel VT-x) or "svm" (AMD-V) by /proc/cpuinfo's flags, None for neither."""
-    flags = set(re.findall(r"^flags\s*:(.*)$", cpuinfo, re.MULTILINE)[0].split()) if "flags" in cpuinfo else set()
+    flags = cpu_flags(cpuinfo)
     return "vmx" if "vmx" in flags else "svm" if "svm" in flags else None
 
 
-def kvm_problem() -> str | None:
-    """Why `make kvm` cannot work on this machine, or None when it can."""
-    if not os.path.exists("/dev/kvm"):
+# What each backend needs of the CPU KVM gives the kernel, by the host's
+# /proc/cpuinfo flag and the KVM module parameter that passes it on to a guest:
+# the VMX backend runs guests on EPT in unrestricted-guest mode
+# (hypervisor/vmx/), the SVM backend on nested paging (hypervisor/svm/svm_support.cpp).
+NESTED_FEATURES = {
+    "vmx": [("ept", "ept", "EPT"), ("unrestricted_guest", "unrestricted_guest", "unrestricted guest")],
+    "svm": [("npt", "npt", "nested paging (NPT)")],
+}
+
+
+def is_on(parameter: str) -> bool:
+    return parameter.strip() in ("Y", "y", "1")
+
+
+def kvm_problem(root: Path = Path("/")) -> str | None:
+    """Why `make kvm` cannot work on this machine, or None when it can. On an
+    Intel host the kernel gets nested VMX, on an AMD host nested SVM (kvm_amd's
+    nested=1), and the kernel picks its backend by what it finds. `root`: where
+    /dev, /proc and /sys are (a fake tree in the tests)."""
+    dev_kvm = root / "dev" / "kvm"
+    if not dev_kvm.exists():
         return "/dev/kvm does not exist: this machine has no KVM (load kvm_intel or kvm_amd)"
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+    if not os.access(dev_kvm, os.R_OK | os.W_OK):
         return "/dev/kvm is not accessible: add yourself to the kvm group"
     try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
+        cpuinfo = (root / "proc" / "cpuinfo").read_text()
     except OSError:
         cpuinfo = ""
     backend = host_virtualization(cpuinfo)
@@ -78,10 +117,31 @@ def kvm_problem() -> str | None:
         return ("the CPU offers neither VMX nor SVM (flags vmx and svm missing in /proc/cpuinfo): the hypervisor "
                 "needs Intel VT-x or AMD-V")
     module = "kvm_intel" if backend == "vmx" else "kvm_amd"
-    nested = Path(f"/sys/module/{module}/parameters/nested")
-    if nested.exists() and nested.read_text().strip() not in ("Y", "1"):
+    parameters = root / "sys" / "module" / module / "parameters"
+    if not parameters.parent.exists():
+        return f"the module {module} is not loaded: modprobe {module}"
+
+    def parameter(name: str) -> str | None:
+        try:
+            return (parameters / name).read_text()
+        except OSError:
+            return None
+
+    nested = parameter("nested")
+    if nested is not None and not is_on(nested):
         return (f"KVM's nested {backend.upper()} is off: echo 'options {module} nested=1' > /etc/modprobe.d/kvm.conf"
                 f" and reload {module}")
+    flags = cpu_flags(cpuinfo)
+    # Linux before 5.9 lists no VMX features (no "vmx flags" line): then only
+    # KVM's parameters tell.
+    lists_features = backend == "svm" or re.search(r"^vmx flags\s*:", cpuinfo, re.MULTILINE) is not None
+    for flag, name, text in NESTED_FEATURES[backend]:
+        if lists_features and flag not in flags:
+            return (f"the CPU's {backend.upper()} lacks {text} (flag {flag} missing in /proc/cpuinfo): the "
+                    f"hypervisor's {backend.upper()} backend needs it")
+        value = parameter(name)
+        if value is not None and not is_on(value):
+            return (f"{module} runs with {name}=0, so its guests get no {text}: reload {module} with {name}=1")
     return None
 
 
@@ -100,7 +160,9 @@ def qemu_command(config: RunConfig, serial_log: Path) -> list[str]:
         problem = kvm_problem()
         if problem:
             raise CannotRun(problem)
-        command += ["-enable-kvm", "-cpu", "host"]  # VMX on Intel, SVM on AMD: the kernel picks
+        # -cpu host passes the host's VMX (Intel) or SVM with NPT (AMD, nested=1)
+        # on to the kernel, which picks its backend from CPUID.
+        command += ["-enable-kvm", "-cpu", "host"]
     else:
         # TCG's "max" CPU offers AMD SVM with nested paging (no NRIP save, no
         # decode assists): the kernel's SVM backend runs guests here.
