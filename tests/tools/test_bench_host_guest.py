@@ -63,7 +63,7 @@ def test_results_json_has_the_ratios_and_the_targets() -> None:
     results = run_all.Results(figures=run_all.host_guest_figures(comparison),
                               exit_rates={"boot": {}, "idle": {}},
                               guest_exits_host_guest=comparison.guest_exits)
-    document = json.loads(json.dumps(run_all.as_json(results, None)))
+    document = json.loads(json.dumps(run_all.as_json(results, None, "bochs")))
     ratios = document["guest_vs_host"]
     assert set(ratios) == {"guest_vs_host_cpu", "guest_vs_host_syscall", "guest_vs_host_fork_exec",
                            "guest_vs_host_file"}
@@ -73,4 +73,4 @@ def test_results_json_has_the_ratios_and_the_targets() -> None:
     assert met == {"guest_vs_host_cpu": True, "guest_vs_host_syscall": False, "guest_vs_host_fork_exec": False,
                    "guest_vs_host_file": None}
     assert document["guest_exits_during_host_guest"] == {"io_instruction": 7}
-    assert "| 8. same program in a guest: cpu |" in run_all.markdown(results, "")
+    assert "| 8. same program in a guest: cpu |" in run_all.markdown(results, "", "bochs")

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matryoshka import exit_log, paths, runner  # noqa: E402
 import pvfs_bench  # noqa: E402
+from matryoshka import exit_log, paths, runner  # noqa: E402
 
 CMDLINE = "run=/bin/bench_host_guest vm_stats"
 WORKLOADS = ("cpu", "syscall", "fork_exec", "file")
