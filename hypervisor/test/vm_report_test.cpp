@@ -94,6 +94,16 @@ KERNEL_TEST(hypervisor, vm_stats_copies_what_the_vm_recorded)
     EXPECT_EQ(record->hypercalls[2].count, uint64_t(1)); /* power off */
     EXPECT(record->guest_cycles > 0 && record->handler_cycles > 0);
     EXPECT_EQ(vm->trace().size(), size_t(record->exits));
+    /* The nested VMX counters (docs/nested.md) travel as recorded. */
+    vm->statistics().nested = NestedCounters{11, 3, 4, 5, 6, 7};
+    EXPECT_EQ(copy_vm_stats_to_user(id, USER_BASE, sizeof(VmStats), user_memory), int64_t(sizeof(VmStats)));
+    EXPECT_EQ(record->nested_vmx, uint32_t(vm->cpu().config().nested_vmx));
+    EXPECT_EQ(record->nested_vmx_instructions, uint64_t(11));
+    EXPECT_EQ(record->nested_vmreads, uint64_t(3));
+    EXPECT_EQ(record->nested_vmwrites, uint64_t(4));
+    EXPECT_EQ(record->nested_shadow_syncs, uint64_t(5));
+    EXPECT_EQ(record->nested_l2_exits_reflected, uint64_t(6));
+    EXPECT_EQ(record->nested_l2_exits_handled, uint64_t(7));
 }
 
 KERNEL_TEST(hypervisor, vm_stats_into_an_unmapped_buffer_is_efault)
