@@ -6,6 +6,7 @@
 #include "arch/x86_64/msr.h"
 #include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/hypercall/hypercall.h"
+#include "hypervisor/nested/vmcs12.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vmx/ept.h"
@@ -98,6 +99,8 @@ public:
     void set_guest_pat(uint64_t value);
     /* The guest's value of one of SWAPPED_MSRS in the MSR-store area, or nullptr. */
     uint64_t* swapped_msr(Msr msr);
+    /* The guest's own VMX state when it is a hypervisor too (hypervisor/nested). */
+    nested::NestedState& nested_state() { return nested_; }
 
 private:
     static inline bool break_next_first_entry_ = false;
@@ -150,6 +153,7 @@ private:
     uint64_t host_cr3_ = 0;       /* what HOST_CR3 holds */
     uint64_t exit_qualification_ = 0;
     uint64_t exit_rip_ = 0;
+    nested::NestedState nested_;
 };
 
 } // namespace vmx

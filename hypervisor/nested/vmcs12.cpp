@@ -1,0 +1,203 @@
+/* The software VMCS12 (vmcs12.h): the supported fields, the width and
+ * access-type rules of VMREAD/VMWRITE, and the region in L1's memory.
+ * Intel SDM (revision 084), Vol. 3D, Appendix B "Field Encoding in VMCS"
+ * ("Structure of VMCS Component Encoding"); Vol. 3C "VMREAD", "VMWRITE" in
+ * chapter "VMX Instruction Reference"; "Format of the VMCS Region". */
+#include "hypervisor/nested/vmcs12.h"
+
+namespace nested {
+
+namespace {
+
+using E = VmcsEncoding;
+using vmx::VmcsFieldKind;
+using vmx::VmcsFieldWidth;
+using vmx::vmcs_field_kind;
+using vmx::vmcs_field_width;
+
+/* The fields of a Skylake-class CPU for what L1 is offered (docs/nested.md,
+ * "Fields"): no posted interrupts, APIC virtualization, VM functions, PML,
+ * VMCS shadowing, XSAVES, TSC scaling, PLE or CET fields. The order is the
+ * layout of the region (vmcs12.h): append only, never reorder. */
+constexpr VmcsEncoding SUPPORTED_FIELDS[] = {
+    /* 16-Bit Control Fields */
+    E::vpid,
+    /* 16-Bit Guest-State Fields */
+    E::guest_es_selector, E::guest_cs_selector, E::guest_ss_selector, E::guest_ds_selector,
+    E::guest_fs_selector, E::guest_gs_selector, E::guest_ldtr_selector, E::guest_tr_selector,
+    /* 16-Bit Host-State Fields */
+    E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector,
+    E::host_fs_selector, E::host_gs_selector, E::host_tr_selector,
+    /* 64-Bit Control Fields */
+    E::io_bitmap_a, E::io_bitmap_b, E::msr_bitmap, E::exit_msr_store_address, E::exit_msr_load_address,
+    E::entry_msr_load_address, E::executive_vmcs_pointer, E::tsc_offset, E::ept_pointer,
+    /* 64-Bit Read-Only Data Field */
+    E::guest_physical_address,
+    /* 64-Bit Guest-State Fields */
+    E::vmcs_link_pointer, E::guest_debugctl, E::guest_pat, E::guest_efer, E::guest_perf_global_ctrl,
+    E::guest_pdpte0, E::guest_pdpte1, E::guest_pdpte2, E::guest_pdpte3,
+    /* 64-Bit Host-State Fields */
+    E::host_pat, E::host_efer, E::host_perf_global_ctrl,
+    /* 32-Bit Control Fields */
+    E::pin_based_controls, E::primary_processor_controls, E::exception_bitmap, E::page_fault_error_code_mask,
+    E::page_fault_error_code_match, E::cr3_target_count, E::exit_controls, E::exit_msr_store_count,
+    E::exit_msr_load_count, E::entry_controls, E::entry_msr_load_count, E::entry_interruption_information,
+    E::entry_exception_error_code, E::entry_instruction_length, E::secondary_processor_controls,
+    /* 32-Bit Read-Only Data Fields */
+    E::vm_instruction_error, E::exit_reason, E::exit_interruption_information, E::exit_interruption_error_code,
+    E::idt_vectoring_information, E::idt_vectoring_error_code, E::exit_instruction_length,
+    E::exit_instruction_information,
+    /* 32-Bit Guest-State Fields */
+    E::guest_es_limit, E::guest_cs_limit, E::guest_ss_limit, E::guest_ds_limit, E::guest_fs_limit,
+    E::guest_gs_limit, E::guest_ldtr_limit, E::guest_tr_limit, E::guest_gdtr_limit, E::guest_idtr_limit,
+    E::guest_es_access_rights, E::guest_cs_access_rights, E::guest_ss_access_rights, E::guest_ds_access_rights,
+    E::guest_fs_access_rights, E::guest_gs_access_rights, E::guest_ldtr_access_rights, E::guest_tr_access_rights,
+    E::guest_interruptibility_state, E::guest_activity_state, E::guest_smbase, E::guest_sysenter_cs,
+    E::preemption_timer_value,
+    /* 32-Bit Host-State Field */
+    E::host_sysenter_cs,
+    /* Natural-Width Control Fields */
+    E::cr0_guest_host_mask, E::cr4_guest_host_mask, E::cr0_read_shadow, E::cr4_read_shadow,
+    E::cr3_target_value_0, E::cr3_target_value_1, E::cr3_target_value_2, E::cr3_target_value_3,
+    /* Natural-Width Read-Only Data Fields */
+    E::exit_qualification, E::io_rcx, E::io_rsi, E::io_rdi, E::io_rip, E::guest_linear_address,
+    /* Natural-Width Guest-State Fields */
+    E::guest_cr0, E::guest_cr3, E::guest_cr4, E::guest_es_base, E::guest_cs_base, E::guest_ss_base,
+    E::guest_ds_base, E::guest_fs_base, E::guest_gs_base, E::guest_ldtr_base, E::guest_tr_base,
+    E::guest_gdtr_base, E::guest_idtr_base, E::guest_dr7, E::guest_rsp, E::guest_rip, E::guest_rflags,
+    E::guest_pending_debug_exceptions, E::guest_sysenter_esp, E::guest_sysenter_eip,
+    /* Natural-Width Host-State Fields */
+    E::host_cr0, E::host_cr3, E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base,
+    E::host_gdtr_base, E::host_idtr_base, E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip,
+};
+constexpr size_t FIELD_COUNT = sizeof(SUPPORTED_FIELDS) / sizeof(SUPPORTED_FIELDS[0]);
+static_assert(FIELD_COUNT <= 256, "Vmcs12::values_ holds 256 fields");
+static_assert(VMCS12_FIELDS_OFFSET + 8 * FIELD_COUNT <= VMCS12_REGION_SIZE, "the fields fit in the region");
+
+/* Encoding bits ("Structure of VMCS Component Encoding"): 0 access type (1 =
+ * high), 9:1 index, 11:10 type, 12 reserved, 14:13 width, 31:15 reserved. */
+constexpr uint64_t ACCESS_HIGH = 1;
+constexpr uint64_t RESERVED_ENCODING_BITS = ~0x6FFFull;
+
+/* Bits the field holds: a 16-bit field 16, a 32-bit one 32, others 64. */
+uint64_t width_mask(VmcsEncoding field)
+{
+    switch (vmcs_field_width(field)) {
+    case VmcsFieldWidth::bits16: return 0xFFFF;
+    case VmcsFieldWidth::bits32: return 0xFFFFFFFF;
+    case VmcsFieldWidth::bits64:
+    case VmcsFieldWidth::natural: break;
+    }
+    return ~0ull;
+}
+
+int slot_of(VmcsEncoding field)
+{
+    for (size_t i = 0; i < FIELD_COUNT; ++i)
+        if (SUPPORTED_FIELDS[i] == field)
+            return int(i);
+    return -1;
+}
+
+} // namespace
+
+size_t supported_field_count() { return FIELD_COUNT; }
+
+VmcsEncoding supported_field(size_t index) { return SUPPORTED_FIELDS[index]; }
+
+int field_slot(uint64_t encoding)
+{
+    if (encoding & RESERVED_ENCODING_BITS)
+        return -1;
+    auto full = VmcsEncoding(uint32_t(encoding & ~ACCESS_HIGH));
+    /* Only a 64-bit field has a high half. */
+    if ((encoding & ACCESS_HIGH) && vmcs_field_width(full) != VmcsFieldWidth::bits64)
+        return -1;
+    return slot_of(full);
+}
+
+unsigned highest_field_index()
+{
+    unsigned highest = 0;
+    for (VmcsEncoding field : SUPPORTED_FIELDS) {
+        unsigned index = (uint32_t(field) >> 1) & 0x1FF;
+        if (index > highest)
+            highest = index;
+    }
+    return highest;
+}
+
+FieldStatus Vmcs12::read(uint64_t encoding, uint64_t& value) const
+{
+    int slot = field_slot(encoding);
+    if (slot < 0)
+        return FieldStatus::unsupported_component;
+    value = values_[slot];
+    if (encoding & ACCESS_HIGH)
+        value >>= 32;
+    return FieldStatus::ok;
+}
+
+FieldStatus Vmcs12::write(uint64_t encoding, uint64_t value, bool writable_read_only)
+{
+    int slot = field_slot(encoding);
+    if (slot < 0)
+        return FieldStatus::unsupported_component;
+    VmcsEncoding field = SUPPORTED_FIELDS[slot];
+    if (vmcs_field_kind(field) == VmcsFieldKind::read_only && !writable_read_only)
+        return FieldStatus::read_only_component;
+    if (encoding & ACCESS_HIGH)
+        values_[slot] = (values_[slot] & 0xFFFFFFFFull) | (value << 32);
+    else
+        values_[slot] = value & width_mask(field);
+    return FieldStatus::ok;
+}
+
+uint64_t Vmcs12::get(VmcsEncoding field) const
+{
+    int slot = slot_of(field);
+    return slot < 0 ? 0 : values_[slot];
+}
+
+void Vmcs12::set(VmcsEncoding field, uint64_t value)
+{
+    int slot = slot_of(field);
+    if (slot >= 0)
+        values_[slot] = value & width_mask(field);
+}
+
+bool Vmcs12::load(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
+{
+    uint32_t header[3];
+    if (!memory.read(address, header, sizeof(header)) ||
+        !memory.read(address + VMCS12_FIELDS_OFFSET, values_, 8 * FIELD_COUNT))
+        return false;
+    revision_ = header[0];
+    abort_ = header[1];
+    launched_ = header[2] == LAUNCH_STATE_LAUNCHED;
+    /* L1 may have written anything into the page: each value is cut to its
+     * field's width, so that the cache keeps the invariant write() keeps. */
+    for (size_t i = 0; i < FIELD_COUNT; ++i)
+        values_[i] &= width_mask(SUPPORTED_FIELDS[i]);
+    return true;
+}
+
+bool Vmcs12::store(guest_paging::GuestPhysicalMemory& memory, uint64_t address) const
+{
+    uint32_t header[3] = {revision_, abort_, launched_ ? LAUNCH_STATE_LAUNCHED : 0};
+    return memory.write(address, header, sizeof(header)) &&
+           memory.write(address + VMCS12_FIELDS_OFFSET, values_, 8 * FIELD_COUNT);
+}
+
+bool clear_launch_state(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
+{
+    uint32_t clear = 0;
+    return memory.write(address + VMCS12_LAUNCH_STATE_OFFSET, &clear, sizeof(clear));
+}
+
+bool read_revision(guest_paging::GuestPhysicalMemory& memory, uint64_t address, uint32_t& revision)
+{
+    return memory.read(address, &revision, sizeof(revision));
+}
+
+} // namespace nested

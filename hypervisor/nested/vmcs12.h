@@ -1,0 +1,131 @@
+/* The software VMCS12: the VMCS that L1 (our guest, itself a hypervisor) keeps for
+ * its own guest L2, in L1's memory, in a layout of our own, and the per-vCPU cache
+ * of the current one. Intel SDM (revision 084), Vol. 3C, chapter "Virtual Machine
+ * Control Structures": "Format of the VMCS Region" (revision identifier, abort
+ * indicator, implementation-specific data), "VMCS Data", "Software Use of the VMCS
+ * and Related Structures" (launch state, current VMCS); Vol. 3D, Appendix B "Field
+ * Encoding in VMCS" (the field-width and access-type rules). No VMX instruction
+ * here: pure logic over a GuestPhysicalMemory, unit-tested on the build machine
+ * (tests/unit/vmcs12_test.cpp). docs/nested.md describes the layout. */
+#pragma once
+#include "hypervisor/memory/guest_virtual_memory.h"
+#include "hypervisor/vmx/vmx_constants.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace nested {
+
+using vmx::VmcsEncoding;
+
+/* Our VMCS revision identifier (IA32_VMX_BASIC bits 30:0): the value L1 must
+ * write into the first 4 bytes of a VMXON or VMCS region. Bit 31 is the
+ * shadow-VMCS indicator and must stay 0 (VMCS shadowing is not offered to L1). */
+constexpr uint32_t VMCS12_REVISION_ID = 0x4D580001;
+/* The region size IA32_VMX_BASIC reports (bits 44:32): one page, as hardware. */
+constexpr uint64_t VMCS12_REGION_SIZE = 4096;
+/* No current VMCS (the SDM's FFFFFFFF_FFFFFFFFH current-VMCS pointer). */
+constexpr uint64_t NO_CURRENT_VMCS = ~0ull;
+
+/* Where things lie in a VMCS12 region (in L1's memory), our own layout behind
+ * the SDM's first two words ("Format of the VMCS Region"):
+ *   0   revision identifier (bits 30:0) and shadow-VMCS indicator (bit 31)
+ *   4   VMX-abort indicator
+ *   8   launch state: LAUNCH_STATE_LAUNCHED or anything else for "clear"
+ *   16  field values: 8 bytes per supported field, in the order of
+ *       supported_field(0 .. SUPPORTED_FIELD_COUNT-1), little-endian, the
+ *       value as VMREAD of its full encoding in 64-bit mode would give it. */
+constexpr uint64_t VMCS12_REVISION_OFFSET = 0;
+constexpr uint64_t VMCS12_ABORT_OFFSET = 4;
+constexpr uint64_t VMCS12_LAUNCH_STATE_OFFSET = 8;
+constexpr uint64_t VMCS12_FIELDS_OFFSET = 16;
+constexpr uint32_t LAUNCH_STATE_LAUNCHED = 0x4C41554E; /* "NUAL" read backwards: "LAUN" */
+
+/* How a VMREAD/VMWRITE of one encoding ends (the SDM's VM-instruction errors
+ * 12 and 13; "VMREAD", "VMWRITE" in chapter "VMX Instruction Reference"). */
+enum class FieldStatus : uint8_t { ok, unsupported_component, read_only_component };
+
+/* The VMCS fields a VMCS12 holds: those of a Skylake-class CPU for the features
+ * offered to L1 (docs/nested.md). Others read and write as "unsupported VMCS
+ * component" (error 12), as on a CPU without them. */
+size_t supported_field_count();
+VmcsEncoding supported_field(size_t index);
+/* The slot of an encoding as VMREAD/VMWRITE name it (bit 0 = the "high" half of
+ * a 64-bit field), or -1 for an encoding no field has. */
+int field_slot(uint64_t encoding);
+/* The highest index (bits 9:1 of an encoding) any supported field uses: what
+ * IA32_VMX_VMCS_ENUM bits 9:1 report. */
+unsigned highest_field_index();
+
+/* The values of one VMCS12, in host memory: the cache of the current VMCS12
+ * (loaded on VMPTRLD, written back on VMCLEAR, on VMPTRLD of another and on
+ * VMXOFF), or a copy for a unit test. */
+class Vmcs12 {
+public:
+    /* VMREAD's view of a field (the access-type and width rules of "Structure
+     * of VMCS Component Encoding"): a 16- or 32-bit field zero-extended, a
+     * 64-bit or natural-width field whole, the high half of a 64-bit field
+     * (encoding + 1) as bits 63:32 shifted down. Errors: unsupported component
+     * (no such field here; a high access to a field that is not 64 bits wide;
+     * bits 63:15 or bit 12 of the encoding set). The caller keeps the low
+     * operand-size bits. */
+    [[nodiscard]] FieldStatus read(uint64_t encoding, uint64_t& value) const;
+    /* VMWRITE: the value truncated to the field's width (a high access writes
+     * bits 63:32 only). A read-only (exit-information) field refuses with
+     * read_only_component unless `writable_read_only` (IA32_VMX_MISC bit 29
+     * offered to L1). */
+    [[nodiscard]] FieldStatus write(uint64_t encoding, uint64_t value, bool writable_read_only);
+
+    /* The host's own access for nested2 (VMCS02 from VMCS12, exit information
+     * into VMCS12): no read-only rule, the width still applies. An encoding
+     * outside the supported set reads 0 and is not written. */
+    uint64_t get(VmcsEncoding field) const;
+    void set(VmcsEncoding field, uint64_t value);
+
+    uint32_t revision() const { return revision_; }
+    uint32_t abort_indicator() const { return abort_; }
+    void set_abort_indicator(uint32_t value) { abort_ = value; }
+    bool launched() const { return launched_; }
+    void set_launched(bool launched) { launched_ = launched; }
+
+    /* The region at `address` (4 KiB-aligned guest-physical, checked by the
+     * caller) into this cache, or this cache back into it; false when the page
+     * is not all guest RAM (the instruction then fails as for an invalid
+     * address). */
+    [[nodiscard]] bool load(guest_paging::GuestPhysicalMemory& memory, uint64_t address);
+    [[nodiscard]] bool store(guest_paging::GuestPhysicalMemory& memory, uint64_t address) const;
+
+private:
+    uint32_t revision_ = 0;
+    uint32_t abort_ = 0;
+    bool launched_ = false;
+    uint64_t values_[256] = {};
+};
+
+/* VMCLEAR of a VMCS12 that is not current: only its launch state in L1's memory
+ * becomes "clear" (the SDM: "the launch state of the VMCS is set to clear";
+ * the fields stay as L1 last saw them flushed). */
+[[nodiscard]] bool clear_launch_state(guest_paging::GuestPhysicalMemory& memory, uint64_t address);
+/* The revision identifier at the start of a region (VMXON's and VMPTRLD's check). */
+[[nodiscard]] bool read_revision(guest_paging::GuestPhysicalMemory& memory, uint64_t address, uint32_t& revision);
+
+/* The VMX state of one vCPU as L1 sees it ("VMX Operation", "Current VMCS"):
+ * whether L1 is in VMX operation (after VMXON), its VMXON region, the current
+ * VMCS12 pointer (NO_CURRENT_VMCS when none) and whether L2 runs. nested2 adds
+ * its VMCS02 state here. */
+struct NestedState {
+    bool vmx_operation = false;
+    uint64_t vmxon_region = NO_CURRENT_VMCS;
+    uint64_t current_vmcs12 = NO_CURRENT_VMCS;
+    bool in_l2 = false;
+    /* The cache of the current VMCS12; meaningful while current_vmcs12 is not
+     * NO_CURRENT_VMCS. */
+    Vmcs12 vmcs12;
+    /* Fields changed since the cache was loaded: written back before another
+     * VMCS12 is loaded, on VMCLEAR and on VMXOFF. */
+    bool vmcs12_dirty = false;
+
+    bool has_current_vmcs12() const { return current_vmcs12 != NO_CURRENT_VMCS; }
+};
+
+} // namespace nested

@@ -1,0 +1,184 @@
+/* hypervisor/nested/vmcs12.cpp against the Intel SDM (revision 084): the
+ * field-width and access-type rules of Appendix B "Field Encoding in VMCS" and
+ * of "VMREAD"/"VMWRITE" (errors 12 and 13), and the region layout in L1's
+ * memory that docs/nested.md gives (revision, abort indicator, launch state). */
+#include "hypervisor/nested/vmcs12.h"
+#include "unit_test.h"
+
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+namespace {
+
+using nested::FieldStatus;
+using nested::Vmcs12;
+
+/* Guest RAM [0, 64 KiB) over a vector. */
+class FakeRam final : public guest_paging::GuestPhysicalMemory {
+public:
+    std::vector<uint8_t> bytes = std::vector<uint8_t>(64 * 1024, 0);
+    bool read(uint64_t address, void* out, size_t length) override
+    {
+        if (!is_ram(address, length))
+            return false;
+        std::memcpy(out, &bytes[address], length);
+        return true;
+    }
+    bool is_ram(uint64_t address, uint64_t length) const override
+    {
+        return address < bytes.size() && length <= bytes.size() - address;
+    }
+    bool write(uint64_t address, const void* in, size_t length) override
+    {
+        if (!is_ram(address, length))
+            return false;
+        std::memcpy(&bytes[address], in, length);
+        return true;
+    }
+    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
+    {
+        if (address >= bytes.size())
+            return nullptr;
+        contiguous = bytes.size() - address;
+        return &bytes[address];
+    }
+};
+
+constexpr uint64_t GUEST_CS_SELECTOR = 0x0802, EXCEPTION_BITMAP = 0x4004, TSC_OFFSET = 0x2010, GUEST_PHYSICAL_ADDRESS = 0x2400;
+constexpr uint64_t GUEST_RIP = 0x681E, EXIT_REASON = 0x4402, EXIT_QUALIFICATION = 0x6400;
+
+} // namespace
+
+UNIT_TEST(vmcs12_16_bit_field_keeps_16_bits_and_reads_zero_extended)
+{
+    Vmcs12 vmcs;
+    CHECK(vmcs.write(GUEST_CS_SELECTOR, 0xFFFF'FFFF'1234'5678ull, false) == FieldStatus::ok);
+    uint64_t value = 0;
+    CHECK(vmcs.read(GUEST_CS_SELECTOR, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0x5678u);
+}
+
+UNIT_TEST(vmcs12_32_bit_field_keeps_32_bits)
+{
+    Vmcs12 vmcs;
+    CHECK(vmcs.write(EXCEPTION_BITMAP, 0xAAAA'BBBB'CCCC'DDDDull, false) == FieldStatus::ok);
+    uint64_t value = 0;
+    CHECK(vmcs.read(EXCEPTION_BITMAP, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0xCCCC'DDDDull);
+}
+
+UNIT_TEST(vmcs12_64_bit_field_full_and_high_accesses)
+{
+    Vmcs12 vmcs;
+    CHECK(vmcs.write(TSC_OFFSET, 0x1111'2222'3333'4444ull, false) == FieldStatus::ok);
+    uint64_t value = 0;
+    CHECK(vmcs.read(TSC_OFFSET + 1, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0x1111'2222ull);
+    /* A high write changes bits 63:32 only, from the value's low 32 bits. */
+    CHECK(vmcs.write(TSC_OFFSET + 1, 0xFFFF'FFFF'9999'8888ull, false) == FieldStatus::ok);
+    CHECK(vmcs.read(TSC_OFFSET, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0x9999'8888'3333'4444ull);
+    /* A full write of a 32-bit value (VMWRITE outside 64-bit mode) clears the high half. */
+    CHECK(vmcs.write(TSC_OFFSET, 0x5555'6666ull, false) == FieldStatus::ok);
+    CHECK(vmcs.read(TSC_OFFSET, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0x5555'6666ull);
+}
+
+UNIT_TEST(vmcs12_natural_width_field_is_64_bits_and_has_no_high_half)
+{
+    Vmcs12 vmcs;
+    CHECK(vmcs.write(GUEST_RIP, 0xFFFF'8000'0010'0000ull, false) == FieldStatus::ok);
+    uint64_t value = 0;
+    CHECK(vmcs.read(GUEST_RIP, value) == FieldStatus::ok);
+    CHECK_EQ(value, 0xFFFF'8000'0010'0000ull);
+    CHECK(vmcs.read(GUEST_RIP + 1, value) == FieldStatus::unsupported_component);
+    CHECK(vmcs.read(GUEST_CS_SELECTOR + 1, value) == FieldStatus::unsupported_component);
+    CHECK(vmcs.read(EXCEPTION_BITMAP + 1, value) == FieldStatus::unsupported_component);
+}
+
+UNIT_TEST(vmcs12_unsupported_encodings_fail_with_error_12)
+{
+    Vmcs12 vmcs;
+    uint64_t value = 0;
+    /* Reserved bits 63:15 and 12, a field no CPU has, a refused feature's field (PML address). */
+    for (uint64_t encoding : std::initializer_list<uint64_t>{0x1'0000'0802, 0x8802, 0x1802, 0x0FFE, 0x200E, 0x2026}) {
+        CHECK(vmcs.read(encoding, value) == FieldStatus::unsupported_component);
+        CHECK(vmcs.write(encoding, 1, true) == FieldStatus::unsupported_component);
+    }
+}
+
+UNIT_TEST(vmcs12_read_only_fields_refuse_vmwrite_unless_misc_bit_29)
+{
+    Vmcs12 vmcs;
+    for (uint64_t encoding : {EXIT_REASON, EXIT_QUALIFICATION, GUEST_PHYSICAL_ADDRESS, GUEST_PHYSICAL_ADDRESS + 1})
+        CHECK(vmcs.write(encoding, 7, false) == FieldStatus::read_only_component);
+    CHECK(vmcs.write(EXIT_REASON, 7, true) == FieldStatus::ok);
+    uint64_t value = 0;
+    CHECK(vmcs.read(EXIT_REASON, value) == FieldStatus::ok);
+    CHECK_EQ(value, 7u);
+}
+
+UNIT_TEST(vmcs12_every_supported_field_round_trips_through_its_slot)
+{
+    Vmcs12 vmcs;
+    for (size_t i = 0; i < nested::supported_field_count(); ++i) {
+        uint64_t encoding = uint64_t(nested::supported_field(i));
+        CHECK_EQ(nested::field_slot(encoding), int(i));
+        CHECK(vmcs.write(encoding, i + 1, true) == FieldStatus::ok);
+    }
+    for (size_t i = 0; i < nested::supported_field_count(); ++i)
+        CHECK_EQ(vmcs.get(nested::supported_field(i)), i + 1);
+}
+
+UNIT_TEST(vmcs12_highest_field_index_matches_the_supported_fields)
+{
+    /* The VMX-preemption timer value (0x482E) has index 0x17, the highest of
+     * ours (guest IA32_SYSENTER_EIP, 0x6826, is 0x13). */
+    CHECK_EQ(nested::highest_field_index(), 0x17u);
+}
+
+UNIT_TEST(vmcs12_region_layout_stores_revision_abort_launch_state_and_fields)
+{
+    FakeRam ram;
+    constexpr uint64_t REGION = 0x3000;
+    uint32_t revision = nested::VMCS12_REVISION_ID;
+    std::memcpy(&ram.bytes[REGION], &revision, 4);
+    Vmcs12 vmcs;
+    CHECK(vmcs.load(ram, REGION));
+    CHECK_EQ(vmcs.revision(), nested::VMCS12_REVISION_ID);
+    CHECK(!vmcs.launched());
+    CHECK(vmcs.write(GUEST_RIP, 0x1234, false) == FieldStatus::ok);
+    vmcs.set_launched(true);
+    CHECK(vmcs.store(ram, REGION));
+    uint64_t stored = 0;
+    std::memcpy(&stored, &ram.bytes[REGION + nested::VMCS12_FIELDS_OFFSET + 8 * nested::field_slot(GUEST_RIP)], 8);
+    CHECK_EQ(stored, 0x1234u);
+    Vmcs12 again;
+    CHECK(again.load(ram, REGION));
+    CHECK(again.launched());
+    CHECK_EQ(again.get(nested::VmcsEncoding::guest_rip), 0x1234u);
+    CHECK(nested::clear_launch_state(ram, REGION));
+    CHECK(again.load(ram, REGION));
+    CHECK(!again.launched());
+    CHECK_EQ(again.get(nested::VmcsEncoding::guest_rip), 0x1234u);
+}
+
+UNIT_TEST(vmcs12_load_cuts_values_l1_wrote_into_the_page_to_the_field_width)
+{
+    FakeRam ram;
+    constexpr uint64_t REGION = 0x2000;
+    uint64_t wide = ~0ull;
+    std::memcpy(&ram.bytes[REGION + nested::VMCS12_FIELDS_OFFSET + 8 * nested::field_slot(GUEST_CS_SELECTOR)], &wide, 8);
+    Vmcs12 vmcs;
+    CHECK(vmcs.load(ram, REGION));
+    CHECK_EQ(vmcs.get(nested::VmcsEncoding::guest_cs_selector), 0xFFFFu);
+}
+
+UNIT_TEST(vmcs12_region_outside_ram_does_not_load)
+{
+    FakeRam ram;
+    Vmcs12 vmcs;
+    CHECK(!vmcs.load(ram, ram.bytes.size() - 0x1000 + 0x1000));
+    CHECK(!vmcs.store(ram, ram.bytes.size()));
+}
