@@ -69,7 +69,7 @@ constexpr Feature feature_table[] = {
     HIDDEN("dtes64", 1, 0, R::ecx, 2, "the debug store is not modelled"),
     HIDDEN("monitor", 1, 0, R::ecx, 3, "MONITOR/MWAIT raise #UD in a guest"),
     HIDDEN("ds_cpl", 1, 0, R::ecx, 4, "the debug store is not modelled"),
-    HIDDEN("vmx", 1, 0, R::ecx, 5, "no nested VMX"),
+    feature("vmx", 1, 0, R::ecx, 5, V::nested_vmx, nullptr),
     HIDDEN("smx", 1, 0, R::ecx, 6, "no safer mode extensions"),
     HIDDEN("eist", 1, 0, R::ecx, 7, "IA32_PERF_CTL is not modelled"),
     HIDDEN("tm2", 1, 0, R::ecx, 8, "thermal monitor MSRs are not modelled"),
@@ -286,6 +286,7 @@ bool GuestCpu::visible(const Feature& feature, const CpuidRegisters& host_leaf) 
     switch (feature.visibility) {
     case V::hidden: return false;
     case V::local_apic: return config_.local_apic && (apic_base_ & APIC_BASE_ENABLE);
+    case V::nested_vmx: return config_.nested_vmx;
     case V::host: break;
     }
     if (feature.leaf == 0x80000001 && feature.reg == R::edx && feature.bit == 20 &&
@@ -355,6 +356,11 @@ bool GuestCpu::msr_available(const MsrInfo& info) const
 
 bool GuestCpu::read_msr(uint32_t index, uint64_t& value, MsrBackend& backend)
 {
+    /* The VMX capability MSRs: read-only, and only with VMX offered. */
+    if (config_.nested_vmx && VmxCapabilityMsrs::has(index)) {
+        value = config_.vmx_capabilities.value(index);
+        return true;
+    }
     const MsrInfo* info = find_msr(index);
     if (!info || !msr_available(*info)) {
         ++unknown_msr_accesses_;
@@ -372,7 +378,11 @@ bool GuestCpu::model_read(Msr msr, uint32_t index, uint64_t& value) const
     switch (msr) {
     case Msr::platform_id: value = 0; return true;
     case Msr::apic_base: value = apic_base_; return true;
-    case Msr::feature_control: value = msr::FEATURE_CONTROL_LOCKED; return true; /* locked, VMX off */
+    case Msr::feature_control:
+        /* Locked by the "firmware"; VMX outside SMX enabled when offered (SDM
+         * "Enabling and Entering VMX Operation"). */
+        value = msr::FEATURE_CONTROL_LOCKED | (config_.nested_vmx ? msr::FEATURE_CONTROL_VMX_OUTSIDE_SMX : 0);
+        return true;
     case Msr::bios_sign_id: value = 0; return true;                            /* no microcode update */
     case Msr::mtrrcap: value = MTRRCAP; return true;
     case Msr::mcg_cap: value = 0; return true; /* no banks, no MCG_CTL */
@@ -387,6 +397,8 @@ bool GuestCpu::model_read(Msr msr, uint32_t index, uint64_t& value) const
 
 bool GuestCpu::write_msr(uint32_t index, uint64_t value, MsrBackend& backend)
 {
+    if (config_.nested_vmx && VmxCapabilityMsrs::has(index))
+        return false;
     const MsrInfo* info = find_msr(index);
     if (!info || !msr_available(*info)) {
         ++unknown_msr_accesses_;

@@ -45,6 +45,7 @@ struct MsrInfo {
 enum class Visibility : uint8_t {
     host,       /* when the host CPU has it (the guest runs those instructions natively) */
     local_apic, /* when the VM has an emulated local APIC, whatever the host has */
+    nested_vmx, /* when the VM offers nested VMX (hypervisor/nested), whatever the table says */
     hidden,     /* never: `why_hidden` says what is missing */
 };
 
@@ -83,12 +84,27 @@ constexpr uint64_t APIC_BASE_BSP = 1ull << 8, APIC_BASE_ENABLE = 1ull << 11;
  * by most firmware), BTS unavailable (11), PEBS unavailable (12). */
 constexpr uint64_t MISC_ENABLE_RESET = (1u << 0) | (1u << 11) | (1u << 12);
 
+/* The IA32_VMX_* capability MSRs 0x480-0x490 of a guest that is offered VMX
+ * (hypervisor/nested/capabilities.h computes them from the host's). */
+struct VmxCapabilityMsrs {
+    static constexpr uint32_t FIRST = 0x480, LAST = 0x490;
+    uint64_t values[LAST - FIRST + 1] = {};
+
+    static constexpr bool has(uint32_t index) { return index >= FIRST && index <= LAST; }
+    uint64_t value(uint32_t index) const { return values[index - FIRST]; }
+    void set(uint32_t index, uint64_t value) { values[index - FIRST] = value; }
+};
+
 /* What the guest's CPU has besides what the host offers. */
 struct GuestCpuConfig {
     bool local_apic = false;      /* an emulated xAPIC: CPUID.1:EDX.APIC and IA32_APIC_BASE */
     uint8_t apic_id = 0;          /* CPUID.1:EBX[31:24] and the APIC's ID register */
     /* For the reserved bits of MTRRs and the APIC base; 0: the host's (CPUID 0x80000008). */
     uint32_t physical_address_bits = 0;
+    /* VMX for the guest: CPUID.1:ECX.VMX, IA32_FEATURE_CONTROL locked with VMX
+     * outside SMX enabled, and the capability MSRs below (read-only). */
+    bool nested_vmx = false;
+    VmxCapabilityMsrs vmx_capabilities = {};
 };
 
 /* The backend's registers for MSRs with MsrHome::backend (VMCS fields on VMX). */

@@ -26,6 +26,17 @@ struct ExitEvent {
     uint64_t entry_cycles = 0;            /* TSC preparing the entry before this exit */
 };
 
+/* Nested VMX (hypervisor/nested, docs/nested.md): what L1, a hypervisor
+ * itself, made the host do. */
+struct NestedCounters {
+    uint64_t vmx_instructions = 0;   /* VMX instruction exits emulated */
+    uint64_t vmreads = 0;            /* VMREAD exits among them (those the shadow VMCS answered made none) */
+    uint64_t vmwrites = 0;           /* VMWRITE exits among them */
+    uint64_t shadow_syncs = 0;       /* copies between the shadow VMCS and the VMCS12 cache */
+    uint64_t l2_exits_reflected = 0; /* L2's exits handed to L1 */
+    uint64_t l2_exits_handled = 0;   /* L2's exits the host handled on L1's behalf */
+};
+
 struct ExitCounter {
     uint64_t count = 0;
     uint64_t cycles = 0; /* host TSC cycles in the handlers */
@@ -89,6 +100,7 @@ struct ExitStatistics {
     uint64_t events_reinjected = 0; /* events whose delivery an exit interrupted */
     uint64_t fast_exits = 0;        /* exits answered on the run loop's fast path (also counted above) */
     uint64_t host_nmis = 0;         /* NMIs that arrived while the guest ran, passed to the host's handler */
+    NestedCounters nested;
 
 private:
     void record_port(const ExitEvent& event);

@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "debug/panic.h"
 #include "hypervisor/guest_loader/bios_data_area.h"
+#include "hypervisor/nested/nested_option.h"
 #include "hypervisor/vcpu.h"
 #include "lib/format.h"
 #include "time/clock.h"
@@ -35,6 +36,16 @@ cpu_model::CpuidRegisters host_cpuid(uint32_t leaf, uint32_t subleaf)
     return {r.eax, r.ebx, r.ecx, r.edx};
 }
 
+/* The SVM backend does not emulate the local APIC yet: its guests' CPUID does
+ * not show one (FIXME: the APIC's MMIO on nested page faults). VMX is offered
+ * as hypervisor/nested decides. */
+cpu_model::GuestCpuConfig guest_cpu_config()
+{
+    cpu_model::GuestCpuConfig config{.local_apic = virtualization_backend() != VirtualizationBackend::svm};
+    nested::offer_vmx(config);
+    return config;
+}
+
 } // namespace
 
 uint32_t vm_abi_state(VmRunState state)
@@ -50,10 +61,7 @@ uint32_t vm_abi_state(VmRunState state)
 }
 
 Vm::Vm(int id, uint64_t memory_bytes)
-    /* The SVM backend does not emulate the local APIC yet: its guests' CPUID
-     * does not show one (FIXME: the APIC's MMIO on nested page faults). */
-    : id_(id), memory_bytes_(memory_bytes),
-      cpu_(cpu_model::GuestCpuConfig{.local_apic = virtualization_backend() != VirtualizationBackend::svm}, host_cpuid)
+    : id_(id), memory_bytes_(memory_bytes), cpu_(guest_cpu_config(), host_cpuid)
 {
 }
 

@@ -9,6 +9,7 @@
 #include "hypervisor/bench/vm_bench.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/vm/vm_report.h"
+#include "hypervisor/nested/nested_option.h"
 #include "lib/result.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -118,6 +119,7 @@ bool run_vms_from_command_line(const CommandLine& cmdline)
 {
     vm_report::configure(cmdline);
     configure_port80(cmdline);
+    nested::configure(cmdline);
     if (run_vm_benchmarks_from_command_line(cmdline))
         return true;
     char paths[256];

@@ -11,6 +11,7 @@
 #include "hypervisor/exercise.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/memory/mmio_instruction.h"
+#include "hypervisor/nested/vmx_emulation.h"
 #include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/exit_interruption.h"
@@ -275,10 +276,11 @@ bool write_cr0(uint64_t value)
     return true;
 }
 
-bool write_cr4(uint64_t value)
+bool write_cr4(VmxVcpu& vcpu, uint64_t value)
 {
-    /* VMX and XSAVE are hidden from the guest: setting their enables faults. */
-    if (value & (CR4_VMXE | CR4_OSXSAVE))
+    /* XSAVE is hidden from the guest: setting its enable faults. VMX is offered
+     * per VM (hypervisor/nested); without it, setting CR4.VMXE faults too. */
+    if ((value & CR4_OSXSAVE) || !nested::cr4_write_allowed(vcpu, value))
         return false;
     vmcs_write(VmcsField::guest_cr4, apply_fixed_bits(value | CR4_VMXE, cr4_fixed_bits(host_vmx_capabilities())));
     vmcs_write(VmcsField::cr4_read_shadow, value);
@@ -318,7 +320,7 @@ ExitAction handle_cr_access(VmxVcpu& vcpu)
     if (type != 0 || (cr != 0 && cr != 4))
         return stop(vcpu, "unexpected control-register exit (qualification 0x%lx)", qualification);
     uint64_t value = vcpu.read_gpr(gpr);
-    if (!(cr == 0 ? write_cr0(value) : write_cr4(value))) {
+    if (!(cr == 0 ? write_cr0(value) : write_cr4(vcpu, value))) {
         vcpu.inject_exception(VECTOR_GP, true, 0);
         return ExitAction::resume;
     }
@@ -571,12 +573,14 @@ ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
     case ExitReason::vmxon:
     case ExitReason::invept:
     case ExitReason::invvpid:
+        /* Emulated for a VM offered VMX, #UD for the others (hypervisor/nested). */
+        return nested::emulate_vmx_instruction(*this, ExitReason(reason));
     case ExitReason::vmfunc:
     case ExitReason::getsec:
     case ExitReason::mwait:
     case ExitReason::monitor:
-        /* VMX (until nested guests exist), SMX and MONITOR/MWAIT are not offered:
-         * the instruction is undefined for this guest. */
+        /* VM functions, SMX and MONITOR/MWAIT are not offered: the instruction
+         * is undefined for this guest. */
         inject_exception(VECTOR_UD);
         return ExitAction::resume;
     default: {

@@ -1,0 +1,39 @@
+/* Where VMLAUNCH/VMRESUME and the TLB invalidations of L1 meet L2: the
+ * interface between the instruction emulation (vmx_emulation.cpp, issue #16 part
+ * 1) and VMCS02, exit reflection and nested EPT (part 2, branch nested2). The
+ * emulation has made every check that precedes entry in the SDM's "VMLAUNCH/
+ * VMRESUME" pseudocode before it calls enter_l2(). */
+#pragma once
+#include "hypervisor/nested/vmcs12.h"
+
+#include <stdint.h>
+
+namespace vmx {
+class VmxVcpu;
+}
+
+namespace nested {
+
+/* How an emulated VMX instruction ended (SDM "Conventions" in chapter "VMX
+ * Instruction Reference"): VMsucceed, VMfailInvalid, VMfailValid(error); or
+ * the instruction did not complete (a fault was injected, the VM ended), or
+ * L2 now runs (RIP of L1 does not move: L1 resumes after VMLAUNCH at its host
+ * RIP on the next VM exit from L2). */
+enum class Outcome : uint8_t { succeed, fail_invalid, fail_valid, not_completed, entered_l2 };
+
+struct InstructionResult {
+    Outcome outcome = Outcome::succeed;
+    uint32_t error = 0; /* with fail_valid: the VM-instruction error number */
+};
+
+/* VMLAUNCH (`launch`) or VMRESUME of the current VMCS12, after the checks that
+ * precede entry. Part 2 builds VMCS02 here and enters L2; until then it answers
+ * VMfailValid(7), "VM entry with invalid control field(s)". */
+InstructionResult enter_l2(vmx::VmxVcpu& vcpu, NestedState& state, bool launch);
+
+/* INVEPT and INVVPID after their checks: part 2 drops the shadow EPT entries and
+ * L2's VPID translations they name; until L2 exists there is nothing cached. */
+void invalidate_l2_ept(vmx::VmxVcpu& vcpu, NestedState& state, uint64_t type, uint64_t eptp);
+void invalidate_l2_vpid(vmx::VmxVcpu& vcpu, NestedState& state, uint64_t type, uint16_t vpid, uint64_t address);
+
+} // namespace nested
