@@ -127,6 +127,18 @@ struct VmStats {
     struct VmExitCount hypercalls[VM_STATS_HYPERCALLS];
     struct VmPortCount ports[VM_STATS_PORTS];
     struct VmPortCount other_ports;
+    /* Nested VMX (docs/nested.md): whether the VM is offered VMX; L1's VMX
+     * instructions the host emulated, the VMREADs and VMWRITEs among them (those
+     * a shadow VMCS answered cause no exit), copies between the shadow VMCS and
+     * the VMCS12 cache, and L2's exits reflected to L1 or handled by the host. */
+    uint32_t nested_vmx;
+    uint32_t reserved_nested;
+    uint64_t nested_vmx_instructions;
+    uint64_t nested_vmreads;
+    uint64_t nested_vmwrites;
+    uint64_t nested_shadow_syncs;
+    uint64_t nested_l2_exits_reflected;
+    uint64_t nested_l2_exits_handled;
 };
 
 #endif

@@ -11,6 +11,7 @@
  * 084), Vol. 3A, "Control Registers", "Segment Descriptors", "IDT Descriptors",
  * and Vol. 2, "MOV-Move to/from Control Registers", "LGDT/LIDT", "MOV" (segment
  * registers), "INT n". */
+#include "common/cpu.h"
 #include "common/exceptions.h"
 #include "common/guest.h"
 #include "common/hostile.h"
@@ -101,9 +102,16 @@ void check_control_registers(Random& random)
     check("cr0_pg_without_pe_raises_gp", raised_gp(), "MOV to CR0 with PG=1, PE=0 did not raise #GP");
     write_cr0((cr0 | CR0_NW) & ~CR0_CD);
     check("cr0_nw_without_cd_raises_gp", raised_gp(), "MOV to CR0 with NW=1, CD=0 did not raise #GP");
+    /* CR4.VMXE may be set exactly when CPUID shows VMX (vm_nested=). */
     write_cr4(cr4 | CR4_VMXE);
-    check("cr4_vmxe_raises_gp", raised_gp(), "the guest could set CR4.VMXE");
-    check("cr4_vmxe_stays_clear", !(read_cr4() & CR4_VMXE), "CR4.VMXE reads as set");
+    if (cpuid(1).ecx & CPUID_1_ECX_VMX) {
+        check("cr4_vmxe_sets_with_vmx_shown", !raised_gp() && (read_cr4() & CR4_VMXE), "MOV to CR4.VMXE failed");
+        write_cr4(cr4);
+        check("cr4_vmxe_clears_outside_vmx_operation", !raised_gp() && !(read_cr4() & CR4_VMXE), "CR4.VMXE stayed");
+    } else {
+        check("cr4_vmxe_raises_gp", raised_gp(), "the guest could set CR4.VMXE");
+        check("cr4_vmxe_stays_clear", !(read_cr4() & CR4_VMXE), "CR4.VMXE reads as set");
+    }
     write_cr4(cr4 | CR4_OSXSAVE);
     check("cr4_osxsave_raises_gp", raised_gp(), "the guest could set CR4.OSXSAVE although XSAVE is hidden");
     write_cr4(cr4 & ~CR4_OSXSAVE);

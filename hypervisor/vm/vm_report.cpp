@@ -106,6 +106,13 @@ void print_statistics(Vm& vm)
         "halted %lu.%lu%%", id, permille(s.guest_cycles, all) / 10, permille(s.guest_cycles, all) % 10,
         permille(s.handler_cycles, all) / 10, permille(s.handler_cycles, all) % 10, permille(s.entry_cycles, all) / 10,
         permille(s.entry_cycles, all) % 10, permille(s.halted_cycles, all) / 10, permille(s.halted_cycles, all) % 10);
+    if (vm.cpu().config().nested_vmx) {
+        const NestedCounters& n = s.nested;
+        log(LogCategory::vmx,
+            "vm%d stats: nested vmx_instructions=%lu vmreads=%lu vmwrites=%lu shadow_syncs=%lu l2_exits_reflected=%lu "
+            "l2_exits_handled=%lu", id, n.vmx_instructions, n.vmreads, n.vmwrites, n.shadow_syncs, n.l2_exits_reflected,
+            n.l2_exits_handled);
+    }
     print_header(id, "exit reason");
     for (size_t reason = 0; reason < ExitStatistics::REASONS; ++reason) {
         if (s.by_reason[reason].count) {
@@ -160,6 +167,13 @@ void fill_stats(Vm& vm, VmStats& out)
     out.port_count = uint32_t(s.port_count);
     out.backend = virtualization_backend() == VirtualizationBackend::svm ? VM_BACKEND_SVM : VM_BACKEND_VMX;
     out.unknown_msrs = vm.cpu().unknown_msr_accesses();
+    out.nested_vmx = vm.cpu().config().nested_vmx;
+    out.nested_vmx_instructions = s.nested.vmx_instructions;
+    out.nested_vmreads = s.nested.vmreads;
+    out.nested_vmwrites = s.nested.vmwrites;
+    out.nested_shadow_syncs = s.nested.shadow_syncs;
+    out.nested_l2_exits_reflected = s.nested.l2_exits_reflected;
+    out.nested_l2_exits_handled = s.nested.l2_exits_handled;
     for (size_t i = 0; i < ExitStatistics::REASONS; ++i)
         out.reasons[i] = {s.by_reason[i].count, s.by_reason[i].cycles};
     for (size_t i = 0; i < ExitStatistics::HYPERCALLS; ++i)
