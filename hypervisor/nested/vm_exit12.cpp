@@ -150,6 +150,8 @@ size_t l1_state_after_exit(const Vmcs12& vmcs12, const L1StateBefore& before, Fi
 uint32_t load_msr_area(guest_paging::GuestPhysicalReader& l1_memory, uint64_t area, uint32_t count, MsrSink& sink)
 {
     for (uint32_t i = 0; i < count; ++i) {
+        if (i == MSR_AREA_LIMIT)
+            return i + 1;
         MsrEntry entry{};
         if (!l1_memory.read(area + uint64_t(i) * sizeof entry, &entry, sizeof entry) || entry.reserved != 0 ||
             refused_in_msr_area(entry.index) || !sink.write(entry.index, entry.value))
@@ -162,6 +164,8 @@ uint32_t store_msr_area(guest_paging::GuestPhysicalMemory& l1_memory, uint64_t a
                         MsrSource& source)
 {
     for (uint32_t i = 0; i < count; ++i) {
+        if (i == MSR_AREA_LIMIT)
+            return i + 1;
         uint64_t address = area + uint64_t(i) * sizeof(MsrEntry);
         MsrEntry entry{};
         if (!l1_memory.read(address, &entry, sizeof entry) || entry.reserved != 0 || (entry.index >> 8) == 0x8 ||

@@ -79,6 +79,12 @@ protected:
     ~MsrSource() = default;
 };
 
+/* The most entries an MSR area may have: IA32_VMX_MISC bits 27:25 as offered
+ * (0: 512, the SDM's recommended maximum). Beyond it the CPU's behaviour is
+ * undefined; here the entry after the last allowed one fails, so that L1 cannot
+ * keep L0 copying millions of entries. */
+constexpr uint32_t MSR_AREA_LIMIT = 512;
+
 /* Loads `count` entries (16 bytes each: MSR index, reserved, value) from the L1
  * address `area`, in order. Returns 0 when all loaded, else the 1-based number of
  * the entry that failed ("VM-entry failure due to MSR loading", exit reason 34

@@ -210,6 +210,19 @@ UNIT_TEST(vm_exit12_msr_load_area_names_the_failing_entry)
     CHECK_EQ(load_msr_area(l1, 0x100, 0, model), 0u);
 }
 
+UNIT_TEST(vm_exit12_msr_areas_stop_after_512_entries)
+{
+    L1Ram l1;
+    ModelMsrs model;
+    model.values[0x10] = 1;
+    for (uint32_t i = 0; i < 600; ++i)
+        l1.put_entry(0x1000 + 16 * i, 0x10, 0, i);
+    CHECK_EQ(load_msr_area(l1, 0x1000, MSR_AREA_LIMIT, model), 0u);
+    CHECK_EQ(model.values[0x10], uint64_t(MSR_AREA_LIMIT - 1));
+    CHECK_EQ(load_msr_area(l1, 0x1000, 0xFFFFFFFF, model), MSR_AREA_LIMIT + 1);
+    CHECK_EQ(store_msr_area(l1, 0x1000, MSR_AREA_LIMIT + 1, model), MSR_AREA_LIMIT + 1);
+}
+
 UNIT_TEST(vm_exit12_msr_store_area_writes_values_into_l1_memory)
 {
     L1Ram l1;
