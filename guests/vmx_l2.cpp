@@ -48,7 +48,8 @@ enum Field : uint32_t {
     GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804, GUEST_DR7 = 0x681A, GUEST_RSP = 0x681C,
     GUEST_RIP = 0x681E, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DEBUG = 0x6822,
     VM_INSTRUCTION_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTRUCTION_LENGTH = 0x440C,
-    EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400,
+    EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400, EXIT_INTERRUPTION = 0x4404,
+    PREEMPTION_TIMER = 0x482E,
 };
 /* Segment registers in encoding order: ES CS SS DS FS GS LDTR TR. */
 constexpr unsigned ES = 0, CS = 1, LDTR = 6, TR = 7;
@@ -65,10 +66,12 @@ alignas(16) uint32_t msr_area[4];
 alignas(8) uint64_t gdt[4];
 alignas(8) uint8_t tss[104];
 
-/* MOV EAX, 1234H; CPUID; OUT 80H, AL; MOV EAX, [500000H]; HLT. */
-const uint8_t L2_PROGRAM[] = {0xB8, 0x34, 0x12, 0x00, 0x00, 0x0F, 0xA2, 0xE6, 0x80,
-                              0xA1, 0x00, 0x00, 0x50, 0x00, 0xF4};
-constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET = 14;
+/* MOV EAX, 1234H; CPUID; OUT 80H, AL; MOV EAX, [500000H]; HLT; UD2; JMP $;
+ * MOV EAX, [400000H]; HLT. */
+const uint8_t L2_PROGRAM[] = {0xB8, 0x34, 0x12, 0x00, 0x00, 0x0F, 0xA2, 0xE6, 0x80, 0xA1, 0x00, 0x00, 0x50,
+                              0x00, 0xF4, 0x0F, 0x0B, 0xEB, 0xFE, 0xA1, 0x00, 0x00, 0x40, 0x00, 0xF4};
+constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET = 14, UD2_OFFSET = 15,
+                   SPIN_OFFSET = 17, READ_4M_OFFSET = 19;
 
 uint64_t read_msr(uint32_t msr)
 {
@@ -312,6 +315,59 @@ void check_entry_failures()
     vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
 }
 
+uint32_t invept_single(uint64_t eptp)
+{
+    uint64_t descriptor[2] = {eptp, 0};
+    uint32_t flags;
+    asm volatile(EXPECT_FAULT("invept %1, %2") "pushfl\n\tpopl %0" : "=r"(flags) : "m"(descriptor), "r"(1u) : "memory", "cc");
+    return flags;
+}
+
+void check_exceptions_timer_and_invept(uint32_t base)
+{
+    /* "Exception Bitmap": L2's #UD exits to L1 when L1 asks, with the event in
+     * the exit interruption information (valid, hardware exception, vector 6). */
+    vmwrite(EXCEPTION_BITMAP, 1u << 6);
+    vmwrite(GUEST_RIP, base + UD2_OFFSET);
+    bool exited = enter_l2(false);
+    check("vmresume_runs_l2_until_its_ud2", exited, "VMRESUME fell through");
+    expect_value("l2_ud2_exit_reason_is_0", vmread(EXIT_REASON), 0);
+    expect_value("l2_ud2_exit_interruption_information", vmread(EXIT_INTERRUPTION), 0x80000306);
+    /* Without it, the #UD is L2's: delivered through L2's IDT, which is all
+     * zeros here, so #NP, #DF and a triple fault follow, an exit L1 always gets. */
+    vmwrite(EXCEPTION_BITMAP, 0);
+    exited = enter_l2(false);
+    check("l2_ud2_not_intercepted_is_delivered_in_l2", exited && vmread(EXIT_REASON) == 2, "no triple-fault exit");
+
+    /* The VMX-preemption timer of VMCS12 ends an L2 that spins. */
+    if ((read_msr(TRUE_PINBASED) >> 32) & (1u << 6)) {
+        uint32_t pin = vmread(PIN);
+        vmwrite(PIN, pin | (1u << 6));
+        vmwrite(PREEMPTION_TIMER, 200);
+        vmwrite(GUEST_RIP, base + SPIN_OFFSET);
+        exited = enter_l2(false);
+        check("l2_spinning_ends_by_l1s_preemption_timer", exited && vmread(EXIT_REASON) == 52,
+              "no preemption-timer exit");
+        vmwrite(PIN, pin);
+    }
+
+    /* Nested EPT: L1 maps 4-6 MiB, L2 reads it; L1 unmaps it again and INVEPT
+     * drops what the CPU (here: the shadow EPT) cached, so the read faults. */
+    uint64_t eptp = uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3);
+    ept_pd[2] = 0x400000 | 7 | (6 << 3) | 0x80;
+    vmwrite(GUEST_RIP, base + READ_4M_OFFSET);
+    exited = enter_l2(false);
+    check("l2_reads_a_page_l1_mapped_later", exited && vmread(EXIT_REASON) == 12, "did not reach its HLT");
+    ept_pd[2] = 0;
+    uint32_t flags = invept_single(eptp);
+    check("invept_single_context_succeeds", !(flags & (RFLAGS_CF | (1u << 6))) && !fault_log().count, "failed");
+    reset_fault_log();
+    vmwrite(GUEST_RIP, base + READ_4M_OFFSET);
+    exited = enter_l2(false);
+    check("l2_read_after_l1_unmaps_and_invepts_faults", exited && vmread(EXIT_REASON) == 48 &&
+          vmread(GUEST_PHYSICAL_ADDRESS) == 0x400000, "the stale mapping was used");
+}
+
 void check_l2_runs()
 {
     uint32_t base = uint32_t(uintptr_t(l2_code));
@@ -347,6 +403,7 @@ void check_l2_runs()
     exited = enter_l2(false);
     check("vmresume_runs_l2_until_its_hlt", exited, "VMRESUME fell through");
     expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
+    check_exceptions_timer_and_invept(base);
 }
 
 } // namespace

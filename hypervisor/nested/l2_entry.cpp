@@ -420,6 +420,18 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
     default: break;
     }
 
+    if (reason == ExitReason::exception_or_nmi) {
+        auto information = uint32_t(read_field(E::exit_interruption_information));
+        if (((information >> 8) & 7) == 2) {
+            /* A host NMI: the host's, as for L1 (exit_handlers.cpp). */
+            uint64_t blocking = read_field(E::guest_interruptibility_state);
+            write_field(E::guest_interruptibility_state, blocking & ~uint64_t(vmx::BLOCKING_BY_NMI));
+            ++statistics.host_nmis;
+            cpu::raise_nmi();
+            return vmx::ExitAction::resume;
+        }
+    }
+
     L2Exit exit;
     exit.reason = reason;
     exit.qualification = read_field(E::exit_qualification);
@@ -430,6 +442,21 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
         exit.source_value = vcpu.read_gpr(unsigned(exit.qualification >> 8) & 15);
     if (exit_owner(state.vmcs12, exit, vcpu.vm().memory()) == ExitOwner::l1) {
         reflect_to_l1(vcpu, state, l2, record_from_vmcs02(uint32_t(reason)));
+        return vmx::ExitAction::resume;
+    }
+    if (reason == ExitReason::exception_or_nmi) {
+        /* An exception only L0 intercepts (#UD, for AMD's VMMCALL in L1) is L2's
+         * own: delivered in L2 as it happened ("Event Injection"; bit 12, NMI
+         * unblocking, is not part of the entry field). FIXME: an exception met
+         * while delivering another event (IDT-vectoring information valid)
+         * should become the double fault the CPU would make of the two. */
+        uint32_t information = exit.interruption_information & ~(1u << 12);
+        write_field(E::entry_interruption_information, information);
+        if (information & (1u << 11))
+            write_field(E::entry_exception_error_code, exit.interruption_error_code);
+        if (((information >> 8) & 7) >= 4)
+            write_field(E::entry_instruction_length, read_field(E::exit_instruction_length));
+        ++statistics.nested.l2_exits_handled;
         return vmx::ExitAction::resume;
     }
     /* FIXME: the exits L0 must handle for L1 while L2 runs (port I/O and MSRs

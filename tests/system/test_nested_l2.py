@@ -24,13 +24,15 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  "bad_msr_load_exit_qualification_is_the_entry", "l2_cpuid_exit_reason_is_10",
                  "l2_registers_reach_l1_at_the_exit", "l2_out_exit_qualification",
                  "l2_ept_violation_guest_physical_address", "l2_ept_violation_qualification_access_and_rights",
-                 "l2_hlt_exit_reason_is_12"]:
+                 "l2_hlt_exit_reason_is_12", "l2_ud2_exit_interruption_information",
+                 "l2_ud2_not_intercepted_is_delivered_in_l2", "l2_spinning_ends_by_l1s_preemption_timer",
+                 "l2_reads_a_page_l1_mapped_later", "l2_read_after_l1_unmaps_and_invepts_faults"]:
         assert f"vmx_l2.{name}" in checks, f"{name} did not run\n" + explain(result)
     state, reason = ended(result).get("1", ("", ""))
     assert state == "stopped" and reason.startswith("guest powered off with status 0"), explain(result)
-    # The statistics show L2's exits: 2 entry failures and 4 exits reflected to L1,
-    # and the shadow EPT's faults (at least L2's code page) handled by the host.
+    # The statistics show L2's exits: 2 entry failures and 8 or 9 exits reflected to
+    # L1, and the host's own (shadow EPT faults, the #UD it delivered in L2).
     stats = next((m for line in result.host_lines("vmx") if (m := NESTED_STATS.match(line))), None)
     assert stats is not None, explain(result)
-    assert int(stats["reflected"]) == 6, explain(result)
+    assert int(stats["reflected"]) >= 10, explain(result)
     assert int(stats["handled"]) >= 1, explain(result)
