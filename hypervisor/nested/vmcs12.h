@@ -131,6 +131,16 @@ struct NestedState {
     /* VMCS02 and the shadow EPT, made at the first VMLAUNCH (nullptr before). */
     L2Context* l2 = nullptr;
 
+    /* VMCS shadowing (shadow_vmcs.h): the host pages of the shadow VMCS and its
+     * VMREAD/VMWRITE bitmaps (0 until first needed), whether VMCS01 links it
+     * now, and which supported fields (by slot) the shadow holds. */
+    uint64_t shadow_vmcs = 0;
+    uint64_t vmread_bitmap = 0;
+    uint64_t vmwrite_bitmap = 0;
+    bool shadow_linked = false;
+    bool shadow_unavailable = false; /* a page could not be had: emulate every VMREAD/VMWRITE */
+    uint8_t shadowed_slots[32] = {};
+
     bool has_current_vmcs12() const { return current_vmcs12 != NO_CURRENT_VMCS; }
 };
 

@@ -11,6 +11,7 @@
 #include "arch/x86_64/control_registers.h"
 #include "hypervisor/nested/capabilities.h"
 #include "hypervisor/nested/l2_entry.h"
+#include "hypervisor/nested/shadow_vmcs.h"
 #include "hypervisor/nested/vmx_operand.h"
 #include "hypervisor/vm/vm.h"
 
@@ -484,6 +485,9 @@ ExitAction Emulation::run()
     ++vcpu_.vm().statistics().nested.vmx_instructions;
     if (!common_checks())
         return ExitAction::resume;
+    /* L1's VMWRITEs that the shadow VMCS took without an exit come into the cache
+     * first: every instruction below reads or writes back the cache. */
+    pull(vcpu_, state_);
     InstructionResult result;
     switch (reason_) {
     case ExitReason::vmxon: result = vmxon(); break;
@@ -502,6 +506,7 @@ ExitAction Emulation::run()
     if (ended_)
         return ExitAction::stop;
     complete(result);
+    push(vcpu_, state_);
     return ExitAction::resume;
 }
 

@@ -11,6 +11,8 @@
  *   vm_port80=exit|pass  port 0x80 exits like every port, or (default) reaches
  *                        the host's POST port without an exit (docs/devices.md)
  *   vm_bench=host        the host-side VM benchmarks instead (hypervisor/bench/vm_bench.h)
+ *   vm_nested=on|off, vm_nested_shadow=on|off  VMX for the VMs (hypervisor/nested/
+ *                        nested_option.h, docs/nested.md; read even without vm=)
  *   vm_root=DIR[,DIR...] each VM's root directory for its paravirtual file system,
  *                        in the order of vm= (the last one given serves the rest;
  *                        default vm_manager::DEFAULT_ROOT, the host's /)

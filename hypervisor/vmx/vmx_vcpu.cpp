@@ -17,6 +17,7 @@
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vpid_pool.h"
+#include "hypervisor/nested/shadow_vmcs.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
@@ -52,6 +53,7 @@ void VmxVcpu::release()
 {
     nested::release_l2(nested_);
     vmcs_.release();
+    nested::release_shadow(nested_);
     if (ept_.pml4_physical())
         invalidate_ept(ept_.pointer());
     ept_.destroy();

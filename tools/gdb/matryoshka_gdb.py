@@ -18,6 +18,9 @@ tools/matryoshka/vmx.py, the file the kernel's constants are generated from.
                                    VM's last exit
     mx-vmcs VM                     the fields recorded at VM's last exit (exit reason,
                                    qualification, guest RIP), by name
+    mx-vmcs12 [VM]                 the VMX state of an L1 hypervisor (docs/nested.md): VMX
+                                   operation, VMXON region, current VMCS12 and the fields
+                                   of the host's cache of it, by name
     mx-vpic VM / mx-vpit VM        a VM's virtual 8259A pair and 8254
     mx-vmcb PHYS                   an SVM VMCB (its physical address: print
                                    ((svm::SvmVcpu*)VCPU)->vmcb_physical_), read through
@@ -212,6 +215,46 @@ def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]
     return lines
 
 
+# The VMCS12 cache holds its fields in the order of SUPPORTED_FIELDS in this
+# source file (the region layout of docs/nested.md): read from there, never copied.
+VMCS12_SOURCE = Path(__file__).resolve().parents[2] / "hypervisor" / "nested" / "vmcs12.cpp"
+
+
+def vmcs12_field_order(source: str, data: vmx.VmxData) -> list[vmx.VmcsField]:
+    """The fields of a VMCS12 slot by slot, from the SUPPORTED_FIELDS table."""
+    start = source.index("SUPPORTED_FIELDS[] = {")
+    table = source[start:source.index("};", start)]
+    return [data.vmcs_field_by_name(name) for name in re.findall(r"\bE::(\w+)", table)]
+
+
+def describe_vmcs12(state: dict[str, int], values: list[int], order: list[vmx.VmcsField],
+                    data: vmx.VmxData) -> list[str]:
+    """L1's VMX state and the non-zero fields of its current VMCS12, by name."""
+    none = 0xFFFFFFFFFFFFFFFF
+    if not state["vmx_operation"]:
+        return ["  not in VMX operation"]
+    current = state["current_vmcs12"]
+    lines = [f"  in VMX operation, VMXON region {state['vmxon_region']:#x}, in L2: {bool(state['in_l2'])}, "
+             f"shadow VMCS linked: {bool(state['shadow_linked'])}"]
+    if current == none:
+        return lines + ["  no current VMCS12"]
+    lines.append(f"  current VMCS12 at guest-physical {current:#x}, launch state "
+                 f"{'launched' if state['launched'] else 'clear'}")
+    zero = 0
+    for field, value in zip(order, values, strict=True):
+        if not value:
+            zero += 1
+            continue
+        text = f"  {field.name} ({field.encoding:#06x}, {field.description}): {value:#x}"
+        if field.name == "exit_reason":
+            text += f" = {data.exit_reason_short_name(value & 0xFFFF)}"
+        elif field.name == "vm_instruction_error":
+            text += f" = {data.vm_instruction_error_text(value)}"
+        lines.append(text)
+    lines.append(f"  ({zero} other fields are 0)")
+    return lines
+
+
 # The VMCB words mx-vmcb shows (offset, name), AMD64 APM Vol. 2, Appendix B:
 # the control area, then the state-save area from 0x400.
 VMCB_CONTROL_WORDS = ((0x00C, "intercepts 3/4"), (0x040, "iopm_base"), (0x048, "msrpm_base"),
@@ -390,6 +433,37 @@ if IN_GDB:
                           "guest_rip": int(last["guest_rip"]), "entry_failure": bool(last["entry_failure"])}
                 print("\n".join(describe_exit_shadow(values, _VMX_DATA)))
 
+    class Vmcs12(gdb.Command):
+        """mx-vmcs12 [VM]: an L1 hypervisor's VMX state and its current VMCS12 as
+        the host caches it (hypervisor/nested/vmcs12.h); every VM without VM.
+        The cache is what L1's next VMREAD answers, unless the shadow VMCS holds
+        newer values (VMWRITEs since the last emulated VMX instruction)."""
+
+        def __init__(self) -> None:
+            super().__init__("mx-vmcs12", gdb.COMMAND_USER)
+
+        def invoke(self, argument: str, from_tty: bool) -> None:
+            slots = gdb.parse_and_eval("'vm_manager::(anonymous namespace)::slots'")
+            low, high = slots.type.range()
+            order = vmcs12_field_order(VMCS12_SOURCE.read_text(), _VMX_DATA)
+            vcpu_type = gdb.lookup_type("vmx::VmxVcpu").pointer()
+            shown = 0
+            for i in range(low, high + 1):
+                vm, vcpu = slots[i]["vm"], slots[i]["vcpu"]
+                if int(vm) == 0 or int(vcpu) == 0 or (argument and int(vm["id_"]) != int(argument)):
+                    continue
+                nested = vcpu.cast(vcpu_type).dereference()["nested_"]
+                cache = nested["vmcs12"]
+                state = {name: int(nested[name]) for name in
+                         ("vmx_operation", "vmxon_region", "current_vmcs12", "in_l2", "shadow_linked")}
+                state["launched"] = int(cache["launched_"])
+                values = [int(cache["values_"][slot]) & 0xFFFFFFFFFFFFFFFF for slot in range(len(order))]
+                print(f"vm{int(vm['id_'])}:")
+                print("\n".join(describe_vmcs12(state, values, order, _VMX_DATA)))
+                shown += 1
+            if not shown:
+                print(f"no VM {argument} with a VMX vCPU" if argument else "no VMs with a VMX vCPU")
+
     class Vmcb(gdb.Command):
         """mx-vmcb PHYS: the SVM VMCB at physical address PHYS, by the APM's names."""
 
@@ -431,6 +505,6 @@ if IN_GDB:
                 print(f"channel {i}: mode {int(c['mode'])}, reload {reload} ({1193182 / reload:.2f} Hz), "
                       f"gate {bool(c['gate'])}, running {bool(c['running'])}")
 
-    for command in (Threads, PageWalk, EptWalk, GuestWalk, Vmcs, Vmcb, VirtualPic, VirtualPit):
+    for command in (Threads, PageWalk, EptWalk, GuestWalk, Vmcs, Vmcs12, Vmcb, VirtualPic, VirtualPit):
         command()
-    print("matryoshka_gdb: mx-threads, mx-pagewalk, mx-ept-walk, mx-guest-walk, mx-vmcs, mx-vpic, mx-vpit")
+    print("matryoshka_gdb: mx-threads, mx-pagewalk, mx-ept-walk, mx-guest-walk, mx-vmcs, mx-vmcs12, mx-vpic, mx-vpit")

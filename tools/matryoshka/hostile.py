@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from matryoshka.verdict import RunResult
 
-CLASSES = ["hypercall", "ports", "msr", "memory", "cpu_state", "spin", "storm", "triple_fault"]
+CLASSES = ["hypercall", "ports", "msr", "memory", "cpu_state", "spin", "storm", "triple_fault", "vmx"]
 # Classes whose guest ends on purpose in a way only the host sees.
 ENDS_ON_PURPOSE = {"memory", "spin", "triple_fault"}
 
