@@ -15,6 +15,7 @@
 #include "hypervisor/nested/entry_checks.h"
 #include "hypervisor/nested/exit_reflection.h"
 #include "hypervisor/nested/shadow_ept.h"
+#include "hypervisor/nested/shadow_vmcs.h"
 #include "hypervisor/nested/vm_exit12.h"
 #include "hypervisor/nested/vmcs02.h"
 #include "hypervisor/vm/vm.h"
@@ -334,6 +335,7 @@ void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitR
                                      uint32_t(vmcs12.get(E::exit_msr_store_count)), msrs);
     vcpu.make_vmcs01_current(); /* VMCS02 stays active and launched for the next VMRESUME */
     load_l1_host_state(vcpu, state, l1_state_before(l2));
+    push(vcpu, state); /* L1's VMREADs through its shadow VMCS see the exit */
     if (!failed)
         failed = load_msr_area(vcpu.vm().memory(), vmcs12.get(E::exit_msr_load_address),
                                uint32_t(vmcs12.get(E::exit_msr_load_count)), msrs);
@@ -372,6 +374,7 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
         vcpu.make_vmcs01_current();
         record_exit(state.vmcs12, record);
         load_l1_host_state(vcpu, state, l1_state_before(l2));
+        push(vcpu, state);
         ++statistics.nested.l2_exits_reflected;
         return vmx::ExitAction::resume;
     }

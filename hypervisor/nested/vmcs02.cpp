@@ -36,7 +36,10 @@ constexpr uint32_t SECONDARY_FROM_L1 = control_mask(
     SecondaryProcessorControl::unrestricted_guest, SecondaryProcessorControl::wbinvd_exiting,
     SecondaryProcessorControl::rdrand_exiting, SecondaryProcessorControl::invpcid,
     SecondaryProcessorControl::rdseed_exiting);
-constexpr uint32_t SECONDARY_L0_DECIDES = control_mask(SecondaryProcessorControl::ept, SecondaryProcessorControl::vpid);
+/* L0 sets EPT and VPID for L2 itself; VMCS shadowing is L1's alone (VMCS01
+ * links L1's shadow VMCS): L2's VMREAD and VMWRITE must exit. */
+constexpr uint32_t SECONDARY_L0_DECIDES = control_mask(SecondaryProcessorControl::ept, SecondaryProcessorControl::vpid,
+                                                       SecondaryProcessorControl::vmcs_shadowing);
 
 bool secondary_active(const Vmcs12& vmcs12)
 {

@@ -92,6 +92,10 @@ UNIT_TEST(vmcs02_runs_l2_on_the_shadow_ept_with_its_own_vpid)
     l0.vpid02 = 0;
     c = compose_vmcs02(vmcs12, l0);
     CHECK(!(c.secondary & uint32_t(SecondaryProcessorControl::vpid)));
+    /* VMCS01 shadows L1's VMCS12: L2's own VMREAD/VMWRITE must still exit. */
+    l0.secondary |= uint32_t(SecondaryProcessorControl::vmcs_shadowing);
+    c = compose_vmcs02(vmcs12, l0);
+    CHECK(!(c.secondary & uint32_t(SecondaryProcessorControl::vmcs_shadowing)));
 }
 
 UNIT_TEST(vmcs02_shows_l2_the_cr_values_l1_decided)
