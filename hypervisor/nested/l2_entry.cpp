@@ -1,17 +1,645 @@
-/* The L2 side of VMLAUNCH/VMRESUME, INVEPT and INVVPID (l2_entry.h). FIXME:
- * part 2 of issue #16 (branch nested2) replaces these bodies with VMCS02,
- * the entry checks on VMCS12 and nested EPT. */
+/* The L2 side of VMLAUNCH/VMRESUME, INVEPT and INVVPID (l2_entry.h): the checks
+ * on VMCS12 (entry_checks.h), VMCS02 built from VMCS01 and VMCS12 (vmcs02.h), a
+ * slice of L2 on VMCS02 with its exits reflected to L1 (exit_reflection.h,
+ * vm_exit12.h) or handled by L0 (the shadow EPT, shadow_ept.h; host interrupts
+ * and L0's preemption timer). Intel SDM (revision 084), Vol. 3C, "VM Entries",
+ * "VM Exits", "VMX Support for Address Translation". docs/nested.md describes
+ * what L0 does not do on L1's behalf yet (the FIXME below): such an exit ends
+ * the VM with a sentence, never the host. */
 #include "hypervisor/nested/l2_entry.h"
+
+#include "arch/x86_64/control_registers.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
+#include "console/log.h"
+#include "hypervisor/nested/entry_checks.h"
+#include "hypervisor/nested/exit_reflection.h"
+#include "hypervisor/nested/shadow_ept.h"
+#include "hypervisor/nested/shadow_vmcs.h"
+#include "hypervisor/nested/vm_exit12.h"
+#include "hypervisor/nested/vmcs02.h"
+#include "hypervisor/vm/vm.h"
+#include "hypervisor/vmx/vmcs.h"
+#include "hypervisor/vm/platform.h"
+#include "hypervisor/vmx/vmx_instructions.h"
+#include "hypervisor/vmx/vmx_support.h"
+#include "hypervisor/vmx/vmx_tlb.h"
+#include "hypervisor/vmx/vmx_vcpu.h"
+#include "hypervisor/vmx/vpid_pool.h"
+#include "mm/direct_map.h"
+#include "mm/page_manager.h"
+#include "time/clock.h"
+
+#include <new>
 
 namespace nested {
 
-InstructionResult enter_l2(vmx::VmxVcpu&, NestedState&, bool)
+using vmx::ExitReason;
+using vmx::VmcsEncoding;
+using vmx::VmxVcpu;
+using E = vmx::VmcsEncoding;
+
+namespace {
+
+/* The most host pages one VM's shadow EPT may hold (counted in its overhead):
+ * 512 KiB, enough for 4 KiB mappings of 120 MiB of L2 working set; beyond, the
+ * shadow starts over. */
+constexpr size_t SHADOW_EPT_PAGE_LIMIT = 128;
+constexpr uint64_t MAX_L2_SLICE_NS = 10'000'000;
+constexpr uint32_t EVENT_VALID = 1u << 31;
+
+/* VMREAD/VMWRITE by plain encoding, for the field lists copied between VMCS12
+ * and VMCS02 (the typed accessors of vmcs.h need the field at compile time). */
+uint64_t read_field(VmcsEncoding field)
 {
-    return {Outcome::fail_valid, 7};
+    uint64_t value;
+    bool failed;
+    asm volatile("vmread %2, %0" : "=r"(value), "=@ccbe"(failed) : "r"(uint64_t(field)));
+    if (failed) [[unlikely]]
+        vmx::vmcs_read_failed(field);
+    return value;
 }
 
-void invalidate_l2_ept(vmx::VmxVcpu&, NestedState&, uint64_t, uint64_t) {}
+void write_field(VmcsEncoding field, uint64_t value)
+{
+    bool failed;
+    asm volatile("vmwrite %2, %1" : "=@ccbe"(failed) : "r"(uint64_t(field)), "rm"(value) : "memory");
+    if (failed) [[unlikely]]
+        vmx::vmcs_write_failed(field, value);
+}
 
-void invalidate_l2_vpid(vmx::VmxVcpu&, NestedState&, uint64_t, uint16_t, uint64_t) {}
+/* Shadow EPT tables, from the PageManager like the VM's own EPT. */
+class PageTables final : public vmx::EptPageAllocator {
+public:
+    Page allocate_table() override
+    {
+        MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
+        if (!page.ok())
+            return {0, nullptr};
+        return {page.value(), phys_to_virt<uint64_t>(page.value())};
+    }
+    uint64_t* table_at(uint64_t physical) override { return phys_to_virt<uint64_t>(physical); }
+    void free_table(uint64_t physical) override { PageManager::instance().free_page(physical); }
+};
+
+EptCapabilities12 ept_capabilities(const vmx::VmxCapabilities& offered, uint8_t physical_address_bits)
+{
+    EptCapabilities12 capabilities;
+    capabilities.execute_only = offered.ept_vpid_cap & (1ull << 0);
+    capabilities.page_1g = offered.ept_vpid_cap & (1ull << 17);
+    capabilities.accessed_dirty = offered.ept_vpid_cap & (1ull << 21);
+    capabilities.physical_address_bits = physical_address_bits;
+    return capabilities;
+}
+
+/* The capability MSRs L1 reads, as the checks take them (TRUE_* controls). */
+vmx::VmxCapabilities offered_to_l1(const cpu_model::VmxCapabilityMsrs& msrs)
+{
+    vmx::VmxCapabilities offered;
+    offered.basic = vmx::VmxBasic{msrs.value(0x480)};
+    offered.pin_based = msrs.value(0x48D);
+    offered.primary_processor = msrs.value(0x48E);
+    offered.secondary_processor = msrs.value(0x48B);
+    offered.exit = msrs.value(0x48F);
+    offered.entry = msrs.value(0x490);
+    offered.misc = msrs.value(0x485);
+    offered.cr0_fixed0 = msrs.value(0x486);
+    offered.cr0_fixed1 = msrs.value(0x487);
+    offered.cr4_fixed0 = msrs.value(0x488);
+    offered.cr4_fixed1 = msrs.value(0x489);
+    offered.ept_vpid_cap = msrs.value(0x48C);
+    return offered;
+}
+
+uint8_t l1_physical_address_bits(VmxVcpu& vcpu)
+{
+    uint32_t bits = vcpu.vm().cpu().config().physical_address_bits;
+    return uint8_t(bits ? bits : 36);
+}
+
+/* MSR-load areas land in the vCPU's MSR state, which L1 and L2 share and L1
+ * switches with these areas: the swapped MSRs (VMCS01's own MSR areas) only;
+ * any other MSR fails the load (FIXME: route it through the CPU model). */
+class SwappedMsrs final : public MsrSink, public MsrSource {
+public:
+    explicit SwappedMsrs(VmxVcpu& vcpu) : vcpu_(vcpu) {}
+    bool write(uint32_t msr, uint64_t value) override
+    {
+        uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
+        if (!slot || !is_canonical(value))
+            return false;
+        *slot = value;
+        return true;
+    }
+    bool read(uint32_t msr, uint64_t& value) override
+    {
+        uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
+        if (!slot)
+            return false;
+        value = *slot;
+        return true;
+    }
+
+private:
+    VmxVcpu& vcpu_;
+};
+
+/* The shadow's freed tables may still back cached combined mappings, under
+ * roots that a later table (ours or another VM's) can reuse: all of them go. */
+void flush_shadow_mappings(uint64_t pointer)
+{
+    if (host_vmx_capabilities().ept_vpid_cap & vmx::ept_vpid_cap::INVEPT_ALL_CONTEXTS)
+        (void)vmx::invept(2, 0);
+    else
+        vmx::invalidate_ept(pointer);
+}
+
+} // namespace
+
+/* What L0 keeps per vCPU for L2: VMCS02, the shadow EPT and L2's VPID. */
+struct L2Context {
+    explicit L2Context(VmxVcpu& vcpu, const EptCapabilities12& capabilities)
+        : pool(tables, SHADOW_EPT_PAGE_LIMIT), shadow(pool, vcpu.ept(), vcpu.vm().memory(), capabilities)
+    {
+    }
+    ~L2Context()
+    {
+        vmcs02.release();
+        uint64_t pointer = shadow.pointer();
+        shadow.invalidate_all();
+        if (shadow.take_flush_request())
+            flush_shadow_mappings(pointer);
+        if (vpid02) {
+            vmx::invalidate_vpid(vpid02);
+            InterruptGuard guard;
+            vmx::vpid_pool().free(vpid02);
+        }
+    }
+
+    PageTables tables;
+    BoundedEptPool pool;
+    ShadowEpt shadow;
+    vmx::Vmcs vmcs02;
+    uint16_t vpid02 = 0;
+    L0Requirements l0;
+    uint64_t cr0_mask12 = 0, cr4_mask12 = 0;
+    uint64_t l1_cr0 = 0; /* L1's CR0 at its VMLAUNCH/VMRESUME: "Loading Host State" keeps some bits */
+    bool l1_timer = false; /* VMCS12 activates the preemption timer */
+};
+
+namespace {
+
+/* L1's state as VMCS01 holds it, before an exit from L2 loads it. */
+L1StateBefore l1_state_before(const L2Context& l2) { return {l2.l1_cr0, l2.l0.l1_efer, l2.l0.l1_pat}; }
+
+
+/* Loads L1's state from VMCS12's host-state area into VMCS01 (current). */
+void load_l1_host_state(VmxVcpu& vcpu, NestedState& state, const L1StateBefore& before)
+{
+    FieldValue fields[L1_STATE_FIELD_COUNT];
+    bool ia32e = false;
+    size_t count = l1_state_after_exit(state.vmcs12, before, fields, ia32e);
+    for (size_t i = 0; i < count; ++i) {
+        if (fields[i].field == E::guest_pat && !(vmcs_read(vmx::VmcsField::entry_controls) &
+                                                   uint32_t(vmx::EntryControl::load_pat))) {
+            vcpu.set_guest_pat(fields[i].value);
+            continue;
+        }
+        write_field(fields[i].field, fields[i].value);
+    }
+    /* L1 reads back the CR bits L0 owns as it set them. */
+    write_field(E::cr0_read_shadow, read_field(E::guest_cr0));
+    write_field(E::cr4_read_shadow, read_field(E::guest_cr4));
+    write_field(E::guest_cr0, read_field(E::guest_cr0) | CR0_NE);
+    write_field(E::guest_cr4, read_field(E::guest_cr4) | CR4_VMXE);
+    uint64_t entry = read_field(E::entry_controls) & ~uint64_t(vmx::EntryControl::ia32e_mode_guest);
+    write_field(E::entry_controls, entry | (ia32e ? uint32_t(vmx::EntryControl::ia32e_mode_guest) : 0));
+    write_field(E::entry_interruption_information, 0);
+    state.in_l2 = false;
+    state.vmcs12_dirty = true;
+}
+
+/* A VM entry that fails after the guest-state checks began ("VM-Entry Failures
+ * During or After Loading Guest State"): L1 continues at its host RIP with exit
+ * reason `reason` and bit 31 set. VMCS01 is current. */
+void fail_entry_to_l1(VmxVcpu& vcpu, NestedState& state, uint32_t reason, uint64_t qualification)
+{
+    ExitRecord record;
+    record.reason = reason | EXIT_REASON_ENTRY_FAILURE;
+    record.qualification = qualification;
+    record_exit(state.vmcs12, record);
+    L1StateBefore before{read_field(E::guest_cr0), read_field(E::guest_efer), vcpu.guest_pat()};
+    load_l1_host_state(vcpu, state, before);
+    ++vcpu.vm().statistics().nested.l2_exits_reflected;
+}
+
+/* What L0 needs from VMCS01 (current) for VMCS02. */
+L0Requirements read_l0_requirements(VmxVcpu& vcpu)
+{
+    L0Requirements l0;
+    l0.pin = uint32_t(read_field(E::pin_based_controls));
+    l0.primary = uint32_t(read_field(E::primary_processor_controls));
+    l0.secondary = uint32_t(read_field(E::secondary_processor_controls));
+    l0.exit = uint32_t(read_field(E::exit_controls));
+    l0.entry = uint32_t(read_field(E::entry_controls));
+    l0.exception_bitmap = uint32_t(read_field(E::exception_bitmap));
+    l0.cr0_mask = read_field(E::cr0_guest_host_mask);
+    l0.cr4_mask = read_field(E::cr4_guest_host_mask);
+    l0.cr0_forced_on = CR0_NE;
+    l0.cr4_forced_on = CR4_VMXE;
+    l0.tsc_offset01 = vcpu.tsc_offset();
+    l0.l1_efer = read_field(E::guest_efer);
+    l0.l1_pat = vcpu.guest_pat();
+    l0.l1_eptp = read_field(E::ept_pointer);
+    return l0;
+}
+
+/* VMCS02 (current) from VMCS01's host state and MSR areas and the composition. */
+void write_vmcs02(L2Context& l2, const NestedState& state, const uint64_t* host, const uint64_t* areas)
+{
+    static const E HOST_FIELDS[] = {
+        E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector, E::host_fs_selector,
+        E::host_gs_selector, E::host_tr_selector, E::host_efer, E::host_sysenter_cs, E::host_cr0, E::host_cr3,
+        E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base, E::host_gdtr_base, E::host_idtr_base,
+        E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip,
+    };
+    static const E AREA_FIELDS[] = {E::exit_msr_store_address, E::exit_msr_store_count, E::exit_msr_load_address,
+                                    E::exit_msr_load_count, E::entry_msr_load_address, E::entry_msr_load_count};
+    for (size_t i = 0; i < sizeof(HOST_FIELDS) / sizeof(HOST_FIELDS[0]); ++i)
+        write_field(HOST_FIELDS[i], host[i]);
+    if (l2.l0.exit & uint32_t(vmx::ExitControl::load_pat))
+        write_field(E::host_pat, host[sizeof(HOST_FIELDS) / sizeof(HOST_FIELDS[0])]);
+    for (size_t i = 0; i < 6; ++i)
+        write_field(AREA_FIELDS[i], areas[i]);
+
+    Vmcs02Controls c = compose_vmcs02(state.vmcs12, l2.l0);
+    write_field(E::pin_based_controls, c.pin);
+    write_field(E::primary_processor_controls, c.primary);
+    write_field(E::secondary_processor_controls, c.secondary);
+    write_field(E::exit_controls, c.exit);
+    write_field(E::entry_controls, c.entry);
+    write_field(E::exception_bitmap, c.exception_bitmap);
+    write_field(E::page_fault_error_code_mask, c.page_fault_mask);
+    write_field(E::page_fault_error_code_match, c.page_fault_match);
+    write_field(E::cr0_guest_host_mask, c.cr0_mask);
+    write_field(E::cr4_guest_host_mask, c.cr4_mask);
+    write_field(E::cr0_read_shadow, c.cr0_shadow);
+    write_field(E::cr4_read_shadow, c.cr4_shadow);
+    write_field(E::tsc_offset, c.tsc_offset);
+    write_field(E::ept_pointer, c.eptp);
+    if (c.vpid)
+        write_field(E::vpid, c.vpid);
+    write_field(E::cr3_target_count, c.cr3_target_count);
+    const E targets[] = {E::cr3_target_value_0, E::cr3_target_value_1, E::cr3_target_value_2, E::cr3_target_value_3};
+    for (uint32_t i = 0; i < c.cr3_target_count; ++i)
+        write_field(targets[i], c.cr3_targets[i]);
+    write_field(E::entry_interruption_information, c.entry_interruption_information);
+    write_field(E::entry_exception_error_code, c.entry_exception_error_code);
+    write_field(E::entry_instruction_length, c.entry_instruction_length);
+    write_field(E::vmcs_link_pointer, ~0ull);
+
+    for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
+        write_field(VMCS02_GUEST_FIELDS[i], state.vmcs12.get(VMCS02_GUEST_FIELDS[i]));
+    write_field(E::guest_cr0, c.guest_cr0);
+    write_field(E::guest_cr4, c.guest_cr4);
+    write_field(E::guest_efer, c.guest_efer);
+    if (c.entry & uint32_t(vmx::EntryControl::load_pat))
+        write_field(E::guest_pat, c.guest_pat);
+    if (c.entry & uint32_t(vmx::EntryControl::load_debug_controls))
+        write_field(E::guest_debugctl, state.vmcs12.get(E::guest_debugctl));
+    l2.cr0_mask12 = state.vmcs12.get(E::cr0_guest_host_mask);
+    l2.cr4_mask12 = state.vmcs12.get(E::cr4_guest_host_mask);
+    l2.l1_timer = state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::preemption_timer);
+}
+
+/* A VM exit from L2 to L1 ("VM Exits"), VMCS02 current on entry, VMCS01 on return. */
+void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitRecord& record)
+{
+    Vmcs12& vmcs12 = state.vmcs12;
+    for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
+        vmcs12.set(VMCS02_GUEST_FIELDS[i], read_field(VMCS02_GUEST_FIELDS[i]));
+    L2ComposedState composed;
+    composed.cr0 = l2_control_register_for_l1(read_field(E::guest_cr0), read_field(E::cr0_read_shadow),
+                                              l2.l0.cr0_mask & ~l2.cr0_mask12);
+    composed.cr4 = l2_control_register_for_l1(read_field(E::guest_cr4), read_field(E::cr4_read_shadow),
+                                              l2.l0.cr4_mask & ~l2.cr4_mask12);
+    composed.efer = read_field(E::guest_efer);
+    composed.pat = (read_field(E::entry_controls) & uint32_t(vmx::EntryControl::load_pat)) ? read_field(E::guest_pat)
+                                                                                            : l2.l0.l1_pat;
+    save_composed_state(vmcs12, composed);
+    record_exit(vmcs12, record);
+    write_field(E::entry_interruption_information, 0);
+
+    SwappedMsrs msrs(vcpu);
+    uint32_t failed = store_msr_area(vcpu.vm().memory(), vmcs12.get(E::exit_msr_store_address),
+                                     uint32_t(vmcs12.get(E::exit_msr_store_count)), msrs);
+    vcpu.make_vmcs01_current(); /* VMCS02 stays active and launched for the next VMRESUME */
+    load_l1_host_state(vcpu, state, l1_state_before(l2));
+    push(vcpu, state); /* L1's VMREADs through its shadow VMCS see the exit */
+    if (!failed)
+        failed = load_msr_area(vcpu.vm().memory(), vmcs12.get(E::exit_msr_load_address),
+                               uint32_t(vmcs12.get(E::exit_msr_load_count)), msrs);
+    if (failed) {
+        /* "VMX Aborts": L1's logical processor would shut down; ours ends. */
+        vcpu.vm().end(VmRunState::failed, -1, "nested: VMX abort, VM-exit MSR area entry %lu failed", uint64_t(failed));
+    }
+    ++vcpu.vm().statistics().nested.l2_exits_reflected;
+}
+
+ExitRecord record_from_vmcs02(uint32_t reason)
+{
+    ExitRecord record;
+    record.reason = reason;
+    record.qualification = read_field(E::exit_qualification);
+    record.guest_linear_address = read_field(E::guest_linear_address);
+    record.guest_physical_address = read_field(E::guest_physical_address);
+    record.interruption_information = uint32_t(read_field(E::exit_interruption_information));
+    record.interruption_error_code = uint32_t(read_field(E::exit_interruption_error_code));
+    record.idt_vectoring_information = uint32_t(read_field(E::idt_vectoring_information));
+    record.idt_vectoring_error_code = uint32_t(read_field(E::idt_vectoring_error_code));
+    record.instruction_length = uint32_t(read_field(E::exit_instruction_length));
+    record.instruction_information = uint32_t(read_field(E::exit_instruction_information));
+    return record;
+}
+
+/* One exit of VMCS02 (current): reflected, handled by L0, or the end of the VM. */
+vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2, uint32_t raw_reason)
+{
+    auto reason = ExitReason(raw_reason & 0xFFFF);
+    ExitStatistics& statistics = vcpu.vm().statistics();
+    if (raw_reason & EXIT_REASON_ENTRY_FAILURE) {
+        /* The CPU refused L2's state although our checks let it pass: L1 gets
+         * the failure it would get from hardware; the host is untouched. */
+        ExitRecord record = record_from_vmcs02(raw_reason);
+        vcpu.make_vmcs01_current();
+        record_exit(state.vmcs12, record);
+        load_l1_host_state(vcpu, state, l1_state_before(l2));
+        push(vcpu, state);
+        ++statistics.nested.l2_exits_reflected;
+        return vmx::ExitAction::resume;
+    }
+    switch (reason) {
+    case ExitReason::external_interrupt:
+    case ExitReason::preemption_timer_expired:
+        if (reason == ExitReason::external_interrupt || !l2.l1_timer) {
+            ++statistics.nested.l2_exits_handled;
+            return vmx::ExitAction::resume; /* the host's own: sti delivers it, the next slice goes on */
+        }
+        break;
+    case ExitReason::ept_violation: {
+        uint64_t address = read_field(E::guest_physical_address);
+        uint64_t qualification = read_field(E::exit_qualification);
+        if (!(state.vmcs12.get(E::primary_processor_controls) &
+              uint32_t(vmx::PrimaryProcessorControl::secondary_controls)) ||
+            !(state.vmcs12.get(E::secondary_processor_controls) & uint32_t(vmx::SecondaryProcessorControl::ept)))
+            return vcpu.stop_vm("nested: L2 without EPT touched L1 page 0x%lx outside L1's RAM", address);
+        ShadowFault fault = l2.shadow.handle_violation(address, qualification);
+        switch (fault.kind) {
+        case ShadowFault::Kind::resolved: ++statistics.nested.l2_exits_handled; return vmx::ExitAction::resume;
+        case ShadowFault::Kind::reflect_violation: {
+            ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::ept_violation));
+            record.qualification = fault.qualification12;
+            reflect_to_l1(vcpu, state, l2, record);
+            return vmx::ExitAction::resume;
+        }
+        case ShadowFault::Kind::reflect_misconfiguration: {
+            ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::ept_misconfiguration));
+            record.qualification = 0;
+            reflect_to_l1(vcpu, state, l2, record);
+            return vmx::ExitAction::resume;
+        }
+        case ShadowFault::Kind::l1_fault:
+            /* FIXME: L2 reaching L1's device memory through L1's EPT (MMIO emulated for L1). */
+            return vcpu.stop_vm("nested: L2 accessed L1 page 0x%lx, which is not L1 RAM (not emulated yet)",
+                                fault.l1_physical);
+        case ShadowFault::Kind::out_of_memory:
+            return vcpu.stop_vm("nested: out of host memory for the shadow EPT");
+        }
+        break;
+    }
+    case ExitReason::ept_misconfiguration:
+        return vcpu.stop_vm("nested: shadow EPT misconfiguration at 0x%lx (a hypervisor bug)",
+                            read_field(E::guest_physical_address));
+    default: break;
+    }
+
+    if (reason == ExitReason::exception_or_nmi) {
+        auto information = uint32_t(read_field(E::exit_interruption_information));
+        if (((information >> 8) & 7) == 2) {
+            /* A host NMI: the host's, as for L1 (exit_handlers.cpp). */
+            uint64_t blocking = read_field(E::guest_interruptibility_state);
+            write_field(E::guest_interruptibility_state, blocking & ~uint64_t(vmx::BLOCKING_BY_NMI));
+            ++statistics.host_nmis;
+            cpu::raise_nmi();
+            return vmx::ExitAction::resume;
+        }
+    }
+
+    L2Exit exit;
+    exit.reason = reason;
+    exit.qualification = read_field(E::exit_qualification);
+    exit.interruption_information = uint32_t(read_field(E::exit_interruption_information));
+    exit.interruption_error_code = uint32_t(read_field(E::exit_interruption_error_code));
+    exit.msr = uint32_t(vcpu.registers().rcx);
+    if (reason == ExitReason::control_register_access)
+        exit.source_value = vcpu.read_gpr(unsigned(exit.qualification >> 8) & 15);
+    if (exit_owner(state.vmcs12, exit, vcpu.vm().memory()) == ExitOwner::l1) {
+        reflect_to_l1(vcpu, state, l2, record_from_vmcs02(uint32_t(reason)));
+        return vmx::ExitAction::resume;
+    }
+    if (reason == ExitReason::exception_or_nmi) {
+        /* An exception only L0 intercepts (#UD, for AMD's VMMCALL in L1) is L2's
+         * own: delivered in L2 as it happened ("Event Injection"; bit 12, NMI
+         * unblocking, is not part of the entry field). FIXME: an exception met
+         * while delivering another event (IDT-vectoring information valid)
+         * should become the double fault the CPU would make of the two. */
+        uint32_t information = exit.interruption_information & ~(1u << 12);
+        write_field(E::entry_interruption_information, information);
+        if (information & (1u << 11))
+            write_field(E::entry_exception_error_code, exit.interruption_error_code);
+        if (((information >> 8) & 7) >= 4)
+            write_field(E::entry_instruction_length, read_field(E::exit_instruction_length));
+        ++statistics.nested.l2_exits_handled;
+        return vmx::ExitAction::resume;
+    }
+    /* FIXME: the exits L0 must handle for L1 while L2 runs (port I/O and MSRs
+     * L1 lets through, HLT without HLT exiting, CR bits only L0 owns, exceptions
+     * only L0 intercepts, L1's interrupts delivered into L2). */
+    return vcpu.stop_vm("nested: L2 exit %lu would need the host to act for L1 (not done yet)", uint64_t(reason));
+}
+
+} // namespace
+
+InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
+{
+    Vm& vm = vcpu.vm();
+    vmx::VmxCapabilities offered = offered_to_l1(vm.cpu().config().vmx_capabilities);
+    uint8_t bits = l1_physical_address_bits(vcpu);
+    bool l1_ia32e = read_field(E::guest_efer) & EFER_LMA;
+    EntryContext context{offered, bits, l1_ia32e, vm.memory()};
+
+    EntryCheck check = check_controls(state.vmcs12, context);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vm.id(), check.rule);
+        return {Outcome::fail_valid, 7};
+    }
+    check = check_host_state(state.vmcs12, context);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vm.id(), check.rule);
+        return {Outcome::fail_valid, 8};
+    }
+    check = check_guest_state(state.vmcs12, context);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry failed: %s", vm.id(), check.rule);
+        fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_invalid_guest_state), check.qualification);
+        return {Outcome::entered_l2, 0};
+    }
+
+    if (!state.l2) {
+        state.l2 = new (std::nothrow) L2Context(vcpu, ept_capabilities(offered, bits));
+        if (!state.l2 || !state.l2->vmcs02.allocate(host_vmx_capabilities().basic.revision_id())) {
+            delete state.l2;
+            state.l2 = nullptr;
+            vm.end(VmRunState::failed, -1, "nested: out of host memory for VMCS02");
+            return {Outcome::not_completed, 0};
+        }
+        if (read_field(E::secondary_processor_controls) & uint32_t(vmx::SecondaryProcessorControl::vpid)) {
+            InterruptGuard guard;
+            state.l2->vpid02 = vmx::vpid_pool().allocate();
+        }
+    }
+    L2Context& l2 = *state.l2;
+    SwappedMsrs msrs(vcpu);
+    if (uint32_t failed = load_msr_area(vm.memory(), state.vmcs12.get(E::entry_msr_load_address),
+                                        uint32_t(state.vmcs12.get(E::entry_msr_load_count)), msrs)) {
+        fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_msr_loading), failed);
+        return {Outcome::entered_l2, 0};
+    }
+    bool ept12 = (state.vmcs12.get(E::primary_processor_controls) &
+                  uint32_t(vmx::PrimaryProcessorControl::secondary_controls)) &&
+                 (state.vmcs12.get(E::secondary_processor_controls) & uint32_t(vmx::SecondaryProcessorControl::ept));
+    if (ept12 && !l2.shadow.use(state.vmcs12.get(E::ept_pointer))) {
+        vm.end(VmRunState::failed, -1, "nested: out of host memory for the shadow EPT");
+        return {Outcome::not_completed, 0};
+    }
+
+    /* Everything VMCS02 takes from VMCS01, read while VMCS01 is current. */
+    l2.l0 = read_l0_requirements(vcpu);
+    l2.l1_cr0 = read_field(E::guest_cr0);
+    l2.l0.shadow_eptp = l2.shadow.active() ? l2.shadow.pointer() : 0;
+    l2.l0.vpid02 = l2.vpid02;
+    uint64_t host[22];
+    const E host_fields[] = {
+        E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector, E::host_fs_selector,
+        E::host_gs_selector, E::host_tr_selector, E::host_efer, E::host_sysenter_cs, E::host_cr0, E::host_cr3,
+        E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base, E::host_gdtr_base, E::host_idtr_base,
+        E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip, E::host_pat,
+    };
+    for (size_t i = 0; i < 22; ++i)
+        host[i] = (host_fields[i] != E::host_pat || (l2.l0.exit & uint32_t(vmx::ExitControl::load_pat)))
+                      ? read_field(host_fields[i])
+                      : 0;
+    uint64_t areas[6] = {read_field(E::exit_msr_store_address), read_field(E::exit_msr_store_count),
+                         read_field(E::exit_msr_load_address), read_field(E::exit_msr_load_count),
+                         read_field(E::entry_msr_load_address), read_field(E::entry_msr_load_count)};
+
+    /* L1's RIP stays at its VMLAUNCH: the next exit to L1 sets it to the host RIP. */
+    l2.vmcs02.clear();
+    l2.vmcs02.make_current();
+    write_vmcs02(l2, state, host, areas);
+    vcpu.make_vmcs01_current();
+    if (launch)
+        state.vmcs12.set_launched(true);
+    state.vmcs12_dirty = true;
+    state.in_l2 = true;
+    return {Outcome::entered_l2, 0};
+}
+
+vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
+{
+    NestedState& state = vcpu.nested_state();
+    L2Context& l2 = *state.l2;
+    VirtualPlatform& platform = vcpu.vm().platform();
+    cpu::cli();
+    l2.vmcs02.make_current();
+    uint64_t now = clock::nanoseconds();
+    platform.update(now);
+    /* L1's own interrupt while L2 runs: with external-interrupt exiting in
+     * VMCS12 it is an exit to L1 (without acknowledging: our offered exit
+     * controls keep "acknowledge interrupt on exit" for L1 to ask). */
+    if (platform.has_pending_interrupt() &&
+        (state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::external_interrupt_exiting))) {
+        ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::external_interrupt));
+        record.qualification = 0;
+        record.interruption_information = 0;
+        record.instruction_length = 0;
+        record.instruction_information = 0;
+        record.idt_vectoring_information = 0;
+        reflect_to_l1(vcpu, state, l2, record);
+        cpu::sti();
+        return vmx::ExitAction::resume;
+    }
+    uint64_t next = platform.next_event_ns(now);
+    uint64_t slice = MAX_L2_SLICE_NS;
+    if (next != devices::Pit8254::NO_DEADLINE)
+        slice = next <= now ? 0 : (next - now < slice ? next - now : slice);
+    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> (host_vmx_capabilities().misc & 0x1F);
+    uint64_t l1_ticks = l2.l1_timer ? state.vmcs12.get(E::preemption_timer_value) : ~0ull;
+    bool l1_first = l1_ticks <= ticks;
+    write_field(E::preemption_timer_value, uint32_t((l1_first ? l1_ticks : ticks) > 0xFFFFFFFF ? 0xFFFFFFFF
+                                                                                                : (l1_first ? l1_ticks : ticks)));
+    write_field(E::host_cr3, cpu::read_cr3());
+    if (l2.shadow.take_flush_request())
+        flush_shadow_mappings(l2.shadow.pointer());
+    if (l2.shadow.active())
+        write_field(E::ept_pointer, l2.shadow.pointer());
+
+    int status = vmx_enter_guest(&vcpu.registers(), l2.vmcs02.launched());
+    if (status != VM_ENTER_EXITED) {
+        uint64_t error = status == VM_ENTER_FAIL_VALID ? read_field(E::vm_instruction_error) : 0;
+        vmx::dump_current_vmcs();
+        vcpu.make_vmcs01_current();
+        cpu::sti();
+        return vcpu.stop_vm("nested: VMCS02 entry failed with VM-instruction error %lu (a hypervisor bug)", error);
+    }
+    l2.vmcs02.set_launched(true);
+    auto raw_reason = uint32_t(read_field(E::exit_reason));
+    if (l2.l1_timer && ExitReason(raw_reason) == ExitReason::preemption_timer_expired && !l1_first) {
+        /* L0's slice ended first: L1's timer keeps what remains. */
+        uint64_t left = read_field(E::preemption_timer_value);
+        state.vmcs12.set(E::preemption_timer_value, l1_ticks > ticks ? l1_ticks - (ticks - left) : 0);
+        ++vcpu.vm().statistics().nested.l2_exits_handled;
+        cpu::sti();
+        return vmx::ExitAction::resume;
+    }
+    vmx::ExitAction action = handle_l2_exit(vcpu, state, l2, raw_reason);
+    cpu::sti();
+    return action;
+}
+
+void release_l2(NestedState& state)
+{
+    delete state.l2;
+    state.l2 = nullptr;
+    state.in_l2 = false;
+}
+
+void invalidate_l2_ept(VmxVcpu&, NestedState& state, uint64_t type, uint64_t eptp)
+{
+    if (!state.l2)
+        return;
+    /* INVEPT type 1 (single-context) names an EPTP12, type 2 is all-context. */
+    if (type == 1)
+        state.l2->shadow.invalidate_context(eptp);
+    else
+        state.l2->shadow.invalidate_all();
+}
+
+void invalidate_l2_vpid(VmxVcpu&, NestedState& state, uint64_t, uint16_t, uint64_t)
+{
+    /* Every L2 VPID of L1 maps to the one VPID02: any INVVPID flushes it. */
+    if (state.l2 && state.l2->vpid02)
+        vmx::invalidate_vpid(state.l2->vpid02);
+}
 
 } // namespace nested

@@ -10,6 +10,7 @@
 
 namespace vmx {
 class VmxVcpu;
+enum class ExitAction;
 }
 
 namespace nested {
@@ -33,6 +34,14 @@ InstructionResult enter_l2(vmx::VmxVcpu& vcpu, NestedState& state, bool launch);
 
 /* INVEPT and INVVPID after their checks: part 2 drops the shadow EPT entries and
  * L2's VPID translations they name; until L2 exists there is nothing cached. */
+/* One slice of L2 on VMCS02 (the run loop calls it while state.in_l2): L1's
+ * pending interrupt becomes an exit to L1 when VMCS12 asks for it; then L2 runs
+ * until an exit, which is handled by L0 or reflected to L1 (VMCS01 is current
+ * again then, and in_l2 false). Takes and gives back the CLI itself. */
+vmx::ExitAction run_l2_slice(vmx::VmxVcpu& vcpu);
+/* Frees VMCS02, the shadow EPT and L2's VPID (the VM ends). */
+void release_l2(NestedState& state);
+
 void invalidate_l2_ept(vmx::VmxVcpu& vcpu, NestedState& state, uint64_t type, uint64_t eptp);
 void invalidate_l2_vpid(vmx::VmxVcpu& vcpu, NestedState& state, uint64_t type, uint16_t vpid, uint64_t address);
 

@@ -113,6 +113,9 @@ private:
  * whether L1 is in VMX operation (after VMXON), its VMXON region, the current
  * VMCS12 pointer (NO_CURRENT_VMCS when none) and whether L2 runs. nested2 adds
  * its VMCS02 state here. */
+/* Part 2's per-vCPU L2 state (VMCS02, the shadow EPT, L2's VPID), l2_entry.cpp. */
+struct L2Context;
+
 struct NestedState {
     bool vmx_operation = false;
     uint64_t vmxon_region = NO_CURRENT_VMCS;
@@ -124,6 +127,9 @@ struct NestedState {
     /* Fields changed since the cache was loaded: written back before another
      * VMCS12 is loaded, on VMCLEAR and on VMXOFF. */
     bool vmcs12_dirty = false;
+
+    /* VMCS02 and the shadow EPT, made at the first VMLAUNCH (nullptr before). */
+    L2Context* l2 = nullptr;
 
     /* VMCS shadowing (shadow_vmcs.h): the host pages of the shadow VMCS and its
      * VMREAD/VMWRITE bitmaps (0 until first needed), whether VMCS01 links it

@@ -91,6 +91,18 @@ uint64_t* EptHierarchy::entry_for(uint64_t guest_physical, unsigned leaf, EptErr
 EptError EptHierarchy::map_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size, EptAccess access,
                                 EptMemoryType type)
 {
+    return set_page(guest_physical, host_physical, size, access, type, false);
+}
+
+EptError EptHierarchy::remap_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size,
+                                  EptAccess access, EptMemoryType type)
+{
+    return set_page(guest_physical, host_physical, size, access, type, true);
+}
+
+EptError EptHierarchy::set_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size, EptAccess access,
+                                EptMemoryType type, bool replace)
+{
     if (!created_)
         return EptError::no_root;
     uint64_t bytes = page_bytes(size);
@@ -102,7 +114,7 @@ EptError EptHierarchy::map_page(uint64_t guest_physical, uint64_t host_physical,
     uint64_t* entry = entry_for(guest_physical, leaf_level(size), error);
     if (!entry)
         return error;
-    if (is_present(*entry))
+    if (is_present(*entry) && !replace)
         return EptError::already_mapped;
     *entry = ept_page_entry(host_physical, size, access, type);
     return EptError::none;

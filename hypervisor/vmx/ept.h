@@ -130,6 +130,10 @@ public:
                                EptMemoryType type = EptMemoryType::write_back);
     [[nodiscard]] EptError map_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size,
                                     EptAccess access, EptMemoryType type = EptMemoryType::write_back);
+    /* As map_page, but a page of the same size already mapped there is replaced
+     * (the nested shadow EPT refreshes a leaf when L1's EPT changed it). */
+    [[nodiscard]] EptError remap_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size,
+                                      EptAccess access, EptMemoryType type = EptMemoryType::write_back);
     EptTranslation translate(uint64_t guest_physical) const;
 
     uint64_t pml4_physical() const { return pml4_physical_; }
@@ -142,6 +146,8 @@ public:
 
 private:
     uint64_t* entry_for(uint64_t guest_physical, unsigned leaf_level, EptError& error);
+    [[nodiscard]] EptError set_page(uint64_t guest_physical, uint64_t host_physical, EptPageSize size,
+                                    EptAccess access, EptMemoryType type, bool replace);
     void visit_table(uint64_t physical, unsigned level, void (*visit)(uint64_t, void*), void* context) const;
 
     EptPageAllocator& allocator_;

@@ -11,6 +11,7 @@
 #include "console/log.h"
 #include "hypervisor/exercise.h"
 #include "hypervisor/memory/guest_page_walk.h"
+#include "hypervisor/nested/l2_entry.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_report.h"
 #include "hypervisor/vmx/vmx_instructions.h"
@@ -51,6 +52,7 @@ VmxVcpu::~VmxVcpu() { release(); }
  * INVVPID Instruction"). */
 void VmxVcpu::release()
 {
+    nested::release_l2(nested_);
     vmcs_.release();
     nested::release_shadow(nested_);
     if (ept_.pml4_physical())
@@ -388,6 +390,12 @@ void VmxVcpu::run()
             vm_.end(VmRunState::stopped, 0, "stopped by the host");
             break;
         }
+        /* L2 runs on VMCS02 (hypervisor/nested): its slices have their own loop step. */
+        if (nested_.in_l2) {
+            if (nested::run_l2_slice(*this) == ExitAction::stop)
+                break;
+            continue;
+        }
         /* From here to the end of the exit handler nothing may switch threads:
          * another VM's thread would make its own VMCS current. */
         cpu::cli();
@@ -446,6 +454,12 @@ void VmxVcpu::run()
     cpu::cli();
     vmcs_.clear();
     cpu::sti();
+}
+
+ExitAction VmxVcpu::stop_vm(const char* format, uint64_t a, uint64_t b)
+{
+    vm_.end(VmRunState::failed, -1, format, a, b);
+    return ExitAction::stop;
 }
 
 guest_paging::PagedGuestMemory VmxVcpu::guest_address_space()

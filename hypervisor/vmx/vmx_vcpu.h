@@ -113,6 +113,10 @@ public:
     uint64_t* swapped_msr(Msr msr);
     /* The guest's own VMX state when it is a hypervisor too (hypervisor/nested). */
     nested::NestedState& nested_state() { return nested_; }
+    /* For hypervisor/nested: back to VMCS01 after work on VMCS02, and ending the
+     * VM with a sentence from an L2 exit. */
+    void make_vmcs01_current() { vmcs_.make_current(); }
+    ExitAction stop_vm(const char* format, uint64_t a = 0, uint64_t b = 0);
 
 private:
     static inline bool break_next_first_entry_ = false;

@@ -19,7 +19,8 @@ EXPECTED_GUESTS = ["cpuid", "hypercall", "hlt", "port_io", "msr", "outside_ram",
                    "vmx_instruction", "bench", "hostile_files", "poweroff", "hostile_hypercall", "hostile_ports",
                    "hostile_msr", "hostile_ring",
                    "hostile_memory", "hostile_cpu_state", "hostile_spin", "hostile_storm", "hostile_triple_fault",
-                   "sse_state", "screen_keys", "platform", "ide", "svm_instruction", "apic", "vmx_l1", "hostile_vmx"]
+                   "sse_state", "screen_keys", "platform", "ide", "svm_instruction", "apic", "vmx_l1", "hostile_vmx",
+                   "vmx_l2"]
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH_BYTES = 8192
 FLAG_ADDRESS_FIELDS = 1 << 16

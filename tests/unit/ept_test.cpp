@@ -1,6 +1,7 @@
 /* hypervisor/vmx/ept.cpp: entry bits against the SDM's "Format of an EPT ..."
  * tables, the EPT pointer, and hierarchies built over a fake page allocator. */
 #include "hypervisor/vmx/ept.h"
+#include "fake_ept_allocator.h"
 #include "unit_test.h"
 
 #include <array>
@@ -14,44 +15,6 @@ using namespace vmx;
 namespace {
 
 constexpr uint64_t KIB = 1024, MIB = 1024 * KIB, GIB = 1024 * MIB;
-
-/* Table pages at made-up host addresses from 0x7000'0000 on, optionally limited. */
-class FakeAllocator : public EptPageAllocator {
-public:
-    explicit FakeAllocator(size_t limit = 1000) : limit_(limit) {}
-
-    Page allocate_table() override
-    {
-        if (pages_.size() == limit_)
-            return {0, nullptr};
-        uint64_t physical = next_;
-        next_ += 0x1000;
-        auto& page = pages_[physical];
-        page = std::make_unique<std::array<uint64_t, 512>>();
-        page->fill(0);
-        return {physical, page->data()};
-    }
-    uint64_t* table_at(uint64_t physical) override
-    {
-        auto found = pages_.find(physical);
-        if (found == pages_.end()) {
-            unit::record_failure("table_at of a page never allocated");
-            return nullptr;
-        }
-        return found->second->data();
-    }
-    void free_table(uint64_t physical) override
-    {
-        if (!pages_.erase(physical))
-            unit::record_failure("free_table of a page not allocated (or freed twice)");
-    }
-    size_t live() const { return pages_.size(); }
-
-private:
-    std::map<uint64_t, std::unique_ptr<std::array<uint64_t, 512>>> pages_;
-    uint64_t next_ = 0x70000000;
-    size_t limit_;
-};
 
 struct Fixture {
     FakeAllocator allocator;

@@ -1,0 +1,530 @@
+/* Test guest "vmx_l2": an L1 hypervisor (32-bit protected mode with paging, as
+ * vmx_l1) that builds a minimal VMCS12 with EPT and unrestricted guest and runs
+ * an L2 of a few instructions: MOV EAX, CPUID, OUT, a read beyond L1's EPT, HLT.
+ * It checks the VM-entry failures hardware reports (Intel SDM revision 084, Vol.
+ * 3C, "VM Entries": VMfailValid 8 for host state, exits 33 and 34 with bit 31
+ * for guest state and MSR loading) and each reflected exit ("VM Exits": reason,
+ * qualification, instruction length, guest-physical address, L2's registers
+ * kept, L1 resumed at its host RIP and RSP). */
+#include "common/cpu.h"
+#include "common/exceptions.h"
+#include "common/guest.h"
+#include "common/text.h"
+#include "kernel/arch/x86_64/control_registers.h"
+
+/* The asm below names these: L2's registers are live after an exit, so the
+ * results go through memory. */
+extern "C" {
+volatile uint32_t vmx_l2_launch = 0;     /* VMLAUNCH (1) or VMRESUME (0) */
+volatile uint32_t vmx_l2_flags = 0;      /* RFLAGS after a failed VMLAUNCH/VMRESUME */
+volatile uint32_t vmx_l2_exited = 0;     /* 1 when L1 came back at its host RIP */
+volatile uint32_t vmx_l2_eax = 0;        /* L2's EAX at the exit */
+volatile uint32_t vmx_l2_host_esp = 0;   /* the ESP written as host RSP */
+volatile uint32_t vmx_l2_exit_esp = 0;   /* the ESP found at the host RIP */
+}
+
+namespace guest {
+
+const char GUEST_NAME[] = "vmx_l2";
+
+namespace {
+
+/* Capability MSRs (Appendix A). */
+constexpr uint32_t IA32_VMX_BASIC = 0x480, TRUE_PINBASED = 0x48D, TRUE_PROCBASED = 0x48E, PROCBASED2 = 0x48B,
+                   TRUE_EXIT = 0x48F, TRUE_ENTRY = 0x490;
+/* VMCS encodings (Appendix B). */
+enum Field : uint32_t {
+    PIN = 0x4000, PRIMARY = 0x4002, EXCEPTION_BITMAP = 0x4004, CR3_TARGET_COUNT = 0x400A, EXIT_CONTROLS = 0x400C,
+    EXIT_MSR_STORE_COUNT = 0x400E, EXIT_MSR_LOAD_COUNT = 0x4010, ENTRY_CONTROLS = 0x4012,
+    ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTERRUPTION = 0x4016, SECONDARY = 0x401E,
+    ENTRY_MSR_LOAD_ADDRESS = 0x200A, EPT_POINTER = 0x201A, LINK_POINTER = 0x2800,
+    HOST_ES = 0x0C00, HOST_CS = 0x0C02, HOST_SS = 0x0C04, HOST_DS = 0x0C06, HOST_FS = 0x0C08, HOST_GS = 0x0C0A,
+    HOST_TR = 0x0C0C, HOST_SYSENTER_CS = 0x4C00, HOST_CR0 = 0x6C00, HOST_CR3 = 0x6C02, HOST_CR4 = 0x6C04,
+    HOST_FS_BASE = 0x6C06, HOST_GS_BASE = 0x6C08, HOST_TR_BASE = 0x6C0A, HOST_GDTR_BASE = 0x6C0C,
+    HOST_IDTR_BASE = 0x6C0E, HOST_SYSENTER_ESP = 0x6C10, HOST_SYSENTER_EIP = 0x6C12,
+    GUEST_ES = 0x0800, GUEST_LIMIT = 0x4800, GUEST_RIGHTS = 0x4814, GUEST_BASE = 0x6806,
+    GUEST_GDTR_LIMIT = 0x4810, GUEST_IDTR_LIMIT = 0x4812, GUEST_GDTR_BASE = 0x6816, GUEST_IDTR_BASE = 0x6818,
+    GUEST_INTERRUPTIBILITY = 0x4824, GUEST_ACTIVITY = 0x4826, GUEST_SYSENTER_CS = 0x482A,
+    GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804, GUEST_DR7 = 0x681A, GUEST_RSP = 0x681C,
+    GUEST_RIP = 0x681E, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DEBUG = 0x6822,
+    VM_INSTRUCTION_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTRUCTION_LENGTH = 0x440C,
+    EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400, EXIT_INTERRUPTION = 0x4404,
+    PREEMPTION_TIMER = 0x482E,
+};
+/* Segment registers in encoding order: ES CS SS DS FS GS LDTR TR. */
+constexpr unsigned ES = 0, CS = 1, LDTR = 6, TR = 7;
+
+alignas(4096) uint32_t page_directory[1024];
+alignas(4096) uint8_t vmxon_region[4096];
+alignas(4096) uint8_t vmcs[4096];
+alignas(4096) uint64_t ept_pml4[512];
+alignas(4096) uint64_t ept_pdpt[512];
+alignas(4096) uint64_t ept_pd[512];
+alignas(4096) uint64_t fuzz_pml4[512];
+alignas(4096) uint64_t fuzz_pdpt[512];
+alignas(4096) uint64_t fuzz_pd[512];
+alignas(4096) uint64_t fuzz_pt[2][512];
+alignas(4096) uint8_t l2_code[4096];
+alignas(4096) uint8_t l2_stack[4096];
+alignas(16) uint32_t msr_area[4];
+alignas(8) uint64_t gdt[4];
+alignas(8) uint8_t tss[104];
+
+/* MOV EAX, 1234H; CPUID; OUT 80H, AL; MOV EAX, [500000H]; HLT; UD2; JMP $;
+ * MOV EAX, [400000H]; HLT. */
+const uint8_t L2_PROGRAM[] = {0xB8, 0x34, 0x12, 0x00, 0x00, 0x0F, 0xA2, 0xE6, 0x80, 0xA1, 0x00, 0x00, 0x50,
+                              0x00, 0xF4, 0x0F, 0x0B, 0xEB, 0xFE, 0xA1, 0x00, 0x00, 0x40, 0x00, 0xF4};
+constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET = 14, UD2_OFFSET = 15,
+                   SPIN_OFFSET = 17, READ_4M_OFFSET = 19;
+
+uint64_t read_msr(uint32_t msr)
+{
+    uint32_t low = 0, high = 0;
+    asm volatile(EXPECT_FAULT("rdmsr") : "+a"(low), "+d"(high) : "c"(msr) : "memory");
+    return (uint64_t(high) << 32) | low;
+}
+
+uint32_t read_cr0() { uint32_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+uint32_t read_cr4() { uint32_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+
+#define VMX_MEMORY(name, mnemonic)                                                                       \
+    uint32_t name(uint64_t pointer)                                                                      \
+    {                                                                                                    \
+        uint32_t flags;                                                                                  \
+        asm volatile(EXPECT_FAULT(mnemonic " %1") "pushfl\n\tpopl %0" : "=r"(flags) : "m"(pointer) : "memory", "cc"); \
+        return flags;                                                                                    \
+    }
+VMX_MEMORY(vmxon, "vmxon")
+VMX_MEMORY(vmclear, "vmclear")
+VMX_MEMORY(vmptrld, "vmptrld")
+#undef VMX_MEMORY
+
+uint32_t vmread(uint32_t field)
+{
+    uint32_t value = 0;
+    asm volatile(EXPECT_FAULT("vmread %1, %0") : "+r"(value) : "r"(field) : "memory", "cc");
+    return value;
+}
+
+bool all_written = true;
+void vmwrite(uint32_t field, uint32_t value)
+{
+    uint32_t flags;
+    asm volatile(EXPECT_FAULT("vmwrite %2, %1") "pushfl\n\tpopl %0" : "=&r"(flags) : "r"(field), "r"(value) : "memory", "cc");
+    if (flags & (RFLAGS_CF | (1u << 6)) || fault_log().count)
+        all_written = false;
+}
+
+void vmwrite64(uint32_t field, uint64_t value)
+{
+    vmwrite(field, uint32_t(value));
+    vmwrite(field + 1, uint32_t(value >> 32));
+}
+
+/* VMLAUNCH or VMRESUME with the host RIP and RSP set to the code right after
+ * it: a successful entry comes back there at the next exit from L2, with L2's
+ * general registers (so everything is saved in memory). Returns true when L1
+ * came back by an exit, false when the instruction failed (vmx_l2_flags). */
+bool enter_l2(bool launch)
+{
+    vmx_l2_launch = launch;
+    vmx_l2_exited = 0;
+    asm volatile("pushl %%ebp\n\t"
+                 "movl %%esp, vmx_l2_host_esp\n\t"
+                 "movl $0x6C14, %%eax\n\t"
+                 "vmwrite %%esp, %%eax\n\t"
+                 "movl $0x6C16, %%eax\n\t"
+                 "movl $2f, %%edx\n\t"
+                 "vmwrite %%edx, %%eax\n\t"
+                 "cmpl $0, vmx_l2_launch\n\t"
+                 "je 3f\n\t"
+                 "vmlaunch\n\t"
+                 "jmp 4f\n"
+                 "3:\n\t"
+                 "vmresume\n"
+                 "4:\n\t"
+                 "pushfl\n\t"
+                 "popl vmx_l2_flags\n\t"
+                 "jmp 5f\n"
+                 "2:\n\t"
+                 "movl %%eax, vmx_l2_eax\n\t"
+                 "movl %%esp, vmx_l2_exit_esp\n\t"
+                 "movl $1, vmx_l2_exited\n"
+                 "5:\n\t"
+                 "popl %%ebp\n\t"
+                 : : : "eax", "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
+    return vmx_l2_exited;
+}
+
+uint32_t settle(uint32_t msr, uint32_t wanted)
+{
+    uint64_t capability = read_msr(msr);
+    return (wanted | uint32_t(capability)) & uint32_t(capability >> 32);
+}
+
+void expect_value(const char* name, uint32_t got, uint32_t wanted)
+{
+    Text reason;
+    reason.add("read ").add_hex(got).add(", expected ").add_hex(wanted);
+    check(name, got == wanted, reason.c_str());
+}
+
+uint16_t selector(const char* which)
+{
+    uint16_t value = 0;
+    if (which[0] == 'c')
+        asm volatile("mov %%cs, %0" : "=r"(value));
+    else
+        asm volatile("mov %%ds, %0" : "=r"(value));
+    return value;
+}
+
+/* A GDT with the runtime's flat code and data and a 32-bit TSS for TR: the host
+ * state needs a TR selector other than 0. */
+void load_gdt_with_tss()
+{
+    gdt[0] = 0;
+    gdt[1] = 0x00CF9A000000FFFFull;
+    gdt[2] = 0x00CF92000000FFFFull;
+    uint32_t base = uint32_t(uintptr_t(tss));
+    gdt[3] = uint64_t(sizeof(tss) - 1) | (uint64_t(base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+             (uint64_t(base >> 24) << 56);
+    struct [[gnu::packed]] {
+        uint16_t limit;
+        uint32_t base;
+    } pointer{sizeof(gdt) - 1, uint32_t(uintptr_t(gdt))};
+    asm volatile("lgdt %0\n\tltr %w1" : : "m"(pointer), "r"(0x18) : "memory");
+}
+
+void enable_paging_and_vmx()
+{
+    for (uint32_t i = 0; i < 1024; ++i)
+        page_directory[i] = (i << 22) | 0x83; /* 4 MiB pages, one to one */
+    asm volatile("mov %0, %%cr3" : : "r"(uint32_t(uintptr_t(page_directory))) : "memory");
+    asm volatile("mov %0, %%cr4" : : "r"(read_cr4() | uint32_t(CR4_PSE | CR4_VMXE)) : "memory");
+    asm volatile("mov %0, %%cr0" : : "r"(read_cr0() | uint32_t(CR0_PG | CR0_NE)) : "memory");
+}
+
+/* L1's EPT for L2: guest-physical [0, 4 MiB) one to one in two 2 MiB pages,
+ * write-back, all rights; nothing above. */
+uint64_t build_ept()
+{
+    ept_pml4[0] = uint32_t(uintptr_t(ept_pdpt)) | 7;
+    ept_pdpt[0] = uint32_t(uintptr_t(ept_pd)) | 7;
+    ept_pd[0] = 0x000000 | 7 | (6 << 3) | 0x80;
+    ept_pd[1] = 0x200000 | 7 | (6 << 3) | 0x80;
+    return uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3);
+}
+
+void write_vmcs12()
+{
+    vmwrite(PIN, settle(TRUE_PINBASED, 0));
+    vmwrite(PRIMARY, settle(TRUE_PROCBASED, (1u << 7) | (1u << 24) | (1u << 31))); /* HLT, all I/O, secondary */
+    vmwrite(SECONDARY, settle(PROCBASED2, (1u << 1) | (1u << 7)));               /* EPT, unrestricted guest */
+    vmwrite(EXIT_CONTROLS, settle(TRUE_EXIT, 0));                                 /* a 32-bit host */
+    vmwrite(ENTRY_CONTROLS, settle(TRUE_ENTRY, 0));
+    vmwrite(EXCEPTION_BITMAP, 0);
+    vmwrite(CR3_TARGET_COUNT, 0);
+    vmwrite(EXIT_MSR_STORE_COUNT, 0);
+    vmwrite(EXIT_MSR_LOAD_COUNT, 0);
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
+    vmwrite(ENTRY_INTERRUPTION, 0);
+    vmwrite64(EPT_POINTER, build_ept());
+    vmwrite64(LINK_POINTER, ~0ull);
+
+    uint16_t code = selector("cs"), data = selector("ds");
+    const uint32_t data_selectors[] = {HOST_ES, HOST_SS, HOST_DS, HOST_FS, HOST_GS};
+    for (uint32_t field : data_selectors)
+        vmwrite(field, data);
+    vmwrite(HOST_CS, code);
+    vmwrite(HOST_TR, 0x18);
+    vmwrite(HOST_CR0, read_cr0());
+    vmwrite(HOST_CR3, uint32_t(uintptr_t(page_directory)));
+    vmwrite(HOST_CR4, read_cr4());
+    vmwrite(HOST_FS_BASE, 0);
+    vmwrite(HOST_GS_BASE, 0);
+    vmwrite(HOST_TR_BASE, uint32_t(uintptr_t(tss)));
+    vmwrite(HOST_GDTR_BASE, uint32_t(uintptr_t(gdt)));
+    struct [[gnu::packed]] {
+        uint16_t limit;
+        uint32_t base;
+    } idtr{};
+    asm volatile("sidt %0" : "=m"(idtr));
+    vmwrite(HOST_IDTR_BASE, idtr.base);
+    vmwrite(HOST_SYSENTER_CS, 0);
+    vmwrite(HOST_SYSENTER_ESP, 0);
+    vmwrite(HOST_SYSENTER_EIP, 0);
+
+    /* L2: flat 32-bit protected mode without paging (allowed to an unrestricted guest). */
+    for (unsigned s = 0; s < 8; ++s) {
+        vmwrite(GUEST_ES + 2 * s, s == CS ? 0x08 : s == TR ? 0x18 : s == LDTR ? 0 : 0x10);
+        vmwrite(GUEST_LIMIT + 2 * s, s == TR ? 0x67 : s == LDTR ? 0 : 0xFFFFFFFF);
+        vmwrite(GUEST_RIGHTS + 2 * s, s == CS ? 0xC09B : s == TR ? 0x8B : s == LDTR ? 0x10000 : 0xC093);
+        vmwrite(GUEST_BASE + 2 * s, 0);
+    }
+    vmwrite(GUEST_GDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_GDTR_BASE, 0);
+    vmwrite(GUEST_IDTR_BASE, 0);
+    vmwrite(GUEST_CR0, uint32_t(CR0_PE | CR0_NE | CR0_ET));
+    vmwrite(GUEST_CR3, 0);
+    vmwrite(GUEST_CR4, uint32_t(CR4_VMXE));
+    vmwrite(GUEST_DR7, 0x400);
+    vmwrite(GUEST_RSP, uint32_t(uintptr_t(l2_stack)) + sizeof(l2_stack));
+    vmwrite(GUEST_RIP, uint32_t(uintptr_t(l2_code)));
+    vmwrite(GUEST_RFLAGS, 2);
+    vmwrite(GUEST_PENDING_DEBUG, 0);
+    vmwrite(GUEST_INTERRUPTIBILITY, 0);
+    vmwrite(GUEST_ACTIVITY, 0);
+    vmwrite(GUEST_SYSENTER_CS, 0);
+    for (uint32_t i = 0; i < sizeof(L2_PROGRAM); ++i)
+        l2_code[i] = L2_PROGRAM[i];
+}
+
+bool failed_with_error(uint32_t error)
+{
+    uint32_t flags = vmx_l2_flags;
+    return (flags & (1u << 6)) && !(flags & RFLAGS_CF) && vmread(VM_INSTRUCTION_ERROR) == error;
+}
+
+void check_entry_failures()
+{
+    /* "Checks on Host Segment and Descriptor-Table Registers": TR selector not 0. */
+    vmwrite(HOST_TR, 0);
+    bool exited = enter_l2(true);
+    Text reason;
+    reason.add("flags ").add_hex(vmx_l2_flags).add(" error ").add_decimal(int32_t(vmread(VM_INSTRUCTION_ERROR)));
+    check("vmlaunch_with_bad_host_state_fails_valid_8", !exited && failed_with_error(8), reason.c_str());
+    vmwrite(HOST_TR, 0x18);
+
+    /* "Checks on Guest RIP, RFLAGS, and SSP": RFLAGS bit 1 must be 1. A failed
+     * guest-state check is an exit to L1 with reason 33 and bit 31. */
+    vmwrite(GUEST_RFLAGS, 0);
+    exited = enter_l2(true);
+    check("vmlaunch_with_bad_guest_state_exits_to_host_rip", exited, "VMLAUNCH fell through");
+    expect_value("bad_guest_state_exit_reason_is_33_with_bit_31", vmread(EXIT_REASON), 0x80000021);
+    expect_value("bad_guest_state_exit_restores_host_rsp", vmx_l2_exit_esp, vmx_l2_host_esp);
+    vmwrite(GUEST_RFLAGS, 2);
+
+    /* "VM-Entry Failures During or After Loading Guest State": an x2APIC MSR in
+     * the MSR-load area fails at its entry number (the qualification). */
+    msr_area[0] = 0x808; /* x2APIC TPR */
+    msr_area[1] = 0;
+    vmwrite64(ENTRY_MSR_LOAD_ADDRESS, uint32_t(uintptr_t(msr_area)));
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 1);
+    exited = enter_l2(true);
+    check("vmlaunch_with_bad_msr_load_exits_to_host_rip", exited, "VMLAUNCH fell through");
+    expect_value("bad_msr_load_exit_reason_is_34_with_bit_31", vmread(EXIT_REASON), 0x80000022);
+    expect_value("bad_msr_load_exit_qualification_is_the_entry", vmread(EXIT_QUALIFICATION), 1);
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
+}
+
+uint32_t invept_single(uint64_t eptp)
+{
+    uint64_t descriptor[2] = {eptp, 0};
+    uint32_t flags;
+    asm volatile(EXPECT_FAULT("invept %1, %2") "pushfl\n\tpopl %0" : "=r"(flags) : "m"(descriptor), "r"(1u) : "memory", "cc");
+    return flags;
+}
+
+void check_exceptions_timer_and_invept(uint32_t base)
+{
+    /* "Exception Bitmap": L2's #UD exits to L1 when L1 asks, with the event in
+     * the exit interruption information (valid, hardware exception, vector 6). */
+    vmwrite(EXCEPTION_BITMAP, 1u << 6);
+    vmwrite(GUEST_RIP, base + UD2_OFFSET);
+    bool exited = enter_l2(false);
+    check("vmresume_runs_l2_until_its_ud2", exited, "VMRESUME fell through");
+    expect_value("l2_ud2_exit_reason_is_0", vmread(EXIT_REASON), 0);
+    expect_value("l2_ud2_exit_interruption_information", vmread(EXIT_INTERRUPTION), 0x80000306);
+    /* Without it, the #UD is L2's: delivered through L2's IDT, which is all
+     * zeros here, so #NP, #DF and a triple fault follow, an exit L1 always gets. */
+    vmwrite(EXCEPTION_BITMAP, 0);
+    exited = enter_l2(false);
+    check("l2_ud2_not_intercepted_is_delivered_in_l2", exited && vmread(EXIT_REASON) == 2, "no triple-fault exit");
+
+    /* The VMX-preemption timer of VMCS12 ends an L2 that spins. */
+    if ((read_msr(TRUE_PINBASED) >> 32) & (1u << 6)) {
+        uint32_t pin = vmread(PIN);
+        vmwrite(PIN, pin | (1u << 6));
+        vmwrite(PREEMPTION_TIMER, 200);
+        vmwrite(GUEST_RIP, base + SPIN_OFFSET);
+        exited = enter_l2(false);
+        check("l2_spinning_ends_by_l1s_preemption_timer", exited && vmread(EXIT_REASON) == 52,
+              "no preemption-timer exit");
+        vmwrite(PIN, pin);
+    }
+
+    /* Nested EPT: L1 maps 4-6 MiB, L2 reads it; L1 unmaps it again and INVEPT
+     * drops what the CPU (here: the shadow EPT) cached, so the read faults. */
+    uint64_t eptp = uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3);
+    ept_pd[2] = 0x400000 | 7 | (6 << 3) | 0x80;
+    vmwrite(GUEST_RIP, base + READ_4M_OFFSET);
+    exited = enter_l2(false);
+    check("l2_reads_a_page_l1_mapped_later", exited && vmread(EXIT_REASON) == 12, "did not reach its HLT");
+    ept_pd[2] = 0;
+    uint32_t flags = invept_single(eptp);
+    check("invept_single_context_succeeds", !(flags & (RFLAGS_CF | (1u << 6))) && !fault_log().count, "failed");
+    reset_fault_log();
+    vmwrite(GUEST_RIP, base + READ_4M_OFFSET);
+    exited = enter_l2(false);
+    check("l2_read_after_l1_unmaps_and_invepts_faults", exited && vmread(EXIT_REASON) == 48 &&
+          vmread(GUEST_PHYSICAL_ADDRESS) == 0x400000, "the stale mapping was used");
+}
+
+/* The guest-state fields a hostile L1 may fill with anything (segment state,
+ * control registers, RIP, RSP, RFLAGS, interruptibility, activity, pending debug
+ * exceptions, descriptor tables): each entry either fails as hardware fails it
+ * (VMfailValid, or an exit with bit 31) or runs L2 until an exit reaches L1,
+ * never ends the VM or the host. */
+const uint32_t FUZZED_FIELDS[] = {
+    GUEST_ES, GUEST_ES + 2, GUEST_ES + 4, GUEST_ES + 14, GUEST_LIMIT + 2, GUEST_LIMIT + 4, GUEST_LIMIT + 14,
+    GUEST_RIGHTS, GUEST_RIGHTS + 2, GUEST_RIGHTS + 4, GUEST_RIGHTS + 12, GUEST_RIGHTS + 14, GUEST_BASE + 2,
+    GUEST_BASE + 14, GUEST_GDTR_LIMIT, GUEST_CR0, GUEST_CR3, GUEST_CR4, GUEST_DR7, GUEST_RSP, GUEST_RIP,
+    GUEST_RFLAGS, GUEST_INTERRUPTIBILITY, GUEST_ACTIVITY, GUEST_PENDING_DEBUG, ENTRY_INTERRUPTION,
+};
+
+uint32_t fuzz_state = 0x12345678;
+uint32_t next_random()
+{
+    fuzz_state ^= fuzz_state << 13;
+    fuzz_state ^= fuzz_state >> 17;
+    fuzz_state ^= fuzz_state << 5;
+    return fuzz_state;
+}
+
+void check_fuzzed_guest_state(uint32_t base)
+{
+    /* Every way L2 can go ends in an exit L1 asked for: all exceptions, all
+     * CR0/CR4 bits, CR8, MWAIT/MONITOR, HLT and I/O, and L1's preemption timer
+     * for an L2 that spins. */
+    if (!((read_msr(TRUE_PINBASED) >> 32) & (1u << 6))) {
+        check("fuzz_needs_the_preemption_timer", false, "not offered");
+        return;
+    }
+    /* A second EPT for these rounds: L2's code page (read, execute) and stack page
+     * only, so that whatever L2 runs cannot write L1's memory. */
+    uint32_t pages[2] = {uint32_t(uintptr_t(l2_code)), uint32_t(uintptr_t(l2_stack))};
+    fuzz_pml4[0] = uint32_t(uintptr_t(fuzz_pdpt)) | 7;
+    fuzz_pdpt[0] = uint32_t(uintptr_t(fuzz_pd)) | 7;
+    for (uint32_t i = 0; i < 2; ++i) {
+        uint32_t table = (pages[i] >> 21) == (pages[0] >> 21) ? 0 : 1;
+        fuzz_pd[pages[i] >> 21] = uint32_t(uintptr_t(fuzz_pt[table])) | 7;
+        fuzz_pt[table][(pages[i] >> 12) & 511] = pages[i] | (i == 0 ? 5 : 3) | (6 << 3);
+    }
+    vmwrite64(EPT_POINTER, uint32_t(uintptr_t(fuzz_pml4)) | 6 | (3 << 3));
+    uint32_t pin = vmread(PIN), primary = vmread(PRIMARY);
+    vmwrite(PIN, pin | (1u << 6));
+    vmwrite(PRIMARY, primary | (1u << 19) | (1u << 20) | (1u << 10) | (1u << 29)); /* CR8, MWAIT, MONITOR */
+    vmwrite(EXCEPTION_BITMAP, 0xFFFFFFFF);
+    vmwrite(0x6000, 0xFFFFFFFF); /* CR0 guest/host mask */
+    vmwrite(0x6002, 0xFFFFFFFF); /* CR4 guest/host mask */
+    uint32_t counts[4] = {}; /* fail valid, entry failure, L2 exit, other */
+    for (uint32_t round = 0; round < 48; ++round) {
+        uint32_t saved[sizeof(FUZZED_FIELDS) / sizeof(FUZZED_FIELDS[0])];
+        for (uint32_t i = 0; i < sizeof(FUZZED_FIELDS) / sizeof(FUZZED_FIELDS[0]); ++i)
+            saved[i] = vmread(FUZZED_FIELDS[i]);
+        for (uint32_t changes = 1 + next_random() % 3; changes > 0; --changes) {
+            uint32_t field = FUZZED_FIELDS[next_random() % (sizeof(FUZZED_FIELDS) / sizeof(FUZZED_FIELDS[0]))];
+            uint32_t value = next_random() & 1 ? next_random() : vmread(field) ^ (1u << (next_random() % 32));
+            vmwrite(field, value);
+        }
+        reset_fault_log();
+        vmwrite(PREEMPTION_TIMER, 500);
+        vmwrite(GUEST_RIP, next_random() & 1 ? base + CPUID_OFFSET : vmread(GUEST_RIP));
+        bool exited = enter_l2(true);
+        uint32_t reason = exited ? vmread(EXIT_REASON) : 0;
+        if (!exited && (vmx_l2_flags & (1u << 6)))
+            ++counts[0];
+        else if (exited && (reason & 0x80000000u))
+            ++counts[1];
+        else if (exited)
+            ++counts[2];
+        else
+            ++counts[3];
+        /* A launched VMCS12 needs VMCLEAR before the next VMLAUNCH. */
+        (void)vmclear(uint32_t(uintptr_t(vmcs)));
+        (void)vmptrld(uint32_t(uintptr_t(vmcs)));
+        for (uint32_t i = 0; i < sizeof(FUZZED_FIELDS) / sizeof(FUZZED_FIELDS[0]); ++i)
+            vmwrite(FUZZED_FIELDS[i], saved[i]);
+    }
+    Text reason;
+    reason.add_decimal(int32_t(counts[0])).add(" VMfailValid, ").add_decimal(int32_t(counts[1]))
+        .add(" entry failures, ").add_decimal(int32_t(counts[2])).add(" L2 exits, ").add_decimal(int32_t(counts[3]))
+        .add(" other");
+    check("fuzzed_guest_state_always_comes_back_to_l1", counts[3] == 0 && counts[2] > 0 && counts[1] > 0,
+          reason.c_str());
+    vmwrite(PIN, pin);
+    vmwrite(PRIMARY, primary);
+    vmwrite(EXCEPTION_BITMAP, 0);
+    vmwrite(0x6000, 0);
+    vmwrite(0x6002, 0);
+    vmwrite64(EPT_POINTER, uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3));
+}
+
+void check_l2_runs()
+{
+    uint32_t base = uint32_t(uintptr_t(l2_code));
+    bool exited = enter_l2(true);
+    Text reason;
+    reason.add("flags ").add_hex(vmx_l2_flags).add(" error ").add_decimal(int32_t(vmread(VM_INSTRUCTION_ERROR)));
+    check("vmlaunch_runs_l2_until_its_cpuid", exited, reason.c_str());
+    if (!exited)
+        return;
+    expect_value("l2_cpuid_exit_reason_is_10", vmread(EXIT_REASON), 10);
+    expect_value("l2_cpuid_exit_instruction_length_is_2", vmread(EXIT_INSTRUCTION_LENGTH), 2);
+    expect_value("l2_cpuid_exit_guest_rip", vmread(GUEST_RIP), base + CPUID_OFFSET);
+    expect_value("l2_registers_reach_l1_at_the_exit", vmx_l2_eax, 0x1234);
+    expect_value("l2_exit_restores_host_rsp", vmx_l2_exit_esp, vmx_l2_host_esp);
+
+    vmwrite(GUEST_RIP, base + OUT_OFFSET);
+    exited = enter_l2(false);
+    check("vmresume_runs_l2_until_its_out", exited, "VMRESUME fell through");
+    expect_value("l2_out_exit_reason_is_30", vmread(EXIT_REASON), 30);
+    /* "Exit Qualification for I/O Instructions": size 1 (0), OUT (bit 3 clear), an
+     * immediate port (bit 6), port 80H in 31:16. */
+    expect_value("l2_out_exit_qualification", vmread(EXIT_QUALIFICATION), 0x800040);
+
+    vmwrite(GUEST_RIP, base + READ_OFFSET);
+    exited = enter_l2(false);
+    check("vmresume_runs_l2_until_its_ept_violation", exited, "VMRESUME fell through");
+    expect_value("l2_read_outside_l1_ept_exit_reason_is_48", vmread(EXIT_REASON), 48);
+    expect_value("l2_ept_violation_guest_physical_address", vmread(GUEST_PHYSICAL_ADDRESS), 0x500000);
+    /* A data read (bit 0), not readable/writable/executable in L1's EPT (bits 5:3 clear). */
+    expect_value("l2_ept_violation_qualification_access_and_rights", vmread(EXIT_QUALIFICATION) & 0x3F, 1);
+
+    vmwrite(GUEST_RIP, base + HLT_OFFSET);
+    exited = enter_l2(false);
+    check("vmresume_runs_l2_until_its_hlt", exited, "VMRESUME fell through");
+    expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
+    check_exceptions_timer_and_invept(base);
+}
+
+} // namespace
+
+void guest_main()
+{
+    reset_fault_log();
+    if (!(cpuid(1).ecx & CPUID_1_ECX_VMX)) {
+        check("cpuid_shows_vmx", false, "CPUID.1:ECX[5] is clear: is vm_nested=off?");
+        return;
+    }
+    load_gdt_with_tss();
+    enable_paging_and_vmx();
+    uint32_t revision = uint32_t(read_msr(IA32_VMX_BASIC)) & 0x7FFFFFFF;
+    *reinterpret_cast<volatile uint32_t*>(vmxon_region) = revision;
+    *reinterpret_cast<volatile uint32_t*>(vmcs) = revision;
+    uint32_t flags = vmxon(uint32_t(uintptr_t(vmxon_region)));
+    flags |= vmclear(uint32_t(uintptr_t(vmcs)));
+    flags |= vmptrld(uint32_t(uintptr_t(vmcs)));
+    check("vmxon_vmclear_vmptrld_succeed", !(flags & (RFLAGS_CF | (1u << 6))) && !fault_log().count, "failed");
+    reset_fault_log();
+    write_vmcs12();
+    check("vmcs12_fields_written", all_written, "a VMWRITE failed");
+    reset_fault_log();
+    check_entry_failures();
+    check_l2_runs();
+    check_fuzzed_guest_state(uint32_t(uintptr_t(l2_code)));
+}
+
+} // namespace guest

@@ -1,0 +1,38 @@
+"""Nested VMX, part 2 (issue #16, docs/nested.md): the vmx_l2 test guest is an L1
+hypervisor that runs an L2 of a few instructions on a VMCS12 with EPT and
+unrestricted guest. One Bochs boot checks the VM-entry failures as hardware
+reports them (VMfailValid 8; exits 33 and 34 with bit 31), L2 running on VMCS02
+with the shadow EPT, and its CPUID, OUT, EPT-violation and HLT exits reflected to
+L1 with their reason, qualification, length and address. Bochs only: QEMU's TCG
+has no VMX."""
+from __future__ import annotations
+
+import re
+
+from conftest import Booter, explain
+from test_nested import ended, reports
+
+NESTED_STATS = re.compile(r"^vm1 stats: nested .*l2_exits_reflected=(?P<reflected>\d+) l2_exits_handled=(?P<handled>\d+)")
+
+
+def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> None:
+    result = boot("bochs", "vm=/guests/vmx_l2 vm_mem=8 vm_timeout_ms=60000 vm_stats test=boot")
+    checks = reports(result)
+    failed = {name: outcome for name, outcome in checks.items() if not outcome.startswith("PASS")}
+    assert not failed, f"{failed}\n" + explain(result)
+    for name in ["vmlaunch_with_bad_host_state_fails_valid_8", "bad_guest_state_exit_reason_is_33_with_bit_31",
+                 "bad_msr_load_exit_qualification_is_the_entry", "l2_cpuid_exit_reason_is_10",
+                 "l2_registers_reach_l1_at_the_exit", "l2_out_exit_qualification",
+                 "l2_ept_violation_guest_physical_address", "l2_ept_violation_qualification_access_and_rights",
+                 "l2_hlt_exit_reason_is_12", "l2_ud2_exit_interruption_information",
+                 "l2_ud2_not_intercepted_is_delivered_in_l2", "l2_spinning_ends_by_l1s_preemption_timer",
+                 "l2_reads_a_page_l1_mapped_later", "l2_read_after_l1_unmaps_and_invepts_faults",
+                 "fuzzed_guest_state_always_comes_back_to_l1"]:
+        assert f"vmx_l2.{name}" in checks, f"{name} did not run\n" + explain(result)
+    assert ended(result).get("1") == ("stopped", "powered off 0"), explain(result)
+    # The statistics show L2's exits: 2 entry failures and 8 or 9 exits reflected to
+    # L1, and the host's own (shadow EPT faults, the #UD it delivered in L2).
+    stats = next((m for line in result.host_lines("vmx") if (m := NESTED_STATS.match(line))), None)
+    assert stats is not None, explain(result)
+    assert int(stats["reflected"]) >= 10, explain(result)
+    assert int(stats["handled"]) >= 1, explain(result)
