@@ -12,7 +12,8 @@ import re
 from conftest import Booter, explain
 from test_nested import ended, reports
 
-NESTED_STATS = re.compile(r"^vm1 stats: nested .*l2_exits_reflected=(?P<reflected>\d+) l2_exits_handled=(?P<handled>\d+)")
+NESTED_STATS = re.compile(r"^vm1 stats: nested .*l2_exits_reflected=(?P<reflected>\d+) "
+                          r"l2_exits_handled=(?P<handled>\d+)")
 
 
 def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> None:
