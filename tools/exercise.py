@@ -7,6 +7,8 @@
                                                  milestones 1..K solved, the rest stubs
     python3 tools/exercise.py check             the markers parse, every milestone has
                                                  regions, stubs and tests
+    python3 tools/exercise.py milestones [N]    each milestone's text: what to read, what to
+                                                 write, how to see it work
     python3 tools/exercise.py grade [--quick|--all]
                                                  runs the milestone tests of this tree and
                                                  prints milestones, tests passed and points;
@@ -147,6 +149,13 @@ def matrix(destination: Path, full: bool, only: tuple[int, ...]) -> int:
     return 1 if wrong else 0
 
 
+def describe(milestone: milestones.Milestone) -> str:
+    """A milestone's short text, as `exercise.py milestones` prints it."""
+    return "\n".join([f"{milestone.number}. {milestone.title} ({milestone.points} points)",
+                      f"   read:  {milestone.read}", f"   write: {milestone.write}",
+                      f"   see:   {milestone.see}"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     jobs = parser.add_subparsers(dest="job", required=True)
@@ -154,6 +163,8 @@ def main() -> int:
     write.add_argument("destination", type=Path)
     write.add_argument("--solved-upto", type=int, default=0, metavar="K")
     jobs.add_parser("check", help="check the markers and the milestone table")
+    texts = jobs.add_parser("milestones", help="print each milestone's text")
+    texts.add_argument("number", type=int, nargs="?")
     grade_job = jobs.add_parser("grade", help="run the milestone tests and print the table")
     grade_job.add_argument("--quick", action="store_true", help="only the tests that need no emulator")
     grade_job.add_argument("--all", action="store_true", dest="run_all",
@@ -181,6 +192,10 @@ def main() -> int:
         problems = check(SOURCE_DIR)
         print("\n".join(problems) if problems else "exercise.py: the markers and milestones are consistent")
         return 1 if problems else 0
+    if args.job == "milestones":
+        chosen = [milestones.by_number(args.number)] if args.number else list(milestones.MILESTONES)
+        print("\n\n".join(describe(milestone) for milestone in chosen))
+        return 0
     if args.job == "grade":
         return grade(SOURCE_DIR, args.quick, args.run_all, args.pytest_arguments)
     return matrix(args.destination.resolve(), args.full, tuple(args.solved))

@@ -263,3 +263,12 @@ def test_matrix_checks_milestone_k_passes_and_k_plus_1_fails_on_its_own_stub(
         assert problems == []
     else:
         assert len(problems) == 1 and complaint in problems[0], problems
+
+
+def test_every_milestone_says_what_to_read_write_and_how_to_see_it_in_gdb() -> None:
+    printed = subprocess.run([sys.executable, str(SOURCE_DIR / "tools" / "exercise.py"), "milestones"],
+                             capture_output=True, text=True, check=True).stdout
+    for milestone in milestones.MILESTONES:
+        assert any(source in milestone.read for source in ("SDM", "datasheet", "docs/", "slides")), milestone.slug
+        assert "in GDB" in milestone.see, f"milestone {milestone.number} names no GDB command to see it work"
+        assert f"{milestone.number}. {milestone.title}" in printed and milestone.write in printed, milestone.slug
