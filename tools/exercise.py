@@ -97,7 +97,8 @@ def grade(source_dir: Path, quick: bool, run_all: bool, extra: list[str]) -> int
 def matrix_verdict(solved: int, rows: dict[int, grading.Row]) -> list[str]:
     """What is wrong with the tree solving milestones 1..`solved`, graded on its
     milestones `solved` and `solved + 1` (empty: nothing): `solved` must be done,
-    `solved + 1` unmet, and a failure that names a stub must name its own."""
+    `solved + 1` unmet, and its failure, when it names a stub, must name its own
+    (unit tests of pure code name none)."""
     problems = []
     if solved and not rows[solved].done:
         problems.append(f"milestone {solved} is not done with milestones 1..{solved} solved "
@@ -106,7 +107,9 @@ def matrix_verdict(solved: int, rows: dict[int, grading.Row]) -> list[str]:
     if following is not None:
         if following.done or following.failed == 0:
             problems.append(f"milestone {solved + 1} did not fail with its solution left out")
-        elif following.says and following.says != {solved + 1}:
+        elif following.says and solved + 1 not in following.says:
+            # A later milestone's sentence beside k+1's is fine: milestone 11's stub runs
+            # every VM in the thread that starts it and says so, in every tree before 11.
             named = ", ".join(map(str, sorted(following.says)))
             problems.append(f"milestone {solved + 1}'s tests failed naming milestone(s) {named}, "
                             f"not milestone {solved + 1}")

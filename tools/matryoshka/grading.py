@@ -89,7 +89,9 @@ def grade_table(rows: dict[int, Row], quick: bool) -> tuple[str, int | None]:
     else:
         milestone = milestones.by_number(first_unmet)
         out.append(f"first unmet milestone: {first_unmet} ({milestone.title}): {milestone.write}")
-        said = sorted(rows[first_unmet].says)
+        # Its own stub's sentence when it is there (the others are of later milestones
+        # whose stubs only say so, like milestone 11's); otherwise every one it saw.
+        said = [first_unmet] if first_unmet in rows[first_unmet].says else sorted(rows[first_unmet].says)
         if said:
             out.append("its failing tests say: " + "; ".join(milestones.not_done_text(milestones.by_number(n))
                                                              for n in said))
