@@ -124,10 +124,15 @@ def matrix(destination: Path, full: bool, only: tuple[int, ...]) -> int:
     that breaks an earlier milestone's tests: much slower)."""
     wrong = 0
     count = len(milestones.MILESTONES)
+    # One tree, written once and then resolved in place from state to state, so each
+    # build recompiles only the files of the regions that changed.
+    tree = (destination / "tree").resolve()
     for solved in only or tuple(range(count + 1)):
         started = time.monotonic()
-        tree = destination / f"solved-{solved}"
-        exercise.write_tree(SOURCE_DIR, tree, solved, keep_layers=solved == count)
+        if (tree / exercise.TREE_FILE).exists():
+            exercise.resolve_tree(SOURCE_DIR, tree, solved, keep_layers=solved == count)
+        else:
+            exercise.write_tree(SOURCE_DIR, tree, solved, keep_layers=solved == count)
         print(f"== milestones 1..{solved} solved: {tree}", flush=True)
         build_tree.build(tree, tree / "build", quiet=True, base_dir=exercise.ccache_base(tree))
         python = SOURCE_DIR / ".venv" / "bin" / "python"

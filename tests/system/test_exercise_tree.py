@@ -2,8 +2,8 @@
 tools/exercise.py, it builds, holds no solution code, its grader's quick checks fail
 naming the unmet milestones and its full grade reports 0 of N; in Bochs, under GDB
 as `make debug-bochs` runs it, the helpers work and `vm start` says which milestone
-is missing instead of crashing. A tree with milestones 1..3 solved grades 3 of N with
-milestone 4 first unmet, failing on 4's own stub (milestones are cumulative); the
+is missing instead of crashing. Turned into the tree with milestones 1..3 solved, it
+grades 3 of N with milestone 4 first unmet, failing on 4's own stub (cumulative); the
 solution passes the quick checks here and N of N after the whole run (tools/dev.py
 test). The full matrix of cumulative trees is `python3 tools/exercise.py matrix DEST`.
 """
@@ -27,21 +27,16 @@ from matryoshka import exercise, milestones
 TREE = BUILD_DIR / "exercise" / "tree"
 # The cheap check that milestones are cumulative: the tree with these solved.
 MIDWAY_SOLVED = 3
-MIDWAY_TREE = BUILD_DIR / "exercise" / f"solved-{MIDWAY_SOLVED}"
 COUNT = len(milestones.MILESTONES)
 TOTAL_POINTS = sum(milestone.points for milestone in milestones.MILESTONES)
 
 
-def written_and_built(tree: Path, solved: int) -> Path:
-    shutil.rmtree(tree, ignore_errors=True)
-    exercise.write_tree(SOURCE_DIR, tree, solved_upto=solved)
-    build_tree.build(tree, tree / "build", quiet=True, base_dir=exercise.ccache_base(tree))
-    return tree
-
-
 @pytest.fixture(scope="module")
 def exercise_tree() -> Path:
-    return written_and_built(TREE, 0)
+    shutil.rmtree(TREE, ignore_errors=True)
+    exercise.write_tree(SOURCE_DIR, TREE, solved_upto=0)
+    build_tree.build(TREE, TREE / "build", quiet=True, base_dir=exercise.ccache_base(TREE))
+    return TREE
 
 
 def grade(tree: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -87,16 +82,6 @@ def test_exercise_grader_full_run_reports_0_of_n_milestones(exercise_tree: Path)
         graded.stdout
 
 
-def test_midway_tree_grades_the_milestones_before_4_done_and_fails_4_on_its_own_stub() -> None:
-    tree = written_and_built(MIDWAY_TREE, MIDWAY_SOLVED)
-    graded = grade(tree)
-    assert graded.returncode == 1, graded.stdout + graded.stderr
-    assert f"milestones done: {MIDWAY_SOLVED} of {COUNT}" in graded.stdout, graded.stdout
-    following = milestones.by_number(MIDWAY_SOLVED + 1)
-    assert f"first unmet milestone: {following.number} ({following.title})" in graded.stdout, graded.stdout
-    assert f"its failing tests say: {milestones.not_done_text(following)}\n" in graded.stdout, graded.stdout
-
-
 @pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
 def test_exercise_kernel_under_gdb_in_bochs_says_which_milestone_is_missing(exercise_tree: Path) -> None:
     """make debug-bochs in the exercise tree: GDB stops in milestone 1's stub, the
@@ -116,3 +101,16 @@ def test_exercise_kernel_under_gdb_in_bochs_says_which_milestone_is_missing(exer
     missing = milestones.not_done_text(milestones.by_number(1))
     assert f"[host vmx] vm start /guests/cpuid: {missing}" in run.stdout, output
     assert run.returncode == 0, "the host did not carry on\n" + output
+
+
+def test_midway_tree_grades_the_milestones_before_4_done_and_fails_4_on_its_own_stub(exercise_tree: Path) -> None:
+    """Last in this file: it turns the exercise tree into the one with milestones
+    1..3 solved, in place, so that make recompiles only the files of their regions."""
+    exercise.resolve_tree(SOURCE_DIR, exercise_tree, MIDWAY_SOLVED)
+    build_tree.build(exercise_tree, exercise_tree / "build", quiet=True, base_dir=exercise.ccache_base(exercise_tree))
+    graded = grade(exercise_tree)
+    assert graded.returncode == 1, graded.stdout + graded.stderr
+    assert f"milestones done: {MIDWAY_SOLVED} of {COUNT}" in graded.stdout, graded.stdout
+    following = milestones.by_number(MIDWAY_SOLVED + 1)
+    assert f"first unmet milestone: {following.number} ({following.title})" in graded.stdout, graded.stdout
+    assert f"its failing tests say: {milestones.not_done_text(following)}\n" in graded.stdout, graded.stdout

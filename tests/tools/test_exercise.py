@@ -274,3 +274,18 @@ def test_every_milestone_says_what_to_read_write_and_how_to_see_it_in_gdb() -> N
         assert any(source in milestone.read for source in ("SDM", "datasheet", "docs/", "slides")), milestone.slug
         assert "in GDB" in milestone.see, f"milestone {milestone.number} names no GDB command to see it work"
         assert f"{milestone.number}. {milestone.title}" in printed and milestone.write in printed, milestone.slug
+
+
+def test_a_written_tree_is_resolved_in_place_touching_only_the_files_that_change(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.cpp").write_text(SOURCE)
+    (source / "b.cpp").write_text("int b();\n")
+    exercise.write_tree(source, tmp_path / "out", solved_upto=0)
+    resolved = {name: (tmp_path / "out" / name) for name in ("a.cpp", "b.cpp")}
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=2) == 1
+    assert resolved["a.cpp"].read_text() == exercise.render(SOURCE, solved_upto=2)
+    assert exercise.solved_upto(tmp_path / "out", 12) == 2
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=3) == 0  # milestone 3 has no region here
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=4) == 1
+    assert "return 4;" in resolved["a.cpp"].read_text() and resolved["b.cpp"].read_text() == "int b();\n"

@@ -186,6 +186,22 @@ def write_tree(source_dir: Path, destination: Path, solved_upto: int, keep_layer
     return stubbed
 
 
+def resolve_tree(source_dir: Path, tree: Path, solved_upto: int, keep_layers: bool = False) -> int:
+    """Turns `tree`, written from `source_dir` by write_tree, into the tree with
+    milestones 1..`solved_upto` solved, in place: only the marked files whose text
+    changes are written, so an existing build of `tree` recompiles just those.
+    Returns how many files changed."""
+    changed = 0
+    for name in marked_files(source_dir):
+        target = tree / name
+        text = render((source_dir / name).read_text(errors="surrogateescape"), solved_upto, str(name), keep_layers)
+        if target.read_text(errors="surrogateescape") != text:
+            target.write_text(text, errors="surrogateescape")
+            changed += 1
+    (tree / TREE_FILE).write_text(json.dumps({"solved_upto": solved_upto}) + "\n")
+    return changed
+
+
 def ccache_base(tree: Path) -> Path:
     """The folder ccache makes paths relative to when building `tree`: the
     solution's tree for an exercise tree written beneath its build folder (so both
