@@ -289,3 +289,7 @@ def test_a_written_tree_is_resolved_in_place_touching_only_the_files_that_change
     assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=3) == 0  # milestone 3 has no region here
     assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=4) == 1
     assert "return 4;" in resolved["a.cpp"].read_text() and resolved["b.cpp"].read_text() == "int b();\n"
+    # A file the source changed since the tree was written follows it.
+    (source / "b.cpp").write_text("int b(int);\n")
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=4) == 1
+    assert resolved["b.cpp"].read_text() == "int b(int);\n"
