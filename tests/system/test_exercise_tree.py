@@ -3,9 +3,9 @@ tools/exercise.py, it builds, holds no solution code, its grader's quick checks 
 naming the unmet milestones and its full grade reports 0 of N; in Bochs, under GDB
 as `make debug-bochs` runs it, the helpers work and `vm start` says which milestone
 is missing instead of crashing. Turned into the tree with milestones 1..3 solved, it
-grades 3 of N with milestone 4 first unmet, failing on 4's own stub (cumulative); the
-solution passes the quick checks here and N of N after the whole run (tools/dev.py
-test). The full matrix of cumulative trees is `python3 tools/exercise.py matrix DEST`.
+grades 3 of N with milestone 4 first unmet, failing on 4's own stub (cumulative). The
+solution's N of N is read from the whole run's own results by tools/dev.py test. The
+full matrix of cumulative trees is `python3 tools/exercise.py matrix DEST`.
 """
 from __future__ import annotations
 
@@ -60,12 +60,6 @@ def test_exercise_grader_quick_checks_fail_naming_the_milestones(exercise_tree: 
     first = min(m.number for m in milestones.MILESTONES if any("test_unit_tests" in t for t in m.tests))
     assert f"first unmet milestone: {first} " in graded.stdout, graded.stdout
     assert milestones.not_done_text(milestones.by_number(first)) in graded.stdout, graded.stdout
-
-
-def test_solution_grader_quick_checks_pass() -> None:
-    graded = grade(SOURCE_DIR, "--quick")
-    assert graded.returncode == 0, graded.stdout + graded.stderr
-    assert "every milestone is done" in graded.stdout, graded.stdout
 
 
 def test_exercise_grader_full_run_reports_0_of_n_milestones(exercise_tree: Path) -> None:
