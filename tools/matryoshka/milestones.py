@@ -122,7 +122,7 @@ MILESTONES: tuple[Milestone, ...] = (
               "the pvfs and hostfs sets pass; a guest's ls shows the host's files and its log lines start "
               "'[vm1] '; in GDB: break file_call, continue, mx-guest-walk on the guest's buffer pointer",
               (in_kernel("pvfs"), in_kernel("hostfs"), in_kernel("guestconfine"), r"test_pvfs\.py",
-               r"test_confine\.py", r"test_cpuid_vendor\.py::test_leaf_0",
+               r"test_cpuid_vendor\.py::test_leaf_0",
                r"test_hypervisor\.py::test_own_kernel"), 10),
     Milestone(11, "host_thread", "The guest as a host thread",
               "slides 'Scheduling'; hypervisor/vm/vm_manager.cpp (start, spawn_thread, vm_thread)",
@@ -134,7 +134,7 @@ MILESTONES: tuple[Milestone, ...] = (
               (in_kernel("hypervisor"), in_kernel("vm_console"), in_kernel("fs_attack"), in_kernel("hostile"),
                in_kernel("vmx_safety"),
                r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
-               r"test_vm_(serial|shell|screen)\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
+               r"test_vm_(serial|shell|screen)\.py", r"test_confine\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
                r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest", r"test_ide\.py"), 10),
 )
 
