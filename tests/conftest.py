@@ -118,7 +118,7 @@ def pytest_runtest_makereport(item: pytest.Item,
                            f"(docs/students.md)\n{report.longrepr}")
     if report.failed and item.config.getoption("--milestone-stop"):
         item.config.stash.setdefault(MILESTONE_STOP_KEY, number)
-    outcome = report.outcome
+    outcome: str = report.outcome
     if report.skipped and NOT_GRADED in str(report.longrepr):
         outcome = "not_graded"
     path = item.config.getoption("--milestone-report")
