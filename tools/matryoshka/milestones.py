@@ -136,7 +136,7 @@ MILESTONES: tuple[Milestone, ...] = (
                r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
                r"test_vm_(serial|shell|screen)\.py", r"test_confine\.py", r"test_vmstat\.py",
                r"test_hostile_guests\.py", r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest",
-               r"test_ide\.py"), 10),
+               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests"), 10),
 )
 
 
