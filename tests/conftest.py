@@ -15,7 +15,7 @@ SOURCE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
 
 from matryoshka import build as build_tree  # noqa: E402
-from matryoshka import exercise, milestones, paths, runner  # noqa: E402
+from matryoshka import exercise, grading, milestones, paths, runner  # noqa: E402
 from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 from matryoshka.verdict import RunResult  # noqa: E402
 
@@ -57,38 +57,76 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run only the tests of the exercise's milestones (the grader's selection)")
     parser.addoption("--milestone-report", metavar="FILE",
                      help="write each milestone test's outcome to FILE as JSON lines (for the grader)")
+    parser.addoption("--milestone-stop", action="store_true",
+                     help="run the milestone tests in milestone order and stop grading at the first failure: "
+                          "the rest of that milestone and every later one are reported as not graded")
+    parser.addoption("--milestone-select", metavar="N,M", default="",
+                     help="only the tests of these milestones (with --milestones-only)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected = {int(number) for number in config.getoption("--milestone-select").split(",") if number.strip()}
     kept: list[pytest.Item] = []
     for item in items:
         milestone = milestones.milestone_of(item.nodeid)
         if milestone is not None:
             item.add_marker(pytest.mark.milestone(milestone.number))
-        if milestone is not None or not config.getoption("--milestones-only"):
-            kept.append(item)
+        if config.getoption("--milestones-only") and (
+                milestone is None or (selected and milestone.number not in selected)):
+            continue
+        kept.append(item)
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
+    if config.getoption("--milestone-stop"):
+        # Cumulative milestones in their order (stable: tests sharing a boot stay together).
+        items.sort(key=lambda item: milestone_number(item) or 0)
+
+
+def milestone_number(item: pytest.Item) -> int | None:
+    marker = item.get_closest_marker("milestone")
+    return int(marker.args[0]) if marker else None
+
+
+# --milestone-stop: the first milestone with a failed test (None: none yet).
+MILESTONE_STOP_KEY = pytest.StashKey[int]()
+NOT_GRADED = "not graded: "
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """--milestone-stop: a test of the failed milestone or a later one is not run
+    (before its fixtures, so no boot or build is spent on it)."""
+    failed = item.config.stash.get(MILESTONE_STOP_KEY, None)
+    number = milestone_number(item)
+    if failed is not None and number is not None and number >= failed:
+        pytest.skip(f"{NOT_GRADED}milestone {failed} has a failed test and milestones are cumulative")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
-    marker = item.get_closest_marker("milestone")
-    if marker is None or report.when != "call":
+    number = milestone_number(item)
+    # One line per test: its call, or the setup that failed or skipped instead.
+    if number is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return report
-    milestone = milestones.by_number(int(marker.args[0]))
+    milestone = milestones.by_number(number)
+    own_text = str(report.longrepr) if report.failed else ""
     if report.failed and milestone.number > SOLVED_UPTO:
         # In an exercise tree a failure of an unsolved milestone names it first.
         report.longrepr = (f"{milestones.not_done_text(milestone)}: {milestone.title} "
                            f"(docs/students.md)\n{report.longrepr}")
+    if report.failed and item.config.getoption("--milestone-stop"):
+        item.config.stash.setdefault(MILESTONE_STOP_KEY, number)
+    outcome: str = report.outcome
+    if report.skipped and NOT_GRADED in str(report.longrepr):
+        outcome = "not_graded"
     path = item.config.getoption("--milestone-report")
     if path:
         with open(path, "a") as out:
-            out.write(json.dumps({"nodeid": item.nodeid, "milestone": milestone.number,
-                                  "outcome": report.outcome}) + "\n")
+            out.write(json.dumps({"nodeid": item.nodeid, "milestone": milestone.number, "outcome": outcome,
+                                  "says": grading.milestones_named(own_text)}) + "\n")
     return report
 
 

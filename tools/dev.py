@@ -6,7 +6,9 @@
                                 guest's shell, then into the host's: they share their files
     python3 tools/dev.py demo --interactive
                                 the same guest, but you type into its shell yourself
-    python3 tools/dev.py test   install, build, run every test (pytest)
+    python3 tools/dev.py test   install, build, run every test (pytest), then print the
+                                exercise's grade of the run (docs/teachers.md): in the
+                                solution tree every milestone must be done
 
 Both first install what is missing, saying what: Debian packages with apt-get
 (through sudo when not root) and Python packages into the virtual environment
@@ -19,13 +21,14 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
 
 from matryoshka import build as build_tree  # noqa: E402
-from matryoshka import exercise  # noqa: E402
+from matryoshka import exercise, grading, milestones  # noqa: E402
 
 BUILD_DIR = SOURCE_DIR / "build"
 VENV_DIR = SOURCE_DIR / ".venv"
@@ -147,8 +150,44 @@ def demo(interactive: bool, emulator: str = "bochs") -> int:
     return subprocess.call(command)
 
 
+# Where a whole test run leaves each milestone test's outcome (tests/conftest.py).
+MILESTONE_REPORT = BUILD_DIR / "milestone-report.jsonl"
+
+
 def test(pytest_arguments: list[str]) -> int:
-    return subprocess.call([str(venv_python()), "-m", "pytest", *pytest_arguments], cwd=SOURCE_DIR)
+    """Runs pytest; a whole run (no arguments) is also the exercise's grade, read
+    from the milestone report the run writes instead of running the tests twice."""
+    whole_run = not pytest_arguments
+    report_arguments = []
+    if whole_run:
+        MILESTONE_REPORT.unlink(missing_ok=True)
+        report_arguments = [f"--milestone-report={MILESTONE_REPORT}"]
+    status = subprocess.call([str(venv_python()), "-m", "pytest", *report_arguments, *pytest_arguments],
+                             cwd=SOURCE_DIR)
+    if not whole_run:
+        return status
+    graded = grade_of_run(MILESTONE_REPORT, exercise.solved_upto(SOURCE_DIR, len(milestones.MILESTONES)))
+    print(graded.text, flush=True)
+    return status or graded.status
+
+
+@dataclass(frozen=True)
+class RunGrade:
+    text: str
+    status: int  # non-zero: the solution tree did not do every milestone
+
+
+def grade_of_run(report: Path, solved_upto: int) -> RunGrade:
+    """The grader's table for a whole test run. In the solution tree every milestone
+    must be done (N of N: each ran a test, and all its tests passed); an exercise
+    tree reports where the student stands, its failures already failed the run."""
+    table, first_unmet = grading.grade_table(grading.read_report(report), quick=False)
+    count = len(milestones.MILESTONES)
+    text = "dev.py: the exercise's grade of this test run (tools/exercise.py grade, docs/teachers.md):\n" + table
+    if solved_upto == count and first_unmet is not None:
+        return RunGrade(text + f"\ndev.py: the solution tree must do all {count} milestones: "
+                        f"milestone {first_unmet} is not done", 1)
+    return RunGrade(text, 0)
 
 
 def main() -> int:

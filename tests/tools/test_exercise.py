@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SOURCE_DIR
-from matryoshka import exercise, milestones
+from matryoshka import exercise, grading, milestones
 
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
+import dev  # noqa: E402
 import exercise as exercise_tool  # noqa: E402
 
 SOURCE = """int before();
@@ -108,21 +109,21 @@ def test_a_test_belongs_to_the_milestone_that_names_it(nodeid: str, number: int 
 
 
 def test_grader_reports_the_first_unmet_milestone_and_its_points() -> None:
-    rows = {m.number: exercise_tool.Row(m, passed=3) for m in milestones.MILESTONES}
-    rows[4] = exercise_tool.Row(milestones.by_number(4), passed=1, failed=1)
-    table, first_unmet = exercise_tool.grade_table(rows, quick=False)
+    rows = {m.number: grading.Row(m, passed=3) for m in milestones.MILESTONES}
+    rows[4] = grading.Row(milestones.by_number(4), passed=1, failed=1)
+    table, first_unmet = grading.grade_table(rows, quick=False)
     assert first_unmet == 4
     total = sum(m.points for m in milestones.MILESTONES)
     assert f"score: {total - milestones.by_number(4).points}/{total}" in table
     assert "first unmet milestone: 4 (VM exits: CPUID and VMCALL)" in table
-    done = {m.number: exercise_tool.Row(m, passed=1) for m in milestones.MILESTONES}
-    assert exercise_tool.grade_table(done, quick=False)[1] is None
+    done = {m.number: grading.Row(m, passed=1) for m in milestones.MILESTONES}
+    assert grading.grade_table(done, quick=False)[1] is None
 
 
 def test_a_milestone_whose_tests_all_skipped_is_not_done() -> None:
-    rows = {m.number: exercise_tool.Row(m, passed=1) for m in milestones.MILESTONES}
-    rows[1] = exercise_tool.Row(milestones.by_number(1), skipped=6)
-    assert exercise_tool.grade_table(rows, quick=False)[1] == 1
+    rows = {m.number: grading.Row(m, passed=1) for m in milestones.MILESTONES}
+    rows[1] = grading.Row(milestones.by_number(1), skipped=6)
+    assert grading.grade_table(rows, quick=False)[1] == 1
 
 
 def test_this_tree_has_consistent_markers_and_every_milestone_a_region() -> None:
@@ -140,13 +141,20 @@ def test_every_milestone_pattern_matches_a_collected_test() -> None:
                        for nodeid in nodeids), f"milestone {milestone.number}: {pattern} matches no test"
 
 
-def test_exercise_tree_of_this_repository_holds_no_solution_line(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def written_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exercise tree of this repository (written, not built)."""
+    tree = tmp_path_factory.mktemp("exercise") / "tree"
+    exercise.write_tree(SOURCE_DIR, tree, solved_upto=0)
+    return tree
+
+
+def test_exercise_tree_of_this_repository_holds_no_solution_line(written_tree: Path) -> None:
     """Every line of a solution region that appears once in its solution file is
     gone from the exercise tree's file."""
-    exercise.write_tree(SOURCE_DIR, tmp_path / "tree", solved_upto=0)
     for name, regions in exercise.marked_files(SOURCE_DIR).items():
         original = (SOURCE_DIR / name).read_text().splitlines()
-        written = (tmp_path / "tree" / name).read_text()
+        written = (written_tree / name).read_text()
         assert "// SOLUTION" not in written, name
         for region in regions:
             if region.milestone == exercise.LAYER_MILESTONE:
@@ -170,3 +178,118 @@ def test_an_optimization_layer_is_kept_only_in_the_solution_tree() -> None:
     assert exercise.render(text, solved_upto=len(milestones.MILESTONES), keep_layers=True) == "a;\nfast();\nb;\n"
     with pytest.raises(exercise.MarkerError):
         exercise.parse("// LAYER BEGIN fast\nx;\n// LAYER PLAIN slow: y;\n// LAYER END fast\n")
+
+
+def solution_lines(source_dir: Path) -> set[str]:
+    """The lines of every milestone's solution regions, stripped, longer than a
+    closing brace or a bare `return 0;` (which any text may hold)."""
+    found = set()
+    for regions in exercise.marked_files(source_dir).values():
+        for region in regions:
+            if region.milestone != exercise.LAYER_MILESTONE:
+                found |= {line.strip() for line in region.solution if len(line.strip()) > 12}
+    return found
+
+
+def quoted_solution_lines(tree: Path, pages: list[Path], solution: set[str]) -> list[str]:
+    return [f"{page.relative_to(tree)}:{number}: {line.strip()}" for page in pages
+            for number, line in enumerate(page.read_text().splitlines(), start=1)
+            if any(solved in line for solved in solution)]
+
+
+def test_exercise_tree_docs_quote_no_solution_line(written_tree: Path) -> None:
+    solution = solution_lines(SOURCE_DIR)
+    assert len(solution) > 50, "the regions' lines were not found"
+    pages = sorted(written_tree.glob("docs/**/*.md")) + [written_tree / "README.md"]
+    assert len(pages) > 10, pages
+    quoted = quoted_solution_lines(written_tree, pages, solution)
+    assert not quoted, "the exercise's docs quote solution code:\n" + "\n".join(quoted[:10])
+
+
+def test_a_doc_quoting_a_solution_line_is_found(tmp_path: Path) -> None:
+    """The check above can fail: a page quoting one line of a region is caught."""
+    solution = solution_lines(SOURCE_DIR)
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
+    page.write_text(f"Some text.\n\n    {sorted(solution)[0]}\n")
+    assert quoted_solution_lines(tmp_path, [page], solution) == [f"docs/page.md:3: {sorted(solution)[0]}"]
+
+
+def report_file(tmp_path: Path, outcomes: list[tuple[int, str, list[int]]]) -> Path:
+    path = tmp_path / "report.jsonl"
+    path.write_text("".join(json.dumps({"nodeid": f"t{i}", "milestone": number, "outcome": outcome, "says": says})
+                            + "\n" for i, (number, outcome, says) in enumerate(outcomes)))
+    return path
+
+
+def test_grade_from_a_report_counts_not_graded_tests_as_unmet(tmp_path: Path) -> None:
+    outcomes = [(1, "passed", []), (2, "failed", [2, 11]), (2, "not_graded", [])]
+    outcomes += [(m.number, "not_graded", []) for m in milestones.MILESTONES[2:]]
+    rows = grading.read_report(report_file(tmp_path, outcomes))
+    table, first_unmet = grading.grade_table(rows, quick=False)
+    assert first_unmet == 2
+    assert f"milestones done: 1 of {len(milestones.MILESTONES)}" in table
+    assert "its failing tests say: milestone 2 is not done yet\n" in table + "\n"
+    assert "(stopped at its first failure, 1 not run)" in table
+    assert "(not graded: needs milestone 2 first)" in table.splitlines()[3]
+
+
+def test_whole_test_run_of_the_solution_must_do_every_milestone(tmp_path: Path) -> None:
+    count = len(milestones.MILESTONES)
+    every = report_file(tmp_path, [(m.number, "passed", []) for m in milestones.MILESTONES])
+    assert dev.grade_of_run(every, solved_upto=count).status == 0
+    assert f"milestones done: {count} of {count}" in dev.grade_of_run(every, solved_upto=count).text
+    # A milestone whose tests all skipped (Bochs missing, say) is not done in the solution.
+    skipped = report_file(tmp_path, [(m.number, "skipped" if m.number == 7 else "passed", [])
+                                     for m in milestones.MILESTONES])
+    graded = dev.grade_of_run(skipped, solved_upto=count)
+    assert graded.status == 1 and "milestone 7 is not done" in graded.text
+    # In an exercise tree the grade is information: the failed tests already failed the run.
+    assert dev.grade_of_run(skipped, solved_upto=0).status == 0
+
+
+@pytest.mark.parametrize("solved, outcomes, complaint", [
+    (3, [(3, "passed", []), (4, "failed", [4])], None),
+    (0, [(1, "failed", [1])], None),
+    (3, [(3, "failed", [10]), (4, "failed", [4])], "milestone 3 is not done with milestones 1..3 solved"),
+    (3, [(3, "passed", []), (4, "passed", [])], "milestone 4 did not fail"),
+    (3, [(3, "passed", []), (4, "failed", [4, 11])], None),
+    (3, [(3, "passed", []), (4, "failed", [10, 11])], "failed naming milestone(s) 10, 11"),
+    (3, [(3, "passed", []), (4, "failed", [])], None),
+    (len(milestones.MILESTONES), [(len(milestones.MILESTONES), "passed", [])], None),
+])
+def test_matrix_checks_milestone_k_passes_and_k_plus_1_fails_on_its_own_stub(
+        tmp_path: Path, solved: int, outcomes: list[tuple[int, str, list[int]]], complaint: str | None) -> None:
+    problems = exercise_tool.matrix_verdict(solved, grading.read_report(report_file(tmp_path, outcomes)))
+    if complaint is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and complaint in problems[0], problems
+
+
+def test_every_milestone_says_what_to_read_write_and_how_to_see_it_in_gdb() -> None:
+    printed = subprocess.run([sys.executable, str(SOURCE_DIR / "tools" / "exercise.py"), "milestones"],
+                             capture_output=True, text=True, check=True).stdout
+    for milestone in milestones.MILESTONES:
+        assert any(source in milestone.read for source in ("SDM", "datasheet", "docs/", "slides")), milestone.slug
+        assert "in GDB" in milestone.see, f"milestone {milestone.number} names no GDB command to see it work"
+        assert f"{milestone.number}. {milestone.title}" in printed and milestone.write in printed, milestone.slug
+
+
+def test_a_written_tree_is_resolved_in_place_touching_only_the_files_that_change(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.cpp").write_text(SOURCE)
+    (source / "b.cpp").write_text("int b();\n")
+    exercise.write_tree(source, tmp_path / "out", solved_upto=0)
+    resolved = {name: (tmp_path / "out" / name) for name in ("a.cpp", "b.cpp")}
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=2) == 1
+    assert resolved["a.cpp"].read_text() == exercise.render(SOURCE, solved_upto=2)
+    assert exercise.solved_upto(tmp_path / "out", 12) == 2
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=3) == 0  # milestone 3 has no region here
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=4) == 1
+    assert "return 4;" in resolved["a.cpp"].read_text() and resolved["b.cpp"].read_text() == "int b();\n"
+    # A file the source changed since the tree was written follows it.
+    (source / "b.cpp").write_text("int b(int);\n")
+    assert exercise.resolve_tree(source, tmp_path / "out", solved_upto=4) == 1
+    assert resolved["b.cpp"].read_text() == "int b(int);\n"

@@ -322,7 +322,11 @@ if IN_GDB:
             super().__init__("mx-threads", gdb.COMMAND_USER)
 
         def invoke(self, argument: str, from_tty: bool) -> None:
-            scheduler = gdb.parse_and_eval("Scheduler::instance()")
+            # The variable, not Scheduler::instance(): calling a function in the target
+            # needs registers the kernel's own stub (make debug-bochs) does not let GDB
+            # write, and the abandoned call leaves a frame that crashes the kernel once
+            # GDB detaches.
+            scheduler = gdb.parse_and_eval("'(anonymous namespace)::the_scheduler'")
             current = int(scheduler["current_"])
             thread = scheduler["all_threads_"]
             print(f"{'':2}{'id':>4} {'name':<20} {'state':<10} {'saved rsp':>18}")

@@ -186,6 +186,29 @@ def write_tree(source_dir: Path, destination: Path, solved_upto: int, keep_layer
     return stubbed
 
 
+def resolve_tree(source_dir: Path, tree: Path, solved_upto: int, keep_layers: bool = False) -> int:
+    """Turns `tree`, written from `source_dir` by write_tree, into the tree with
+    milestones 1..`solved_upto` solved, in place, as `source_dir` stands now: only
+    the files whose text changes are written, so an existing build of `tree`
+    recompiles just those. Returns how many files changed."""
+    changed = 0
+    for name in source_files(source_dir):
+        if SKIPPED_PARTS & set(name.parts):
+            continue
+        source, target = source_dir / name, tree / name
+        wanted = source.read_bytes()
+        if name.suffix in MARKED_SUFFIXES and has_markers(wanted.decode(errors="surrogateescape")):
+            text = render(wanted.decode(errors="surrogateescape"), solved_upto, str(name), keep_layers)
+            wanted = text.encode(errors="surrogateescape")
+        if not target.exists() or target.read_bytes() != wanted:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(wanted)
+            shutil.copymode(source, target)
+            changed += 1
+    (tree / TREE_FILE).write_text(json.dumps({"solved_upto": solved_upto}) + "\n")
+    return changed
+
+
 def ccache_base(tree: Path) -> Path:
     """The folder ccache makes paths relative to when building `tree`: the
     solution's tree for an exercise tree written beneath its build folder (so both

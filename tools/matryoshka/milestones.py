@@ -46,80 +46,97 @@ MILESTONES: tuple[Milestone, ...] = (
               "slides 'VMX' (CPUID.1:ECX.VMX, CR4.VMXE, VMXON region)",
               "in hypervisor/vmx/vmx_support.cpp enter_vmx_operation: the fixed CR0/CR4 bits with CR4.VMXE, "
               "a VMXON region holding the VMCS revision from IA32_VMX_BASIC, VMXON",
-              "the in-kernel set vmx passes in Bochs; the host log says 'VMX on'",
+              "the in-kernel set vmx passes in Bochs; the host log says '[host vmx] VMX on: VMCS revision ...'; "
+              "in GDB: break enter_vmx_operation, finish, p/x $cr4 (bit 13, VMXE, set)",
               (in_kernel("vmx"),), 10),
     Milestone(2, "vmcs", "The VMCS",
               "SDM Vol. 3C 'Virtual Machine Control Structures', 'VM-Execution Control Fields', "
               "'VMX Capability Reporting Facility'; slides 'VMCS'",
               "in hypervisor/vmx/vmx_controls.cpp settle_controls: each control word from its capability MSR, "
               "(wanted | allowed0) & allowed1",
-              "mx-vmcs in GDB (docs/vmx-walkthrough.md); the vmx_controls unit tests pass",
+              "the vmx_controls unit tests pass; in GDB: break handle_cpuid, continue, mx-vmcs shows the "
+              "control words you settled (docs/vmx-walkthrough.md)",
               (unit("vmx_controls"),), 10),
     Milestone(3, "ept", "EPT for guest RAM",
               "SDM Vol. 3C 'EPT Translation Mechanism', 'Format of the EPTP'; slides 'EPT' "
               "(unrestricted guest needs EPT before the first entry)",
               "in hypervisor/vmx/ept.cpp EptHierarchy::entry_for: walk from the PML4 to the level of the "
               "page, making missing tables",
-              "the ept_* unit tests pass; mx-ept-walk in GDB walks the tables",
+              "the ept_* unit tests pass; in GDB at any exit: mx-ept-walk 0x100000 walks the guest-physical "
+              "address through your tables to a host frame",
               (unit("ept_"),), 10),
     Milestone(4, "exits", "VM exits: CPUID and VMCALL",
               "SDM Vol. 3C 'VM Exits', 'Basic VM-Exit Information'; Vol. 2A 'CPUID'; 'VMCALL'; "
               "slides 'VM Exit', 'CPUID Hypervisor'; docs/hypercalls.md",
               "in hypervisor/vmx/exit_handlers.cpp: handle_cpuid (the CPU model's answer, the hypervisor "
               "leaves at 0x40000000) and handle_vmcall (hand the registers to handle_hypercall)",
-              "the cpuid and hypercall guests pass; tools/trace.py shows their exits",
+              "the cpuid and hypercall guests pass: '[host vmx] VM RESULT: vm1 stopped: guest powered off with "
+              "status 0'; in GDB: break handle_cpuid, continue, mx-vmcs (exit_reason cpuid); boot with "
+              "vm_trace=dump and tools/trace.py lists the exits",
               (guest("cpuid"), guest("hypercall")), 10),
     Milestone(5, "halt", "HLT and the ends of a VM",
               "SDM Vol. 2A 'HLT'; Vol. 3C 'Triple Fault', 'VM Exits'",
               "in hypervisor/vmx/exit_handlers.cpp handle_hlt: sleep until the next device event, or end "
               "the VM as halted when interrupts are off; end it on a triple fault",
-              "the hlt and triple_fault guests end as docs/test-guests.md says",
-              (guest("hlt"), guest("triple_fault"), in_kernel("vmx_safety")), 10),
+              "the hlt and triple_fault guests end as docs/test-guests.md says: 'VM RESULT: vm1 failed: triple "
+              "fault at guest RIP ...'; in GDB: break handle_hlt, continue, mx-vmcs",
+              (guest("hlt"), guest("triple_fault")), 10),
     Milestone(6, "io_msr", "I/O and MSR exits",
               "SDM Vol. 3C 'Exit Qualification for I/O Instructions', 'VM-Execution Control Fields' "
               "(I/O bitmaps, MSR bitmaps); slides 'I/O'",
               "in hypervisor/vmx/exit_handlers.cpp handle_io: decode the exit qualification and call the "
               "I/O bus",
-              "the port_io, msr and platform guests pass; vm stats counts io_instruction exits",
-              (guest("port_io"), guest("msr"), guest("vmx_instruction"), guest("apic"), guest("svm_instruction"),
+              "the port_io, msr and platform guests pass; vm stats counts io_instruction exits; in GDB: "
+              "break handle_io, continue, mx-vmcs (exit_qualification: port, size, direction)",
+              (guest("port_io"), guest("msr"), guest("vmx_instruction"), guest("svm_instruction"),
                r"test_platform\.py"), 10),
     Milestone(7, "ept_violation", "EPT violations",
               "SDM Vol. 3C 'EPT Violations', 'Exit Qualification for EPT Violations'",
               "in hypervisor/vmx/exit_handlers.cpp handle_ept_violation: end the VM with the access and its "
               "guest-physical address",
-              "the outside_ram guest ends with 'EPT violation: guest read at ...'",
+              "the outside_ram guest ends with 'VM RESULT: vm1 failed: EPT violation: guest read at "
+              "guest-physical ...'; in GDB: break handle_ept_violation, continue, mx-ept-walk on the "
+              "address mx-vmcs shows in guest_physical_address",
               (guest("outside_ram"),), 10),
     Milestone(8, "interrupts", "External interrupts, the interrupt window and event injection",
               "SDM Vol. 3C 'Event Injection', 'Interrupt-Window Exiting', 'External-Interrupt "
               "Exiting'; slides 'Interrupts'",
               "in hypervisor/vmx/vmx_vcpu.cpp before_entry: inject the pending vector when the guest can "
               "take it, otherwise ask for an interrupt window",
-              "the guest's timer runs: guest_timer in Bochs; vm stats shows interrupt_window exits",
-              (in_kernel("guest_timer"), r"test_hypervisor\.py::test_guest_timer_interrupts"), 10),
+              "the guest's timer runs: the guest_timer set in Bochs; vm stats shows interrupt_window exits; "
+              "in GDB: break vmx::VmxVcpu::before_entry, continue, mx-vpic (the vector waiting)",
+              # apic: its local APIC's timer and self-NMI reach the guest by injection.
+              (in_kernel("guest_timer"), r"test_hypervisor\.py::test_guest_timer_interrupts", guest("apic")), 10),
     Milestone(9, "devices", "The virtual PC: PIC, PIT, keyboard and VGA",
               "the 8259A and 8254 datasheets, the PS/2 controller documentation, the VGA reference; "
               "slides 'Devices'",
               "the device models in hypervisor/devices/ (in the exercise: the VGA's CRT controller, "
               "VgaTextDevice::write_crtc)",
-              "their unit tests pass; vm screen shows the guest's text and cursor",
-              (unit("pic_"), unit("pit_"), unit("i8042_"), unit("vga_"), r"test_vm_screen\.py"), 10),
+              "their unit tests pass; in GDB: mx-vpic and mx-vpit show the models' registers; once the guest "
+              "runs in its own thread (milestone 11), vm screen shows its text and cursor",
+              (unit("pic_"), unit("pit_"), unit("i8042_"), unit("vga_")), 10),
     Milestone(10, "vfs", "File-system calls as hypercalls",
               "docs/hypercalls.md, docs/guest-read-walkthrough.md; slides 'Paravirtualization'",
               "in hypervisor/hypercall/hypercall.cpp file_call: serve the file hypercalls from the host's "
               "VFS (file_server.cpp checks every guest pointer, length and path)",
-              "the pvfs and hostfs sets pass; a guest's ls shows the host's files",
+              "the pvfs and hostfs sets pass; a guest's ls shows the host's files and its log lines start "
+              "'[vm1] '; in GDB: break file_call, continue, mx-guest-walk on the guest's buffer pointer",
               (in_kernel("pvfs"), in_kernel("hostfs"), in_kernel("guestconfine"), r"test_pvfs\.py",
-               r"test_confine\.py", r"test_cpuid_vendor\.py::test_leaf_0",
+               r"test_cpuid_vendor\.py::test_leaf_0",
                r"test_hypervisor\.py::test_own_kernel"), 10),
     Milestone(11, "host_thread", "The guest as a host thread",
               "slides 'Scheduling'; hypervisor/vm/vm_manager.cpp (start, spawn_thread, vm_thread)",
               "run each VM in its own host thread, so that vm start returns at once and the host's "
               "threads share the CPU with the guest",
-              "vm start returns at once; ps lists the VM's thread; two guests run side by side",
+              "vm start returns at once with '[host vmx] vm1 started: ...'; ps lists the VM's thread; two "
+              "guests run side by side; in GDB: mx-threads lists the VM's thread beside main and idle",
+              # vmx_safety: two guests side by side, and host NMIs while a guest runs in its thread.
               (in_kernel("hypervisor"), in_kernel("vm_console"), in_kernel("fs_attack"), in_kernel("hostile"),
+               in_kernel("vmx_safety"),
                r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
-               r"test_vm_(serial|shell)\.py", r"test_vmstat\.py", r"test_hostile_guests\.py",
-               r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest", r"test_ide\.py"), 10),
+               r"test_vm_(serial|shell|screen)\.py", r"test_confine\.py", r"test_vmstat\.py",
+               r"test_hostile_guests\.py", r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest",
+               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests"), 10),
 )
 
 
