@@ -3,6 +3,7 @@
  * Guest State": a valid 64-bit VMCS12 passes, and each rule broken alone fails at
  * the stage (error 7, error 8, exit 33) hardware reports it. */
 #include "hypervisor/nested/entry_checks.h"
+#include "fake_guest_ram.h"
 #include "unit_test.h"
 
 #include <cstring>
@@ -13,25 +14,12 @@ using E = vmx::VmcsEncoding;
 
 namespace {
 
-/* L1's RAM: 1 MiB, a VMCS12 region with our revision at 0x8000. */
-class L1Ram final : public guest_paging::GuestPhysicalReader {
+class L1Ram final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(1 << 20, 0);
-    L1Ram()
+    L1Ram() : FakeGuestRam(1 << 20)
     {
         uint32_t revision = VMCS12_REVISION_ID;
         std::memcpy(&bytes[0x8000], &revision, sizeof revision);
-    }
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool is_ram(uint64_t address, uint64_t length) const override
-    {
-        return address < bytes.size() && length <= bytes.size() - address;
     }
 };
 

@@ -5,6 +5,7 @@
  * the VMX instructions, and never for the host's own interrupts. */
 #include "hypervisor/nested/exit_reflection.h"
 #include "arch/x86_64/control_registers.h"
+#include "fake_guest_ram.h"
 #include "unit_test.h"
 
 #include <cstring>
@@ -19,20 +20,9 @@ namespace {
 
 constexpr uint64_t IO_A = 0x10000, IO_B = 0x11000, MSRS = 0x12000;
 
-class L1Ram final : public guest_paging::GuestPhysicalReader {
+class L1Ram final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(0x20000, 0);
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool is_ram(uint64_t address, uint64_t length) const override
-    {
-        return address < bytes.size() && length <= bytes.size() - address;
-    }
+    L1Ram() : FakeGuestRam(0x20000) {}
     void set_bit(uint64_t bitmap, uint32_t index) { bytes[bitmap + index / 8] |= uint8_t(1u << (index % 8)); }
 };
 

@@ -1,6 +1,7 @@
-/* EPT table pages for the unit tests: made-up host addresses from 0x7000'0000
- * on, optionally limited, each page checked when used or freed. Shared by
- * ept_test.cpp and shadow_ept_test.cpp. */
+/* EPT and NPT table pages for the unit tests: made-up host addresses from
+ * 0x7000'0000 on, optionally limited, each page checked when used or freed.
+ * Shared by ept_test.cpp, shadow_ept_test.cpp and npt_test.cpp: both backends'
+ * allocator interfaces have the same three calls. */
 #pragma once
 #include "hypervisor/vmx/ept.h"
 #include "unit_test.h"
@@ -9,9 +10,12 @@
 #include <map>
 #include <memory>
 
-class FakeAllocator : public vmx::EptPageAllocator {
+template <class Allocator>
+class FakeTableAllocator : public Allocator {
 public:
-    explicit FakeAllocator(size_t limit = 1000) : limit_(limit) {}
+    using Page = typename Allocator::Page;
+
+    explicit FakeTableAllocator(size_t limit = 1000) : limit_(limit) {}
 
     Page allocate_table() override
     {
@@ -45,3 +49,5 @@ private:
     uint64_t next_ = 0x70000000;
     size_t limit_;
 };
+
+using FakeAllocator = FakeTableAllocator<vmx::EptPageAllocator>;

@@ -10,6 +10,7 @@
 #include "hypervisor/hypercall/file_ring.h"
 #include "hypervisor/hypercall/file_server.h"
 #include "fake_guest_memory.h"
+#include "fake_guest_ram.h"
 #include "vfs_fixture.h"
 
 #include <cstring>
@@ -23,32 +24,9 @@ constexpr uint64_t RAM_SIZE = 64 * 1024;
 constexpr uint64_t RING = 0x2000; /* guest-physical */
 constexpr uint32_t ENTRIES = 8;
 
-class Ram final : public guest_paging::GuestPhysicalMemory {
+class Ram final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(RAM_SIZE, 0);
-    bool is_ram(uint64_t address, uint64_t length) const override
-    {
-        return address < RAM_SIZE && length <= RAM_SIZE - address;
-    }
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool write(uint64_t address, const void* in, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(&bytes[address], in, length);
-        return true;
-    }
-    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
-    {
-        contiguous = address < RAM_SIZE ? RAM_SIZE - address : 0;
-        return address < RAM_SIZE ? &bytes[address] : nullptr;
-    }
+    Ram() : FakeGuestRam(RAM_SIZE) {}
 };
 
 /* Records what it was asked; answers 100 + the request's index, or what

@@ -2,6 +2,7 @@
  * buffer scattered over many physical pages, checked whole before a byte moves. */
 #include "arch/x86_64/control_registers.h"
 #include "hypervisor/memory/guest_virtual_memory.h"
+#include "fake_guest_ram.h"
 #include "unit_test.h"
 
 #include <cstring>
@@ -17,29 +18,9 @@ constexpr uint64_t DIRECTORY = 0x1000, TABLE = 0x2000;
 constexpr uint64_t BUFFER = 0x400000; /* virtual: page directory entry 1 */
 constexpr size_t PAGES = 64;
 
-class Ram final : public GuestPhysicalMemory {
+class Ram final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(RAM, 0);
-    bool is_ram(uint64_t address, uint64_t length) const override { return address < RAM && length <= RAM - address; }
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool write(uint64_t address, const void* in, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(&bytes[address], in, length);
-        return true;
-    }
-    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
-    {
-        contiguous = address < RAM ? RAM - address : 0;
-        return address < RAM ? &bytes[address] : nullptr;
-    }
+    Ram() : FakeGuestRam(RAM) {}
     void put32(uint64_t address, uint32_t value) { std::memcpy(&bytes[address], &value, 4); }
 };
 

@@ -2,11 +2,8 @@
  * formats ("Long-Mode Page Translation"), and nested page tables built over a
  * fake page allocator. */
 #include "hypervisor/svm/npt.h"
+#include "fake_ept_allocator.h"
 #include "unit_test.h"
-
-#include <array>
-#include <map>
-#include <memory>
 
 using namespace svm;
 
@@ -14,43 +11,7 @@ namespace {
 
 constexpr uint64_t MIB = 1024 * 1024;
 
-/* Table pages at made-up host addresses from 0x7000'0000 on, optionally limited. */
-class FakeAllocator : public NptPageAllocator {
-public:
-    explicit FakeAllocator(size_t limit = 1000) : limit_(limit) {}
-
-    Page allocate_table() override
-    {
-        if (pages_.size() == limit_)
-            return {0, nullptr};
-        uint64_t physical = next_;
-        next_ += 0x1000;
-        auto& page = pages_[physical];
-        page = std::make_unique<std::array<uint64_t, 512>>();
-        page->fill(0);
-        return {physical, page->data()};
-    }
-    uint64_t* table_at(uint64_t physical) override
-    {
-        auto found = pages_.find(physical);
-        if (found == pages_.end()) {
-            unit::record_failure("table_at of a page never allocated");
-            return nullptr;
-        }
-        return found->second->data();
-    }
-    void free_table(uint64_t physical) override
-    {
-        if (!pages_.erase(physical))
-            unit::record_failure("free_table of a page not allocated (or freed twice)");
-    }
-    size_t live() const { return pages_.size(); }
-
-private:
-    std::map<uint64_t, std::unique_ptr<std::array<uint64_t, 512>>> pages_;
-    uint64_t next_ = 0x70000000;
-    size_t limit_;
-};
+using FakeNptAllocator = FakeTableAllocator<NptPageAllocator>;
 
 void check_translates(const NestedPageTables& npt, uint64_t guest, uint64_t host, NptPageSize size)
 {
@@ -80,7 +41,7 @@ UNIT_TEST(npt_page_entry_bits_for_each_page_size)
 
 UNIT_TEST(npt_maps_a_4k_page_and_translates_its_bytes)
 {
-    FakeAllocator allocator;
+    FakeNptAllocator allocator;
     NestedPageTables npt(allocator);
     CHECK(npt.create() == NptError::none);
     CHECK(npt.map_page(0x3000, 0x9000, NptPageSize::page_4k, false) == NptError::none);
@@ -95,7 +56,7 @@ UNIT_TEST(npt_maps_a_4k_page_and_translates_its_bytes)
 
 UNIT_TEST(npt_map_uses_2m_pages_where_both_sides_are_aligned)
 {
-    FakeAllocator allocator;
+    FakeNptAllocator allocator;
     NestedPageTables npt(allocator);
     CHECK(npt.create() == NptError::none);
     CHECK(npt.map(0x1FE000, 0x401FE000, 0x2000 + 4 * MIB + 0x3000) == NptError::none);
@@ -112,7 +73,7 @@ UNIT_TEST(npt_map_uses_2m_pages_where_both_sides_are_aligned)
 
 UNIT_TEST(npt_rejects_misaligned_overlapping_and_too_large_mappings)
 {
-    FakeAllocator allocator;
+    FakeNptAllocator allocator;
     NestedPageTables npt(allocator);
     CHECK(npt.map(0, 0, 0x1000) == NptError::no_root);
     CHECK(npt.create() == NptError::none);
@@ -127,14 +88,14 @@ UNIT_TEST(npt_rejects_misaligned_overlapping_and_too_large_mappings)
 
 UNIT_TEST(npt_out_of_memory_is_reported_and_destroy_frees_every_table)
 {
-    FakeAllocator small(3);
+    FakeNptAllocator small(3);
     NestedPageTables npt(small);
     CHECK(npt.create() == NptError::none);
     CHECK(npt.map(0, 0, 0x1000) == NptError::out_of_memory);
     npt.destroy();
     CHECK_EQ(small.live(), size_t(0));
 
-    FakeAllocator allocator;
+    FakeNptAllocator allocator;
     NestedPageTables big(allocator);
     CHECK(big.create() == NptError::none);
     CHECK(big.map(0, 0x10000000, 8 * MIB + 0x1000) == NptError::none);

@@ -4,6 +4,7 @@
  * says, and walks the MSR areas in L1's memory with the SDM's refusals. */
 #include "hypervisor/nested/vm_exit12.h"
 #include "arch/x86_64/control_registers.h"
+#include "fake_guest_ram.h"
 #include "unit_test.h"
 
 #include <cstring>
@@ -17,32 +18,9 @@ using E = vmx::VmcsEncoding;
 
 namespace {
 
-class L1Ram final : public guest_paging::GuestPhysicalMemory {
+class L1Ram final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(0x10000, 0);
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool is_ram(uint64_t address, uint64_t length) const override
-    {
-        return address < bytes.size() && length <= bytes.size() - address;
-    }
-    bool write(uint64_t address, const void* in, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(&bytes[address], in, length);
-        return true;
-    }
-    uint8_t* host_address(uint64_t, uint64_t& contiguous) override
-    {
-        contiguous = 0;
-        return nullptr;
-    }
+    L1Ram() : FakeGuestRam(0x10000) {}
     void put_entry(uint64_t address, uint32_t msr, uint32_t reserved, uint64_t value)
     {
         std::memcpy(&bytes[address], &msr, 4);

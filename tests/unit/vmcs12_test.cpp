@@ -3,6 +3,7 @@
  * of "VMREAD"/"VMWRITE" (errors 12 and 13), and the region layout in L1's
  * memory that docs/nested.md gives (revision, abort indicator, launch state). */
 #include "hypervisor/nested/vmcs12.h"
+#include "fake_guest_ram.h"
 #include "unit_test.h"
 
 #include <cstring>
@@ -14,35 +15,10 @@ namespace {
 using nested::FieldStatus;
 using nested::Vmcs12;
 
-/* Guest RAM [0, 64 KiB) over a vector. */
-class FakeRam final : public guest_paging::GuestPhysicalMemory {
+/* Guest RAM [0, 64 KiB). */
+class FakeRam final : public FakeGuestRam {
 public:
-    std::vector<uint8_t> bytes = std::vector<uint8_t>(64 * 1024, 0);
-    bool read(uint64_t address, void* out, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(out, &bytes[address], length);
-        return true;
-    }
-    bool is_ram(uint64_t address, uint64_t length) const override
-    {
-        return address < bytes.size() && length <= bytes.size() - address;
-    }
-    bool write(uint64_t address, const void* in, size_t length) override
-    {
-        if (!is_ram(address, length))
-            return false;
-        std::memcpy(&bytes[address], in, length);
-        return true;
-    }
-    uint8_t* host_address(uint64_t address, uint64_t& contiguous) override
-    {
-        if (address >= bytes.size())
-            return nullptr;
-        contiguous = bytes.size() - address;
-        return &bytes[address];
-    }
+    FakeRam() : FakeGuestRam(64 * 1024) {}
 };
 
 constexpr uint64_t GUEST_CS_SELECTOR = 0x0802, EXCEPTION_BITMAP = 0x4004, TSC_OFFSET = 0x2010, GUEST_PHYSICAL_ADDRESS = 0x2400;
