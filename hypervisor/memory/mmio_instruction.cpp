@@ -126,4 +126,17 @@ DecodeError decode(const uint8_t* bytes, size_t count, CodeSize code_size, Acces
     return DecodeError::none;
 }
 
+DecodeError fetch_and_decode(guest_paging::GuestVirtualMemory& memory, uint64_t rip, CodeSize code_size,
+                             Access& out)
+{
+    uint8_t bytes[MAX_INSTRUCTION_LENGTH];
+    size_t count = sizeof(bytes);
+    if (!memory.read(rip, bytes, count)) {
+        count = 0;
+        while (count < sizeof(bytes) && memory.read(rip + count, &bytes[count], 1))
+            ++count;
+    }
+    return decode(bytes, count, code_size, out);
+}
+
 } // namespace mmio

@@ -8,6 +8,8 @@
  * else (other opcodes, 8/16/64-bit operands, LOCK, 16-bit addressing) is
  * refused: the caller ends the VM with a sentence, never a host panic. */
 #pragma once
+#include "hypervisor/memory/guest_virtual_memory.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +39,11 @@ const char* decode_error_text(DecodeError error);
 
 /* Decodes the instruction in bytes[0..count). */
 [[nodiscard]] DecodeError decode(const uint8_t* bytes, size_t count, CodeSize code_size, Access& out);
+
+/* Reads the instruction at guest-linear `rip` through `memory` and decodes it;
+ * both backends' MMIO exits. An instruction may end right before an unreadable
+ * page: the bytes that read are decoded (too few give `truncated`). */
+[[nodiscard]] DecodeError fetch_and_decode(guest_paging::GuestVirtualMemory& memory, uint64_t rip,
+                                           CodeSize code_size, Access& out);
 
 } // namespace mmio

@@ -390,17 +390,10 @@ ExitAction handle_local_apic_access(VmxVcpu& vcpu, uint64_t offset)
         return stop(vcpu, "16-bit code accessed the local APIC at offset 0x%lx (not decoded)", offset);
     uint64_t rip = vmcs_read(VmcsField::guest_rip);
     uint64_t linear = long_mode ? rip : (vmcs_read(VmcsField::guest_cs_base) + rip) & 0xFFFFFFFF;
-    /* The instruction may end right before an unreadable page: take what reads. */
-    uint8_t bytes[mmio::MAX_INSTRUCTION_LENGTH];
-    size_t count = sizeof(bytes);
-    if (!vcpu.read_guest_virtual(linear, bytes, count)) {
-        count = 0;
-        while (count < sizeof(bytes) && vcpu.read_guest_virtual(linear + count, &bytes[count], 1))
-            ++count;
-    }
     mmio::Access access;
+    guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
     mmio::DecodeError error =
-        mmio::decode(bytes, count, long_mode ? mmio::CodeSize::bits64 : mmio::CodeSize::bits32, access);
+        mmio::fetch_and_decode(memory, linear, long_mode ? mmio::CodeSize::bits64 : mmio::CodeSize::bits32, access);
     if (error != mmio::DecodeError::none) {
         vcpu.vm().end(VmRunState::failed, -1, "local APIC access at offset 0x%lx by the instruction at RIP 0x%lx: %s",
                       offset, rip, mmio::decode_error_text(error));

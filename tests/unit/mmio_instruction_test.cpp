@@ -3,8 +3,10 @@
  * them for APIC accesses: lengths, directions and registers, and refusals for
  * everything else (never a crash on garbage or truncated input). */
 #include "hypervisor/memory/mmio_instruction.h"
+#include "fake_guest_memory.h"
 #include "unit_test.h"
 
+#include <cstring>
 #include <vector>
 
 using mmio::Access;
@@ -101,4 +103,21 @@ UNIT_TEST(mmio_decoder_survives_every_two_byte_prefix_of_garbage)
             if (error == DecodeError::none)
                 CHECK(access.length <= 2);
         }
+}
+
+UNIT_TEST(mmio_fetch_decodes_an_instruction_ending_right_before_an_unreadable_page)
+{
+    FakeGuestMemory memory; /* readable [BASE, BASE + SIZE), nothing beyond */
+    uint64_t end = FakeGuestMemory::BASE + FakeGuestMemory::SIZE;
+    const uint8_t load[] = {0x8B, 0x03}; /* mov eax, [rbx] */
+    std::memcpy(&memory.bytes[end - 2 - FakeGuestMemory::BASE], load, sizeof(load));
+    mmio::Access access;
+    CHECK(mmio::fetch_and_decode(memory, end - 2, mmio::CodeSize::bits64, access) == mmio::DecodeError::none);
+    CHECK_EQ(access.length, 2);
+    CHECK(!access.write);
+    /* A MOV's first byte alone: too few bytes, refused, never read past the end. */
+    memory.bytes[end - 1 - FakeGuestMemory::BASE] = 0x8B;
+    CHECK(mmio::fetch_and_decode(memory, end - 1, mmio::CodeSize::bits64, access) == mmio::DecodeError::truncated);
+    /* Nothing readable at all. */
+    CHECK(mmio::fetch_and_decode(memory, end, mmio::CodeSize::bits64, access) == mmio::DecodeError::truncated);
 }
