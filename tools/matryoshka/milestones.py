@@ -136,7 +136,10 @@ MILESTONES: tuple[Milestone, ...] = (
                r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
                r"test_vm_(serial|shell|screen)\.py", r"test_confine\.py", r"test_vmstat\.py",
                r"test_hostile_guests\.py", r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest",
-               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests"), 10),
+               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests",
+               # Later issues' tests that need the whole hypervisor running (session 5).
+               r"test_exit_path\.py", r"test_nested\.py", r"test_nested_l2\.py", r"test_byok\.py",
+               r"test_faultwalk\.py::test_guest_start"), 10),
 )
 
 
