@@ -126,7 +126,11 @@ public:
     bool write(uint32_t msr, uint64_t value) override
     {
         uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
-        if (!slot || !is_canonical(value))
+        /* WRMSR's checks: the three that hold addresses must be canonical;
+         * STAR holds selectors in its upper half and FMASK is a mask. */
+        bool address = msr == uint32_t(Msr::lstar) || msr == uint32_t(Msr::cstar) ||
+                       msr == uint32_t(Msr::kernel_gs_base);
+        if (!slot || (address && !is_canonical(value)))
             return false;
         *slot = value;
         return true;
