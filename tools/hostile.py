@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Runs the hostile-guest suite (docs/hostile-guests.md) for many seeds: one Bochs
-boot per seed, all chosen classes at once, then the host's own tests (set
-"hostile"). Prints, per class, the cases tried and how the guests ended, and per
+"""Runs the hostile-guest suite (docs/hostile-guests.md) for many seeds: per seed,
+the chosen classes at once in as few Bochs boots as the kernel's 255-character
+command line allows (all ten classes take two), each ending with the host's own
+tests (set "hostile"). Prints, per class, the cases tried and how the guests ended, and per
 boot whether the host survived and got every page back.
 
     tools/hostile.py --seeds 1-100
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matryoshka import paths, runner  # noqa: E402
 from matryoshka.emulators import RunConfig  # noqa: E402
-from matryoshka.hostile import CLASSES, boot_command_line, hostile_runs, page_accounting  # noqa: E402
+from matryoshka.hostile import CLASSES, boot_command_line, boot_groups, hostile_runs, page_accounting  # noqa: E402
 from matryoshka.verdict import Verdict  # noqa: E402
 
 
@@ -62,38 +63,41 @@ def main(argv: list[str]) -> int:
     bad_boots: list[str] = []
     with tempfile.TemporaryDirectory(prefix="hostile-") as work:
         for seed in arguments.seeds:
-            config = RunConfig(emulator="bochs", kernel=paths.kernel_file(arguments.build_dir),
-                               cmdline=boot_command_line(classes, seed, timeout_ms),
-                               modules=[paths.initrd_file(arguments.build_dir)], headless=True,
-                               timeout=arguments.timeout, work_dir=Path(work) / f"seed{seed}")
-            result = runner.run(config)
-            if result.verdict == Verdict.CANNOT_RUN:
-                print(f"hostile.py: {result.reason}", file=sys.stderr)
-                return 3
-            runs = hostile_runs(result)
-            for run in runs:
-                cases[run.cls] += run.cases
-                outcomes[run.cls][run.outcome] += 1
-                if arguments.verbose:
-                    print(f"seed {seed} {run.cls}: {run.summary} -> {run.state}: {run.reason}")
-            pages = page_accounting(result)
-            problems = []
-            if result.verdict != Verdict.PASSED:
-                problems.append(f"host: {result.reason}")
-            if not pages.balanced():
-                problems.append(f"pages: {pages}")
-            if len(runs) != len(classes):
-                problems.append(f"{len(runs)} of {len(classes)} guests started")
-            print(f"seed {seed}: {'ok' if not problems else '; '.join(problems)}", flush=True)
-            if problems:
-                bad_boots.append(f"seed {seed}: {'; '.join(problems)}")
+            groups = boot_groups(classes, seed, timeout_ms)
+            for number, group in enumerate(groups, 1):
+                label = f"seed {seed}" + (f" boot {number}/{len(groups)}" if len(groups) > 1 else "")
+                config = RunConfig(emulator="bochs", kernel=paths.kernel_file(arguments.build_dir),
+                                   cmdline=boot_command_line(group, seed, timeout_ms),
+                                   modules=[paths.initrd_file(arguments.build_dir)], headless=True,
+                                   timeout=arguments.timeout, work_dir=Path(work) / f"seed{seed}-{number}")
+                result = runner.run(config)
+                if result.verdict == Verdict.CANNOT_RUN:
+                    print(f"hostile.py: {result.reason}", file=sys.stderr)
+                    return 3
+                runs = hostile_runs(result)
+                for run in runs:
+                    cases[run.cls] += run.cases
+                    outcomes[run.cls][run.outcome] += 1
+                    if arguments.verbose:
+                        print(f"{label} {run.cls}: {run.summary} -> {run.state}: {run.reason}")
+                pages = page_accounting(result)
+                problems = []
+                if result.verdict != Verdict.PASSED:
+                    problems.append(f"host: {result.reason}")
+                if not pages.balanced():
+                    problems.append(f"pages: {pages}")
+                if len(runs) != len(group):
+                    problems.append(f"{len(runs)} of {len(group)} guests started")
+                print(f"{label}: {'ok' if not problems else '; '.join(problems)}", flush=True)
+                if problems:
+                    bad_boots.append(f"{label}: {'; '.join(problems)}")
     print(f"\n{'class':<14} {'runs':>5} {'cases':>10}  outcomes")
     for cls in classes:
         counts = ", ".join(f"{count} {outcome}" for outcome, count in outcomes[cls].most_common())
         print(f"{cls:<14} {sum(outcomes[cls].values()):>5} {cases[cls]:>10}  {counts}")
     unexpected = sum(count for per_class in outcomes.values() for outcome, count in per_class.items()
                      if outcome != "as expected")
-    print(f"\n{len(arguments.seeds)} boots, {len(bad_boots)} with host problems, {unexpected} unexpected endings")
+    print(f"\n{len(arguments.seeds)} seeds, {len(bad_boots)} boots with host problems, {unexpected} unexpected endings")
     for line in bad_boots:
         print("  " + line)
     return 0 if not bad_boots and not unexpected else 1

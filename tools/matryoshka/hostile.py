@@ -114,9 +114,29 @@ def page_accounting(result: RunResult) -> PageAccounting:
     return pages
 
 
+# The kernel keeps 255 characters of its Multiboot command line
+# (kernel/boot/multiboot.h, MAX_STRING 256 with the NUL); a longer one would lose
+# its last words (the timeout, test=hostile) without a word said.
+COMMAND_LINE_MAX = 255
+
+
 def boot_command_line(classes: list[str], seed: int, timeout_ms: int, host_tests: str = "hostile") -> str:
     """The kernel command line that runs `classes` at once with `seed`, then the
     host's own tests (which show it survived)."""
     paths = ",".join(f"/guests/hostile_{cls}" for cls in classes)
     words = [f"vm={paths}", f"vm_cmdline=seed={seed}", "vm_mem=4", f"vm_timeout_ms={timeout_ms}"]
     return " ".join(words + ([f"test={host_tests}"] if host_tests else []))
+
+
+def boot_groups(classes: list[str], seed: int, timeout_ms: int) -> list[list[str]]:
+    """`classes` in order, cut into as few boots as keep each boot's command line
+    within COMMAND_LINE_MAX (all ten classes at once would need about 290)."""
+    groups: list[list[str]] = []
+    for cls in classes:
+        if groups and len(boot_command_line(groups[-1] + [cls], seed, timeout_ms)) <= COMMAND_LINE_MAX:
+            groups[-1].append(cls)
+            continue
+        if len(boot_command_line([cls], seed, timeout_ms)) > COMMAND_LINE_MAX:
+            raise ValueError(f"class {cls!r} alone does not fit a {COMMAND_LINE_MAX}-character command line")
+        groups.append([cls])
+    return groups
