@@ -1,7 +1,8 @@
 /* Intrusive reference counting: an object derived from RefCounted<T> is deleted
  * when the last RefPtr to it goes away. Inodes and open files live this way: an
- * unlinked file stays readable while a descriptor refers to it. Not thread-safe
- * yet (FIXME: atomic counts once there is more than one CPU or preemption). */
+ * unlinked file stays readable while a descriptor refers to it. The count is
+ * atomic: threads are preempted at any instruction, and a plain ++/-- is a
+ * load, an add and a store once the compiler chooses so. */
 #pragma once
 #include "debug/panic.h"
 
@@ -15,15 +16,18 @@
 #pragma GCC diagnostic ignored "-Wuse-after-free"
 template <typename T> class RefCounted {
 public:
-    void ref() { ++count_; }
+    void ref() { __atomic_add_fetch(&count_, 1, __ATOMIC_RELAXED); }
     void unref()
     {
-        if (count_ == 0)
+        /* Acquire-release: whoever deletes sees every write made through the
+         * other references before they were dropped. */
+        uint32_t before = __atomic_fetch_sub(&count_, 1, __ATOMIC_ACQ_REL);
+        if (before == 0)
             panic("reference count underflow");
-        if (--count_ == 0)
+        if (before == 1)
             delete static_cast<T*>(this);
     }
-    uint32_t ref_count() const { return count_; }
+    uint32_t ref_count() const { return __atomic_load_n(&count_, __ATOMIC_RELAXED); }
 
 protected:
     RefCounted() = default;
