@@ -5,8 +5,10 @@
  * tools/matryoshka/ide_test_disks.py: ide0.img primary master, no primary slave,
  * ide2.img read-only secondary master, ide3.img secondary slave; with "floating"
  * on its command line, ide2.img read-only as the only disk (the secondary channel
- * then floats). What it writes the host checks by hashing the files afterwards;
- * the sector pattern is the one ide_test_disks.py computes. */
+ * then floats); with "quota", ide4.img (all holes) as the only disk of a VM whose
+ * storage quota is 16 KiB, which its writes into holes use up. What it writes
+ * the host checks by hashing the files afterwards; the sector pattern is the one
+ * ide_test_disks.py computes. */
 #include "common/guest.h"
 #include "common/interrupts.h"
 #include "common/port_io.h"
@@ -319,6 +321,31 @@ void check_floating()
     check("secondary_without_disks_floats", floats, "a register read other than 0xff");
 }
 
+/* A write into a hole of the host file takes a host page, charged to the VM's
+ * storage quota (16 KiB here): one sector into each 4 KiB page of the disk
+ * succeeds until the quota is used up (the file's page-table leaf is charged
+ * too), then aborts; writing a page already taken costs nothing more. */
+void check_quota()
+{
+    constexpr uint32_t SECTORS_PER_PAGE = 8, PAGES = 64;
+    uint32_t written = 0;
+    uint8_t status = 0;
+    for (; written < PAGES; ++written) {
+        fill_pattern(written * SECTORS_PER_PAGE, 1, 6);
+        if (!write_sectors(primary, 0, written * SECTORS_PER_PAGE, 1, status))
+            break;
+    }
+    Text reason;
+    reason.add("pages written ").add_decimal(int32_t(written)).add(", status ").add_hex(status);
+    check("quota_hole_writes_stop_at_the_quota", written >= 1 && written <= 4 && (status & STATUS_ERR) &&
+                                                     in8(primary.base + 1) == ERROR_ABRT,
+          reason.c_str());
+    fill_pattern(0, 1, 7);
+    check_status("quota_rewrite_of_a_taken_page_succeeds", write_sectors(primary, 0, 0, 1, status), status);
+    bool read = read_sectors(primary, 0, 0, 1, status);
+    check_status("quota_rewrite_reads_back", read && buffer_has_pattern(0, 1, 7), status);
+}
+
 bool command_line_says(const char* word)
 {
     const multiboot::Info* info = multiboot_info();
@@ -346,6 +373,10 @@ void guest_main()
     set_interrupts(primary, true);
     if (command_line_says("floating")) {
         check_floating();
+        return;
+    }
+    if (command_line_says("quota")) {
+        check_quota();
         return;
     }
     set_interrupts(secondary, true);

@@ -43,11 +43,12 @@ Result<uint64_t> HostDisk::check(const char* path)
     return sectors;
 }
 
-Result<void> HostDisk::open(const char* path)
+Result<void> HostDisk::open(const char* path, const RefPtr<StorageAccount>& payer)
 {
     MutexLocker locker(kernel_vfs::lock());
     uint64_t sectors = 0;
     inode_ = TRY(resolve_disk_file(path, sectors));
+    payer_ = payer;
     sectors_ = sectors;
     return {};
 }
@@ -55,6 +56,7 @@ Result<void> HostDisk::open(const char* path)
 void HostDisk::close_locked()
 {
     inode_ = nullptr;
+    payer_ = nullptr;
     sectors_ = 0;
 }
 
@@ -80,8 +82,10 @@ bool HostDisk::write_sectors(uint64_t lba, uint32_t count, const uint8_t* data)
     if (!inode_ || lba >= sectors_ || count > sectors_ - lba)
         return false;
     size_t bytes = size_t(count) * SECTOR_SIZE;
-    /* The host's own file (no storage account): the host user sized the disk
-     * when making it, and the guest cannot grow it past that. */
-    Result<size_t> written = inode_->file_system().write(*inode_, lba * SECTOR_SIZE, data, bytes, nullptr);
+    /* The guest cannot grow the file past the size its host user made, but it
+     * can fill its holes: the pages that takes are the VM's, charged to its
+     * quota (ENOSPC past it aborts the command; the pages stay charged to the
+     * account after the VM ends, as its files' do). */
+    Result<size_t> written = inode_->file_system().write(*inode_, lba * SECTOR_SIZE, data, bytes, payer_.get());
     return !written.is_error() && written.value() == bytes;
 }

@@ -2,10 +2,13 @@
  * SectorStore over the host's VFS). The host user names the file; the guest
  * only picks sectors, which the disk model has already checked against
  * sector_count(). Holes of a sparse file read as zeros and cost nothing until
- * written; a failed host read or write (out of memory, the file shrunk) is
- * reported to the disk model, which aborts the guest's command. */
+ * written; the pages a write fills in are charged to the VM's storage account,
+ * so a guest cannot turn a large sparse image into host memory beyond its
+ * quota. A failed host read or write (out of memory, past the quota, the file
+ * shrunk) is reported to the disk model, which aborts the guest's command. */
 #pragma once
 #include "fs/inode.h"
+#include "fs/storage_account.h"
 #include "hypervisor/devices/ata_disk.h"
 #include "lib/result.h"
 
@@ -23,8 +26,10 @@ public:
      * file), EISDIR, EINVAL (another file system, or smaller than a sector).
      * Takes the file system's lock. */
     [[nodiscard]] static Result<uint64_t> check(const char* path);
-    /* Opens it (check()'s errors); takes the file system's lock. */
-    [[nodiscard]] Result<void> open(const char* path);
+    /* Opens it (check()'s errors), charging pages that writes add to `payer`
+     * (the VM's storage account; nullptr: the host's, uncharged); takes the
+     * file system's lock. */
+    [[nodiscard]] Result<void> open(const char* path, const RefPtr<StorageAccount>& payer);
     /* Drops the file; the caller holds the file system's lock (inode reference
      * counts change only under it). Afterwards every access fails. */
     void close_locked();
@@ -36,5 +41,6 @@ public:
 
 private:
     RefPtr<Inode> inode_;
+    RefPtr<StorageAccount> payer_;
     uint64_t sectors_ = 0;
 };

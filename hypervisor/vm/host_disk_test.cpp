@@ -1,6 +1,7 @@
 /* In-kernel tests of the host files behind the VMs' IDE disks (set `hypervisor`,
  * no VMX needed): which files may back a disk, holes reading as zeros, writes
- * reaching the file, and host-side trouble (a shrunk file, a closed disk, a range
+ * reaching the file, the pages writes fill in charged to the VM's storage
+ * account, and host-side trouble (a shrunk file, a closed disk, a range
  * past the end) answered with a failure for the disk model, never a panic. */
 #include "abi/errno.h"
 #include "abi/fcntl.h"
@@ -86,7 +87,7 @@ KERNEL_TEST(hypervisor, host_disk_reads_holes_as_zeros_and_writes_reach_the_file
     uint8_t head[4] = {0xEB, 0x3C, 0x90, 0x4D};
     EXPECT(make_file(SPARSE, SPARSE_SECTORS * HostDisk::SECTOR_SIZE, head, sizeof(head)));
     HostDisk disk;
-    EXPECT(!disk.open(SPARSE).is_error());
+    EXPECT(!disk.open(SPARSE, nullptr).is_error());
     EXPECT_EQ(disk.sector_count(), SPARSE_SECTORS);
     memset(sector, 0xAA, sizeof(sector));
     EXPECT(disk.read_sectors(0, 1, sector));
@@ -115,7 +116,7 @@ KERNEL_TEST(hypervisor, host_disk_survives_a_shrunk_file_and_being_closed)
     static uint8_t sector[HostDisk::SECTOR_SIZE];
     EXPECT(make_file(SPARSE, 64 * HostDisk::SECTOR_SIZE));
     HostDisk disk;
-    EXPECT(!disk.open(SPARSE).is_error());
+    EXPECT(!disk.open(SPARSE, nullptr).is_error());
     /* Someone on the host cut the file: what is gone reads as zeros. */
     EXPECT(truncate_file(SPARSE, HostDisk::SECTOR_SIZE));
     memset(sector, 0xAA, sizeof(sector));
@@ -129,4 +130,44 @@ KERNEL_TEST(hypervisor, host_disk_survives_a_shrunk_file_and_being_closed)
     EXPECT(!disk.is_open());
     EXPECT(!disk.read_sectors(0, 1, sector));
     EXPECT(!disk.write_sectors(0, 1, sector));
+}
+
+KERNEL_TEST(hypervisor, host_disk_charges_filled_holes_to_the_vms_account)
+{
+    static uint8_t sector[HostDisk::SECTOR_SIZE];
+    constexpr uint64_t LIMIT = 3 * 4096;
+    EXPECT(make_file(SPARSE, SPARSE_SECTORS * HostDisk::SECTOR_SIZE));
+    RefPtr<StorageAccount> account;
+    {
+        MutexLocker locker(kernel_vfs::lock());
+        account = RefPtr<StorageAccount>(new (std::nothrow) StorageAccount(LIMIT, 16));
+    }
+    EXPECT(account);
+    if (!account)
+        return;
+    HostDisk disk;
+    EXPECT(!disk.open(SPARSE, account).is_error());
+    memset(sector, 0x5A, sizeof(sector));
+    /* One sector into each 4 KiB page: a new page each, until the account is full. */
+    uint64_t pages = 0;
+    while (pages < 16 && disk.write_sectors(pages * 8, 1, sector))
+        ++pages;
+    EXPECT(pages >= 1 && pages <= 3);
+    EXPECT(account->bytes_used() <= LIMIT);
+    EXPECT(account->bytes_used() >= pages * 4096);
+    /* The refused write changed nothing: that page still reads as a hole. */
+    EXPECT_EQ(byte_of(SPARSE, pages * 8 * HostDisk::SECTOR_SIZE), 0);
+    /* A page already taken is rewritten without a new charge. */
+    uint64_t used = account->bytes_used();
+    EXPECT(disk.write_sectors(1, 1, sector));
+    EXPECT_EQ(account->bytes_used(), used);
+    {
+        MutexLocker locker(kernel_vfs::lock());
+        disk.close_locked();
+    }
+    /* Removing the file gives the pages, and the charge, back. */
+    remove(SPARSE);
+    EXPECT_EQ(account->bytes_used(), 0u);
+    MutexLocker locker(kernel_vfs::lock());
+    account = nullptr;
 }

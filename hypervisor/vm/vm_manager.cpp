@@ -144,7 +144,7 @@ Result<void> attach_disks(Vm& vm, const StartRequest& request, Failure& why)
         const char* path = request.disks[unit];
         if (!path || !path[0])
             continue;
-        Result<void> opened = vm.disks[unit].open(path);
+        Result<void> opened = vm.disks[unit].open(path, vm.storage);
         if (opened.is_error())
             return why.set(EINVAL, "disk %s: %s", path, disk_problem(opened.error()));
         vm.platform().attach_disk(unsigned(unit), vm.disks[unit], request.disk_read_only[unit]);

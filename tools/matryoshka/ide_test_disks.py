@@ -28,6 +28,10 @@ READ_ONLY_SEED = 5
 # (sector count 0 = 256 sectors).
 SECONDARY = "ide3.img"
 SECONDARY_SECTORS = 256
+# The quota VM's only disk: 256 KiB of holes, which its writes fill until its
+# 16 KiB storage quota is used up.
+HOLES = "ide4.img"
+HOLES_SECTORS = 512
 
 # What the guest writes: image -> [(first sector, sectors, seed)].
 GUEST_WRITES: dict[str, list[tuple[int, int, int]]] = {
@@ -48,6 +52,7 @@ def initial_images() -> dict[str, DiskImage]:
         PRIMARY: DiskImage(PRIMARY_SECTORS * SECTOR_SIZE, [PRIMARY_PARTITION]),
         READ_ONLY: read_only,
         SECONDARY: DiskImage(SECONDARY_SECTORS * SECTOR_SIZE),
+        HOLES: DiskImage(HOLES_SECTORS * SECTOR_SIZE),
     }
 
 
