@@ -95,9 +95,14 @@ int64_t syscall_vm_list(const SyscallArguments& arguments)
 int64_t syscall_vm_front(const SyscallArguments& arguments)
 {
     int64_t id = int64_t(arguments.value[0]);
-    Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
-    if (!vm || vm->ended())
-        return -ESRCH;
+    {
+        /* As in vm_keys: with interrupts off no other thread runs start(),
+         * which may reuse a finished VM's slot and free its record. */
+        InterruptGuard guard;
+        Vm* vm = id > 0 && id <= 1000000 ? vm_manager::find(int(id)) : nullptr;
+        if (!vm || vm->ended())
+            return -ESRCH;
+    }
     vm_console::set_front(int(id));
     vm_console::show();
     return 0;

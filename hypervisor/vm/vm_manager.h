@@ -82,6 +82,9 @@ void wait(int id);
 size_t list(VmInfo* out, size_t capacity);
 /* Fills `out` with VM `id`'s exit statistics; false when there is no such VM. */
 bool stats(int id, VmStats& out);
+/* VM `id`'s record, or null. The caller holds the table lock or keeps
+ * interrupts off while it uses the record: start() may reuse a finished VM's
+ * slot and free its record. */
 Vm* find(int id);
 
 /* The steps of start(), in order, for the test that makes each fail in turn. */
