@@ -6,9 +6,13 @@
  * there is at most one inode per host file, so the VFS's identity checks (mount
  * points, a directory moved into itself) work as on any other file system.
  * Where the host exports its files read-only (everywhere but the VM's writable
- * directory) the handle is a read-only one, and writes answer EROFS. */
+ * directory) the handle is a read-only one, and writes answer EROFS. The one
+ * cache is read-ahead (fs/read_ahead.h): a sequential reader's small reads come
+ * from a window of the file fetched by one request, with the coherence model
+ * written there. */
 #pragma once
 #include "fs/file_system.h"
+#include "fs/read_ahead.h"
 
 class HostInode;
 
@@ -38,10 +42,12 @@ public:
 
     /* Inodes alive, each holding one host handle. */
     size_t inode_count() const { return inode_count_; }
+    /* Host requests made to fill read-ahead windows, for the tests. */
+    uint64_t read_ahead_fetches() const { return read_ahead_.fetches(); }
 
 private:
     friend class HostInode;
-    HypercallFs() = default;
+    HypercallFs();
     HostInode& own(Inode& inode);
     /* The inode of host file `number`, when one is alive. */
     RefPtr<Inode> find(uint64_t number);
@@ -56,4 +62,7 @@ private:
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */
     size_t inode_count_ = 0;
     RefPtr<Inode> root_;
+    /* ReadAhead::STORAGE bytes, kmalloc'd at connect; none: no read-ahead. */
+    uint8_t* read_ahead_storage_;
+    ReadAhead read_ahead_;
 };

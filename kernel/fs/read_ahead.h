@@ -1,0 +1,91 @@
+/* Read-ahead for hostfs (kernel/fs/hypercall_fs.h): a sequential reader's small
+ * reads are served from a window of the file that one host request fetched, so
+ * sixteen or more 4 KiB reads share one VM exit, the way the page cache of a
+ * paravirtual file system (virtio-fs, 9p with a cache) works. Pure logic over a
+ * fetch callback, unit-tested on the build machine (tests/unit/read_ahead_test.cpp).
+ *
+ * Coherence model (docs/hypercalls.md, "Read-ahead in our kernel"):
+ * - hostfs's own changes are seen at once: a write or truncate through any
+ *   descriptor of the file drops its window (forget) before it returns;
+ * - a change hostfs did not make (the host's programs, another VM, a raw
+ *   hypercall) is seen by every read that follows the next lookup of the file's
+ *   name in the guest (an open, a stat by path: hostfs calls forget there), and
+ *   by every read at least LIFETIME_NS after the window was fetched: an open
+ *   descriptor never reads bytes older than that;
+ * - a window holds bytes from one host read: never a mix of before and after.
+ * Invariant: a window's bytes [start, start + length) are what the host's read at
+ * `start` returned at `fetched_ns`; `at_end` when that read stopped short (the end
+ * of the file then). No locking: hostfs is called under the VFS lock. */
+#pragma once
+#include "lib/result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+class ReadAhead {
+public:
+    /* Bytes one fetch asks of the host: 128 KiB shares one exit among 32 reads of
+     * 4 KiB, where the exit (about 2,400 cycles in Bochs) falls below a tenth of
+     * a read's cost. */
+    static constexpr size_t WINDOW = 128 * 1024;
+    /* Files read sequentially at the same time, each with its own window; the
+     * least recently used window goes to a new reader. */
+    static constexpr size_t WINDOWS = 4;
+    /* Reads up to this long go through the windows; a longer read goes to the
+     * host itself, straight into its buffer (one copy, no window). */
+    static constexpr size_t SMALL_READ = 16 * 1024;
+    /* How old a window may grow before its bytes are fetched anew. */
+    static constexpr uint64_t LIFETIME_NS = 10 * 1000 * 1000;
+    /* The storage hostfs gives: WINDOWS windows of WINDOW bytes. */
+    static constexpr size_t STORAGE = WINDOW * WINDOWS;
+
+    /* Reads up to `length` bytes of `file` at `offset` from the host into `into`:
+     * the bytes read (fewer at the end of the file) or the host's errno. */
+    class Fetcher {
+    public:
+        virtual Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) = 0;
+
+    protected:
+        ~Fetcher() = default;
+    };
+
+    /* `storage`: STORAGE bytes the windows live in (nullptr: no read-ahead, every
+     * read goes to the host). */
+    explicit ReadAhead(uint8_t* storage) : storage_(storage) {}
+
+    /* A read of `count` bytes of `file` at `offset` at time `now_ns`: served from
+     * a window (or a window fetched now, when the read is small and `sequential`,
+     * i.e. it starts where the file's previous read ended), returning the bytes
+     * copied to `buffer`; 0 with `served` false when the caller must ask the host
+     * itself. An error is the fetch's. */
+    [[nodiscard]] Result<size_t> read(Fetcher& fetcher, const void* file, uint64_t offset, void* buffer, size_t count,
+                                      uint64_t now_ns, bool sequential, bool& served);
+
+    /* Drops `file`'s window: it changed, or may have. */
+    void forget(const void* file);
+
+    /* Host requests made for windows so far, for the tests. */
+    uint64_t fetches() const { return fetches_; }
+
+private:
+    struct Window {
+        const void* file = nullptr; /* nullptr: empty */
+        uint64_t start = 0;
+        size_t length = 0;
+        bool at_end = false;
+        uint64_t fetched_ns = 0;
+        uint64_t last_used = 0; /* use_clock_ at the last hit, for LRU */
+    };
+
+    Window* find(const void* file);
+    Window& victim();
+    /* Copies what `window` holds of [offset, offset + count), if it answers the
+     * read: all of it, or the rest of the file when the window saw its end. */
+    bool answer(Window& window, uint64_t offset, void* buffer, size_t count, size_t& copied);
+    uint8_t* bytes(const Window& window) { return storage_ + size_t(&window - windows_) * WINDOW; }
+
+    uint8_t* storage_;
+    Window windows_[WINDOWS];
+    uint64_t use_clock_ = 0;
+    uint64_t fetches_ = 0;
+};
