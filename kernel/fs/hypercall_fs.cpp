@@ -138,18 +138,11 @@ Result<HypercallFs*> HypercallFs::connect()
     return fs;
 }
 
-/* Without memory for the windows hostfs still works, every read one request. */
-HypercallFs::HypercallFs()
-    : read_ahead_storage_(static_cast<uint8_t*>(kmalloc(ReadAhead::STORAGE))), read_ahead_(read_ahead_storage_)
-{
-}
-
 HypercallFs::~HypercallFs()
 {
     root_ = nullptr;
     if (inode_count_ != 0)
         panic("hostfs destroyed with %zu inodes in use", inode_count_);
-    kfree(read_ahead_storage_);
 }
 
 RefPtr<Inode> HypercallFs::root() { return root_; }
@@ -322,24 +315,25 @@ Result<size_t> read_from_host(uint64_t handle, uint64_t offset, void* buffer, si
     return done;
 }
 
-/* Fills read-ahead windows: the key is the HostInode. */
-class WindowFetcher final : public ReadAhead::Fetcher {
-public:
-    Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) override
-    {
-        return read_from_host(static_cast<const HostInode*>(file)->handle(), offset, into, length);
-    }
-};
-
 } // namespace
+
+/* A window's key is its HostInode: forget() drops it before the inode goes. */
+Result<size_t> HypercallFs::fetch(const void* file, uint64_t offset, void* into, size_t length)
+{
+    return read_from_host(static_cast<const HostInode*>(file)->handle(), offset, into, length);
+}
+
+/* Without memory for a window hostfs still works, every read one request. */
+uint8_t* HypercallFs::allocate() { return static_cast<uint8_t*>(kmalloc(ReadAhead::WINDOW_MAX)); }
+
+void HypercallFs::release(uint8_t* bytes) { kfree(bytes); }
 
 Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, size_t count)
 {
     HostInode& host = own(file);
-    WindowFetcher fetcher;
     bool served = false;
-    size_t got = TRY(read_ahead_.read(fetcher, &host, offset, buffer, count, clock::nanoseconds(),
-                                      offset == host.next_read_, served));
+    size_t got =
+        read_ahead_.read(&host, offset, buffer, count, clock::nanoseconds(), offset == host.next_read_, served);
     if (!served)
         got = TRY(read_from_host(host.handle(), offset, buffer, count));
     host.next_read_ = offset + got;

@@ -16,7 +16,7 @@
 
 class HostInode;
 
-class HypercallFs final : public FileSystem {
+class HypercallFs final : public FileSystem, private ReadAhead::Host {
 public:
     /* Whether CPUID names the Matryoshka hypervisor and its FILES feature. */
     static bool available();
@@ -47,7 +47,7 @@ public:
 
 private:
     friend class HostInode;
-    HypercallFs();
+    HypercallFs() = default;
     HostInode& own(Inode& inode);
     /* The inode of host file `number`, when one is alive. */
     RefPtr<Inode> find(uint64_t number);
@@ -62,7 +62,9 @@ private:
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */
     size_t inode_count_ = 0;
     RefPtr<Inode> root_;
-    /* ReadAhead::STORAGE bytes, kmalloc'd at connect; none: no read-ahead. */
-    uint8_t* read_ahead_storage_;
-    ReadAhead read_ahead_;
+    /* ReadAhead::Host: windows are filled by read requests, from the kernel heap. */
+    Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) override;
+    uint8_t* allocate() override;
+    void release(uint8_t* bytes) override;
+    ReadAhead read_ahead_{*this};
 };

@@ -1,6 +1,12 @@
 /* hostfs's read-ahead windows; see read_ahead.h for the coherence model. */
 #include "fs/read_ahead.h"
 
+ReadAhead::~ReadAhead()
+{
+    for (Window& window : windows_)
+        host_.release(window.bytes);
+}
+
 ReadAhead::Window* ReadAhead::find(const void* file)
 {
     for (Window& window : windows_) {
@@ -22,6 +28,14 @@ ReadAhead::Window& ReadAhead::victim()
     return *oldest;
 }
 
+/* Owned by nobody, holding nothing; the buffer stays for the next owner. */
+void ReadAhead::empty(Window& window)
+{
+    uint8_t* bytes = window.bytes;
+    window = Window{};
+    window.bytes = bytes;
+}
+
 bool ReadAhead::answer(Window& window, uint64_t offset, void* buffer, size_t count, size_t& copied)
 {
     /* Unsigned: an offset before the window wraps to a huge distance. */
@@ -32,49 +46,58 @@ bool ReadAhead::answer(Window& window, uint64_t offset, void* buffer, size_t cou
     if (count > left && !window.at_end)
         return false;
     copied = count < left ? count : left;
-    __builtin_memcpy(buffer, bytes(window) + into, copied);
+    __builtin_memcpy(buffer, window.bytes + into, copied);
     window.last_used = ++use_clock_;
     return true;
 }
 
-Result<size_t> ReadAhead::read(Fetcher& fetcher, const void* file, uint64_t offset, void* buffer, size_t count,
-                               uint64_t now_ns, bool sequential, bool& served)
+size_t ReadAhead::read(const void* file, uint64_t offset, void* buffer, size_t count, uint64_t now_ns,
+                       bool sequential, bool& served)
 {
     served = false;
-    if (!storage_ || count == 0 || count > SMALL_READ)
-        return size_t(0);
+    if (count == 0 || count > SMALL_READ)
+        return 0;
     Window* window = find(file);
+    size_t copied = 0;
     /* A clock that went backwards (it cannot, but the check is free) also ends
      * the window rather than stretching its life. */
-    if (window && (now_ns < window->fetched_ns || now_ns - window->fetched_ns >= LIFETIME_NS)) {
-        *window = Window{};
-        window = nullptr;
-    }
-    size_t copied = 0;
-    if (window && answer(*window, offset, buffer, count, copied)) {
+    bool fresh = window && now_ns >= window->fetched_ns && now_ns - window->fetched_ns < LIFETIME_NS;
+    if (fresh && answer(*window, offset, buffer, count, copied)) {
         served = true;
         return copied;
     }
-    if (!sequential)
-        return size_t(0);
+    if (!sequential) {
+        if (window && !fresh)
+            empty(*window);
+        return 0;
+    }
+    /* The same reader going on: a larger window; a window taken over: the first size. */
+    size_t size = WINDOW_FIRST;
+    if (window && window->size)
+        size = window->size * 2 < WINDOW_MAX ? window->size * 2 : WINDOW_MAX;
     if (!window)
         window = &victim();
     /* Emptied first: a failed or short fetch must not leave another file's bytes
      * (or this file's older ones) behind under the new owner. */
-    *window = Window{};
+    empty(*window);
+    if (!window->bytes)
+        window->bytes = host_.allocate();
+    if (!window->bytes)
+        return 0;
     ++fetches_;
-    Result<size_t> got = fetcher.fetch(file, offset, bytes(*window), WINDOW);
+    Result<size_t> got = host_.fetch(file, offset, window->bytes, size);
     /* A host that answers more than it was asked is lying; the caller's own read
      * then gets the host's answer for its own buffer. */
-    if (got.is_error() || got.value() > WINDOW)
-        return size_t(0);
+    if (got.is_error() || got.value() > size)
+        return 0;
     served = true;
     if (got.value() == 0)
-        return size_t(0); /* the end of the file, as the host says now */
+        return 0; /* the end of the file, as the host says now */
     window->file = file;
     window->start = offset;
     window->length = got.value();
-    window->at_end = got.value() < WINDOW;
+    window->size = size;
+    window->at_end = got.value() < size;
     window->fetched_ns = now_ns;
     (void)answer(*window, offset, buffer, count, copied);
     return copied;
@@ -83,5 +106,5 @@ Result<size_t> ReadAhead::read(Fetcher& fetcher, const void* file, uint64_t offs
 void ReadAhead::forget(const void* file)
 {
     if (Window* window = find(file))
-        *window = Window{};
+        empty(*window);
 }

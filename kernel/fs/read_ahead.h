@@ -1,6 +1,6 @@
 /* Read-ahead for hostfs (kernel/fs/hypercall_fs.h): a sequential reader's small
  * reads are served from a window of the file that one host request fetched, so
- * sixteen or more 4 KiB reads share one VM exit, the way the page cache of a
+ * up to 128 reads of 4 KiB share one VM exit, the way the page cache of a
  * paravirtual file system (virtio-fs, 9p with a cache) works. Pure logic over a
  * fetch callback, unit-tested on the build machine (tests/unit/read_ahead_test.cpp).
  *
@@ -24,10 +24,14 @@
 
 class ReadAhead {
 public:
-    /* Bytes one fetch asks of the host: 128 KiB shares one exit among 32 reads of
-     * 4 KiB, where the exit (about 2,400 cycles in Bochs) falls below a tenth of
-     * a read's cost. */
-    static constexpr size_t WINDOW = 128 * 1024;
+    /* A window's largest size: sequential reads of 4 KiB share one exit per
+     * 512 KiB, where the exit, the file server and its walk of our page tables
+     * (about 3,200 cycles in Bochs) fall to a few percent of a read's cost. */
+    static constexpr size_t WINDOW_MAX = 512 * 1024;
+    /* A new window's size; each refill by the same sequential reader doubles it
+     * up to WINDOW_MAX, so a reader that stops early, or readers that take
+     * windows from each other, cost a small fetch rather than a large one. */
+    static constexpr size_t WINDOW_FIRST = 64 * 1024;
     /* Files read sequentially at the same time, each with its own window; the
      * least recently used window goes to a new reader. */
     static constexpr size_t WINDOWS = 4;
@@ -36,30 +40,34 @@ public:
     static constexpr size_t SMALL_READ = 16 * 1024;
     /* How old a window may grow before its bytes are fetched anew. */
     static constexpr uint64_t LIFETIME_NS = 10 * 1000 * 1000;
-    /* The storage hostfs gives: WINDOWS windows of WINDOW bytes. */
-    static constexpr size_t STORAGE = WINDOW * WINDOWS;
 
-    /* Reads up to `length` bytes of `file` at `offset` from the host into `into`:
-     * the bytes read (fewer at the end of the file) or the host's errno. */
-    class Fetcher {
+    /* What the windows need of their surroundings (hostfs: the read request and
+     * the kernel heap; the unit tests: a fake). */
+    class Host {
     public:
+        /* Reads up to `length` bytes of `file` at `offset` into `into`: the bytes
+         * read (fewer at the end of the file) or the host's errno. */
         virtual Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) = 0;
+        /* WINDOW_MAX bytes for a window, or nullptr (then no read-ahead for now). */
+        virtual uint8_t* allocate() = 0;
+        virtual void release(uint8_t* bytes) = 0;
 
     protected:
-        ~Fetcher() = default;
+        ~Host() = default;
     };
 
-    /* `storage`: STORAGE bytes the windows live in (nullptr: no read-ahead, every
-     * read goes to the host). */
-    explicit ReadAhead(uint8_t* storage) : storage_(storage) {}
+    explicit ReadAhead(Host& host) : host_(host) {}
+    ~ReadAhead();
+    ReadAhead(const ReadAhead&) = delete;
+    ReadAhead& operator=(const ReadAhead&) = delete;
 
     /* A read of `count` bytes of `file` at `offset` at time `now_ns`: served from
      * a window (or a window fetched now, when the read is small and `sequential`,
      * i.e. it starts where the file's previous read ended), returning the bytes
      * copied to `buffer`; 0 with `served` false when the caller must ask the host
-     * itself. An error is the fetch's. */
-    [[nodiscard]] Result<size_t> read(Fetcher& fetcher, const void* file, uint64_t offset, void* buffer, size_t count,
-                                      uint64_t now_ns, bool sequential, bool& served);
+     * itself (also when a fetch failed: the caller's own read reports the error). */
+    [[nodiscard]] size_t read(const void* file, uint64_t offset, void* buffer, size_t count, uint64_t now_ns,
+                              bool sequential, bool& served);
 
     /* Drops `file`'s window: it changed, or may have. */
     void forget(const void* file);
@@ -72,19 +80,21 @@ private:
         const void* file = nullptr; /* nullptr: empty */
         uint64_t start = 0;
         size_t length = 0;
+        size_t size = 0; /* what the fetch asked: the next refill asks twice that */
         bool at_end = false;
         uint64_t fetched_ns = 0;
         uint64_t last_used = 0; /* use_clock_ at the last hit, for LRU */
+        uint8_t* bytes = nullptr; /* WINDOW_MAX bytes, allocated at first use and kept */
     };
 
     Window* find(const void* file);
     Window& victim();
+    static void empty(Window& window);
     /* Copies what `window` holds of [offset, offset + count), if it answers the
      * read: all of it, or the rest of the file when the window saw its end. */
     bool answer(Window& window, uint64_t offset, void* buffer, size_t count, size_t& copied);
-    uint8_t* bytes(const Window& window) { return storage_ + size_t(&window - windows_) * WINDOW; }
 
-    uint8_t* storage_;
+    Host& host_;
     Window windows_[WINDOWS];
     uint64_t use_clock_ = 0;
     uint64_t fetches_ = 0;

@@ -7,6 +7,7 @@
 #include "fs/read_ahead.h"
 #include "unit_test.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -17,21 +18,34 @@ constexpr uint64_t LATER = ReadAhead::LIFETIME_NS; /* the first instant a window
 
 /* The host: files by key, a read as the host's VFS answers it (short at the end,
  * 0 past it). */
-struct FakeHost final : ReadAhead::Fetcher {
+struct FakeHost final : ReadAhead::Host {
     std::map<const void*, std::vector<uint8_t>> files;
+    std::vector<std::vector<uint8_t>> windows; /* what allocate() gave */
+    bool out_of_memory = false;
     int fail_with = 0;     /* an errno for the next fetches */
     size_t lie_extra = 0;  /* claims this many bytes more than it was asked */
     size_t requests = 0;
+    size_t largest_ask = 0;
 
     Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) override
     {
         ++requests;
+        largest_ask = std::max(largest_ask, length);
         if (fail_with)
             return Error(fail_with);
         if (lie_extra)
             return length + lie_extra;
         return host_read(file, offset, into, length);
     }
+    uint8_t* allocate() override
+    {
+        if (out_of_memory)
+            return nullptr;
+        windows.emplace_back(ReadAhead::WINDOW_MAX);
+        return windows.back().data();
+    }
+    void release(uint8_t* bytes) override { released += bytes != nullptr; }
+    size_t released = 0;
     size_t host_read(const void* file, uint64_t offset, void* into, size_t length)
     {
         const std::vector<uint8_t>& bytes = files[file];
@@ -47,8 +61,7 @@ struct FakeHost final : ReadAhead::Fetcher {
  * host; a write or truncate changes the host and forgets the window. */
 struct Guest {
     FakeHost host;
-    std::vector<uint8_t> storage = std::vector<uint8_t>(ReadAhead::STORAGE);
-    ReadAhead cache{storage.data()};
+    ReadAhead cache{host};
     std::map<const void*, uint64_t> next_read;
     uint64_t now = 1000;
 
@@ -56,10 +69,7 @@ struct Guest {
     {
         std::vector<uint8_t> buffer(count);
         bool served = false;
-        Result<size_t> got =
-            cache.read(host, file, offset, buffer.data(), count, now, offset == next_read[file], served);
-        CHECK(!got.is_error());
-        size_t n = got.is_error() ? 0 : got.value();
+        size_t n = cache.read(file, offset, buffer.data(), count, now, offset == next_read[file], served);
         if (!served)
             n = host.host_read(file, offset, buffer.data(), count);
         buffer.resize(n);
@@ -100,17 +110,26 @@ const void* const A = &file_a;
 
 } // namespace
 
-UNIT_TEST(read_ahead_serves_a_window_of_sequential_4k_reads_with_one_fetch)
+UNIT_TEST(read_ahead_serves_sequential_4k_reads_from_windows_that_double_up_to_the_largest)
 {
     Guest guest;
-    guest.host.files[A] = pattern(1024 * 1024, 1);
-    size_t per_window = ReadAhead::WINDOW / PAGE;
-    for (size_t i = 0; i < per_window; ++i)
-        CHECK(guest.read(A, i * PAGE, PAGE) == slice(guest.host.files[A], i * PAGE, PAGE));
-    CHECK_EQ(guest.host.requests, size_t(1));
-    CHECK(guest.read(A, per_window * PAGE, PAGE) == slice(guest.host.files[A], per_window * PAGE, PAGE));
-    CHECK_EQ(guest.host.requests, size_t(2));
-    CHECK_EQ(guest.cache.fetches(), uint64_t(2));
+    constexpr size_t SIZE = 4 * 1024 * 1024;
+    guest.host.files[A] = pattern(SIZE, 1);
+    /* Fetches at 0, 64 KiB, 192 KiB, 448 KiB, 960 KiB, then every 512 KiB. */
+    size_t fetches = 0;
+    for (size_t offset = 0; offset < SIZE; offset += PAGE) {
+        CHECK(guest.read(A, offset, PAGE) == slice(guest.host.files[A], offset, PAGE));
+        size_t expected = 1;
+        for (size_t end = ReadAhead::WINDOW_FIRST, size = ReadAhead::WINDOW_FIRST; end <= offset; ++expected) {
+            size = std::min(size * 2, ReadAhead::WINDOW_MAX);
+            end += size;
+        }
+        fetches = expected;
+        CHECK_EQ(guest.host.requests, expected);
+    }
+    CHECK_EQ(guest.cache.fetches(), uint64_t(fetches));
+    CHECK(fetches < SIZE / ReadAhead::WINDOW_MAX + 4);
+    CHECK_EQ(guest.host.windows.size(), size_t(1)); /* one buffer, kept */
 }
 
 UNIT_TEST(read_ahead_a_read_straddling_the_window_end_fetches_from_its_own_offset)
@@ -118,7 +137,7 @@ UNIT_TEST(read_ahead_a_read_straddling_the_window_end_fetches_from_its_own_offse
     Guest guest;
     guest.host.files[A] = pattern(512 * 1024, 2);
     (void)guest.read(A, 0, PAGE);
-    uint64_t near_end = ReadAhead::WINDOW - 100;
+    uint64_t near_end = ReadAhead::WINDOW_FIRST - 100;
     guest.next_read[A] = near_end;
     CHECK(guest.read(A, near_end, PAGE) == slice(guest.host.files[A], near_end, PAGE));
     CHECK_EQ(guest.host.requests, size_t(2));
@@ -213,12 +232,12 @@ UNIT_TEST(read_ahead_a_failed_or_lying_fetch_leaves_the_read_to_the_host)
     guest.host.fail_with = EIO;
     bool served = true;
     std::vector<uint8_t> buffer(PAGE);
-    Result<size_t> got = guest.cache.read(guest.host, A, 0, buffer.data(), PAGE, guest.now, true, served);
-    CHECK(!got.is_error() && !served);
+    CHECK_EQ(guest.cache.read(A, 0, buffer.data(), PAGE, guest.now, true, served), size_t(0));
+    CHECK(!served);
     guest.host.fail_with = 0;
     guest.host.lie_extra = 1;
-    Result<size_t> lied = guest.cache.read(guest.host, A, 0, buffer.data(), PAGE, guest.now, true, served);
-    CHECK(!lied.is_error() && !served);
+    CHECK_EQ(guest.cache.read(A, 0, buffer.data(), PAGE, guest.now, true, served), size_t(0));
+    CHECK(!served);
     /* Nothing of the lie stayed: the next read fetches and answers the truth. */
     guest.host.lie_extra = 0;
     CHECK(guest.read(A, 0, PAGE) == slice(guest.host.files[A], 0, PAGE));
@@ -239,14 +258,36 @@ UNIT_TEST(read_ahead_files_never_see_each_others_bytes_when_windows_run_out)
     }
 }
 
-UNIT_TEST(read_ahead_without_storage_serves_nothing)
+UNIT_TEST(read_ahead_without_memory_for_a_window_serves_nothing)
 {
     FakeHost host;
     host.files[A] = pattern(PAGE, 11);
-    ReadAhead cache(nullptr);
+    host.out_of_memory = true;
     std::vector<uint8_t> buffer(PAGE);
     bool served = true;
-    Result<size_t> got = cache.read(host, A, 0, buffer.data(), PAGE, 0, true, served);
-    CHECK(!got.is_error() && !served);
-    CHECK_EQ(host.requests, size_t(0));
+    {
+        ReadAhead cache(host);
+        CHECK_EQ(cache.read(A, 0, buffer.data(), PAGE, 0, true, served), size_t(0));
+        CHECK(!served);
+        CHECK_EQ(host.requests, size_t(0));
+        host.out_of_memory = false;
+        CHECK_EQ(cache.read(A, 0, buffer.data(), PAGE, 0, true, served), PAGE);
+        CHECK(served);
+    }
+    CHECK_EQ(host.released, size_t(1)); /* the window's buffer went with the cache */
+}
+
+UNIT_TEST(read_ahead_readers_taking_windows_from_each_other_fetch_small_windows)
+{
+    Guest guest;
+    const void* files[] = {&file_a, &file_b, &file_c, &file_d, &file_e};
+    for (size_t i = 0; i < 5; ++i)
+        guest.host.files[files[i]] = pattern(2 * 1024 * 1024, uint8_t(20 + i));
+    /* Five readers in turn over four windows: each read finds its window taken
+     * and starts again at the first size, never the largest. */
+    for (size_t offset = 0; offset < 512 * 1024; offset += PAGE) {
+        for (size_t i = 0; i < 5; ++i)
+            (void)guest.read(files[i], offset, PAGE);
+    }
+    CHECK(guest.host.largest_ask <= ReadAhead::WINDOW_FIRST);
 }
