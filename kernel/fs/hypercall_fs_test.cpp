@@ -335,7 +335,7 @@ KERNEL_TEST(hostfs, read_ahead_sees_our_writes_at_once_and_host_changes_as_its_m
         t.fail("%s does not open", READ_AHEAD_FILE);
     } else {
         int fd = reader.value();
-        /* Eight sequential reads: one fetch (the first window is 64 KiB), so
+        /* Eight sequential reads: one fetch (a first window holds the whole file), so
          * one notify, unless the window outlived its lifetime meanwhile (a
          * slow emulator on a busy machine): then a fetch each lifetime. */
         uint64_t fetches = read_ahead_fetches();

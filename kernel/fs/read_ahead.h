@@ -31,7 +31,7 @@ public:
     /* A new window's size; each refill by the same sequential reader doubles it
      * up to WINDOW_MAX, so a reader that stops early, or readers that take
      * windows from each other, cost a small fetch rather than a large one. */
-    static constexpr size_t WINDOW_FIRST = 64 * 1024;
+    static constexpr size_t WINDOW_FIRST = 256 * 1024;
     /* Files read sequentially at the same time, each with its own window; the
      * least recently used window goes to a new reader. */
     static constexpr size_t WINDOWS = 4;
@@ -96,6 +96,7 @@ private:
 
     Host& host_;
     Window windows_[WINDOWS];
+    Window* recent_ = &windows_[0]; /* the last window used: looked at first */
     uint64_t use_clock_ = 0;
     uint64_t fetches_ = 0;
 };

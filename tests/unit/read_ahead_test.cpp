@@ -115,7 +115,7 @@ UNIT_TEST(read_ahead_serves_sequential_4k_reads_from_windows_that_double_up_to_t
     Guest guest;
     constexpr size_t SIZE = 4 * 1024 * 1024;
     guest.host.files[A] = pattern(SIZE, 1);
-    /* Fetches at 0, 64 KiB, 192 KiB, 448 KiB, 960 KiB, then every 512 KiB. */
+    /* Fetches at 0 (WINDOW_FIRST), then at each window's end, each twice as large up to WINDOW_MAX. */
     size_t fetches = 0;
     for (size_t offset = 0; offset < SIZE; offset += PAGE) {
         CHECK(guest.read(A, offset, PAGE) == slice(guest.host.files[A], offset, PAGE));
