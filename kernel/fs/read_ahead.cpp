@@ -55,8 +55,9 @@ bool ReadAhead::answer(Window& window, uint64_t offset, void* buffer, size_t cou
     return true;
 }
 
-size_t ReadAhead::read(const void* file, uint64_t offset, void* buffer, size_t count, uint64_t now_ns,
-                       bool sequential, bool& served)
+/* Everything but the inline hit of read(). */
+size_t ReadAhead::read_slowly(const void* file, uint64_t offset, void* buffer, size_t count, uint64_t now_ns,
+                              bool sequential, bool& served)
 {
     served = false;
     if (count == 0 || count > SMALL_READ)
