@@ -8,6 +8,7 @@
 #include "fs/hypercall_ring.h"
 #include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
+#include "time/clock.h"
 
 #include <new>
 
@@ -25,6 +26,10 @@ private:
     friend class HypercallFs;
     uint64_t handle_;
     bool read_only_ = false; /* the host refused this file for writing (EROFS) */
+    /* Where the last read of this file ended: a read starting there is
+     * sequential and may fetch a read-ahead window. 0 at first, so a file read
+     * from its start is read ahead at once. */
+    uint64_t next_read_ = 0;
     HostInode* next_ = nullptr;
     /* A directory's records from one getdents, from host offset listing_start_
      * (readdir answers from it; kmalloc'd at the first readdir, or none). */
@@ -93,6 +98,8 @@ struct Name {
 
 HostInode::~HostInode()
 {
+    /* forget() also drops the read-ahead window: a later inode at this address
+     * must not find this file's bytes. */
     static_cast<HypercallFs&>(file_system()).forget(*this);
     kfree(listing_);
     /* Queued: it goes to the host in front of the next batch, costing no exit of
@@ -168,6 +175,9 @@ Result<RefPtr<Inode>> HypercallFs::adopt(uint64_t handle, const struct stat& sta
     if (RefPtr<Inode> living = find(status.st_ino)) {
         hypercall_ring::close_later(handle);
         remember_status(own(*living), status);
+        /* A lookup is where the guest sees changes it did not make (the
+         * read-ahead model of fs/read_ahead.h): an open reads the file anew. */
+        read_ahead_.forget(&own(*living));
         return living;
     }
     InodeType type = S_ISDIR(status.st_mode) ? InodeType::directory : InodeType::regular;
@@ -187,6 +197,7 @@ Result<RefPtr<Inode>> HypercallFs::adopt(uint64_t handle, const struct stat& sta
 
 void HypercallFs::forget(HostInode& inode)
 {
+    read_ahead_.forget(&inode);
     for (HostInode** link = &inodes_; *link; link = &(*link)->next_) {
         if (*link == &inode) {
             *link = inode.next_;
@@ -282,17 +293,19 @@ Result<void> HypercallFs::rename(Inode& from_directory, StringView from_name, In
     return {};
 }
 
-Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, size_t count)
+namespace {
+
+/* Reads of `handle` straight into `buffer`, up to HYPERCALL_FILE_IO_MAX per
+ * request: the host walks our page tables for the whole piece at once. */
+Result<size_t> read_from_host(uint64_t handle, uint64_t offset, void* buffer, size_t count)
 {
-    /* Up to HYPERCALL_FILE_IO_MAX per hypercall: the host walks our page tables for
-     * the whole buffer at once. */
     auto* bytes = static_cast<uint8_t*>(buffer);
     size_t done = 0;
     while (done < count) {
         size_t piece = count - done < HYPERCALL_FILE_IO_MAX ? count - done : HYPERCALL_FILE_IO_MAX;
         uint64_t at = 0;
         uint64_t number = transfer_number(HYPERCALL_FILE_READ, bytes + done, piece, at);
-        Result<uint64_t> got = call(number, own(file).handle(), at, piece, offset + done);
+        Result<uint64_t> got = call(number, handle, at, piece, offset + done);
         if (got.is_error())
             return done ? Result<size_t>(done) : Error(got.error());
         done += size_t(got.value());
@@ -302,10 +315,38 @@ Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, siz
     return done;
 }
 
+} // namespace
+
+/* A window's key is its HostInode: forget() drops it before the inode goes. */
+Result<size_t> HypercallFs::fetch(const void* file, uint64_t offset, void* into, size_t length)
+{
+    return read_from_host(static_cast<const HostInode*>(file)->handle(), offset, into, length);
+}
+
+/* Without memory for a window hostfs still works, every read one request. */
+uint8_t* HypercallFs::allocate() { return static_cast<uint8_t*>(kmalloc(ReadAhead::WINDOW_MAX)); }
+
+void HypercallFs::release(uint8_t* bytes) { kfree(bytes); }
+
+Result<size_t> HypercallFs::read(Inode& file, uint64_t offset, void* buffer, size_t count)
+{
+    HostInode& host = own(file);
+    bool served = false;
+    size_t got =
+        read_ahead_.read(&host, offset, buffer, count, clock::nanoseconds(), offset == host.next_read_, served);
+    if (!served)
+        got = TRY(read_from_host(host.handle(), offset, buffer, count));
+    host.next_read_ = offset + got;
+    return got;
+}
+
 Result<size_t> HypercallFs::write(Inode& file, uint64_t offset, const void* buffer, size_t count, StorageAccount*)
 {
     if (own(file).read_only_)
         return Error(EROFS);
+    /* Dropped before the first byte goes: a write that fails half-way has still
+     * changed the file. */
+    read_ahead_.forget(&own(file));
     auto* bytes = static_cast<const uint8_t*>(buffer);
     size_t done = 0;
     while (done < count) {
@@ -326,6 +367,7 @@ Result<void> HypercallFs::truncate(Inode& file, uint64_t size)
 {
     if (own(file).read_only_)
         return Error(EROFS);
+    read_ahead_.forget(&own(file));
     TRY(call(HYPERCALL_FILE_FTRUNCATE, own(file).handle(), size));
     return {};
 }

@@ -6,13 +6,17 @@
  * there is at most one inode per host file, so the VFS's identity checks (mount
  * points, a directory moved into itself) work as on any other file system.
  * Where the host exports its files read-only (everywhere but the VM's writable
- * directory) the handle is a read-only one, and writes answer EROFS. */
+ * directory) the handle is a read-only one, and writes answer EROFS. The one
+ * cache is read-ahead (fs/read_ahead.h): a sequential reader's small reads come
+ * from a window of the file fetched by one request, with the coherence model
+ * written there. */
 #pragma once
 #include "fs/file_system.h"
+#include "fs/read_ahead.h"
 
 class HostInode;
 
-class HypercallFs final : public FileSystem {
+class HypercallFs final : public FileSystem, private ReadAhead::Host {
 public:
     /* Whether CPUID names the Matryoshka hypervisor and its FILES feature. */
     static bool available();
@@ -38,6 +42,8 @@ public:
 
     /* Inodes alive, each holding one host handle. */
     size_t inode_count() const { return inode_count_; }
+    /* Host requests made to fill read-ahead windows, for the tests. */
+    uint64_t read_ahead_fetches() const { return read_ahead_.fetches(); }
 
 private:
     friend class HostInode;
@@ -56,4 +62,9 @@ private:
     HostInode* inodes_ = nullptr; /* every living inode, linked through HostInode::next_ */
     size_t inode_count_ = 0;
     RefPtr<Inode> root_;
+    /* ReadAhead::Host: windows are filled by read requests, from the kernel heap. */
+    Result<size_t> fetch(const void* file, uint64_t offset, void* into, size_t length) override;
+    uint8_t* allocate() override;
+    void release(uint8_t* bytes) override;
+    ReadAhead read_ahead_{*this};
 };

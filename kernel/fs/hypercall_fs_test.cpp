@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
 #include "test/kernel_test.h"
+#include "time/clock.h"
 
 namespace {
 
@@ -224,7 +225,9 @@ KERNEL_TEST(hostfs, ring_costs_one_exit_or_less_per_operation)
     if (hypercall_ring::notify_count() - before > 2)
         t.fail("a stat took %lu notifies", hypercall_ring::notify_count() - before);
 
-    /* 4 KiB reads and writes: one notify each. */
+    /* 4 KiB writes: one notify each; four sequential 4 KiB reads of the 16 KiB
+     * file: one between them (read-ahead, fs/read_ahead.h), or one more for each
+     * time its window outlived its lifetime (a slow emulator). */
     Result<int> fd = files.sys.open("/ring_listing/file000", O_RDWR);
     EXPECT(!fd.is_error());
     if (!fd.is_error()) {
@@ -235,12 +238,17 @@ KERNEL_TEST(hostfs, ring_costs_one_exit_or_less_per_operation)
             Result<size_t> put = files.sys.write(fd.value(), records, 4096);
             moved += put.is_error() ? 0 : put.value();
         }
+        EXPECT_EQ(hypercall_ring::notify_count() - before, uint64_t(4));
         EXPECT(!files.sys.lseek(fd.value(), 0, SEEK_SET).is_error());
+        before = hypercall_ring::notify_count();
+        uint64_t start = clock::nanoseconds();
         for (int i = 0; i < 4; ++i) {
             Result<size_t> got = files.sys.read(fd.value(), records + 4096, 4096);
             moved += got.is_error() ? 0 : got.value();
         }
-        EXPECT_EQ(hypercall_ring::notify_count() - before, uint64_t(8));
+        uint64_t lifetimes = (clock::nanoseconds() - start) / ReadAhead::LIFETIME_NS + 1;
+        EXPECT(hypercall_ring::notify_count() - before >= 1);
+        EXPECT(hypercall_ring::notify_count() - before <= lifetimes);
         EXPECT_EQ(moved, size_t(8 * 4096));
         EXPECT_EQ(records[4096 + 4095], uint8_t(0x5A));
         (void)files.sys.close(fd.value());
@@ -251,4 +259,134 @@ KERNEL_TEST(hostfs, ring_costs_one_exit_or_less_per_operation)
         EXPECT(!files.sys.unlink(path).is_error());
     }
     EXPECT(!files.sys.rmdir("/ring_listing").is_error());
+}
+
+namespace {
+
+constexpr const char* READ_AHEAD_FILE = "/read_ahead.bin";
+constexpr size_t KIB = 1024;
+
+/* Windows hostfs fetched so far (the root is hostfs: skip_without_hostfs). */
+uint64_t read_ahead_fetches()
+{
+    return static_cast<HypercallFs&>(kernel_vfs::vfs().root()->file_system()).read_ahead_fetches();
+}
+
+/* Reads 4 KiB of `fd` at `offset` into `page`: whether all of it came. */
+bool read_page(VfsSyscall& sys, int fd, uint64_t offset, uint8_t* page)
+{
+    if (sys.lseek(fd, int64_t(offset), SEEK_SET).is_error())
+        return false;
+    Result<size_t> got = sys.read(fd, page, 4 * KIB);
+    return !got.is_error() && got.value() == 4 * KIB;
+}
+
+bool filled_with(const uint8_t* bytes, size_t count, uint8_t value)
+{
+    for (size_t i = 0; i < count; ++i) {
+        if (bytes[i] != value)
+            return false;
+    }
+    return true;
+}
+
+/* A change hostfs does not see: 4 KiB of `value` written at `offset` of
+ * READ_AHEAD_FILE by plain hypercalls on a handle of their own, as the host's
+ * programs or another VM sharing the directory would change it. */
+bool change_behind_hostfs(uint64_t offset, uint8_t value)
+{
+    uint8_t bytes[4 * KIB];
+    memset(bytes, value, sizeof(bytes));
+    auto handle = int64_t(cpu::vmcall(HYPERCALL_FILE_OPEN, HYPERCALL_FILE_ROOT,
+                                      reinterpret_cast<uint64_t>(READ_AHEAD_FILE), O_RDWR));
+    if (handle < 0)
+        return false;
+    auto put = int64_t(cpu::vmcall(HYPERCALL_FILE_WRITE, uint64_t(handle), reinterpret_cast<uint64_t>(bytes),
+                                   sizeof(bytes), offset));
+    (void)cpu::vmcall(HYPERCALL_FILE_CLOSE, uint64_t(handle));
+    return put == int64_t(sizeof(bytes));
+}
+
+} // namespace
+
+/* The read-ahead's coherence model (fs/read_ahead.h): sequential 4 KiB reads
+ * share one notify; our own write through another descriptor is seen at once;
+ * a change made behind hostfs's back is seen after a lookup of the name, and,
+ * without one, once the window has outlived ReadAhead::LIFETIME_NS. */
+KERNEL_TEST(hostfs, read_ahead_sees_our_writes_at_once_and_host_changes_as_its_model_says)
+{
+    if (skip_without_hostfs(t))
+        return;
+    constexpr size_t SIZE = 64 * KIB;
+    auto* bytes = static_cast<uint8_t*>(kmalloc(SIZE));
+    uint8_t* page = bytes ? static_cast<uint8_t*>(kmalloc(4 * KIB)) : nullptr;
+    if (!page) {
+        t.fail("no memory for the test's buffers");
+        kfree(bytes);
+        return;
+    }
+    for (size_t i = 0; i < SIZE; ++i)
+        bytes[i] = uint8_t(i * 13 + (i >> 12));
+    Files files;
+    EXPECT(write_file(files.sys, READ_AHEAD_FILE, bytes, SIZE));
+    Result<int> reader = files.sys.open(READ_AHEAD_FILE, O_RDONLY);
+    Result<int> writer = files.sys.open(READ_AHEAD_FILE, O_RDWR);
+    if (reader.is_error() || writer.is_error()) {
+        t.fail("%s does not open", READ_AHEAD_FILE);
+    } else {
+        int fd = reader.value();
+        /* Eight sequential reads: one fetch (a first window holds the whole file), so
+         * one notify, unless the window outlived its lifetime meanwhile (a
+         * slow emulator on a busy machine): then a fetch each lifetime. */
+        uint64_t fetches = read_ahead_fetches();
+        uint64_t before = hypercall_ring::notify_count();
+        uint64_t start = clock::nanoseconds();
+        for (size_t at = 0; at < 32 * KIB; at += 4 * KIB) {
+            EXPECT(read_page(files.sys, fd, at, page));
+            EXPECT(__builtin_memcmp(page, bytes + at, 4 * KIB) == 0);
+        }
+        uint64_t lifetimes = (clock::nanoseconds() - start) / ReadAhead::LIFETIME_NS + 1;
+        EXPECT(hypercall_ring::notify_count() - before <= lifetimes);
+        EXPECT(read_ahead_fetches() - fetches >= 1);
+        EXPECT(read_ahead_fetches() - fetches <= lifetimes);
+
+        /* Our own write, through the other descriptor, into the window the
+         * reader fetches now: the next read sees it. */
+        EXPECT(read_page(files.sys, fd, 32 * KIB, page));
+        memset(page, 0xAB, 4 * KIB);
+        EXPECT(!files.sys.lseek(writer.value(), 40 * KIB, SEEK_SET).is_error());
+        Result<size_t> put = files.sys.write(writer.value(), page, 4 * KIB);
+        EXPECT(!put.is_error() && put.value() == 4 * KIB);
+        EXPECT(read_page(files.sys, fd, 40 * KIB, page));
+        EXPECT(filled_with(page, 4 * KIB, 0xAB));
+
+        /* A change behind hostfs's back: seen after a lookup of the name. */
+        EXPECT(read_page(files.sys, fd, 44 * KIB, page)); /* sequential: a window of [44, 64) KiB */
+        EXPECT(change_behind_hostfs(48 * KIB, 0xCD));
+        struct stat status {};
+        EXPECT(!files.sys.stat(READ_AHEAD_FILE, status).is_error());
+        EXPECT(read_page(files.sys, fd, 48 * KIB, page));
+        EXPECT(filled_with(page, 4 * KIB, 0xCD));
+
+        /* And without a lookup, once the window is older than its lifetime. */
+        EXPECT(read_page(files.sys, fd, 52 * KIB, page)); /* from the window of [48, 64) KiB */
+        EXPECT(change_behind_hostfs(56 * KIB, 0xEF));
+        clock::busy_wait_ns(ReadAhead::LIFETIME_NS + clock::NS_PER_MS);
+        EXPECT(read_page(files.sys, fd, 56 * KIB, page));
+        EXPECT(filled_with(page, 4 * KIB, 0xEF));
+
+        /* The end of the file: a short read, then nothing. */
+        EXPECT(!files.sys.lseek(fd, int64_t(SIZE - 100), SEEK_SET).is_error());
+        Result<size_t> tail = files.sys.read(fd, page, 4 * KIB);
+        EXPECT(!tail.is_error() && tail.value() == 100);
+        Result<size_t> past = files.sys.read(fd, page, 4 * KIB);
+        EXPECT(!past.is_error() && past.value() == 0);
+    }
+    if (!reader.is_error())
+        (void)files.sys.close(reader.value());
+    if (!writer.is_error())
+        (void)files.sys.close(writer.value());
+    EXPECT(!files.sys.unlink(READ_AHEAD_FILE).is_error());
+    kfree(page);
+    kfree(bytes);
 }
