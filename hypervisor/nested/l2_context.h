@@ -55,7 +55,20 @@ struct L2Context {
     uint64_t cr0_mask12 = 0, cr4_mask12 = 0;
     uint64_t l1_cr0 = 0; /* L1's CR0 at its VMLAUNCH/VMRESUME: "Loading Host State" keeps some bits */
     bool l1_timer = false; /* VMCS12 activates the preemption timer */
+    /* L1's interrupts exit from L2 only from this time (clock::nanoseconds())
+     * on: L2 runs at least L2_FIRST_RUN_NS after each VMLAUNCH/VMRESUME. */
+    uint64_t l1_interrupts_from_ns = 0;
 };
+
+/* How long L2 runs after an entry before an interrupt of L1's that was already
+ * pending makes it exit (external-interrupt exiting). The CPU would exit at once;
+ * but in an emulator a round trip through L1 (its exit handler, its interrupt,
+ * VMRESUME emulated by L0) can take longer than L1's 1 ms timer tick, and L2
+ * would then never run an instruction (our kernel as L1 saw 19703 exits in 120
+ * s and a cpuid L2 that printed nothing). Delaying L1's interrupt this much is
+ * interrupt latency, which the SDM does not bound: the interrupt stays pending
+ * in L1's PIC or APIC, so L1 loses no tick. */
+constexpr uint64_t L2_FIRST_RUN_NS = 1'000'000;
 
 /* VMREAD/VMWRITE of the current VMCS by plain encoding, for the field lists
  * copied between VMCS12 and VMCS02 (the typed accessors of vmcs.h need the field

@@ -1,11 +1,9 @@
 /* The L2 side of VMLAUNCH/VMRESUME, INVEPT and INVVPID (l2_entry.h): the checks
- * on VMCS12 (entry_checks.h), VMCS02 built from VMCS01 and VMCS12 (vmcs02.h), a
- * slice of L2 on VMCS02 with its exits reflected to L1 (exit_reflection.h,
- * vm_exit12.h) or handled by L0 (the shadow EPT, shadow_ept.h; host interrupts
- * and L0's preemption timer). Intel SDM (revision 084), Vol. 3C, "VM Entries",
- * "VM Exits", "VMX Support for Address Translation". docs/nested.md describes
- * what L0 does not do on L1's behalf yet (the FIXME below): such an exit ends
- * the VM with a sentence, never the host. */
+ * on VMCS12 (entry_checks.h), VMCS02 built from VMCS01 and VMCS12 (vmcs02.h), an
+ * exit of L2 reflected to L1 (vm_exit12.h: exit information, L2's state saved,
+ * L1's host state loaded). A slice of L2 and the exits L0 handles for L1 are in
+ * l2_exits.cpp. Intel SDM (revision 084), Vol. 3C, "VM Entries", "VM Exits",
+ * "VMX Support for Address Translation". */
 #include "hypervisor/nested/l2_entry.h"
 
 #include "hypervisor/nested/l2_context.h"
@@ -107,11 +105,7 @@ public:
     bool write(uint32_t msr, uint64_t value) override
     {
         uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
-        /* WRMSR's checks: the three that hold addresses must be canonical;
-         * STAR holds selectors in its upper half and FMASK is a mask. */
-        bool address = msr == uint32_t(Msr::lstar) || msr == uint32_t(Msr::cstar) ||
-                       msr == uint32_t(Msr::kernel_gs_base);
-        if (!slot || (address && !is_canonical(value)))
+        if (!slot || !swapped_msr_value_valid(Msr(msr), value))
             return false;
         *slot = value;
         return true;
@@ -414,6 +408,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         state.vmcs12.set_launched(true);
     state.vmcs12_dirty = true;
     state.in_l2 = true;
+    l2.l1_interrupts_from_ns = clock::nanoseconds() + L2_FIRST_RUN_NS;
     return {Outcome::entered_l2, 0};
 }
 

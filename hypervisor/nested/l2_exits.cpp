@@ -102,13 +102,19 @@ void exit_to_l1_before_entry(VmxVcpu& vcpu, NestedState& state, L2Context& l2, E
  * without, the CPU delivers it through L2's IDT when L2 can take it (RFLAGS.IF,
  * no STI/MOV SS blocking, no other event being injected), else an interrupt
  * window is L0's to ask for. Returns whether L1 got an exit. */
-bool deliver_l1_interrupt(VmxVcpu& vcpu, NestedState& state, L2Context& l2, bool& window)
+bool deliver_l1_interrupt(VmxVcpu& vcpu, NestedState& state, L2Context& l2, uint64_t now, bool& window,
+                          uint64_t& slice_end)
 {
     VirtualPlatform& platform = vcpu.vm().platform();
     window = false;
     if (!platform.has_pending_interrupt())
         return false;
     if (l1_asks(state.vmcs12, vmx::PinBasedControl::external_interrupt_exiting)) {
+        if (now < l2.l1_interrupts_from_ns) {
+            /* L2's first run after an entry (L2_FIRST_RUN_NS): the exit waits. */
+            slice_end = l2.l1_interrupts_from_ns;
+            return false;
+        }
         exit_to_l1_before_entry(vcpu, state, l2, ExitReason::external_interrupt);
         return true;
     }
@@ -381,12 +387,15 @@ vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
     uint64_t now = clock::nanoseconds();
     platform.update(now);
     bool l0_window = false;
-    if (deliver_l1_interrupt(vcpu, state, l2, l0_window)) {
+    uint64_t deferred_exit = devices::Pit8254::NO_DEADLINE;
+    if (deliver_l1_interrupt(vcpu, state, l2, now, l0_window, deferred_exit)) {
         cpu::sti();
         return vmx::ExitAction::resume;
     }
     set_interrupt_window(state.vmcs12, l0_window);
     uint64_t next = platform.next_event_ns(now);
+    if (deferred_exit < next)
+        next = deferred_exit;
     uint64_t slice = MAX_L2_SLICE_NS;
     if (next != devices::Pit8254::NO_DEADLINE)
         slice = next <= now ? 0 : (next - now < slice ? next - now : slice);
