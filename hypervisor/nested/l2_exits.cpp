@@ -180,7 +180,7 @@ void raise_in_l2(VmxVcpu& vcpu, NestedState& state, L2Context& l2, uint32_t info
  * through L2's IDT at the next slice. Without external-interrupt exiting and with
  * RFLAGS.IF clear nothing can wake it but an NMI, which no device of L1 raises:
  * L1's processor is stuck for good, as L0 ends an L1 that halts so. */
-vmx::ExitAction halt_l2(VmxVcpu& vcpu, NestedState& state)
+vmx::ExitAction halt_l2(VmxVcpu& vcpu, NestedState& state, L2Context& l2)
 {
     bool l1_interrupts_exit = l1_asks(state.vmcs12, vmx::PinBasedControl::external_interrupt_exiting);
     if (!l1_interrupts_exit && !(read_field(E::guest_rflags) & RFLAGS_IF))
@@ -190,6 +190,9 @@ vmx::ExitAction halt_l2(VmxVcpu& vcpu, NestedState& state)
     uint64_t blocking = read_field(E::guest_interruptibility_state);
     if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
         write_field(E::guest_interruptibility_state, blocking & ~uint64_t(BLOCKING_BY_STI_OR_MOV_SS));
+    /* L2 made its progress (L2_FIRST_RUN_NS is for that): the interrupt that
+     * wakes it exits at once, as it would on the CPU. */
+    l2.l1_interrupts_from_ns = 0;
     /* The sleep may switch threads: VMCS02 is made current again by the next slice. */
     vcpu.vm().statistics().halted_cycles += halted_guest::sleep_until_interrupt(vcpu.vm());
     return vmx::ExitAction::resume;
@@ -258,7 +261,7 @@ vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, Exi
         }
         return action;
     }
-    case ExitReason::hlt: return halt_l2(vcpu, state);
+    case ExitReason::hlt: return halt_l2(vcpu, state, l2);
     case ExitReason::control_register_access: return write_control_register(vcpu, state, l2, qualification);
     case ExitReason::interrupt_window:
         /* L0's own window: the next slice delivers L1's interrupt into L2. */
