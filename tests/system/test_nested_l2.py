@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from conftest import Booter, explain
+from matryoshka.verdict import Verdict
 from test_nested import ended, reports
 
 NESTED_STATS = re.compile(r"^vm1 stats: nested .*l2_exits_reflected=(?P<reflected>\d+) "
@@ -45,3 +46,31 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
     assert stats is not None, explain(result)
     assert int(stats["reflected"]) >= 10, explain(result)
     assert int(stats["handled"]) >= 1, explain(result)
+
+
+# Issue #16's Done-when through the shells: the host starts our kernel as vm1 and
+# attaches; in vm1's shell, vm1 starts our kernel again (kernel.x, its SWEB form,
+# whose 18.2 Hz tick an emulated round trip through L1 can keep up with; the
+# 1 kHz tick of kernel.elf cannot in Bochs, docs/nested-l2.md) and attaches;
+# typing reaches L2's shell through both levels, and L2 reads a host file through
+# vm1's file system (hostfs over hostfs).
+L2_SHELL_STEPS = (
+    ("/$ ", "vm start --mem 128 --attach /boot/kernel\r"),
+    ("[vm1] Matryoshka shell.", ""),
+    ("$ ", "vm start --mem 48 --attach /boot/kernel.x\r"),
+    ("[vm1] [vm1] Matryoshka shell.", ""),
+    ("$ ", "cat /etc/motd\r"),
+    ("Welcome to Matryoshka", ""),
+    ("$ ", "poweroff\r"),
+    ("$ ", "poweroff\r"),
+    ("/$ ", "poweroff\r"),
+)
+
+
+def test_our_kernel_boots_as_l2_to_its_shell_and_reads_a_host_file(boot: Booter) -> None:
+    result = boot("bochs", "", timeout=1200, serial_input=L2_SHELL_STEPS)
+    lines = result.serial.splitlines()
+    assert any(line.startswith("[vm1] [vm1] Matryoshka shell.") for line in lines), explain(result)
+    assert any(line.startswith("[vm1] [vm1] ") and "Welcome to Matryoshka" in line for line in lines), \
+        explain(result)
+    assert result.verdict == Verdict.PASSED, explain(result)
