@@ -483,7 +483,7 @@ void expect_hlt_exit_at(const char* name, bool exited, uint32_t rip)
  * MSR L1's bitmaps let through reach L1's own devices and CPU model; a MOV to
  * CR0 changing a bit only L0 owns (NE) takes effect as L2 wrote it; HLT without
  * HLT exiting sleeps until L1's interrupt, which exits with external-interrupt
- * exiting after the HLT. */
+ * exiting after the HLT, and goes through L2's IDT without. */
 void check_l0_acts_for_l1(uint32_t base)
 {
     uint32_t primary = vmread(PRIMARY), pin = vmread(PIN);
@@ -522,6 +522,22 @@ void check_l0_acts_for_l1(uint32_t base)
     halt.add("reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" RIP ").add_hex(vmread(GUEST_RIP));
     check("l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits",
           exited && vmread(EXIT_REASON) == 1 && vmread(GUEST_RIP) == base + UD2_OFFSET, halt.c_str());
+
+    /* Without external-interrupt exiting L1's interrupt is delivered through
+     * L2's IDT when L2 has RFLAGS.IF ("External-Interrupt Exiting"): all zeros
+     * here, so #GP, #DF and a triple fault follow, which L1 always gets. An L2
+     * that spins with nothing else to end it shows the delivery. */
+    vmwrite(PIN, pin & ~1u);
+    vmwrite(GUEST_RFLAGS, uint32_t(2 | RFLAGS_IF));
+    vmwrite(GUEST_RIP, base + SPIN_OFFSET);
+    program_pics(0xFFFE);
+    exited = enter_l2(false);
+    program_pics(0xFFFF);
+    Text delivered;
+    delivered.add("reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" RIP ").add_hex(vmread(GUEST_RIP));
+    check("l2_gets_l1s_interrupt_through_its_idt_without_interrupt_exiting", exited && vmread(EXIT_REASON) == 2,
+          delivered.c_str());
+    vmwrite(GUEST_RFLAGS, 2);
     vmwrite(PIN, pin);
     vmwrite(PRIMARY, primary);
 }

@@ -37,7 +37,8 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  "l2_rdmsr_l1_lets_through_reads_l2s_sysenter_cs",
                  "l2_mov_to_cr0_changing_only_l0s_ne_runs_without_exit_to_l1",
                  "l2_reads_back_cr0_ne_as_it_wrote_it", "l1_sees_l2_cr0_ne_as_l2_wrote_it",
-                 "l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits"]:
+                 "l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits",
+                 "l2_gets_l1s_interrupt_through_its_idt_without_interrupt_exiting"]:
         assert f"vmx_l2.{name}" in checks, f"{name} did not run\n" + explain(result)
     assert ended(result).get("1") == ("stopped", "powered off 0"), explain(result)
     # The statistics show L2's exits: 2 entry failures and 8 or 9 exits reflected to
