@@ -183,9 +183,11 @@ void raise_in_l2(VmxVcpu& vcpu, NestedState& state, L2Context& l2, uint32_t info
 vmx::ExitAction halt_l2(VmxVcpu& vcpu, NestedState& state, L2Context& l2)
 {
     bool l1_interrupts_exit = l1_asks(state.vmcs12, vmx::PinBasedControl::external_interrupt_exiting);
-    if (!l1_interrupts_exit && !(read_field(E::guest_rflags) & RFLAGS_IF))
-        return vcpu.stop_vm("nested: L2 executed HLT with interrupts disabled and L1 does not exit on them: "
-                            "L1's processor halted for good");
+    if (!l1_interrupts_exit && !(read_field(E::guest_rflags) & RFLAGS_IF)) {
+        vcpu.vm().end(VmRunState::halted, 0, "nested: L2 executed HLT with interrupts disabled and L1 does not "
+                                             "exit on them: L1's processor halted for good");
+        return vmx::ExitAction::stop;
+    }
     write_field(E::guest_rip, read_field(E::guest_rip) + read_field(E::exit_instruction_length));
     uint64_t blocking = read_field(E::guest_interruptibility_state);
     if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
