@@ -9,6 +9,7 @@
 #include "common/cpu.h"
 #include "common/exceptions.h"
 #include "common/guest.h"
+#include "common/interrupts.h"
 #include "common/text.h"
 #include "kernel/arch/x86_64/control_registers.h"
 
@@ -49,7 +50,7 @@ enum Field : uint32_t {
     GUEST_RIP = 0x681E, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DEBUG = 0x6822,
     VM_INSTRUCTION_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTRUCTION_LENGTH = 0x440C,
     EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400, EXIT_INTERRUPTION = 0x4404,
-    PREEMPTION_TIMER = 0x482E,
+    PREEMPTION_TIMER = 0x482E, IO_BITMAP_A = 0x2000, IO_BITMAP_B = 0x2002, MSR_BITMAP = 0x2004,
 };
 /* Segment registers in encoding order: ES CS SS DS FS GS LDTR TR. */
 constexpr unsigned ES = 0, CS = 1, LDTR = 6, TR = 7;
@@ -66,16 +67,23 @@ alignas(4096) uint64_t fuzz_pd[512];
 alignas(4096) uint64_t fuzz_pt[2][512];
 alignas(4096) uint8_t l2_code[4096];
 alignas(4096) uint8_t l2_stack[4096];
+alignas(4096) uint8_t io_bitmaps[2][4096];
+alignas(4096) uint8_t msr_bitmap[4096];
 alignas(16) uint32_t msr_area[4];
 alignas(8) uint64_t gdt[4];
 alignas(8) uint8_t tss[104];
 
 /* MOV EAX, 1234H; CPUID; OUT 80H, AL; MOV EAX, [500000H]; HLT; UD2; JMP $;
- * MOV EAX, [400000H]; HLT. */
+ * MOV EAX, [400000H]; HLT;
+ * OUT 80H, AL; MOV ECX, 174H; RDMSR; HLT (port and MSR L1 lets through);
+ * MOV EAX, CR0; AND EAX, ~CR0.NE; MOV CR0, EAX; MOV EAX, CR0; HLT (a bit only L0 owns). */
 const uint8_t L2_PROGRAM[] = {0xB8, 0x34, 0x12, 0x00, 0x00, 0x0F, 0xA2, 0xE6, 0x80, 0xA1, 0x00, 0x00, 0x50,
-                              0x00, 0xF4, 0x0F, 0x0B, 0xEB, 0xFE, 0xA1, 0x00, 0x00, 0x40, 0x00, 0xF4};
+                              0x00, 0xF4, 0x0F, 0x0B, 0xEB, 0xFE, 0xA1, 0x00, 0x00, 0x40, 0x00, 0xF4,
+                              0xE6, 0x80, 0xB9, 0x74, 0x01, 0x00, 0x00, 0x0F, 0x32, 0xF4,
+                              0x0F, 0x20, 0xC0, 0x83, 0xE0, 0xDF, 0x0F, 0x22, 0xC0, 0x0F, 0x20, 0xC0, 0xF4};
 constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET = 14, UD2_OFFSET = 15,
-                   SPIN_OFFSET = 17, READ_4M_OFFSET = 19;
+                   SPIN_OFFSET = 17, READ_4M_OFFSET = 19, PASS_OFFSET = 25, PASS_HLT_OFFSET = 34, CR0_OFFSET = 35,
+                   CR0_HLT_OFFSET = 47;
 
 uint64_t read_msr(uint32_t msr)
 {
@@ -462,6 +470,78 @@ void check_fuzzed_guest_state(uint32_t base)
     vmwrite64(EPT_POINTER, uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3));
 }
 
+void expect_hlt_exit_at(const char* name, bool exited, uint32_t rip)
+{
+    Text reason;
+    reason.add("exited ").add_decimal(exited).add(" reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" RIP ")
+        .add_hex(vmread(GUEST_RIP)).add(", expected HLT at ").add_hex(rip);
+    check(name, exited && vmread(EXIT_REASON) == 12 && vmread(GUEST_RIP) == rip, reason.c_str());
+}
+
+/* The exits L1 does not ask for, which L0 handles for L1 while L2 runs as the
+ * CPU would ("Instructions That Cause VM Exits Conditionally"): a port and an
+ * MSR L1's bitmaps let through reach L1's own devices and CPU model; a MOV to
+ * CR0 changing a bit only L0 owns (NE) takes effect as L2 wrote it; HLT without
+ * HLT exiting sleeps until L1's interrupt, which exits with external-interrupt
+ * exiting after the HLT, and goes through L2's IDT without. */
+void check_l0_acts_for_l1(uint32_t base)
+{
+    uint32_t primary = vmread(PRIMARY), pin = vmread(PIN);
+    for (uint32_t i = 0; i < 4096; ++i)
+        io_bitmaps[0][i] = io_bitmaps[1][i] = msr_bitmap[i] = 0xFF;
+    io_bitmaps[0][0x80 / 8] &= uint8_t(~(1u << (0x80 % 8)));
+    msr_bitmap[0x174 / 8] &= uint8_t(~(1u << (0x174 % 8))); /* RDMSR IA32_SYSENTER_CS (read-low bitmap) */
+    vmwrite64(IO_BITMAP_A, uint32_t(uintptr_t(io_bitmaps[0])));
+    vmwrite64(IO_BITMAP_B, uint32_t(uintptr_t(io_bitmaps[1])));
+    vmwrite64(MSR_BITMAP, uint32_t(uintptr_t(msr_bitmap)));
+    vmwrite(PRIMARY, (primary & ~(1u << 24)) | (1u << 25) | (1u << 28)); /* I/O and MSR bitmaps */
+    vmwrite(GUEST_SYSENTER_CS, 0x1234);
+    vmwrite(GUEST_RIP, base + PASS_OFFSET);
+    bool exited = enter_l2(false);
+    expect_hlt_exit_at("l2_out_and_rdmsr_l1_lets_through_run_without_exits_to_l1", exited, base + PASS_HLT_OFFSET);
+    expect_value("l2_rdmsr_l1_lets_through_reads_l2s_sysenter_cs", vmx_l2_eax, 0x1234);
+
+    vmwrite(GUEST_RIP, base + CR0_OFFSET);
+    exited = enter_l2(false);
+    expect_hlt_exit_at("l2_mov_to_cr0_changing_only_l0s_ne_runs_without_exit_to_l1", exited, base + CR0_HLT_OFFSET);
+    Text cr0;
+    cr0.add("L2 read ").add_hex(vmx_l2_eax).add(", VMCS12 guest CR0 ").add_hex(vmread(GUEST_CR0));
+    check("l2_reads_back_cr0_ne_as_it_wrote_it", (vmx_l2_eax & (CR0_NE | CR0_PE)) == CR0_PE, cr0.c_str());
+    check("l1_sees_l2_cr0_ne_as_l2_wrote_it", !(vmread(GUEST_CR0) & CR0_NE), cr0.c_str());
+    vmwrite(GUEST_CR0, uint32_t(CR0_PE | CR0_NE | CR0_ET));
+
+    /* HLT exiting off, external-interrupt exiting on; IRQ 0 of L1's PIT in 10 ms. */
+    vmwrite(PRIMARY, primary & ~(1u << 7));
+    vmwrite(PIN, pin | 1u);
+    program_pics(0xFFFE);
+    program_pit(2, 11932);
+    vmwrite(GUEST_RIP, base + HLT_OFFSET);
+    exited = enter_l2(false);
+    program_pics(0xFFFF);
+    Text halt;
+    halt.add("reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" RIP ").add_hex(vmread(GUEST_RIP));
+    check("l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits",
+          exited && vmread(EXIT_REASON) == 1 && vmread(GUEST_RIP) == base + UD2_OFFSET, halt.c_str());
+
+    /* Without external-interrupt exiting L1's interrupt is delivered through
+     * L2's IDT when L2 has RFLAGS.IF ("External-Interrupt Exiting"): all zeros
+     * here, so #GP, #DF and a triple fault follow, which L1 always gets. An L2
+     * that spins with nothing else to end it shows the delivery. */
+    vmwrite(PIN, pin & ~1u);
+    vmwrite(GUEST_RFLAGS, uint32_t(2 | RFLAGS_IF));
+    vmwrite(GUEST_RIP, base + SPIN_OFFSET);
+    program_pics(0xFFFE);
+    exited = enter_l2(false);
+    program_pics(0xFFFF);
+    Text delivered;
+    delivered.add("reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" RIP ").add_hex(vmread(GUEST_RIP));
+    check("l2_gets_l1s_interrupt_through_its_idt_without_interrupt_exiting", exited && vmread(EXIT_REASON) == 2,
+          delivered.c_str());
+    vmwrite(GUEST_RFLAGS, 2);
+    vmwrite(PIN, pin);
+    vmwrite(PRIMARY, primary);
+}
+
 void check_l2_runs()
 {
     uint32_t base = uint32_t(uintptr_t(l2_code));
@@ -498,6 +578,7 @@ void check_l2_runs()
     check("vmresume_runs_l2_until_its_hlt", exited, "VMRESUME fell through");
     expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
     check_exceptions_timer_and_invept(base);
+    check_l0_acts_for_l1(base);
 }
 
 } // namespace

@@ -1,12 +1,12 @@
 /* The L2 side of VMLAUNCH/VMRESUME, INVEPT and INVVPID (l2_entry.h): the checks
- * on VMCS12 (entry_checks.h), VMCS02 built from VMCS01 and VMCS12 (vmcs02.h), a
- * slice of L2 on VMCS02 with its exits reflected to L1 (exit_reflection.h,
- * vm_exit12.h) or handled by L0 (the shadow EPT, shadow_ept.h; host interrupts
- * and L0's preemption timer). Intel SDM (revision 084), Vol. 3C, "VM Entries",
- * "VM Exits", "VMX Support for Address Translation". docs/nested.md describes
- * what L0 does not do on L1's behalf yet (the FIXME below): such an exit ends
- * the VM with a sentence, never the host. */
+ * on VMCS12 (entry_checks.h), VMCS02 built from VMCS01 and VMCS12 (vmcs02.h), an
+ * exit of L2 reflected to L1 (vm_exit12.h: exit information, L2's state saved,
+ * L1's host state loaded). A slice of L2 and the exits L0 handles for L1 are in
+ * l2_exits.cpp. Intel SDM (revision 084), Vol. 3C, "VM Entries", "VM Exits",
+ * "VMX Support for Address Translation". */
 #include "hypervisor/nested/l2_entry.h"
+
+#include "hypervisor/nested/l2_context.h"
 
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
@@ -39,15 +39,6 @@ using vmx::VmcsEncoding;
 using vmx::VmxVcpu;
 using E = vmx::VmcsEncoding;
 
-namespace {
-
-/* The most host pages one VM's shadow EPT may hold (counted in its overhead):
- * 512 KiB, enough for 4 KiB mappings of 120 MiB of L2 working set; beyond, the
- * shadow starts over. */
-constexpr size_t SHADOW_EPT_PAGE_LIMIT = 128;
-constexpr uint64_t MAX_L2_SLICE_NS = 10'000'000;
-constexpr uint32_t EVENT_VALID = 1u << 31;
-
 /* VMREAD/VMWRITE by plain encoding, for the field lists copied between VMCS12
  * and VMCS02 (the typed accessors of vmcs.h need the field at compile time). */
 uint64_t read_field(VmcsEncoding field)
@@ -68,19 +59,7 @@ void write_field(VmcsEncoding field, uint64_t value)
         vmx::vmcs_write_failed(field, value);
 }
 
-/* Shadow EPT tables, from the PageManager like the VM's own EPT. */
-class PageTables final : public vmx::EptPageAllocator {
-public:
-    Page allocate_table() override
-    {
-        MemoryResult<uint64_t> page = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
-        if (!page.ok())
-            return {0, nullptr};
-        return {page.value(), phys_to_virt<uint64_t>(page.value())};
-    }
-    uint64_t* table_at(uint64_t physical) override { return phys_to_virt<uint64_t>(physical); }
-    void free_table(uint64_t physical) override { PageManager::instance().free_page(physical); }
-};
+namespace {
 
 EptCapabilities12 ept_capabilities(const vmx::VmxCapabilities& offered, uint8_t physical_address_bits)
 {
@@ -126,11 +105,7 @@ public:
     bool write(uint32_t msr, uint64_t value) override
     {
         uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
-        /* WRMSR's checks: the three that hold addresses must be canonical;
-         * STAR holds selectors in its upper half and FMASK is a mask. */
-        bool address = msr == uint32_t(Msr::lstar) || msr == uint32_t(Msr::cstar) ||
-                       msr == uint32_t(Msr::kernel_gs_base);
-        if (!slot || (address && !is_canonical(value)))
+        if (!slot || !swapped_msr_value_valid(Msr(msr), value))
             return false;
         *slot = value;
         return true;
@@ -148,6 +123,8 @@ private:
     VmxVcpu& vcpu_;
 };
 
+} // namespace
+
 /* The shadow's freed tables may still back cached combined mappings, under
  * roots that a later table (ours or another VM's) can reuse: all of them go. */
 void flush_shadow_mappings(uint64_t pointer)
@@ -158,40 +135,19 @@ void flush_shadow_mappings(uint64_t pointer)
         vmx::invalidate_ept(pointer);
 }
 
-} // namespace
-
-/* What L0 keeps per vCPU for L2: VMCS02, the shadow EPT and L2's VPID. */
-struct L2Context {
-    explicit L2Context(VmxVcpu& vcpu, const EptCapabilities12& capabilities)
-        : pool(tables, SHADOW_EPT_PAGE_LIMIT), shadow(pool, vcpu.ept(), vcpu.vm().memory(), capabilities)
-    {
+L2Context::~L2Context()
+{
+    vmcs02.release();
+    uint64_t pointer = shadow.pointer();
+    shadow.invalidate_all();
+    if (shadow.take_flush_request())
+        flush_shadow_mappings(pointer);
+    if (vpid02) {
+        vmx::invalidate_vpid(vpid02);
+        InterruptGuard guard;
+        vmx::vpid_pool().free(vpid02);
     }
-    ~L2Context()
-    {
-        vmcs02.release();
-        uint64_t pointer = shadow.pointer();
-        shadow.invalidate_all();
-        if (shadow.take_flush_request())
-            flush_shadow_mappings(pointer);
-        if (vpid02) {
-            vmx::invalidate_vpid(vpid02);
-            InterruptGuard guard;
-            vmx::vpid_pool().free(vpid02);
-        }
-    }
-
-    PageTables tables;
-    BoundedEptPool pool;
-    ShadowEpt shadow;
-    vmx::Vmcs vmcs02;
-    uint16_t vpid02 = 0;
-    L0Requirements l0;
-    uint64_t cr0_mask12 = 0, cr4_mask12 = 0;
-    uint64_t l1_cr0 = 0; /* L1's CR0 at its VMLAUNCH/VMRESUME: "Loading Host State" keeps some bits */
-    bool l1_timer = false; /* VMCS12 activates the preemption timer */
-};
-
-namespace {
+}
 
 /* L1's state as VMCS01 holds it, before an exit from L2 loads it. */
 L1StateBefore l1_state_before(const L2Context& l2) { return {l2.l1_cr0, l2.l0.l1_efer, l2.l0.l1_pat}; }
@@ -222,6 +178,8 @@ void load_l1_host_state(VmxVcpu& vcpu, NestedState& state, const L1StateBefore& 
     state.in_l2 = false;
     state.vmcs12_dirty = true;
 }
+
+namespace {
 
 /* A VM entry that fails after the guest-state checks began ("VM-Entry Failures
  * During or After Loading Guest State"): L1 continues at its host RIP with exit
@@ -316,6 +274,8 @@ void write_vmcs02(L2Context& l2, const NestedState& state, const uint64_t* host,
     l2.l1_timer = state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::preemption_timer);
 }
 
+} // namespace
+
 /* A VM exit from L2 to L1 ("VM Exits"), VMCS02 current on entry, VMCS01 on return. */
 void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitRecord& record)
 {
@@ -365,114 +325,6 @@ ExitRecord record_from_vmcs02(uint32_t reason)
     record.instruction_information = uint32_t(read_field(E::exit_instruction_information));
     return record;
 }
-
-/* One exit of VMCS02 (current): reflected, handled by L0, or the end of the VM. */
-vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2, uint32_t raw_reason)
-{
-    auto reason = ExitReason(raw_reason & 0xFFFF);
-    ExitStatistics& statistics = vcpu.vm().statistics();
-    if (raw_reason & EXIT_REASON_ENTRY_FAILURE) {
-        /* The CPU refused L2's state although our checks let it pass: L1 gets
-         * the failure it would get from hardware; the host is untouched. */
-        ExitRecord record = record_from_vmcs02(raw_reason);
-        vcpu.make_vmcs01_current();
-        record_exit(state.vmcs12, record);
-        load_l1_host_state(vcpu, state, l1_state_before(l2));
-        push(vcpu, state);
-        ++statistics.nested.l2_exits_reflected;
-        return vmx::ExitAction::resume;
-    }
-    switch (reason) {
-    case ExitReason::external_interrupt:
-    case ExitReason::preemption_timer_expired:
-        if (reason == ExitReason::external_interrupt || !l2.l1_timer) {
-            ++statistics.nested.l2_exits_handled;
-            return vmx::ExitAction::resume; /* the host's own: sti delivers it, the next slice goes on */
-        }
-        break;
-    case ExitReason::ept_violation: {
-        uint64_t address = read_field(E::guest_physical_address);
-        uint64_t qualification = read_field(E::exit_qualification);
-        if (!(state.vmcs12.get(E::primary_processor_controls) &
-              uint32_t(vmx::PrimaryProcessorControl::secondary_controls)) ||
-            !(state.vmcs12.get(E::secondary_processor_controls) & uint32_t(vmx::SecondaryProcessorControl::ept)))
-            return vcpu.stop_vm("nested: L2 without EPT touched L1 page 0x%lx outside L1's RAM", address);
-        ShadowFault fault = l2.shadow.handle_violation(address, qualification);
-        switch (fault.kind) {
-        case ShadowFault::Kind::resolved: ++statistics.nested.l2_exits_handled; return vmx::ExitAction::resume;
-        case ShadowFault::Kind::reflect_violation: {
-            ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::ept_violation));
-            record.qualification = fault.qualification12;
-            reflect_to_l1(vcpu, state, l2, record);
-            return vmx::ExitAction::resume;
-        }
-        case ShadowFault::Kind::reflect_misconfiguration: {
-            ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::ept_misconfiguration));
-            record.qualification = 0;
-            reflect_to_l1(vcpu, state, l2, record);
-            return vmx::ExitAction::resume;
-        }
-        case ShadowFault::Kind::l1_fault:
-            /* FIXME: L2 reaching L1's device memory through L1's EPT (MMIO emulated for L1). */
-            return vcpu.stop_vm("nested: L2 accessed L1 page 0x%lx, which is not L1 RAM (not emulated yet)",
-                                fault.l1_physical);
-        case ShadowFault::Kind::out_of_memory:
-            return vcpu.stop_vm("nested: out of host memory for the shadow EPT");
-        }
-        break;
-    }
-    case ExitReason::ept_misconfiguration:
-        return vcpu.stop_vm("nested: shadow EPT misconfiguration at 0x%lx (a hypervisor bug)",
-                            read_field(E::guest_physical_address));
-    default: break;
-    }
-
-    if (reason == ExitReason::exception_or_nmi) {
-        auto information = uint32_t(read_field(E::exit_interruption_information));
-        if (((information >> 8) & 7) == 2) {
-            /* A host NMI: the host's, as for L1 (exit_handlers.cpp). */
-            uint64_t blocking = read_field(E::guest_interruptibility_state);
-            write_field(E::guest_interruptibility_state, blocking & ~uint64_t(vmx::BLOCKING_BY_NMI));
-            ++statistics.host_nmis;
-            cpu::raise_nmi();
-            return vmx::ExitAction::resume;
-        }
-    }
-
-    L2Exit exit;
-    exit.reason = reason;
-    exit.qualification = read_field(E::exit_qualification);
-    exit.interruption_information = uint32_t(read_field(E::exit_interruption_information));
-    exit.interruption_error_code = uint32_t(read_field(E::exit_interruption_error_code));
-    exit.msr = uint32_t(vcpu.registers().rcx);
-    if (reason == ExitReason::control_register_access)
-        exit.source_value = vcpu.read_gpr(unsigned(exit.qualification >> 8) & 15);
-    if (exit_owner(state.vmcs12, exit, vcpu.vm().memory()) == ExitOwner::l1) {
-        reflect_to_l1(vcpu, state, l2, record_from_vmcs02(uint32_t(reason)));
-        return vmx::ExitAction::resume;
-    }
-    if (reason == ExitReason::exception_or_nmi) {
-        /* An exception only L0 intercepts (#UD, for AMD's VMMCALL in L1) is L2's
-         * own: delivered in L2 as it happened ("Event Injection"; bit 12, NMI
-         * unblocking, is not part of the entry field). FIXME: an exception met
-         * while delivering another event (IDT-vectoring information valid)
-         * should become the double fault the CPU would make of the two. */
-        uint32_t information = exit.interruption_information & ~(1u << 12);
-        write_field(E::entry_interruption_information, information);
-        if (information & (1u << 11))
-            write_field(E::entry_exception_error_code, exit.interruption_error_code);
-        if (((information >> 8) & 7) >= 4)
-            write_field(E::entry_instruction_length, read_field(E::exit_instruction_length));
-        ++statistics.nested.l2_exits_handled;
-        return vmx::ExitAction::resume;
-    }
-    /* FIXME: the exits L0 must handle for L1 while L2 runs (port I/O and MSRs
-     * L1 lets through, HLT without HLT exiting, CR bits only L0 owns, exceptions
-     * only L0 intercepts, L1's interrupts delivered into L2). */
-    return vcpu.stop_vm("nested: L2 exit %lu would need the host to act for L1 (not done yet)", uint64_t(reason));
-}
-
-} // namespace
 
 InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
 {
@@ -556,69 +408,8 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         state.vmcs12.set_launched(true);
     state.vmcs12_dirty = true;
     state.in_l2 = true;
+    l2.l1_interrupts_from_ns = clock::nanoseconds() + L2_FIRST_RUN_NS;
     return {Outcome::entered_l2, 0};
-}
-
-vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
-{
-    NestedState& state = vcpu.nested_state();
-    L2Context& l2 = *state.l2;
-    VirtualPlatform& platform = vcpu.vm().platform();
-    cpu::cli();
-    l2.vmcs02.make_current();
-    uint64_t now = clock::nanoseconds();
-    platform.update(now);
-    /* L1's own interrupt while L2 runs: with external-interrupt exiting in
-     * VMCS12 it is an exit to L1 (without acknowledging: our offered exit
-     * controls keep "acknowledge interrupt on exit" for L1 to ask). */
-    if (platform.has_pending_interrupt() &&
-        (state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::external_interrupt_exiting))) {
-        ExitRecord record = record_from_vmcs02(uint32_t(ExitReason::external_interrupt));
-        record.qualification = 0;
-        record.interruption_information = 0;
-        record.instruction_length = 0;
-        record.instruction_information = 0;
-        record.idt_vectoring_information = 0;
-        reflect_to_l1(vcpu, state, l2, record);
-        cpu::sti();
-        return vmx::ExitAction::resume;
-    }
-    uint64_t next = platform.next_event_ns(now);
-    uint64_t slice = MAX_L2_SLICE_NS;
-    if (next != devices::Pit8254::NO_DEADLINE)
-        slice = next <= now ? 0 : (next - now < slice ? next - now : slice);
-    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> (host_vmx_capabilities().misc & 0x1F);
-    uint64_t l1_ticks = l2.l1_timer ? state.vmcs12.get(E::preemption_timer_value) : ~0ull;
-    bool l1_first = l1_ticks <= ticks;
-    write_field(E::preemption_timer_value, uint32_t((l1_first ? l1_ticks : ticks) > 0xFFFFFFFF ? 0xFFFFFFFF
-                                                                                                : (l1_first ? l1_ticks : ticks)));
-    write_field(E::host_cr3, cpu::read_cr3());
-    if (l2.shadow.take_flush_request())
-        flush_shadow_mappings(l2.shadow.pointer());
-    if (l2.shadow.active())
-        write_field(E::ept_pointer, l2.shadow.pointer());
-
-    int status = vmx_enter_guest(&vcpu.registers(), l2.vmcs02.launched());
-    if (status != VM_ENTER_EXITED) {
-        uint64_t error = status == VM_ENTER_FAIL_VALID ? read_field(E::vm_instruction_error) : 0;
-        vmx::dump_current_vmcs();
-        vcpu.make_vmcs01_current();
-        cpu::sti();
-        return vcpu.stop_vm("nested: VMCS02 entry failed with VM-instruction error %lu (a hypervisor bug)", error);
-    }
-    l2.vmcs02.set_launched(true);
-    auto raw_reason = uint32_t(read_field(E::exit_reason));
-    if (l2.l1_timer && ExitReason(raw_reason) == ExitReason::preemption_timer_expired && !l1_first) {
-        /* L0's slice ended first: L1's timer keeps what remains. */
-        uint64_t left = read_field(E::preemption_timer_value);
-        state.vmcs12.set(E::preemption_timer_value, l1_ticks > ticks ? l1_ticks - (ticks - left) : 0);
-        ++vcpu.vm().statistics().nested.l2_exits_handled;
-        cpu::sti();
-        return vmx::ExitAction::resume;
-    }
-    vmx::ExitAction action = handle_l2_exit(vcpu, state, l2, raw_reason);
-    cpu::sti();
-    return action;
 }
 
 void release_l2(NestedState& state)

@@ -10,6 +10,7 @@
  * "Loading MSRs" for the VM-entry MSR-load area. Pure logic over a Vmcs12,
  * unit-tested in tests/unit/vm_exit12_test.cpp. */
 #pragma once
+#include "arch/x86_64/msr.h"
 #include "hypervisor/memory/guest_virtual_memory.h"
 #include "hypervisor/nested/vmcs12.h"
 
@@ -78,6 +79,17 @@ public:
 protected:
     ~MsrSource() = default;
 };
+
+/* WRMSR's check on a value an MSR-load area gives one of the MSRs VMCS01 swaps
+ * (SDM "WRMSR": #GP for a non-canonical address): LSTAR, CSTAR and
+ * KERNEL_GS_BASE hold addresses and must be canonical; STAR holds selectors in
+ * its upper half and FMASK is a mask, so any value goes (our kernel as L1 loads
+ * a STAR that is no canonical address). */
+constexpr bool swapped_msr_value_valid(Msr msr, uint64_t value)
+{
+    bool address = msr == Msr::lstar || msr == Msr::cstar || msr == Msr::kernel_gs_base;
+    return !address || int64_t(value << 16) >> 16 == int64_t(value);
+}
 
 /* The most entries an MSR area may have: IA32_VMX_MISC bits 27:25 as offered
  * (0: 512, the SDM's recommended maximum). Beyond it the CPU's behaviour is

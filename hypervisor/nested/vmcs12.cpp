@@ -91,12 +91,42 @@ uint64_t width_mask(VmcsEncoding field)
     return ~0ull;
 }
 
+/* A full encoding's bits 14:13 (width), 11:10 (type) and 9:1 (index) as one
+ * 13-bit key: every supported field has its own (bits 12 and 0 are 0). */
+constexpr uint32_t slot_key(uint32_t encoding)
+{
+    return ((encoding >> 13) & 3) << 11 | ((encoding >> 10) & 3) << 9 | ((encoding >> 1) & 0x1FF);
+}
+
+/* Slot + 1 per key, 0 for none: a VMREAD, a VMWRITE and every field VMCS02 and
+ * the shadow VMCS copy look their slot up here. A search of the list cost ~100k
+ * instructions per shadow sync, which made each emulated VMX instruction of L1
+ * take milliseconds in Bochs (longer than L1's timer tick). */
+constexpr auto SLOT_TABLE = [] {
+    struct Table {
+        uint8_t slot_plus_one[1u << 13] = {};
+    } table;
+    for (size_t i = 0; i < FIELD_COUNT; ++i)
+        table.slot_plus_one[slot_key(uint32_t(SUPPORTED_FIELDS[i]))] = uint8_t(i + 1);
+    return table;
+}();
+
+static_assert(FIELD_COUNT < 255, "a slot + 1 fits a byte");
+static_assert([] {
+    for (size_t i = 0; i < FIELD_COUNT; ++i)
+        if (SLOT_TABLE.slot_plus_one[slot_key(uint32_t(SUPPORTED_FIELDS[i]))] != i + 1)
+            return false;
+    return true;
+}(), "no two supported fields share a key");
+
 int slot_of(VmcsEncoding field)
 {
-    for (size_t i = 0; i < FIELD_COUNT; ++i)
-        if (SUPPORTED_FIELDS[i] == field)
-            return int(i);
-    return -1;
+    auto encoding = uint32_t(field);
+    if (encoding & ~0x6FFEu)
+        return -1;
+    int slot = int(SLOT_TABLE.slot_plus_one[slot_key(encoding)]) - 1;
+    /* Two encodings that differ only in bit 12 or 0 share a key. */
+    return slot >= 0 && SUPPORTED_FIELDS[slot] == field ? slot : -1;
 }
 
 } // namespace

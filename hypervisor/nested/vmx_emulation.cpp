@@ -486,8 +486,13 @@ ExitAction Emulation::run()
     if (!common_checks())
         return ExitAction::resume;
     /* L1's VMWRITEs that the shadow VMCS took without an exit come into the cache
-     * first: every instruction below reads or writes back the cache. */
-    pull(vcpu_, state_);
+     * first: every instruction below reads or writes back the cache, but
+     * VMPTRST, which neither reads a field nor changes the current VMCS (our
+     * kernel as L1 executes one per exit of its guest: two copies of every field
+     * saved per round trip). */
+    bool syncs = reason_ != ExitReason::vmptrst;
+    if (syncs)
+        pull(vcpu_, state_);
     InstructionResult result;
     switch (reason_) {
     case ExitReason::vmxon: result = vmxon(); break;
@@ -506,7 +511,8 @@ ExitAction Emulation::run()
     if (ended_)
         return ExitAction::stop;
     complete(result);
-    push(vcpu_, state_);
+    if (syncs)
+        push(vcpu_, state_);
     return ExitAction::resume;
 }
 

@@ -462,6 +462,13 @@ ExitAction VmxVcpu::stop_vm(const char* format, uint64_t a, uint64_t b)
     return ExitAction::stop;
 }
 
+ExitAction VmxVcpu::handle_exit_for_l1(uint16_t reason)
+{
+    exit_qualification_ = vmcs_read(VmcsField::exit_qualification);
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    return handle_exit(reason, false);
+}
+
 guest_paging::PagedGuestMemory VmxVcpu::guest_address_space()
 {
     uint64_t pdptes[4] = {vmcs_read(VmcsField::guest_pdpte0), vmcs_read(VmcsField::guest_pdpte1),

@@ -117,6 +117,10 @@ public:
      * VM with a sentence from an L2 exit. */
     void make_vmcs01_current() { vmcs_.make_current(); }
     ExitAction stop_vm(const char* format, uint64_t a = 0, uint64_t b = 0);
+    /* For hypervisor/nested: an exit of L2 that L1 let through (port I/O, an MSR,
+     * CR8), handled by this backend's own handlers on the current VMCS (VMCS02)
+     * as if L1 had executed the instruction: L1's devices, CPU model and APIC. */
+    ExitAction handle_exit_for_l1(uint16_t reason);
 
 private:
     static inline bool break_next_first_entry_ = false;
