@@ -1,6 +1,7 @@
 /* TSC calibration and the boot clock; see clock.h. */
 #include "clock.h"
 
+#include "abi/hypercall.h"
 #include "arch/x86_64/cpu.h"
 #include "drivers/pit8254.h"
 
@@ -27,6 +28,22 @@ uint64_t calibrated_hz = 0;
 uint64_t ns_per_tsc_q32 = 0;
 uint64_t origin_tsc = 0;
 uint64_t origin_ns = 0;
+
+/* The frequency our hypervisor reports, 0 on hardware or under another
+ * hypervisor: the "hypervisor present" bit (CPUID.1:ECX[31]) first, since on
+ * hardware leaf 0x40000000 answers with the highest basic leaf's values. The
+ * guest's TSC runs at the host's rate (only offset), so the host's calibration
+ * is the guest's. */
+uint64_t reported_by_hypervisor()
+{
+    if (!(cpu::cpuid(1).ecx & (1u << 31)))
+        return 0;
+    cpu::CpuidResult base = cpu::cpuid(HYPERVISOR_CPUID_BASE);
+    if (base.ebx != HYPERVISOR_SIGNATURE_EBX || base.ecx != HYPERVISOR_SIGNATURE_EBX ||
+        base.edx != HYPERVISOR_SIGNATURE_EBX || base.eax < HYPERVISOR_CPUID_FEATURES)
+        return 0;
+    return uint64_t(cpu::cpuid(HYPERVISOR_CPUID_FEATURES).ecx) * 1000;
+}
 
 /* TSC cycles of one channel 2 one-shot, or 0 when channel 2 does not work. */
 uint64_t time_one_shot()
@@ -118,6 +135,10 @@ void start_tsc_clock(uint64_t hz)
 
 Calibration calibrate()
 {
+    if (uint64_t hz = reported_by_hypervisor()) {
+        start_tsc_clock(hz);
+        return {ClockError::none, CalibrationMethod::hypervisor, hz};
+    }
     if (uint64_t hz = measure_with_one_shot()) {
         start_tsc_clock(hz);
         return {ClockError::none, CalibrationMethod::pit_one_shot, hz};
@@ -151,12 +172,18 @@ void busy_wait_ns(uint64_t ns)
 
 uint64_t measure_tsc_hz(CalibrationMethod method)
 {
-    return method == CalibrationMethod::pit_one_shot ? measure_with_one_shot() : measure_with_ticks();
+    switch (method) {
+    case CalibrationMethod::hypervisor: return reported_by_hypervisor();
+    case CalibrationMethod::pit_one_shot: return measure_with_one_shot();
+    case CalibrationMethod::pit_ticks: return measure_with_ticks();
+    }
+    return 0;
 }
 
 const char* calibration_method_name(CalibrationMethod method)
 {
     switch (method) {
+    case CalibrationMethod::hypervisor: return "hypervisor's CPUID leaf 0x40000001";
     case CalibrationMethod::pit_one_shot: return "PIT channel 2 one-shot";
     case CalibrationMethod::pit_ticks: return "PIT channel 0 ticks";
     }

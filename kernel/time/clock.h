@@ -10,6 +10,9 @@ namespace clock {
 constexpr uint64_t NS_PER_MS = 1000000;
 
 enum class CalibrationMethod {
+    hypervisor,   /* the TSC frequency our hypervisor reports (CPUID leaf
+                     0x40000001, ECX in kHz): exact, where measuring through
+                     emulated ports is slow and, two levels down, off by percent */
     pit_one_shot, /* TSC over PIT channel 2 counting 10 ms, the best of five */
     pit_ticks,    /* TSC over single ticks of channel 0, the median of 41: where
                      channel 2 cannot be read */
@@ -26,8 +29,9 @@ struct Calibration {
     uint64_t tsc_hz;
 };
 
-/* Measures the TSC's frequency; from then on nanoseconds() reads the TSC. Needs
- * pit8254::init() first, and interrupts on for the fallback method. */
+/* Takes the TSC's frequency from our hypervisor when it runs as our guest, or
+ * measures it; from then on nanoseconds() reads the TSC. Needs pit8254::init()
+ * first, and interrupts on for the last method. */
 [[nodiscard]] Calibration calibrate();
 
 /* One measurement of the TSC frequency with `method`, 0 when the method does not

@@ -29,6 +29,21 @@ KERNEL_TEST(time, tsc_calibration_is_plausible)
     EXPECT(clock::tsc_hz() <= 20'000'000'000);
 }
 
+KERNEL_TEST(time, tsc_frequency_is_the_one_our_hypervisor_reports)
+{
+    uint64_t reported = clock::measure_tsc_hz(clock::CalibrationMethod::hypervisor);
+    if (!reported) {
+        t.skip("not the guest of our hypervisor: the TSC was measured with the PIT");
+        return;
+    }
+    EXPECT_EQ(clock::tsc_hz(), reported);
+    /* And it is the right one: the PIT (the hypervisor's model, on its own
+     * clock) agrees within the one-shot's granularity. */
+    uint64_t measured = clock::measure_tsc_hz(clock::CalibrationMethod::pit_one_shot);
+    if (measured && (measured > reported * 102 / 100 || measured < reported * 98 / 100))
+        t.fail("reported %lu Hz, the PIT one-shot measures %lu Hz", reported, measured);
+}
+
 KERNEL_TEST(time, pit_counter_runs_with_programmed_divisor)
 {
     /* Mode 2 counts tick_counts() down to 1 and reloads: sampled for a few
