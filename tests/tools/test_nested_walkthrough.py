@@ -70,8 +70,9 @@ def test_named_function_is_defined(function: str) -> None:
     if owner is None:
         found = [path for path, text in files.items() if defines(text, name, path.suffix)]
     else:
-        # The class's header and its source: a member defined inline or out of line.
-        homes = [path for path, text in files.items() if re.search(rf"\b(?:class|struct) {owner}\b[^;]", text)]
+        # The class's (or namespace's) header and its source: defined inline or out of line.
+        home = re.compile(rf"\b(?:class|struct|namespace) {owner}\b[^;]")
+        homes = [path for path, text in files.items() if home.search(text)]
         candidates = homes + [path.with_suffix(".cpp") for path in homes if path.with_suffix(".cpp") in files]
         found = [path for path in candidates
                  if defines(files[path], name, path.suffix) or f"{owner}::{name}(" in files[path]]
