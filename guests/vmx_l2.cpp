@@ -37,7 +37,8 @@ enum Field : uint32_t {
     PIN = 0x4000, PRIMARY = 0x4002, EXCEPTION_BITMAP = 0x4004, CR3_TARGET_COUNT = 0x400A, EXIT_CONTROLS = 0x400C,
     EXIT_MSR_STORE_COUNT = 0x400E, EXIT_MSR_LOAD_COUNT = 0x4010, ENTRY_CONTROLS = 0x4012,
     ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTERRUPTION = 0x4016, SECONDARY = 0x401E,
-    ENTRY_MSR_LOAD_ADDRESS = 0x200A, EPT_POINTER = 0x201A, LINK_POINTER = 0x2800,
+    ENTRY_MSR_LOAD_ADDRESS = 0x200A, EXIT_MSR_STORE_ADDRESS = 0x2006, EXIT_MSR_LOAD_ADDRESS = 0x2008,
+    EPT_POINTER = 0x201A, LINK_POINTER = 0x2800, GUEST_SYSENTER_ESP = 0x6824,
     HOST_ES = 0x0C00, HOST_CS = 0x0C02, HOST_SS = 0x0C04, HOST_DS = 0x0C06, HOST_FS = 0x0C08, HOST_GS = 0x0C0A,
     HOST_TR = 0x0C0C, HOST_SYSENTER_CS = 0x4C00, HOST_CR0 = 0x6C00, HOST_CR3 = 0x6C02, HOST_CR4 = 0x6C04,
     HOST_FS_BASE = 0x6C06, HOST_GS_BASE = 0x6C08, HOST_TR_BASE = 0x6C0A, HOST_GDTR_BASE = 0x6C0C,
@@ -67,6 +68,9 @@ alignas(4096) uint64_t fuzz_pt[2][512];
 alignas(4096) uint8_t l2_code[4096];
 alignas(4096) uint8_t l2_stack[4096];
 alignas(16) uint32_t msr_area[4];
+/* One entry each (index, reserved, value): VM-entry MSR load, VM-exit MSR
+ * store, VM-exit MSR load. */
+alignas(16) uint32_t entry_load_area[4], exit_store_area[4], exit_load_area[4];
 alignas(8) uint64_t gdt[4];
 alignas(8) uint8_t tss[104];
 
@@ -462,6 +466,48 @@ void check_fuzzed_guest_state(uint32_t base)
     vmwrite64(EPT_POINTER, uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3));
 }
 
+void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint32_t value)
+{
+    area[0] = msr;
+    area[1] = 0;
+    area[2] = value;
+    area[3] = 0;
+}
+
+/* "Loading MSRs" and "Saving MSRs" beyond the five syscall MSRs, through L1's
+ * CPU model: L2 gets its IA32_SYSENTER_ESP from the VM-entry MSR-load area (over
+ * VMCS12's guest field), the VM-exit MSR-store area gives it back to L1, and
+ * the VM-exit MSR-load area sets L1's own IA32_SYSENTER_CS, which L1 reads with
+ * RDMSR after the exit. */
+void check_msr_areas(uint32_t base)
+{
+    constexpr uint32_t SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, L2_STACK = 0x12345000, L1_CS = 0x33;
+    put_msr_entry(entry_load_area, SYSENTER_ESP, L2_STACK);
+    put_msr_entry(exit_store_area, SYSENTER_ESP, 0);
+    put_msr_entry(exit_load_area, SYSENTER_CS, L1_CS);
+    vmwrite64(ENTRY_MSR_LOAD_ADDRESS, uint32_t(uintptr_t(entry_load_area)));
+    vmwrite64(EXIT_MSR_STORE_ADDRESS, uint32_t(uintptr_t(exit_store_area)));
+    vmwrite64(EXIT_MSR_LOAD_ADDRESS, uint32_t(uintptr_t(exit_load_area)));
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 1);
+    vmwrite(EXIT_MSR_STORE_COUNT, 1);
+    vmwrite(EXIT_MSR_LOAD_COUNT, 1);
+    vmwrite(GUEST_SYSENTER_ESP, 0);
+    vmwrite(GUEST_RIP, base + CPUID_OFFSET);
+    bool exited = enter_l2(false);
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
+    vmwrite(EXIT_MSR_STORE_COUNT, 0);
+    vmwrite(EXIT_MSR_LOAD_COUNT, 0);
+    Text reason;
+    reason.add("flags ").add_hex(vmx_l2_flags).add(" error ").add_decimal(int32_t(vmread(VM_INSTRUCTION_ERROR)));
+    check("vmresume_with_msr_areas_runs_l2_until_its_cpuid", exited, reason.c_str());
+    if (!exited)
+        return;
+    expect_value("msr_areas_l2_cpuid_exit_reason_is_10", vmread(EXIT_REASON), 10);
+    expect_value("entry_msr_load_sets_l2_sysenter_esp", vmread(GUEST_SYSENTER_ESP), L2_STACK);
+    expect_value("exit_msr_store_gives_l1_l2_sysenter_esp", exit_store_area[2], L2_STACK);
+    expect_value("exit_msr_load_sets_l1_sysenter_cs", uint32_t(read_msr(SYSENTER_CS)), L1_CS);
+}
+
 void check_l2_runs()
 {
     uint32_t base = uint32_t(uintptr_t(l2_code));
@@ -497,6 +543,7 @@ void check_l2_runs()
     exited = enter_l2(false);
     check("vmresume_runs_l2_until_its_hlt", exited, "VMRESUME fell through");
     expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
+    check_msr_areas(base);
     check_exceptions_timer_and_invept(base);
 }
 
