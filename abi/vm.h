@@ -19,7 +19,7 @@
 #define VM_SCREEN_COLUMNS 80
 /* vm_screen's text at most: 25 lines of up to 80 characters, each with '\n'. */
 #define VM_SCREEN_TEXT_MAX (VM_SCREEN_ROWS * (VM_SCREEN_COLUMNS + 1))
-#define VM_DETACH_KEY 0x1D /* Ctrl-]: ends vm_attach */
+#define VM_DETACH_KEY 0x1D /* Ctrl-]: ends vm_attach (alone; Ctrl-] Ctrl-] sends the VM one) */
 /* A guest's storage quota when vm_start is given 0 (docs/hypercalls.md, "Files"). */
 #define VM_DEFAULT_QUOTA_BYTES (16ull << 20)
 #define VM_DEFAULT_QUOTA_FILES 1024ull
@@ -61,6 +61,12 @@ struct VmInfo {
  * vendor (the slides' demo; docs/students.md). Nothing depends on it: our kernel
  * finds the hypervisor through leaf 0x40000000. */
 #define VM_START_SWEB_VENDOR 0x1u
+/* Whether this VM is offered VMX (nested virtualization, docs/nested.md),
+ * whatever the host's vm_nested= says; neither bit: as vm_nested= says. Both
+ * bits is EINVAL; ON where the host cannot run nested guests (SVM, or VMX
+ * without EPT and unrestricted guest) is ENODEV with the reason in `error`. */
+#define VM_START_NESTED_ON 0x2u
+#define VM_START_NESTED_OFF 0x4u
 
 struct VmStartRequest {
     char path[VM_PATH_LENGTH];

@@ -9,6 +9,8 @@
 #include "common/cpu.h"
 #include "common/exceptions.h"
 #include "common/guest.h"
+#include "common/hostile.h"
+#include "common/hypercall.h"
 #include "common/interrupts.h"
 #include "common/text.h"
 #include "kernel/arch/x86_64/control_registers.h"
@@ -38,7 +40,8 @@ enum Field : uint32_t {
     PIN = 0x4000, PRIMARY = 0x4002, EXCEPTION_BITMAP = 0x4004, CR3_TARGET_COUNT = 0x400A, EXIT_CONTROLS = 0x400C,
     EXIT_MSR_STORE_COUNT = 0x400E, EXIT_MSR_LOAD_COUNT = 0x4010, ENTRY_CONTROLS = 0x4012,
     ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTERRUPTION = 0x4016, SECONDARY = 0x401E,
-    ENTRY_MSR_LOAD_ADDRESS = 0x200A, EPT_POINTER = 0x201A, LINK_POINTER = 0x2800,
+    ENTRY_MSR_LOAD_ADDRESS = 0x200A, EXIT_MSR_STORE_ADDRESS = 0x2006, EXIT_MSR_LOAD_ADDRESS = 0x2008,
+    EPT_POINTER = 0x201A, LINK_POINTER = 0x2800, GUEST_SYSENTER_ESP = 0x6824,
     HOST_ES = 0x0C00, HOST_CS = 0x0C02, HOST_SS = 0x0C04, HOST_DS = 0x0C06, HOST_FS = 0x0C08, HOST_GS = 0x0C0A,
     HOST_TR = 0x0C0C, HOST_SYSENTER_CS = 0x4C00, HOST_CR0 = 0x6C00, HOST_CR3 = 0x6C02, HOST_CR4 = 0x6C04,
     HOST_FS_BASE = 0x6C06, HOST_GS_BASE = 0x6C08, HOST_TR_BASE = 0x6C0A, HOST_GDTR_BASE = 0x6C0C,
@@ -70,6 +73,9 @@ alignas(4096) uint8_t l2_stack[4096];
 alignas(4096) uint8_t io_bitmaps[2][4096];
 alignas(4096) uint8_t msr_bitmap[4096];
 alignas(16) uint32_t msr_area[4];
+/* One entry each (index, reserved, value): VM-entry MSR load, VM-exit MSR
+ * store, VM-exit MSR load. */
+alignas(16) uint32_t entry_load_area[4], exit_store_area[4], exit_load_area[4];
 alignas(8) uint64_t gdt[4];
 alignas(8) uint8_t tss[104];
 
@@ -470,6 +476,48 @@ void check_fuzzed_guest_state(uint32_t base)
     vmwrite64(EPT_POINTER, uint32_t(uintptr_t(ept_pml4)) | 6 | (3 << 3));
 }
 
+void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint32_t value)
+{
+    area[0] = msr;
+    area[1] = 0;
+    area[2] = value;
+    area[3] = 0;
+}
+
+/* "Loading MSRs" and "Saving MSRs" beyond the five syscall MSRs, through L1's
+ * CPU model: L2 gets its IA32_SYSENTER_ESP from the VM-entry MSR-load area (over
+ * VMCS12's guest field), the VM-exit MSR-store area gives it back to L1, and
+ * the VM-exit MSR-load area sets L1's own IA32_SYSENTER_CS, which L1 reads with
+ * RDMSR after the exit. */
+void check_msr_areas(uint32_t base)
+{
+    constexpr uint32_t SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, L2_STACK = 0x12345000, L1_CS = 0x33;
+    put_msr_entry(entry_load_area, SYSENTER_ESP, L2_STACK);
+    put_msr_entry(exit_store_area, SYSENTER_ESP, 0);
+    put_msr_entry(exit_load_area, SYSENTER_CS, L1_CS);
+    vmwrite64(ENTRY_MSR_LOAD_ADDRESS, uint32_t(uintptr_t(entry_load_area)));
+    vmwrite64(EXIT_MSR_STORE_ADDRESS, uint32_t(uintptr_t(exit_store_area)));
+    vmwrite64(EXIT_MSR_LOAD_ADDRESS, uint32_t(uintptr_t(exit_load_area)));
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 1);
+    vmwrite(EXIT_MSR_STORE_COUNT, 1);
+    vmwrite(EXIT_MSR_LOAD_COUNT, 1);
+    vmwrite(GUEST_SYSENTER_ESP, 0);
+    vmwrite(GUEST_RIP, base + CPUID_OFFSET);
+    bool exited = enter_l2(false);
+    vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
+    vmwrite(EXIT_MSR_STORE_COUNT, 0);
+    vmwrite(EXIT_MSR_LOAD_COUNT, 0);
+    Text reason;
+    reason.add("flags ").add_hex(vmx_l2_flags).add(" error ").add_decimal(int32_t(vmread(VM_INSTRUCTION_ERROR)));
+    check("vmresume_with_msr_areas_runs_l2_until_its_cpuid", exited, reason.c_str());
+    if (!exited)
+        return;
+    expect_value("msr_areas_l2_cpuid_exit_reason_is_10", vmread(EXIT_REASON), 10);
+    expect_value("entry_msr_load_sets_l2_sysenter_esp", vmread(GUEST_SYSENTER_ESP), L2_STACK);
+    expect_value("exit_msr_store_gives_l1_l2_sysenter_esp", exit_store_area[2], L2_STACK);
+    expect_value("exit_msr_load_sets_l1_sysenter_cs", uint32_t(read_msr(SYSENTER_CS)), L1_CS);
+}
+
 void expect_hlt_exit_at(const char* name, bool exited, uint32_t rip)
 {
     Text reason;
@@ -577,8 +625,89 @@ void check_l2_runs()
     exited = enter_l2(false);
     check("vmresume_runs_l2_until_its_hlt", exited, "VMRESUME fell through");
     expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
+    check_msr_areas(base);
     check_exceptions_timer_and_invept(base);
     check_l0_acts_for_l1(base);
+}
+
+/* make bench (tools/bench/run_all.py, vm_cmdline=bench): an L2 that loops CPUID
+ * and times the loop with its own RDTSC (L2's view of each round trip through
+ * L0 and this L1), and L1's own VMREAD and VMWRITE of GUEST_RIP (exits to L0
+ * or answered by the shadow VMCS, vm_nested_shadow=on|off). */
+constexpr int32_t BENCH_COUNT = 1000;
+/* L1's code between L2's exits runs on L2's general registers (a VM exit
+ * keeps them) and changes them, so the loop keeps its count and start time in
+ * memory (the first 8 bytes of L2's stack page, mapped by L1's EPT):
+ *   MOV DWORD [count], 1000; RDTSC; MOV [start], EAX;
+ *   1: XOR EAX, EAX; CPUID; DEC DWORD [count]; JNZ 1b;
+ *   RDTSC; SUB EAX, [start]; HLT
+ * The loop's cycles are in EAX at the HLT exit. */
+void write_l2_cpuid_loop()
+{
+    uint32_t count = uint32_t(uintptr_t(l2_stack)), start = count + 4;
+    uint8_t program[] = {0xC7, 0x05, 0, 0, 0, 0, 0xE8, 0x03, 0x00, 0x00, /* MOV DWORD [count], 1000 */
+                         0x0F, 0x31, 0xA3, 0, 0, 0, 0,                   /* RDTSC; MOV [start], EAX */
+                         0x31, 0xC0, 0x0F, 0xA2, 0xFF, 0x0D, 0, 0, 0, 0, /* XOR; CPUID; DEC DWORD [count] */
+                         0x75, 0xF4,                                     /* JNZ back to the XOR */
+                         0x0F, 0x31, 0x2B, 0x05, 0, 0, 0, 0, 0xF4};      /* RDTSC; SUB EAX, [start]; HLT */
+    auto put = [&](uint32_t at, uint32_t value) {
+        for (uint32_t i = 0; i < 4; ++i)
+            program[at + i] = uint8_t(value >> (8 * i));
+    };
+    put(2, count);
+    put(13, start);
+    put(23, count);
+    put(33, start);
+    for (uint32_t i = 0; i < sizeof(program); ++i)
+        l2_code[i] = program[i];
+}
+
+uint64_t rdtsc()
+{
+    uint32_t low, high;
+    asm volatile("rdtsc" : "=a"(low), "=d"(high));
+    return (uint64_t(high) << 32) | low;
+}
+
+void report_bench(const char* what, uint32_t cycles)
+{
+    Text line;
+    line.add("bench nested ").add(what).add("_cycles=").add_decimal(int32_t(cycles)).add(" count=")
+        .add_decimal(BENCH_COUNT);
+    print(line.c_str(), uint32_t(line.length()));
+}
+
+void run_bench()
+{
+    uint64_t start = rdtsc();
+    for (int32_t i = 0; i < BENCH_COUNT; ++i)
+        (void)vmread(GUEST_RIP);
+    report_bench("vmread", uint32_t(rdtsc() - start));
+    uint32_t rip = vmread(GUEST_RIP);
+    start = rdtsc();
+    for (int32_t i = 0; i < BENCH_COUNT; ++i)
+        vmwrite(GUEST_RIP, rip);
+    report_bench("vmwrite", uint32_t(rdtsc() - start));
+
+    write_l2_cpuid_loop();
+    vmwrite(GUEST_RIP, uint32_t(uintptr_t(l2_code)));
+    /* Each CPUID exit: L2's RIP past it, VMRESUME; other exits (a host
+     * interrupt L0 reflects) resume as they are; the HLT ends the loop. */
+    bool exited = enter_l2(true);
+    uint32_t cpuid_exits = 0;
+    while (exited && vmread(EXIT_REASON) != 12 && cpuid_exits <= uint32_t(BENCH_COUNT)) {
+        if (vmread(EXIT_REASON) == 10) {
+            ++cpuid_exits;
+            vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTRUCTION_LENGTH));
+        }
+        exited = enter_l2(false);
+    }
+    Text reason;
+    reason.add_decimal(int32_t(cpuid_exits)).add(" CPUID exits, last exit reason ")
+        .add_decimal(int32_t(vmread(EXIT_REASON)));
+    check("bench_l2_cpuid_loop_ends_in_its_hlt", exited && vmread(EXIT_REASON) == 12 &&
+          cpuid_exits == uint32_t(BENCH_COUNT), reason.c_str());
+    report_bench("l2_cpuid", vmx_l2_eax);
 }
 
 } // namespace
@@ -603,6 +732,10 @@ void guest_main()
     write_vmcs12();
     check("vmcs12_fields_written", all_written, "a VMWRITE failed");
     reset_fault_log();
+    if (command_line_has("bench")) {
+        run_bench();
+        return;
+    }
     check_entry_failures();
     check_l2_runs();
     check_fuzzed_guest_state(uint32_t(uintptr_t(l2_code)));

@@ -1,9 +1,17 @@
 /* Collects the bytes a guest writes to a character device (UART, debug port) into
- * whole lines, so the hypervisor can log each guest line tagged with the VM's id. */
+ * whole lines, so the hypervisor can log each guest line tagged with the VM's id.
+ * A guest that is a hypervisor too writes its own guest's lines tagged already
+ * ("[vm1] text"); the host tags them again ("[vm1] [vm1] text"), and a line
+ * too long for one piece keeps those leading tags on every piece, so that no
+ * piece of a nested guest's line reads as a line of the level above it. */
 #pragma once
 #include "hypervisor/devices/port_device.h"
 
 namespace devices {
+
+/* The length of the guest tags a line starts with ("[vm1] ", "[vm2:e9] ",
+ * repeated for each level), 0 when it starts otherwise. */
+size_t guest_tag_length(const char* text, size_t length);
 
 class LineAssembler {
 public:
@@ -25,7 +33,8 @@ public:
     size_t max_line() const { return max_line_; }
 
     /* '\n' ends a line, '\r' is dropped (serial consoles send "\r\n"), other bytes
-     * are kept as they are. */
+     * are kept as they are. A line split at max_line() starts its next piece
+     * with its guest tags again, when they take less than half a piece. */
     void put(uint8_t byte);
     /* Hands out a partial line (when the guest stops or the VM is torn down). */
     void flush();
@@ -39,7 +48,7 @@ public:
     ByteSink sink();
 
 private:
-    void emit();
+    void emit(bool split);
 
     LineHandler handler_;
     void* context_;
@@ -47,6 +56,9 @@ private:
     /* Sized for the longest choice so that no assembler needs the heap. */
     char text_[LONG_LINE + 1] = {};
     size_t length_ = 0;
+    /* The tags a continued piece starts with: a piece that holds no more than
+     * them (the split fell just before '\n') is not handed out. */
+    size_t continued_tag_ = 0;
 };
 
 } // namespace devices

@@ -14,6 +14,7 @@
 #include "console/log.h"
 #include "hypervisor/nested/entry_checks.h"
 #include "hypervisor/nested/exit_reflection.h"
+#include "hypervisor/nested/l2_msr_areas.h"
 #include "hypervisor/nested/shadow_ept.h"
 #include "hypervisor/nested/shadow_vmcs.h"
 #include "hypervisor/nested/vm_exit12.h"
@@ -95,33 +96,6 @@ uint8_t l1_physical_address_bits(VmxVcpu& vcpu)
     uint32_t bits = vcpu.vm().cpu().config().physical_address_bits;
     return uint8_t(bits ? bits : 36);
 }
-
-/* MSR-load areas land in the vCPU's MSR state, which L1 and L2 share and L1
- * switches with these areas: the swapped MSRs (VMCS01's own MSR areas) only;
- * any other MSR fails the load (FIXME: route it through the CPU model). */
-class SwappedMsrs final : public MsrSink, public MsrSource {
-public:
-    explicit SwappedMsrs(VmxVcpu& vcpu) : vcpu_(vcpu) {}
-    bool write(uint32_t msr, uint64_t value) override
-    {
-        uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
-        if (!slot || !swapped_msr_value_valid(Msr(msr), value))
-            return false;
-        *slot = value;
-        return true;
-    }
-    bool read(uint32_t msr, uint64_t& value) override
-    {
-        uint64_t* slot = vcpu_.swapped_msr(Msr(msr));
-        if (!slot)
-            return false;
-        value = *slot;
-        return true;
-    }
-
-private:
-    VmxVcpu& vcpu_;
-};
 
 } // namespace
 
@@ -294,15 +268,12 @@ void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitR
     record_exit(vmcs12, record);
     write_field(E::entry_interruption_information, 0);
 
-    SwappedMsrs msrs(vcpu);
-    uint32_t failed = store_msr_area(vcpu.vm().memory(), vmcs12.get(E::exit_msr_store_address),
-                                     uint32_t(vmcs12.get(E::exit_msr_store_count)), msrs);
+    uint32_t failed = store_exit_msr_area(vcpu, vmcs12);
     vcpu.make_vmcs01_current(); /* VMCS02 stays active and launched for the next VMRESUME */
     load_l1_host_state(vcpu, state, l1_state_before(l2));
     push(vcpu, state); /* L1's VMREADs through its shadow VMCS see the exit */
     if (!failed)
-        failed = load_msr_area(vcpu.vm().memory(), vmcs12.get(E::exit_msr_load_address),
-                               uint32_t(vmcs12.get(E::exit_msr_load_count)), msrs);
+        failed = load_exit_msr_area(vcpu, vmcs12);
     if (failed) {
         /* "VMX Aborts": L1's logical processor would shut down; ours ends. */
         vcpu.vm().end(VmRunState::failed, -1, "nested: VMX abort, VM-exit MSR area entry %lu failed", uint64_t(failed));
@@ -365,9 +336,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         }
     }
     L2Context& l2 = *state.l2;
-    SwappedMsrs msrs(vcpu);
-    if (uint32_t failed = load_msr_area(vm.memory(), state.vmcs12.get(E::entry_msr_load_address),
-                                        uint32_t(state.vmcs12.get(E::entry_msr_load_count)), msrs)) {
+    if (uint32_t failed = load_entry_msr_area(vcpu, state.vmcs12)) {
         fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_msr_loading), failed);
         return {Outcome::entered_l2, 0};
     }

@@ -6,6 +6,7 @@
 #include "hypervisor/nested/capabilities.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vmx/vmx_support.h"
+#include "abi/errno.h"
 #include "lib/string.h"
 
 namespace nested {
@@ -41,14 +42,28 @@ void configure(const CommandLine& cmdline)
     parse_on_off(cmdline, "vm_nested_shadow", shadowing);
 }
 
-void offer_vmx(cpu_model::GuestCpuConfig& config)
+Result<void> check_request(NestedRequest request, Failure& why)
+{
+    if (request != NestedRequest::on)
+        return {};
+    if (virtualization_backend() != VirtualizationBackend::vmx)
+        return why.set(ENODEV, "--nested on: this host runs AMD SVM, and only VMX is offered to guests");
+    if (!host_supports_nested(host_vmx_capabilities()))
+        return why.set(ENODEV, "--nested on: this CPU's VMX lacks EPT or unrestricted guest, which nested guests need");
+    return {};
+}
+
+void offer_vmx(cpu_model::GuestCpuConfig& config, NestedRequest request)
 {
     config.nested_vmx = false;
-    if (nested_choice == Choice::off || virtualization_backend() != VirtualizationBackend::vmx)
+    Choice choice = request == NestedRequest::on    ? Choice::on
+                    : request == NestedRequest::off ? Choice::off
+                                                    : nested_choice;
+    if (choice == Choice::off || virtualization_backend() != VirtualizationBackend::vmx)
         return;
     const vmx::VmxCapabilities& host = host_vmx_capabilities();
     if (!host_supports_nested(host)) {
-        if (nested_choice == Choice::on)
+        if (choice == Choice::on)
             log(LogCategory::vmx, "vm_nested=on: this CPU lacks EPT or unrestricted guest; VMs get no VMX");
         return;
     }

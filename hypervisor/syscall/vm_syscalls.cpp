@@ -52,9 +52,15 @@ int64_t syscall_vm_start(const SyscallArguments& arguments)
         start.modules[i] = request.modules[i];
     }
     start.module_count = request.module_count;
-    if (request.flags & ~uint32_t(VM_START_SWEB_VENDOR))
+    constexpr uint32_t NESTED_BITS = VM_START_NESTED_ON | VM_START_NESTED_OFF;
+    if (request.flags & ~uint32_t(VM_START_SWEB_VENDOR | NESTED_BITS))
+        return -EINVAL;
+    if ((request.flags & NESTED_BITS) == NESTED_BITS)
         return -EINVAL;
     start.sweb_vendor = request.flags & VM_START_SWEB_VENDOR;
+    start.nested = request.flags & VM_START_NESTED_ON    ? nested::NestedRequest::on
+                   : request.flags & VM_START_NESTED_OFF ? nested::NestedRequest::off
+                                                         : nested::NestedRequest::host_default;
     for (uint32_t i = 0; i < VM_MAX_DISKS; ++i) {
         terminate(request.disks[i]);
         start.disks[i] = request.disks[i];

@@ -39,12 +39,12 @@ cpu_model::CpuidRegisters host_cpuid(uint32_t leaf, uint32_t subleaf)
 /* The SVM backend does not emulate the local APIC yet: its guests' CPUID does
  * not show one (FIXME: the APIC's MMIO on nested page faults). VMX is offered
  * as hypervisor/nested decides. */
-cpu_model::GuestCpuConfig guest_cpu_config()
+cpu_model::GuestCpuConfig guest_cpu_config(nested::NestedRequest nested)
 {
     /* Both backends emulate the local APIC (its MMIO on EPT violations or
      * nested page faults). */
     cpu_model::GuestCpuConfig config{.local_apic = true};
-    nested::offer_vmx(config);
+    nested::offer_vmx(config, nested);
     return config;
 }
 
@@ -62,8 +62,8 @@ uint32_t vm_abi_state(VmRunState state)
     return VM_FAILED;
 }
 
-Vm::Vm(int id, uint64_t memory_bytes)
-    : id_(id), memory_bytes_(memory_bytes), cpu_(guest_cpu_config(), host_cpuid)
+Vm::Vm(int id, uint64_t memory_bytes, nested::NestedRequest nested)
+    : id_(id), memory_bytes_(memory_bytes), cpu_(guest_cpu_config(nested), host_cpuid)
 {
 }
 

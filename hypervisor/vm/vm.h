@@ -5,6 +5,7 @@
 #include "fs/storage_account.h"
 #include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/memory/guest_memory.h"
+#include "hypervisor/nested/nested_option.h"
 #include "hypervisor/vm/host_disk.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vm/platform.h"
@@ -31,7 +32,8 @@ public:
     /* The text screen as `vm screen` prints it: 25 lines of up to 80 characters. */
     static constexpr size_t SCREEN_TEXT_LENGTH = devices::VgaTextDevice::ROWS * (devices::VgaTextDevice::COLUMNS + 1);
 
-    Vm(int id, uint64_t memory_bytes);
+    /* `nested`: whether it is offered VMX (a request nested::check_request accepted). */
+    Vm(int id, uint64_t memory_bytes, nested::NestedRequest nested = nested::NestedRequest::host_default);
     /* Gives back the platform and guest RAM; the file server is the owner's
      * (vm_manager closes it under the file system's lock). */
     ~Vm();

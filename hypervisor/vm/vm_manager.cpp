@@ -322,7 +322,7 @@ void copy_text(char* out, size_t size, const char* text)
 /* Step: the VM's record, owning the file server from here on. */
 Result<Vm*> create_record(const StartRequest& request, FileServer* files, Failure& why)
 {
-    Vm* vm = injected(StartStep::record) ? nullptr : new (std::nothrow) Vm(next_id, request.memory_mib << 20);
+    Vm* vm = injected(StartStep::record) ? nullptr : new (std::nothrow) Vm(next_id, request.memory_mib << 20, request.nested);
     if (!vm) {
         MutexLocker locker(kernel_vfs::lock());
         delete files;
@@ -491,6 +491,7 @@ Result<int> start_steps(const StartRequest& request, char* root, size_t root_siz
     format_string(note, note_size, "root %s read-only, %s", root, directory.note);
     TRY(check_disks(request, why));
     TRY(require_virtualization(why));
+    TRY(nested::check_request(request.nested, why));
 
     MutexLocker lock(table_lock);
     Slot* slot = free_slot();

@@ -5,6 +5,7 @@
  * resource held by one owner that gives it back unless the start succeeds. */
 #pragma once
 #include "abi/vm.h"
+#include "hypervisor/nested/nested_option.h"
 #include "lib/failure.h"
 
 #include <stddef.h>
@@ -52,6 +53,8 @@ struct StartRequest {
     uint64_t quota_files = DEFAULT_QUOTA_FILES;
     /* CPUID leaf 0 answers "SWEBSWEBSWEB" (VM_START_SWEB_VENDOR). */
     bool sweb_vendor = false;
+    /* Offered VMX or not (VM_START_NESTED_ON/OFF), or as vm_nested= says. */
+    nested::NestedRequest nested = nested::NestedRequest::host_default;
     /* Host files backing the IDE units (primary master, primary slave,
      * secondary master, secondary slave); null leaves a unit empty. */
     const char* disks[MAX_DISKS] = {};

@@ -9,6 +9,7 @@
 #include "console/log.h"
 #include "console/serial.h"
 #include "hypervisor/devices/guest_text.h"
+#include "hypervisor/vm_console/detach_escape.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "lib/format.h"
@@ -19,13 +20,17 @@ namespace vm_serial {
 
 namespace {
 
-/* How often attach() looks for Ctrl-] and the VM's end: below what a person
- * notices, and no hook into the VM's run loop is needed. */
+/* How often attach() looks for a detach (a Ctrl-] whose window ran out) and
+ * the VM's end: below what a person notices, and no hook into the VM's run
+ * loop is needed. */
 constexpr uint64_t POLL_NS = 20 * clock::NS_PER_MS;
 constexpr uint8_t BACKSPACE = 0x08;
 
 volatile int attached_vm = 0;
 volatile bool detach_requested = false;
+/* What Ctrl-] means this attachment (detach_escape.h); touched with
+ * interrupts off only (the COM1 interrupt, attach()'s guarded poll). */
+DetachEscape escape;
 size_t dropped = 0; /* typed bytes the VM's full queue refused, this attachment */
 /* Guest characters shown after the "[vmN] " of the current host line. */
 size_t live_column = 0;
@@ -36,16 +41,19 @@ Vm* running_vm(int id)
     return vm && !vm->ended() && vm->has_platform() ? vm : nullptr;
 }
 
-/* In the COM1 interrupt handler. */
+/* In the COM1 interrupt handler. Once a detach is decided, what follows goes
+ * to the host's terminal: it was typed for the host's shell. */
 bool forward_typed_byte(char byte)
 {
-    if (!attached_vm)
+    if (!attached_vm || detach_requested)
         return false;
-    if (uint8_t(byte) == DETACH_KEY) {
-        detach_requested = true;
-        return true;
-    }
     uint8_t raw = uint8_t(byte);
+    switch (escape.on_byte(raw, clock::nanoseconds())) {
+    case DetachEscape::Action::hold: return true;
+    case DetachEscape::Action::detach: detach_requested = true; return false;
+    case DetachEscape::Action::forward_escape: raw = DetachEscape::ESCAPE_KEY; break;
+    case DetachEscape::Action::forward: break;
+    }
     Vm* vm = running_vm(attached_vm);
     if (vm && vm->platform().send_serial(&raw, 1) == 0)
         ++dropped;
@@ -127,6 +135,7 @@ int64_t attach(int vm_id)
             return -EBUSY;
         attached_vm = vm_id;
         detach_requested = false;
+        escape.reset();
         dropped = 0;
         start_live_output(*vm);
     }
@@ -134,6 +143,8 @@ int64_t attach(int vm_id)
         Scheduler::instance().sleep_ns(POLL_NS);
         InterruptGuard guard;
         Vm* vm = running_vm(vm_id);
+        if (escape.window_expired(clock::nanoseconds()))
+            detach_requested = true;
         if (vm && !detach_requested)
             continue;
         stop_live_output(vm_id);

@@ -1,6 +1,8 @@
 /* A VM's COM1 from the host, as `virsh console` gives it: the host sends a VM
  * text (vm send), or attaches the host's own COM1 terminal to it (vm attach)
- * until Ctrl-] (0x1D, telnet's escape) brings the host's shell back.
+ * until Ctrl-] (0x1D, telnet's escape) brings the host's shell back; Ctrl-]
+ * Ctrl-] types one Ctrl-] into the VM instead (detach_escape.h), which is how a
+ * VM that is attached to its own guest is told to detach from it.
  *
  * Host input waits in the VM's pending input queue (VirtualPlatform::send_serial)
  * until the guest's UART has room, so nothing beyond the 16-byte FIFO is lost.
@@ -16,8 +18,6 @@
 
 namespace vm_serial {
 
-constexpr uint8_t DETACH_KEY = 0x1D; /* Ctrl-] */
-
 /* Hooks COM1's input (call after console_input::init_serial_input()). */
 void init();
 
@@ -26,8 +26,8 @@ void init();
 [[nodiscard]] int64_t send(int vm_id, const uint8_t* bytes, size_t count);
 
 enum class AttachEnd { detach_key, vm_ended };
-/* Attaches the host's COM1 to VM `vm_id` and sleeps until Ctrl-] or the VM's
- * end: 0 (AttachEnd::detach_key) or 1 (vm_ended); -ESRCH when the VM does not
+/* Attaches the host's COM1 to VM `vm_id` and sleeps until a detach (Ctrl-],
+ * detach_escape.h) or the VM's end: 0 (AttachEnd::detach_key) or 1 (vm_ended); -ESRCH when the VM does not
  * run, -EBUSY when COM1 is attached already. Keys the VM's full input queue
  * refused (a paste the guest does not read) are counted in a log line then. */
 [[nodiscard]] int64_t attach(int vm_id);

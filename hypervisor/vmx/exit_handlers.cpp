@@ -16,6 +16,7 @@
 #include "hypervisor/vm/string_io.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/exit_interruption.h"
+#include "hypervisor/vmx/vmx_msr_backend.h"
 #include "hypervisor/vmx/vmx_support.h"
 #include "hypervisor/vmx/vmx_vcpu.h"
 #include "sched/scheduler.h"
@@ -166,59 +167,6 @@ ExitAction handle_io(VmxVcpu& vcpu)
     // SOLUTION STUB 6:                                         "qualification's port, size and direction (handle_io)"));
     // SOLUTION END 6
 }
-
-/* Where the VMX backend keeps the guest MSRs the CPU model does not store
- * itself: VMCS guest-state fields (EFER, PAT, SYSENTER, FS/GS base), the
- * MSR-load/store area (the syscall MSRs) and the TSC offset. The model has
- * already checked reserved bits and canonical addresses. */
-class VmxMsrBackend final : public cpu_model::MsrBackend {
-public:
-    explicit VmxMsrBackend(VmxVcpu& vcpu) : vcpu_(vcpu) {}
-
-    uint64_t read_backend_msr(Msr msr) override
-    {
-        switch (msr) {
-        case Msr::efer: return vmcs_read(VmcsField::guest_efer);
-        case Msr::time_stamp_counter: return cpu::rdtsc() + vcpu_.tsc_offset();
-        case Msr::pat: return vcpu_.guest_pat();
-        case Msr::sysenter_cs: return vmcs_read(VmcsField::guest_sysenter_cs);
-        case Msr::sysenter_esp: return vmcs_read(VmcsField::guest_sysenter_esp);
-        case Msr::sysenter_eip: return vmcs_read(VmcsField::guest_sysenter_eip);
-        case Msr::fs_base: return vmcs_read(VmcsField::guest_fs_base);
-        case Msr::gs_base: return vmcs_read(VmcsField::guest_gs_base);
-        default: {
-            const uint64_t* slot = vcpu_.swapped_msr(msr);
-            return slot ? *slot : 0;
-        }
-        }
-    }
-
-    void write_backend_msr(Msr msr, uint64_t value) override
-    {
-        switch (msr) {
-        case Msr::efer: {
-            /* LMA is the CPU's to set: keep the current value. */
-            uint64_t current = vmcs_read(VmcsField::guest_efer);
-            vmcs_write(VmcsField::guest_efer, (value & ~EFER_LMA) | (current & EFER_LMA));
-            return;
-        }
-        case Msr::time_stamp_counter: vcpu_.set_guest_tsc(value); return;
-        case Msr::pat: vcpu_.set_guest_pat(value); return;
-        case Msr::sysenter_cs: vmcs_write(VmcsField::guest_sysenter_cs, uint32_t(value)); return;
-        case Msr::sysenter_esp: vmcs_write(VmcsField::guest_sysenter_esp, value); return;
-        case Msr::sysenter_eip: vmcs_write(VmcsField::guest_sysenter_eip, value); return;
-        case Msr::fs_base: vmcs_write(VmcsField::guest_fs_base, value); return;
-        case Msr::gs_base: vmcs_write(VmcsField::guest_gs_base, value); return;
-        default:
-            if (uint64_t* slot = vcpu_.swapped_msr(msr))
-                *slot = value;
-            return;
-        }
-    }
-
-private:
-    VmxVcpu& vcpu_;
-};
 
 ExitAction handle_msr(VmxVcpu& vcpu, bool write)
 {

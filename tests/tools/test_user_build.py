@@ -21,7 +21,7 @@ SYSCALL_HEADER = SOURCE_DIR / "abi" / "syscall_numbers.h"
 EXPECTED_PROGRAMS = ["vm", "sh", "ls", "cat", "echo", "mkdir", "rm", "cp", "ps", "fs_stress", "spawn_loop",
                      "bad_syscalls", "syscall_bench", "vfs_bench", "fault", "poweroff", "vmstat",
                      "hostfs_probe", "workload", "spin", "faultwalk", "fs_attack", "flood", "vendor",
-                     "sha256sum", "bench_compare", "bench_host_guest"]
+                     "sha256sum", "bench_compare", "bench_host_guest", "keys"]
 USER_BASE = 0x400000
 USER_SPACE_END = 0x0000800000000000
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3

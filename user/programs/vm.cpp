@@ -1,8 +1,8 @@
 /* vm: starts, lists and stops virtual machines and talks to their COM1, through
  * the vm_* system calls (abi/vm.h, docs/syscalls.md).
  *   vm start [--mem MiB] [--append "cmdline"] [--root DIR] [--writable DIR|none]
- *            [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]]... [--sweb-vendor] [--front]
- *            [--attach] FILE [modules...]
+ *            [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]]... [--sweb-vendor]
+ *            [--nested on|off] [--front] [--attach] FILE [modules...]
  *                   (the guest sees DIR (default /) read-only except beneath the
  *                    writable directory, default /shared; docs/hypercalls.md;
  *                    each --disk is the next IDE unit: primary master, primary
@@ -15,7 +15,9 @@
  *                    Alt+F1..F3 bring the host's terminals back)
  *   vm send ID TEXT...  (types TEXT and Enter into the VM's COM1)
  *   vm attach ID    (COM1's terminal typed into the VM's COM1, its output shown,
- *                    until Ctrl-] returns to the host's shell)
+ *                    until Ctrl-] returns to the host's shell; Ctrl-] Ctrl-]
+ *                    types one Ctrl-] into the VM, which is how a VM attached to
+ *                    its own guest is told to detach from it)
  *   vm screen ID    (prints the VM's 80x25 text screen, live or as it ended)
  *   vm keys ID TEXT...  (types TEXT on the VM's PS/2 keyboard; \n is Enter) */
 #include <errno.h>
@@ -32,13 +34,14 @@ namespace {
 const char* const USAGE =
     "usage: vm start [--mem MiB] [--append \"cmdline\"] [--root DIR] [--writable DIR|none]\n"
     "                [--quota-bytes N] [--quota-files N] [--disk IMAGE[,ro]|none]... [--sweb-vendor]\n"
-    "                [--front] [--attach] FILE [modules...]\n"
+    "                [--nested on|off] [--front] [--attach] FILE [modules...]\n"
     "       vm list\n"
     "       vm stop ID\n"
     "       vm wait ID\n"
     "       vm front ID    (Alt+F1..F3 return to the host)\n"
     "       vm send ID TEXT...    (TEXT and Enter into the VM's COM1)\n"
-    "       vm attach ID   (this terminal into the VM's COM1; Ctrl-] returns to the host)\n"
+    "       vm attach ID   (this terminal into the VM's COM1; Ctrl-] returns to the host,\n"
+    "                       Ctrl-] Ctrl-] types one Ctrl-] into the VM)\n"
     "       vm screen ID   (the VM's text screen, live or as it ended)\n"
     "       vm keys ID TEXT...    (TEXT typed on the VM's keyboard; \\n is Enter, \\t Tab, \\\\ a backslash)\n";
 
@@ -129,7 +132,8 @@ int attach_to(int id)
     }
     if (!check_running(uint64_t(id)))
         return 1;
-    printf("vm%d is in front on COM1: you are typing into its shell. Ctrl-] returns to the host.\n", id);
+    printf("vm%d is in front on COM1: you are typing into its shell. Ctrl-] returns to the host. "
+           "Ctrl-] Ctrl-] types one Ctrl-] into vm%d.\n", id, id);
     int ended = vm_attach(id);
     if (ended < 0) {
         if (errno == EBUSY)
@@ -193,7 +197,17 @@ int start(int argc, char** argv)
         }
         if (i + 1 >= argc)
             return fail("an option lacks its value");
-        if (strcmp(argv[i], "--mem") == 0) {
+        if (strcmp(argv[i], "--nested") == 0) {
+            /* Whether the guest is offered VMX; without it, the host's vm_nested= decides. */
+            const char* choice = argv[++i];
+            request.flags &= ~(VM_START_NESTED_ON | VM_START_NESTED_OFF);
+            if (strcmp(choice, "on") == 0)
+                request.flags |= VM_START_NESTED_ON;
+            else if (strcmp(choice, "off") == 0)
+                request.flags |= VM_START_NESTED_OFF;
+            else
+                return fail("--nested takes on or off");
+        } else if (strcmp(argv[i], "--mem") == 0) {
             if (!parse_number(argv[++i], MAX_MIB, "--mem takes a number of MiB", request.memory_mib))
                 return 2;
         } else if (strcmp(argv[i], "--quota-bytes") == 0) {

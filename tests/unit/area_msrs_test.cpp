@@ -1,0 +1,134 @@
+/* hypervisor/nested/area_msrs.h: VMCS12's MSR areas reach L1's CPU model as
+ * WRMSR/RDMSR would, beyond the five swapped MSRs: a backend MSR (SYSENTER_ESP)
+ * and a model MSR (MTRR_DEF_TYPE) load and store; what the model would #GP on
+ * fails the entry at its number; the MSRs whose side effects only the exit
+ * handlers apply are refused; the SDM's own refusals stay. */
+#include "hypervisor/nested/area_msrs.h"
+#include "arch/x86_64/msr.h"
+#include "fake_guest_ram.h"
+#include "unit_test.h"
+
+#include <cstring>
+#include <map>
+
+using namespace nested;
+using cpu_model::CpuidRegisters;
+
+namespace {
+
+/* A host with every feature bit: the guest sees what the model's table allows. */
+CpuidRegisters every_feature(uint32_t leaf, uint32_t)
+{
+    if (leaf == 0)
+        return {0x1F, 0x756E6547, 0x6C65746E, 0x49656E69};
+    if (leaf == 0x80000000)
+        return {0x80000020, 0, 0, 0};
+    if (leaf == 0x80000008)
+        return {0x3027, 0, 0, 0};
+    return {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF};
+}
+
+/* The level's backend registers (VMCS fields, swapped slots), in a map. */
+struct MapBackend final : cpu_model::MsrBackend {
+    std::map<uint32_t, uint64_t> values;
+    uint64_t read_backend_msr(Msr msr) override { return values[uint32_t(msr)]; }
+    void write_backend_msr(Msr msr, uint64_t value) override { values[uint32_t(msr)] = value; }
+};
+
+class L1Ram final : public FakeGuestRam {
+public:
+    L1Ram() : FakeGuestRam(0x1000) {}
+    void put_entry(uint64_t address, uint32_t msr, uint64_t value)
+    {
+        uint32_t reserved = 0;
+        std::memcpy(&bytes[address], &msr, 4);
+        std::memcpy(&bytes[address + 4], &reserved, 4);
+        std::memcpy(&bytes[address + 8], &value, 8);
+    }
+    uint64_t value_at(uint64_t address)
+    {
+        uint64_t value;
+        std::memcpy(&value, &bytes[address], 8);
+        return value;
+    }
+};
+
+struct Level {
+    cpu_model::GuestCpu cpu{cpu_model::GuestCpuConfig{}, every_feature};
+    MapBackend backend;
+    AreaMsrs msrs{cpu, backend};
+};
+
+} // namespace
+
+UNIT_TEST(area_msrs_load_backend_and_model_msrs_beyond_the_swapped_five)
+{
+    L1Ram l1;
+    Level level;
+    l1.put_entry(0x100, uint32_t(Msr::sysenter_esp), 0xFFFFFFFF80001000);
+    l1.put_entry(0x110, uint32_t(Msr::mtrr_def_type), 0x806); /* enabled, default write-back */
+    l1.put_entry(0x120, uint32_t(Msr::lstar), 0xFFFFFFFF81000000);
+    CHECK_EQ(load_msr_area(l1, 0x100, 3, level.msrs), 0u);
+    CHECK_EQ(level.backend.values[uint32_t(Msr::sysenter_esp)], 0xFFFFFFFF80001000ull);
+    CHECK_EQ(level.backend.values[uint32_t(Msr::lstar)], 0xFFFFFFFF81000000ull);
+    uint64_t def_type = 0;
+    CHECK(level.cpu.read_msr(uint32_t(Msr::mtrr_def_type), def_type, level.backend));
+    CHECK_EQ(def_type, 0x806ull);
+}
+
+UNIT_TEST(area_msrs_store_reads_through_the_model)
+{
+    L1Ram l1;
+    Level level;
+    level.backend.values[uint32_t(Msr::sysenter_esp)] = 0x1234000;
+    CHECK(level.cpu.write_msr(uint32_t(Msr::mtrr_def_type), 0xC06, level.backend));
+    l1.put_entry(0x200, uint32_t(Msr::sysenter_esp), 0);
+    l1.put_entry(0x210, uint32_t(Msr::mtrr_def_type), 0);
+    CHECK_EQ(store_msr_area(l1, 0x200, 2, level.msrs), 0u);
+    CHECK_EQ(l1.value_at(0x208), 0x1234000ull);
+    CHECK_EQ(l1.value_at(0x218), 0xC06ull);
+    l1.put_entry(0x210, 0x9999, 0); /* no such MSR: RDMSR would #GP */
+    CHECK_EQ(store_msr_area(l1, 0x200, 2, level.msrs), 2u);
+}
+
+/* What WRMSR would #GP on fails the load at that entry, and nothing after it
+ * is loaded. */
+UNIT_TEST(area_msrs_load_fails_where_wrmsr_would_fault)
+{
+    struct Case {
+        uint32_t msr;
+        uint64_t value;
+    };
+    const Case faulting[] = {
+        {uint32_t(Msr::sysenter_esp), 0x0000800000000000}, /* not canonical */
+        {uint32_t(Msr::mtrr_def_type), 0x802},             /* memory type 2 is reserved */
+        {uint32_t(Msr::fmask), 1ull << 32},                /* reserved high half */
+        {0x480, 0},                                        /* IA32_VMX_BASIC: not offered, no such MSR */
+        {0x9999, 0},                                       /* no such MSR */
+    };
+    for (const Case& c : faulting) {
+        L1Ram l1;
+        Level level;
+        l1.put_entry(0x100, uint32_t(Msr::sysenter_cs), 0x10);
+        l1.put_entry(0x110, c.msr, c.value);
+        l1.put_entry(0x120, uint32_t(Msr::sysenter_eip), 0x2000);
+        CHECK_EQ(load_msr_area(l1, 0x100, 3, level.msrs), 2u);
+        CHECK_EQ(level.backend.values[uint32_t(Msr::sysenter_cs)], 0x10ull);
+        CHECK(level.backend.values.count(uint32_t(Msr::sysenter_eip)) == 0);
+    }
+}
+
+UNIT_TEST(area_msrs_refuse_msrs_with_handler_side_effects_and_the_sdms_list)
+{
+    const uint32_t refused[] = {uint32_t(Msr::apic_base), uint32_t(Msr::time_stamp_counter), uint32_t(Msr::efer),
+                                uint32_t(Msr::pat), uint32_t(Msr::fs_base), uint32_t(Msr::gs_base), 0x808, 0x9B};
+    for (uint32_t msr : refused) {
+        L1Ram l1;
+        Level level;
+        l1.put_entry(0x100, msr, 0);
+        CHECK_EQ(load_msr_area(l1, 0x100, 1, level.msrs), 1u);
+        CHECK(level.backend.values.empty());
+    }
+    CHECK(kept_from_areas(uint32_t(Msr::pat)));
+    CHECK(!kept_from_areas(uint32_t(Msr::sysenter_esp)));
+}
