@@ -18,6 +18,7 @@
 #include "lib/format.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
+#include "sched/scheduler.h"
 #include "time/clock.h"
 
 #include <new>
@@ -360,12 +361,13 @@ ExitEvent SvmVcpu::describe_exit(uint64_t exit_tsc)
 }
 
 /* The fast path, the twin of VMX's (vmx_vcpu.cpp, handle_exit_on_fast_path):
- * CPUID and the null hypercall need neither the devices nor the scheduler, so
+ * CPUID, the null hypercall and the PIC's EOI need neither the devices nor the scheduler, so
  * they are answered here and the guest entered again without the loop's
  * before_entry() and STI. Sound only while before_entry() would change
  * nothing: no device event due (the TSC is before next_event_tsc_, no port was
  * written), no NMI waiting, no interrupt window asked for, nothing to re-inject (CPUID and
- * VMMCALL exit when they execute, never during event delivery). A host
+ * VMMCALL exit when they execute, never during event delivery; so does an OUT
+ * to a PIC command port, which the exit's EXITINTINFO check above confirms). A host
  * interrupt that arrives meanwhile is held (IF = 0) and makes the next VMRUN
  * exit at once (INTR intercept), which takes the full loop. */
 bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
@@ -375,7 +377,14 @@ bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
         (c.exit_interrupt_info & event_bits::VALID))
         return false;
     bool ping = c.exit_code == uint64_t(ExitCode::vmmcall) && vmcb_->save.rax == HYPERCALL_PING;
-    if (c.exit_code != uint64_t(ExitCode::cpuid) && !ping)
+    /* OUT AL to a PIC command port (the guest's EOI after each timer
+     * interrupt): EXITINFO1 bits 2 STRING, 3 REP, 0 IN clear, SZ8 alone. */
+    auto port = uint16_t(c.exit_info1 >> ioio_bits::PORT_SHIFT);
+    bool pic_command = c.exit_code == uint64_t(ExitCode::ioio) &&
+                       (c.exit_info1 & 0x7F) == (1ull << ioio_bits::SIZE_SHIFT) &&
+                       (port == devices::Pic8259Pair::MASTER_COMMAND || port == devices::Pic8259Pair::SLAVE_COMMAND) &&
+                       !vm_.platform().pit().backlog();
+    if (c.exit_code != uint64_t(ExitCode::cpuid) && !ping && !pic_command)
         return false;
     ExitEvent event;
     event.reason = exit_code_slot(c.exit_code);
@@ -384,7 +393,23 @@ bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
     event.guest_cycles = exited - entered;
     if (ping)
         event.hypercall = HYPERCALL_PING;
-    (void)handle_exit(c.exit_code); /* neither handler can end the VM */
+    if (pic_command) {
+        /* The PIC model's own write, as handle_io does it, without the device
+         * update it forces: an EOI or OCW3 moves no deadline (with a PIT
+         * backlog the full path goes, to let the held period out). An
+         * interrupt the write unblocked is injected, or a window asked for,
+         * by before_entry(), which changes nothing else here. */
+        event.port = port;
+        ++vm_.statistics().port_writes;
+        vm_.platform().pic().write(port, 1, uint32_t(vmcb_->save.rax & 0xFF), 0);
+        set_rip(c.exit_info2);
+        /* The guest's CR8 writes since the entry first (the full loop's order). */
+        take_guest_tpr();
+        if (vm_.platform().has_pending_interrupt())
+            before_entry();
+    } else {
+        (void)handle_exit(c.exit_code); /* neither handler can end the VM */
+    }
     entered = cpu::rdtsc();
     event.handler_cycles = entered - exited;
     /* vm_stats=off, vm_trace=off (vm_report.h): nothing recorded. */
@@ -407,6 +432,8 @@ void SvmVcpu::run()
             break;
         }
         cpu::cli();
+        /* Alone on the CPU, the VM thread needs no host tick (VmxVcpu::run). */
+        Scheduler::instance().stop_tick_if_alone();
         uint64_t preparing = cpu::rdtsc();
         before_entry();
         uint64_t entered = cpu::rdtsc();

@@ -88,9 +88,10 @@ void expire_due(uint64_t now_ns)
     }
 }
 
-void stop_tick_while_idle()
+/* Stops the periodic tick (once) and makes sure a one-shot waits for the
+ * earliest deadline. Interrupts off. */
+static void stop_tick(uint64_t& entries)
 {
-    InterruptGuard guard;
     if (!tickless_on || !clock::tsc_hz())
         return;
     uint64_t now = clock::nanoseconds();
@@ -99,13 +100,30 @@ void stop_tick_while_idle()
         stopped_at_ns = now;
         one_shot_counting = false;
     }
-    ++stats.idle_entries;
+    ++entries;
     uint64_t due = queue.earliest();
     /* Already counting down to this very deadline (an interrupt other than the
      * timer's woke the CPU): nothing to program. */
     if (one_shot_counting && one_shot_for == due && due != NO_DEADLINE)
         return;
     program_one_shot(due, now);
+}
+
+void stop_tick_while_idle()
+{
+    InterruptGuard guard;
+    stop_tick(stats.idle_entries);
+}
+
+void stop_tick_while_alone()
+{
+    InterruptGuard guard;
+    /* The common case, once per VM exit the run loop handles: the tick is
+     * stopped and a one-shot counts down. A deadline armed since programmed
+     * its own one-shot when it was earlier (arm()), so nothing is to do. */
+    if (stopped && one_shot_counting)
+        return;
+    stop_tick(stats.alone_entries);
 }
 
 void resume_tick()
