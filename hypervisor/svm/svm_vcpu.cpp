@@ -20,6 +20,7 @@
 #include "mm/page_manager.h"
 #include "sched/scheduler.h"
 #include "time/clock.h"
+#include "time/timer.h"
 
 #include <new>
 
@@ -30,7 +31,8 @@ namespace {
 constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint8_t VECTOR_NMI = 2, VECTOR_UD = 6;
 /* The longest the devices wait for the host to look again while the guest runs
- * without exits; a host timer interrupt ends every run (INTR intercept). */
+ * without exits; a host timer interrupt ends every run (INTR intercept): the
+ * host's tick, or the one-shot of slice_end_ while the tick is stopped. */
 constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
 /* The PAT's power-on value (AMD64 APM Vol. 2, "PAT Register"). */
 constexpr uint64_t PAT_DEFAULT = 0x0007040600070406ull;
@@ -48,7 +50,11 @@ AsidPool& asid_pool()
     return pool;
 }
 
-SvmVcpu::~SvmVcpu() { release(); }
+SvmVcpu::~SvmVcpu()
+{
+    timer::cancel(slice_end_);
+    release();
+}
 
 /* The ASID goes back to the pool; its stale translations are flushed by the next
  * VM that gets it (its first VMRUN, TlbControl). The nested tables and the VMCB
@@ -264,6 +270,7 @@ void SvmVcpu::before_entry()
         if (next_event != devices::Pit8254::NO_DEADLINE)
             slice = next_event <= now ? 0 : (next_event - now < slice ? next_event - now : slice);
         next_event_tsc_ = now_tsc + clock::tsc_hz() * slice / 1000000000ull;
+        timer::arm(slice_end_, now + slice);
         devices_due_ = false;
     }
     VmcbControl& c = vmcb_->control;
@@ -437,6 +444,9 @@ void SvmVcpu::run()
         uint64_t preparing = cpu::rdtsc();
         before_entry();
         uint64_t entered = cpu::rdtsc();
+        /* Taken now: a fast-path exit moves `entered` on, its own preparation
+         * being part of its handler's cycles. */
+        uint64_t entry_cycles = entered - preparing;
         uint64_t exited;
         /* Exits answered on the fast path go straight back into the guest. */
         for (;;) {
@@ -454,7 +464,7 @@ void SvmVcpu::run()
                 break;
         }
         ExitEvent event = describe_exit(exited);
-        event.entry_cycles = entered - preparing;
+        event.entry_cycles = entry_cycles;
         event.guest_cycles = exited - entered;
         take_guest_tpr();
         reinject_interrupted_event();
@@ -473,6 +483,8 @@ void SvmVcpu::run()
         if (action == ExitAction::stop)
             break;
     }
+    /* The queue must not keep a deadline of a vCPU that goes away. */
+    timer::cancel(slice_end_);
 }
 
 } // namespace svm

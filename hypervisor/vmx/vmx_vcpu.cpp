@@ -352,6 +352,30 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
     return true;
 }
 
+/* The exits whose whole handling is before_entry(): the preemption timer's (a
+ * device event is due: the guest's timer tick) and the interrupt window's (the
+ * guest can take the interrupt that waits). The full loop would add only what
+ * cannot have changed while host interrupts stayed off: no stop request (no
+ * other thread ran), the tick's state (no host interrupt came), the current
+ * VMCS and HOST_CR3. An interrupt cut short by the exit is re-injected on the
+ * full path: neither exit happens during event delivery, and a valid
+ * IDT-vectoring information sends the exit there all the same. A host
+ * interrupt that arrives meanwhile makes the next entry exit at once, which
+ * takes the full loop (handle_exit_on_fast_path). Returns whether the exit was
+ * handled; `entered` becomes the TSC of the next entry. */
+[[gnu::always_inline]] inline bool VmxVcpu::prepare_entry_on_fast_path(uint64_t& entered, uint64_t exited)
+{
+    auto reason = ExitReason(uint32_t(vmcs_read(VmcsField::exit_reason)));
+    if (reason != ExitReason::preemption_timer_expired && reason != ExitReason::interrupt_window)
+        return false;
+    if (uint32_t(vmcs_read(VmcsField::idt_vectoring_information)) & INTERRUPTION_VALID)
+        return false;
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    before_entry();
+    account_fast_exit(reason, ExitEvent::NO_HYPERCALL, entered, exited);
+    return true;
+}
+
 /* The fast path: an exit that needs neither the virtual devices nor the
  * scheduler (CPUID, the null hypercall) is answered here and the guest entered
  * again at once, without the loop's VMPTRST, before_entry(), STI and CLI. That
@@ -386,7 +410,7 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
 [[gnu::always_inline]] inline bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
 {
     if (exited >= fast_path_until_tsc_)
-        return false;
+        return prepare_entry_on_fast_path(entered, exited);
     /* The raw field: an entry failure (bit 31) never matches a fast reason. */
     auto raw_reason = uint32_t(vmcs_read(VmcsField::exit_reason));
     if (raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING) {
@@ -458,6 +482,9 @@ void VmxVcpu::run()
             vmcs_write(VmcsField::guest_rflags, 0);
         }
         uint64_t entered = cpu::rdtsc();
+        /* Taken now: a fast-path exit moves `entered` on, its own preparation
+         * being part of its handler's cycles. */
+        uint64_t entry_cycles = entered - preparing;
         int status;
         uint64_t exited;
         // LAYER BEGIN fast_path
@@ -482,7 +509,7 @@ void VmxVcpu::run()
             break;
         }
         ExitEvent event = describe_exit(exited);
-        event.entry_cycles = entered - preparing;
+        event.entry_cycles = entry_cycles;
         event.guest_cycles = exited - entered;
         reinject_interrupted_event();
         uint64_t halted = vm_.statistics().halted_cycles;
