@@ -139,6 +139,9 @@ private:
     uint32_t dfr_ = 0xFFFFFFFF;
     uint32_t svr_ = 0xFF;
     uint32_t isr_[8] = {}, tmr_[8] = {}, irr_[8] = {};
+    /* Bit w set when irr_[w] is not 0: pending_vector(), asked several times
+     * before every VM entry, answers "nothing requested" without a scan. */
+    uint8_t irr_words_ = 0;
     uint32_t esr_ = 0, esr_pending_ = 0;
     uint32_t icr_low_ = 0, icr_high_ = 0;
     uint32_t lvt_[LVT_COUNT] = {};
