@@ -105,6 +105,9 @@ public:
     /* The vector the CPU would take now (highest IRR above the processor
      * priority), or -1. */
     int pending_vector() const;
+    /* False when IRR is empty, so that pending_vector() is -1 (one load: the
+     * question asked before every VM entry). */
+    bool has_requests() const { return irr_words_ != 0; }
     /* The CPU takes pending_vector(): IRR to ISR. Returns the vector. */
     uint8_t acknowledge();
     /* Whether the 8259's INTR reaches the CPU: APIC globally disabled, or LINT0

@@ -276,8 +276,6 @@ void Pic8259Pair::set_irq_level(unsigned irq, bool high)
 
 void Pic8259Pair::update_cascade() { master_.set_input(CASCADE_LINE, slave_.pending_line() >= 0); }
 
-bool Pic8259Pair::has_pending_interrupt() const { return master_.pending_line() >= 0; }
-
 uint8_t Pic8259Pair::acknowledge()
 {
     int line = master_.pending_line();
