@@ -361,14 +361,21 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
  * full path: neither exit happens during event delivery, and a valid
  * IDT-vectoring information sends the exit there all the same. A host
  * interrupt that arrives meanwhile makes the next entry exit at once, which
- * takes the full loop (handle_exit_on_fast_path). Returns whether the exit was
- * handled; `entered` becomes the TSC of the next entry. */
+ * takes the full loop (handle_exit_on_fast_path), at once while the guest has
+ * IF=1, so this path keeps only exits of a guest with IF=1. Returns whether the
+ * exit was handled; `entered` becomes the TSC of the next entry. */
 [[gnu::always_inline]] inline bool VmxVcpu::prepare_entry_on_fast_path(uint64_t& entered, uint64_t exited)
 {
     auto reason = ExitReason(uint32_t(vmcs_read(VmcsField::exit_reason)));
     if (reason != ExitReason::preemption_timer_expired && reason != ExitReason::interrupt_window)
         return false;
     if (uint32_t(vmcs_read(VmcsField::idt_vectoring_information)) & INTERRUPTION_VALID)
+        return false;
+    /* A guest with interrupts off goes to the full loop at each slice's end:
+     * Bochs makes a host interrupt exit only while the guest has IF=1, so the
+     * full loop's STI is then the host's only chance to take it (the
+     * spinning-guest test of the hostile set). */
+    if (!(vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF))
         return false;
     exit_rip_ = vmcs_read(VmcsField::guest_rip);
     before_entry();
