@@ -41,6 +41,27 @@ void program_one_shot(uint64_t due, uint64_t now)
     ++stats.one_shots_armed;
 }
 
+/* Stops the periodic tick (once) and makes sure a one-shot waits for the
+ * earliest deadline. Interrupts off. */
+void stop_tick(uint64_t& entries)
+{
+    if (!tickless_on || !clock::tsc_hz())
+        return;
+    uint64_t now = clock::nanoseconds();
+    if (!stopped) {
+        stopped = true;
+        stopped_at_ns = now;
+        one_shot_counting = false;
+    }
+    ++entries;
+    uint64_t due = queue.earliest();
+    /* Already counting down to this very deadline (an interrupt other than the
+     * timer's woke the CPU): nothing to program. */
+    if (one_shot_counting && one_shot_for == due && due != NO_DEADLINE)
+        return;
+    program_one_shot(due, now);
+}
+
 } // namespace
 
 uint32_t one_shot_counts(uint64_t delay_ns)
@@ -86,27 +107,6 @@ void expire_due(uint64_t now_ns)
         if (due->fire)
             due->fire(due->context);
     }
-}
-
-/* Stops the periodic tick (once) and makes sure a one-shot waits for the
- * earliest deadline. Interrupts off. */
-static void stop_tick(uint64_t& entries)
-{
-    if (!tickless_on || !clock::tsc_hz())
-        return;
-    uint64_t now = clock::nanoseconds();
-    if (!stopped) {
-        stopped = true;
-        stopped_at_ns = now;
-        one_shot_counting = false;
-    }
-    ++entries;
-    uint64_t due = queue.earliest();
-    /* Already counting down to this very deadline (an interrupt other than the
-     * timer's woke the CPU): nothing to program. */
-    if (one_shot_counting && one_shot_for == due && due != NO_DEADLINE)
-        return;
-    program_one_shot(due, now);
 }
 
 void stop_tick_while_idle()
