@@ -26,6 +26,7 @@ void LocalApic::reset(uint8_t apic_id)
     dfr_ = 0xFFFFFFFF;
     for (unsigned i = 0; i < 8; ++i)
         isr_[i] = tmr_[i] = irr_[i] = 0;
+    irr_words_ = 0;
     esr_ = esr_pending_ = 0;
     icr_low_ = icr_high_ = 0;
     for (uint32_t& entry : lvt_)
@@ -123,6 +124,7 @@ void LocalApic::accept(uint8_t vector, bool level_triggered)
         return;
     }
     irr_[vector / 32] |= 1u << (vector % 32);
+    irr_words_ = uint8_t(irr_words_ | (1u << (vector / 32)));
     if (level_triggered)
         tmr_[vector / 32] |= 1u << (vector % 32);
     else
@@ -133,7 +135,7 @@ int LocalApic::pending_vector() const
 {
     /* A software-disabled APIC holds its requests ("Local APIC State After It
      * Has Been Software Disabled"). */
-    if (!globally_enabled_ || !software_enabled())
+    if (!irr_words_ || !globally_enabled_ || !software_enabled())
         return -1;
     int vector = highest(irr_);
     if (vector < 0 || (uint32_t(vector) & 0xF0) <= (processor_priority() & 0xF0))
@@ -147,6 +149,8 @@ uint8_t LocalApic::acknowledge()
     if (vector < 0)
         return uint8_t(svr_ & 0xFF); /* the request vanished: the spurious vector, ISR untouched */
     irr_[vector / 32] &= ~(1u << (vector % 32));
+    if (!irr_[vector / 32])
+        irr_words_ = uint8_t(irr_words_ & ~(1u << (vector / 32)));
     isr_[vector / 32] |= 1u << (vector % 32);
     return uint8_t(vector);
 }

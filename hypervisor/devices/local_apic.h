@@ -105,6 +105,9 @@ public:
     /* The vector the CPU would take now (highest IRR above the processor
      * priority), or -1. */
     int pending_vector() const;
+    /* False when IRR is empty, so that pending_vector() is -1 (one load: the
+     * question asked before every VM entry). */
+    bool has_requests() const { return irr_words_ != 0; }
     /* The CPU takes pending_vector(): IRR to ISR. Returns the vector. */
     uint8_t acknowledge();
     /* Whether the 8259's INTR reaches the CPU: APIC globally disabled, or LINT0
@@ -139,6 +142,9 @@ private:
     uint32_t dfr_ = 0xFFFFFFFF;
     uint32_t svr_ = 0xFF;
     uint32_t isr_[8] = {}, tmr_[8] = {}, irr_[8] = {};
+    /* Bit w set when irr_[w] is not 0: pending_vector(), asked several times
+     * before every VM entry, answers "nothing requested" without a scan. */
+    uint8_t irr_words_ = 0;
     uint32_t esr_ = 0, esr_pending_ = 0;
     uint32_t icr_low_ = 0, icr_high_ = 0;
     uint32_t lvt_[LVT_COUNT] = {};

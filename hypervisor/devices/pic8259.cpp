@@ -255,23 +255,26 @@ void Pic8259Pair::write(uint16_t port, unsigned, uint32_t value, uint64_t)
     case ELCR_MASTER: master_.write_elcr(byte); break;
     case ELCR_SLAVE: slave_.write_elcr(byte); break;
     }
-    update_cascade();
+    /* Only the slave's state decides its INT output; a write to the master (an
+     * EOI after each timer interrupt) leaves the cascade line as it is. */
+    if (port == SLAVE_COMMAND || port == SLAVE_DATA || port == ELCR_SLAVE)
+        update_cascade();
 }
 
 void Pic8259Pair::set_irq_level(unsigned irq, bool high)
 {
     if (irq == CASCADE_LINE)
         irq = 9;
-    if (irq < 8)
+    /* A master line leaves the slave's INT output (the cascade) as it is. */
+    if (irq < 8) {
         master_.set_input(irq, high);
-    else if (irq < 16)
+    } else if (irq < 16) {
         slave_.set_input(irq - 8, high);
-    update_cascade();
+        update_cascade();
+    }
 }
 
 void Pic8259Pair::update_cascade() { master_.set_input(CASCADE_LINE, slave_.pending_line() >= 0); }
-
-bool Pic8259Pair::has_pending_interrupt() const { return master_.pending_line() >= 0; }
 
 uint8_t Pic8259Pair::acknowledge()
 {

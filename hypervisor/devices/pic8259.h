@@ -104,7 +104,11 @@ public:
 
     /* True when the INTR pin to the CPU is asserted: the hypervisor injects once
      * the guest can take an interrupt (RFLAGS.IF=1, no blocking). */
-    bool has_pending_interrupt() const;
+    bool has_pending_interrupt() const
+    {
+        /* No unmasked request at the master: nothing to ask its priority logic. */
+        return (master_.irr() & ~master_.imr()) && master_.pending_line() >= 0;
+    }
     /* The CPU's interrupt acknowledge: returns the vector to inject and moves the
      * request to in-service. When the request vanished since has_pending_interrupt()
      * (line lowered, masked), returns the chip's IRQ 7 vector without setting its

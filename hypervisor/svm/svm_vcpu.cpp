@@ -18,7 +18,9 @@
 #include "lib/format.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
+#include "sched/scheduler.h"
 #include "time/clock.h"
+#include "time/timer.h"
 
 #include <new>
 
@@ -29,7 +31,8 @@ namespace {
 constexpr uint64_t RFLAGS_IF = 1ull << 9;
 constexpr uint8_t VECTOR_NMI = 2, VECTOR_UD = 6;
 /* The longest the devices wait for the host to look again while the guest runs
- * without exits; a host timer interrupt ends every run (INTR intercept). */
+ * without exits; a host timer interrupt ends every run (INTR intercept): the
+ * host's tick, or the one-shot of slice_end_ while the tick is stopped. */
 constexpr uint64_t MAX_SLICE_NS = 2 * clock::NS_PER_MS;
 /* The PAT's power-on value (AMD64 APM Vol. 2, "PAT Register"). */
 constexpr uint64_t PAT_DEFAULT = 0x0007040600070406ull;
@@ -47,7 +50,11 @@ AsidPool& asid_pool()
     return pool;
 }
 
-SvmVcpu::~SvmVcpu() { release(); }
+SvmVcpu::~SvmVcpu()
+{
+    timer::cancel(slice_end_);
+    release();
+}
 
 /* The ASID goes back to the pool; its stale translations are flushed by the next
  * VM that gets it (its first VMRUN, TlbControl). The nested tables and the VMCB
@@ -263,6 +270,7 @@ void SvmVcpu::before_entry()
         if (next_event != devices::Pit8254::NO_DEADLINE)
             slice = next_event <= now ? 0 : (next_event - now < slice ? next_event - now : slice);
         next_event_tsc_ = now_tsc + clock::tsc_hz() * slice / 1000000000ull;
+        timer::arm(slice_end_, now + slice);
         devices_due_ = false;
     }
     VmcbControl& c = vmcb_->control;
@@ -360,12 +368,13 @@ ExitEvent SvmVcpu::describe_exit(uint64_t exit_tsc)
 }
 
 /* The fast path, the twin of VMX's (vmx_vcpu.cpp, handle_exit_on_fast_path):
- * CPUID and the null hypercall need neither the devices nor the scheduler, so
+ * CPUID, the null hypercall and the PIC's EOI need neither the devices nor the scheduler, so
  * they are answered here and the guest entered again without the loop's
  * before_entry() and STI. Sound only while before_entry() would change
  * nothing: no device event due (the TSC is before next_event_tsc_, no port was
  * written), no NMI waiting, no interrupt window asked for, nothing to re-inject (CPUID and
- * VMMCALL exit when they execute, never during event delivery). A host
+ * VMMCALL exit when they execute, never during event delivery; so does an OUT
+ * to a PIC command port, which the exit's EXITINTINFO check above confirms). A host
  * interrupt that arrives meanwhile is held (IF = 0) and makes the next VMRUN
  * exit at once (INTR intercept), which takes the full loop. */
 bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
@@ -375,7 +384,14 @@ bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
         (c.exit_interrupt_info & event_bits::VALID))
         return false;
     bool ping = c.exit_code == uint64_t(ExitCode::vmmcall) && vmcb_->save.rax == HYPERCALL_PING;
-    if (c.exit_code != uint64_t(ExitCode::cpuid) && !ping)
+    /* OUT AL to a PIC command port (the guest's EOI after each timer
+     * interrupt): EXITINFO1 bits 2 STRING, 3 REP, 0 IN clear, SZ8 alone. */
+    auto port = uint16_t(c.exit_info1 >> ioio_bits::PORT_SHIFT);
+    bool pic_command = c.exit_code == uint64_t(ExitCode::ioio) &&
+                       (c.exit_info1 & 0x7F) == (1ull << ioio_bits::SIZE_SHIFT) &&
+                       (port == devices::Pic8259Pair::MASTER_COMMAND || port == devices::Pic8259Pair::SLAVE_COMMAND) &&
+                       !vm_.platform().pit().backlog();
+    if (c.exit_code != uint64_t(ExitCode::cpuid) && !ping && !pic_command)
         return false;
     ExitEvent event;
     event.reason = exit_code_slot(c.exit_code);
@@ -384,7 +400,23 @@ bool SvmVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
     event.guest_cycles = exited - entered;
     if (ping)
         event.hypercall = HYPERCALL_PING;
-    (void)handle_exit(c.exit_code); /* neither handler can end the VM */
+    if (pic_command) {
+        /* The PIC model's own write, as handle_io does it, without the device
+         * update it forces: an EOI or OCW3 moves no deadline (with a PIT
+         * backlog the full path goes, to let the held period out). An
+         * interrupt the write unblocked is injected, or a window asked for,
+         * by before_entry(), which changes nothing else here. */
+        event.port = port;
+        ++vm_.statistics().port_writes;
+        vm_.platform().pic().write(port, 1, uint32_t(vmcb_->save.rax & 0xFF), 0);
+        set_rip(c.exit_info2);
+        /* The guest's CR8 writes since the entry first (the full loop's order). */
+        take_guest_tpr();
+        if (vm_.platform().has_pending_interrupt())
+            before_entry();
+    } else {
+        (void)handle_exit(c.exit_code); /* neither handler can end the VM */
+    }
     entered = cpu::rdtsc();
     event.handler_cycles = entered - exited;
     /* vm_stats=off, vm_trace=off (vm_report.h): nothing recorded. */
@@ -407,9 +439,14 @@ void SvmVcpu::run()
             break;
         }
         cpu::cli();
+        /* Alone on the CPU, the VM thread needs no host tick (VmxVcpu::run). */
+        Scheduler::instance().stop_tick_if_alone();
         uint64_t preparing = cpu::rdtsc();
         before_entry();
         uint64_t entered = cpu::rdtsc();
+        /* Taken now: a fast-path exit moves `entered` on, its own preparation
+         * being part of its handler's cycles. */
+        uint64_t entry_cycles = entered - preparing;
         uint64_t exited;
         /* Exits answered on the fast path go straight back into the guest. */
         for (;;) {
@@ -427,7 +464,7 @@ void SvmVcpu::run()
                 break;
         }
         ExitEvent event = describe_exit(exited);
-        event.entry_cycles = entered - preparing;
+        event.entry_cycles = entry_cycles;
         event.guest_cycles = exited - entered;
         take_guest_tpr();
         reinject_interrupted_event();
@@ -446,6 +483,8 @@ void SvmVcpu::run()
         if (action == ExitAction::stop)
             break;
     }
+    /* The queue must not keep a deadline of a vCPU that goes away. */
+    timer::cancel(slice_end_);
 }
 
 } // namespace svm

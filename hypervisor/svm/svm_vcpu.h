@@ -9,6 +9,7 @@
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/exit_statistics.h"
 #include "hypervisor/vmx/guest_registers.h"
+#include "time/deadline_queue.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "hypervisor/memory/guest_virtual_memory.h"
 
@@ -98,6 +99,12 @@ private:
     uint16_t asid_ = 0;
     bool devices_due_ = true;
     uint64_t next_event_tsc_ = 0;
+    /* SVM has no preemption timer: a host timer interrupt ends the guest's run
+     * (INTR intercept). With the host's tick stopped while this VM thread runs
+     * alone (Scheduler::stop_tick_if_alone), this deadline at the slice's end
+     * (the next device event) makes the timer core's one-shot interrupt come
+     * then; it needs no fire function, the interrupt is the point. */
+    timer::Deadline slice_end_;
     uint64_t hypercall_ = ExitEvent::NO_HYPERCALL;
     /* An NMI from the local APIC waits for an entry that may inject it. */
     bool nmi_waiting_ = false;

@@ -105,6 +105,9 @@ struct ExitStatistics {
 private:
     void record_port(const ExitEvent& event);
     PortCounter& counter_for(uint32_t port);
+    /* The slot of the port counted last: a guest's port exits repeat one port
+     * (its PIC's EOI after every timer interrupt), which then skips the scan. */
+    size_t last_port_ = 0;
 };
 
 /* The last Capacity exits, oldest overwritten first (unlike RingBuffer, which

@@ -131,7 +131,9 @@ bool VirtualPlatform::update(uint64_t now_ns)
 {
     pit_.advance(now_ns);
     local_apic_.advance(now_ns);
-    typist_.pump(keyboard_);
+    /* Typed text waits only while a test or `vm type` types. */
+    if (typist_.waiting())
+        typist_.pump(keyboard_);
     /* A remembered timer period goes out once the PIC holds no IRQ 0 request:
      * the guest took the previous one (a second edge now would be lost in IRR). */
     if (pit_.backlog() && !(pic_.master().irr() & 1))
@@ -145,11 +147,6 @@ uint64_t VirtualPlatform::next_event_ns(uint64_t now_ns)
     uint64_t pit = pit_.next_irq_deadline_ns(now_ns);
     uint64_t apic = local_apic_.next_deadline_ns(now_ns);
     return pit < apic ? pit : apic;
-}
-
-bool VirtualPlatform::has_pending_interrupt() const
-{
-    return local_apic_.pending_vector() >= 0 || (local_apic_.passes_extint() && pic_.has_pending_interrupt());
 }
 
 uint8_t VirtualPlatform::acknowledge_interrupt()

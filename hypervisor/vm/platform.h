@@ -71,7 +71,11 @@ public:
     uint64_t next_event_ns(uint64_t now_ns);
     /* Whether an interrupt waits for the CPU: a fixed one in the local APIC
      * above its priority, or the 8259's INTR while LINT0 is the virtual wire. */
-    bool has_pending_interrupt() const;
+    bool has_pending_interrupt() const
+    {
+        return (local_apic_.has_requests() && local_apic_.pending_vector() >= 0) ||
+               (pic_.has_pending_interrupt() && local_apic_.passes_extint());
+    }
     /* The CPU's interrupt acknowledge: the vector to inject (the APIC's first). */
     uint8_t acknowledge_interrupt();
     /* After a guest port write: why the guest just turned the machine off or

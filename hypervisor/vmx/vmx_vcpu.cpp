@@ -22,6 +22,7 @@
 #include "lib/string.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
+#include "sched/scheduler.h"
 
 #include <initializer_list>
 #include <new>
@@ -292,11 +293,12 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
  * and the hypercall as constants, so that ExitStatistics::record() becomes a
  * few additions to fixed counters. */
 [[gnu::always_inline]] inline void VmxVcpu::account_fast_exit(ExitReason reason, uint64_t hypercall, uint64_t& entered,
-                                                              uint64_t exited)
+                                                              uint64_t exited, uint32_t port)
 {
     ExitEvent event;
     event.reason = uint16_t(reason);
     event.hypercall = hypercall;
+    event.port = port;
     event.guest_rip = exit_rip_;
     event.exit_tsc = exited;
     event.guest_cycles = exited - entered;
@@ -311,6 +313,74 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
     }
     if (keeps_trace_)
         vm_.trace().push(event);
+}
+
+/* The guest's OUT to a PIC command port (0x20, 0xA0), on the fast path: above
+ * all the EOI at the end of every guest timer interrupt, which the full path
+ * would follow with the whole entry preparation. The write is the PIC model's
+ * own (Pic8259Pair::write: an OCW2 EOI clears an in-service bit, an OCW3 selects
+ * a register, an ICW1 starts initialisation), so the fast path changes nothing
+ * the model does. What the full path adds around it, checked here:
+ *  - an interrupt the write unblocked (a lower-priority request waiting behind
+ *    the one just ended) must be injected or wait for a window: before_entry()
+ *    does exactly that, and nothing else it does has changed (no device event
+ *    is due, no other thread ran, this VMCS is current);
+ *  - a PIT period held back while IRQ 0 was requested (the PIT's backlog) goes
+ *    out on the next device update, which the full path forces: with a backlog
+ *    the exit goes there (returns false before touching anything).
+ * Returns whether the exit was handled. Only OUT of one byte from AL (not a
+ * string instruction, which needs guest memory) qualifies. */
+[[gnu::always_inline]] inline bool VmxVcpu::write_pic_command_on_fast_path()
+{
+    /* Exit qualification for I/O instructions: bits 2:0 size - 1, bit 3 IN,
+     * bit 4 string, bit 5 REP, bits 31:16 the port. */
+    uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
+    auto port = uint16_t(qualification >> 16);
+    if ((qualification & 0x3F) != 0 ||
+        (port != devices::Pic8259Pair::MASTER_COMMAND && port != devices::Pic8259Pair::SLAVE_COMMAND))
+        return false;
+    VirtualPlatform& platform = vm_.platform();
+    if (platform.pit().backlog())
+        return false;
+    exit_qualification_ = qualification;
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    ++vm_.statistics().port_writes;
+    platform.pic().write(port, 1, uint32_t(registers_.rax & 0xFF), 0);
+    advance_rip();
+    if (platform.has_pending_interrupt())
+        before_entry();
+    return true;
+}
+
+/* The exits whose whole handling is before_entry(): the preemption timer's (a
+ * device event is due: the guest's timer tick) and the interrupt window's (the
+ * guest can take the interrupt that waits). The full loop would add only what
+ * cannot have changed while host interrupts stayed off: no stop request (no
+ * other thread ran), the tick's state (no host interrupt came), the current
+ * VMCS and HOST_CR3. An interrupt cut short by the exit is re-injected on the
+ * full path: neither exit happens during event delivery, and a valid
+ * IDT-vectoring information sends the exit there all the same. A host
+ * interrupt that arrives meanwhile makes the next entry exit at once, which
+ * takes the full loop (handle_exit_on_fast_path), at once while the guest has
+ * IF=1, so this path keeps only exits of a guest with IF=1. Returns whether the
+ * exit was handled; `entered` becomes the TSC of the next entry. */
+[[gnu::always_inline]] inline bool VmxVcpu::prepare_entry_on_fast_path(uint64_t& entered, uint64_t exited)
+{
+    auto reason = ExitReason(uint32_t(vmcs_read(VmcsField::exit_reason)));
+    if (reason != ExitReason::preemption_timer_expired && reason != ExitReason::interrupt_window)
+        return false;
+    if (uint32_t(vmcs_read(VmcsField::idt_vectoring_information)) & INTERRUPTION_VALID)
+        return false;
+    /* A guest with interrupts off goes to the full loop at each slice's end:
+     * Bochs makes a host interrupt exit only while the guest has IF=1, so the
+     * full loop's STI is then the host's only chance to take it (the
+     * spinning-guest test of the hostile set). */
+    if (!(vmcs_read(VmcsField::guest_rflags) & RFLAGS_IF))
+        return false;
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    before_entry();
+    account_fast_exit(reason, ExitEvent::NO_HYPERCALL, entered, exited);
+    return true;
 }
 
 /* The fast path: an exit that needs neither the virtual devices nor the
@@ -347,7 +417,7 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
 [[gnu::always_inline]] inline bool VmxVcpu::handle_exit_on_fast_path(uint64_t& entered, uint64_t exited)
 {
     if (exited >= fast_path_until_tsc_)
-        return false;
+        return prepare_entry_on_fast_path(entered, exited);
     /* The raw field: an entry failure (bit 31) never matches a fast reason. */
     auto raw_reason = uint32_t(vmcs_read(VmcsField::exit_reason));
     if (raw_reason == uint32_t(ExitReason::vmcall) && registers_.rax == HYPERCALL_PING) {
@@ -377,6 +447,11 @@ ExitEvent VmxVcpu::describe_exit(uint64_t exit_tsc)
         account_fast_exit(ExitReason::cpuid, ExitEvent::NO_HYPERCALL, entered, exited);
         return true;
     }
+    if (raw_reason == uint32_t(ExitReason::io_instruction) && write_pic_command_on_fast_path()) {
+        account_fast_exit(ExitReason::io_instruction, ExitEvent::NO_HYPERCALL, entered, exited,
+                          uint32_t(exit_qualification_ >> 16));
+        return true;
+    }
     return false;
 }
 
@@ -399,6 +474,13 @@ void VmxVcpu::run()
         /* From here to the end of the exit handler nothing may switch threads:
          * another VM's thread would make its own VMCS current. */
         cpu::cli();
+        // LAYER BEGIN tickless_vm
+        /* Alone on the CPU, the VM thread needs no host tick: each would cost
+         * the guest an external-interrupt exit and preempt nothing. Another
+         * thread made runnable brings the tick back (Scheduler::make_runnable). */
+        Scheduler::instance().stop_tick_if_alone();
+        // LAYER PLAIN tickless_vm: /* The host's tick preempts the guest 1000 times a second. */
+        // LAYER END tickless_vm
         uint64_t preparing = cpu::rdtsc();
         vmcs_.make_current();
         before_entry();
@@ -407,6 +489,9 @@ void VmxVcpu::run()
             vmcs_write(VmcsField::guest_rflags, 0);
         }
         uint64_t entered = cpu::rdtsc();
+        /* Taken now: a fast-path exit moves `entered` on, its own preparation
+         * being part of its handler's cycles. */
+        uint64_t entry_cycles = entered - preparing;
         int status;
         uint64_t exited;
         // LAYER BEGIN fast_path
@@ -431,7 +516,7 @@ void VmxVcpu::run()
             break;
         }
         ExitEvent event = describe_exit(exited);
-        event.entry_cycles = entered - preparing;
+        event.entry_cycles = entry_cycles;
         event.guest_cycles = exited - entered;
         reinject_interrupted_event();
         uint64_t halted = vm_.statistics().halted_cycles;

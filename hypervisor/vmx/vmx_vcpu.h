@@ -139,7 +139,10 @@ private:
     void reinject_interrupted_event();
     ExitAction handle_exit(uint16_t reason, bool entry_failure);
     bool handle_exit_on_fast_path(uint64_t& entered, uint64_t exited);
-    void account_fast_exit(ExitReason reason, uint64_t hypercall, uint64_t& entered, uint64_t exited);
+    void account_fast_exit(ExitReason reason, uint64_t hypercall, uint64_t& entered, uint64_t exited,
+                           uint32_t port = ExitEvent::NO_PORT);
+    bool write_pic_command_on_fast_path();
+    bool prepare_entry_on_fast_path(uint64_t& entered, uint64_t exited);
     /* exit_handlers.cpp: CPUID answered for the fast path (exit_rip_ read). */
     void answer_cpuid_on_fast_path();
     void report_failed_entry(int status);

@@ -137,6 +137,14 @@ void Scheduler::halt_until_interrupt()
     cpu::cli();
 }
 
+bool Scheduler::stop_tick_if_alone()
+{
+    if (current_ == idle_ || !run_queue_.empty())
+        return false;
+    timer::stop_tick_while_alone();
+    return timer::tick_stopped();
+}
+
 void Scheduler::schedule()
 {
     Thread* previous = current_;

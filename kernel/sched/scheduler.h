@@ -45,6 +45,13 @@ public:
      * (tickless idle). For the idle thread and for a thread that polls a device
      * with the CPU to itself (the boot-time echo). */
     void halt_until_interrupt();
+    /* For a thread that needs no time slice while no other thread wants the
+     * CPU (a VM thread: its guest keeps time with its own device deadlines):
+     * with nothing else runnable, stops the periodic tick until a thread is
+     * made runnable (timer::stop_tick_while_alone), so the thread is not
+     * interrupted 1000 times a second to be told to go on. Returns whether the
+     * tick is stopped now. Interrupts off. */
+    bool stop_tick_if_alone();
     [[noreturn]] void exit(int code);
 
     /* Puts the current thread on `queue` and switches away until a wake call.

@@ -41,6 +41,27 @@ void program_one_shot(uint64_t due, uint64_t now)
     ++stats.one_shots_armed;
 }
 
+/* Stops the periodic tick (once) and makes sure a one-shot waits for the
+ * earliest deadline. Interrupts off. */
+void stop_tick(uint64_t& entries)
+{
+    if (!tickless_on || !clock::tsc_hz())
+        return;
+    uint64_t now = clock::nanoseconds();
+    if (!stopped) {
+        stopped = true;
+        stopped_at_ns = now;
+        one_shot_counting = false;
+    }
+    ++entries;
+    uint64_t due = queue.earliest();
+    /* Already counting down to this very deadline (an interrupt other than the
+     * timer's woke the CPU): nothing to program. */
+    if (one_shot_counting && one_shot_for == due && due != NO_DEADLINE)
+        return;
+    program_one_shot(due, now);
+}
+
 } // namespace
 
 uint32_t one_shot_counts(uint64_t delay_ns)
@@ -91,21 +112,18 @@ void expire_due(uint64_t now_ns)
 void stop_tick_while_idle()
 {
     InterruptGuard guard;
-    if (!tickless_on || !clock::tsc_hz())
+    stop_tick(stats.idle_entries);
+}
+
+void stop_tick_while_alone()
+{
+    InterruptGuard guard;
+    /* The common case, once per VM exit the run loop handles: the tick is
+     * stopped and a one-shot counts down. A deadline armed since programmed
+     * its own one-shot when it was earlier (arm()), so nothing is to do. */
+    if (stopped && one_shot_counting)
         return;
-    uint64_t now = clock::nanoseconds();
-    if (!stopped) {
-        stopped = true;
-        stopped_at_ns = now;
-        one_shot_counting = false;
-    }
-    ++stats.idle_entries;
-    uint64_t due = queue.earliest();
-    /* Already counting down to this very deadline (an interrupt other than the
-     * timer's woke the CPU): nothing to program. */
-    if (one_shot_counting && one_shot_for == due && due != NO_DEADLINE)
-        return;
-    program_one_shot(due, now);
+    stop_tick(stats.alone_entries);
 }
 
 void resume_tick()

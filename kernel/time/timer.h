@@ -6,7 +6,9 @@
  * deadline (tickless idle), and a thread made runnable brings the tick back.
  * The hypervisor's virtual PIT and local APIC timer reach it through their VM
  * thread: a halted guest's thread sleeps until its next device event, so that
- * deadline is exact to one PIT clock (838 ns) when the host idles.
+ * deadline is exact to one PIT clock (838 ns) when the host idles. A VM thread
+ * that runs alone stops the tick too (stop_tick_while_alone): its guest would
+ * otherwise take an exit for every host tick that preempts nothing.
  *
  * Times are clock::nanoseconds(), which reads the TSC once it is calibrated; the
  * tick stops only then (before, ticks are the clock). Every function may be
@@ -36,6 +38,14 @@ void expire_due(uint64_t now_ns);
  * one-shots). Does nothing while tickless idle is off or the clock is not
  * calibrated; programs nothing when the one-shot already waits for that deadline. */
 void stop_tick_while_idle();
+/* The same for a thread that runs alone (no other thread runnable) and needs no
+ * time slice meanwhile: a VM thread, whose guest's devices keep their own
+ * deadlines (Scheduler::stop_tick_if_alone). The host's deadlines still fire
+ * on time through the one-shot, and the first thread made runnable brings the
+ * tick back (resume_tick), so the slice counts again as soon as two threads
+ * share the CPU. Cheap when already stopped: the VM run loop calls it on
+ * every exit it handles. Interrupts off or on. */
+void stop_tick_while_alone();
 /* The periodic tick back (a thread became runnable); a no-op while it runs. */
 void resume_tick();
 bool tick_stopped();
@@ -52,6 +62,7 @@ uint32_t one_shot_counts(uint64_t delay_ns);
 struct Statistics {
     uint64_t one_shots_armed;  /* channel 0 programmed as a one-shot */
     uint64_t idle_entries;     /* stop_tick_while_idle() with the tick stopped after */
+    uint64_t alone_entries;    /* stop_tick_while_alone() that stopped the tick or re-armed its one-shot */
     uint64_t deadlines_fired;
     uint64_t tick_resumes;
 };

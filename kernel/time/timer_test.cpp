@@ -1,8 +1,10 @@
 /* In-kernel tests of the timer core and tickless idle (set "timer"): the deadline
  * queue's order, the one-shot's count, deadlines near, far, past and cancelled,
- * many sleeping threads, and an idle second that takes few timer interrupts while
- * sleeps still end on time. */
+ * many sleeping threads, an idle second that takes few timer interrupts while
+ * sleeps still end on time, and a thread alone on the CPU (a VM thread's case)
+ * that runs without the tick until a second thread wants its share. */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupt_guard.h"
 #include "console/log.h"
 #include "drivers/pit8254.h"
 #include "interrupts/irq.h"
@@ -77,6 +79,18 @@ bool foreign_hypervisor()
 }
 
 uint64_t allowed_lateness_ns(uint64_t exact_ns) { return foreign_hypervisor() ? 100 * clock::NS_PER_MS : exact_ns; }
+
+/* Busy for `ns` with interrupts on: the CPU is never given up. */
+void spin_ns(uint64_t ns)
+{
+    uint64_t end = clock::nanoseconds() + ns;
+    while (clock::nanoseconds() < end)
+        cpu::pause();
+}
+
+volatile bool second_thread_ran = false;
+
+void note_second_thread_ran(void*) { second_thread_ran = true; }
 
 } // namespace
 
@@ -264,4 +278,84 @@ KERNEL_TEST(timer, idle_second_stops_the_tick_and_sleeps_end_on_time)
             t.fail("a sleep of %lu us ended %lu ns late (tickless idle wakes within a PIT clock or two)", us,
                    took - us * 1000);
     }
+}
+
+/* Scheduler::stop_tick_if_alone, which a VM thread calls before each entry: with
+ * no other thread runnable the periodic tick stops, so a busy interval takes no
+ * timer interrupt (a deadline still fires, through the one-shot), and a thread
+ * made runnable brings the tick back, whose time slice then hands it the CPU
+ * while the first thread stays busy. */
+KERNEL_TEST(timer, thread_alone_runs_without_tick_until_another_is_runnable)
+{
+    if (!timer::tickless()) {
+        t.skip("tickless idle is off (tickless=off)");
+        return;
+    }
+    Scheduler& scheduler = Scheduler::instance();
+    timer::Statistics before = timer::statistics();
+    bool stopped;
+    {
+        InterruptGuard guard;
+        stopped = scheduler.stop_tick_if_alone();
+    }
+    if (!stopped) {
+        t.fail("the tick runs on with the test thread alone on the CPU");
+        return;
+    }
+    EXPECT(timer::statistics().alone_entries > before.alone_entries);
+    /* Asking again while stopped programs nothing. */
+    uint64_t one_shots = timer::statistics().one_shots_armed;
+    {
+        InterruptGuard guard;
+        EXPECT(scheduler.stop_tick_if_alone());
+    }
+    EXPECT_EQ(timer::statistics().one_shots_armed, one_shots);
+
+    uint64_t irqs_before = interrupts::irq_count(pit8254::IRQ);
+    uint64_t ticks_before = pit8254::ticks();
+    spin_ns(30 * clock::NS_PER_MS);
+    uint64_t irqs = interrupts::irq_count(pit8254::IRQ) - irqs_before;
+    log(LogCategory::test, "30 ms busy and alone: %lu timer interrupts", irqs);
+    /* The periodic tick would give 30; the one-shot waits for a deadline (none
+     * in a test boot, or a sleeper of the harness) or 54.9 ms. */
+    if (irqs > 2)
+        t.fail("%lu timer interrupts in 30 ms with one thread alone (the periodic tick gives 30)", irqs);
+    EXPECT(timer::tick_stopped());
+    EXPECT_EQ(pit8254::ticks(), ticks_before);
+
+    /* A deadline while alone fires on time, through the one-shot. */
+    reset_record();
+    static timer::Deadline soon(record_fire, reinterpret_cast<void*>(7));
+    uint64_t armed = clock::nanoseconds();
+    timer::arm(soon, armed + 5 * clock::NS_PER_MS);
+    while (fired_count == 0 && clock::nanoseconds() < armed + 1000 * clock::NS_PER_MS)
+        cpu::pause();
+    EXPECT_EQ(fired_count, 1);
+    if (fired_count == 1 && (fired_at[0] < armed + 5 * clock::NS_PER_MS ||
+                             fired_at[0] > armed + 5 * clock::NS_PER_MS + allowed_lateness_ns(500'000)))
+        t.fail("a deadline 5 ms away fired after %lu ns with the tick stopped", fired_at[0] - armed);
+    EXPECT(timer::tick_stopped());
+
+    /* A second runnable thread: the tick is back at once, and its slice gives
+     * the newcomer the CPU while this thread never yields. */
+    second_thread_ran = false;
+    Thread* second = scheduler.spawn(note_second_thread_ran, nullptr, "second");
+    if (!second) {
+        t.fail("no memory for the second thread");
+        timer::resume_tick(); /* the tests after this one may count ticks */
+        return;
+    }
+    EXPECT(!timer::tick_stopped());
+    /* Counted in ticks (QEMU's may lag its TSC on a busy build machine): the
+     * slice ends within TIME_SLICE_TICKS of them; a second of TSC time stops a
+     * wait whose ticks never come. */
+    uint64_t waited = clock::nanoseconds();
+    uint64_t tick_limit = pit8254::ticks() + 2 * Scheduler::TIME_SLICE_TICKS;
+    while (!second_thread_ran && pit8254::ticks() < tick_limit && clock::nanoseconds() < waited + 1000 * clock::NS_PER_MS)
+        cpu::pause();
+    if (!second_thread_ran)
+        t.fail("the second thread did not run within %lu ns of busy waiting", clock::nanoseconds() - waited);
+    scheduler.join(second);
+    /* ticks() counted the stopped stretch as missed periods. */
+    EXPECT(pit8254::ticks() >= ticks_before + 40);
 }

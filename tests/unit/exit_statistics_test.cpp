@@ -129,3 +129,22 @@ UNIT_TEST(exit_trace_stays_in_order_across_many_wraps)
         CHECK_EQ(trace.sequence(newest), uint64_t(reason));
     }
 }
+
+/* The port counted last is found without a scan; alternating and new ports
+ * still land in their own counters. */
+UNIT_TEST(exit_statistics_count_a_repeated_port_and_alternating_ports_apart)
+{
+    ExitStatistics s;
+    s.record(port_exit(0x3F8, false, 1));
+    s.record(port_exit(0x20, false, 2));
+    s.record(port_exit(0x20, false, 2));
+    s.record(port_exit(0x3F8, false, 1));
+    s.record(port_exit(0x20, false, 2));
+    s.record(port_exit(0x21, true, 4));
+    s.record(port_exit(0x20, false, 2));
+    CHECK_EQ(s.port_count, size_t(3));
+    CHECK_EQ(s.port_counter(0x20)->writes, uint64_t(4));
+    CHECK_EQ(s.port_counter(0x20)->cycles, uint64_t(8));
+    CHECK_EQ(s.port_counter(0x3F8)->writes, uint64_t(2));
+    CHECK_EQ(s.port_counter(0x21)->reads, uint64_t(1));
+}

@@ -225,3 +225,36 @@ UNIT_TEST(local_apic_periodic_timer_never_fires_faster_than_its_minimum_period)
     apic.write(LocalApic::timer_initial, 1, 100);
     CHECK_EQ(apic.next_deadline_ns(100), 101u);
 }
+
+/* pending_vector() answers "nothing" from a summary of the non-empty IRR words:
+ * requests in several words come out highest first, the summary empties with
+ * the last acknowledge (has_requests()), and a new request is seen again. */
+UNIT_TEST(local_apic_requests_in_several_irr_words_come_out_until_irr_is_empty)
+{
+    LocalApic apic;
+    CHECK(!apic.has_requests());
+    const uint8_t vectors[] = {0x31, 0x3F, 0x95, 0xF0};
+    for (uint8_t vector : vectors)
+        apic.accept(vector);
+    CHECK(apic.has_requests());
+    const int expected[] = {0xF0, 0x95, 0x3F, 0x31};
+    for (int vector : expected) {
+        CHECK_EQ(apic.pending_vector(), vector);
+        CHECK_EQ(int(apic.acknowledge()), vector);
+        apic.write(LocalApic::eoi, 0, 0);
+    }
+    CHECK(!apic.has_requests());
+    CHECK_EQ(apic.pending_vector(), -1);
+    /* Two requests in one word: the word stays marked until both are taken. */
+    apic.accept(0x41);
+    apic.accept(0x42);
+    CHECK_EQ(apic.acknowledge(), 0x42);
+    apic.write(LocalApic::eoi, 0, 0);
+    CHECK(apic.has_requests());
+    CHECK_EQ(apic.pending_vector(), 0x41);
+    /* A reset (a write of the APIC base MSR that disables it) drops them all. */
+    apic.set_globally_enabled(false, 0);
+    apic.set_globally_enabled(true, 0);
+    CHECK(!apic.has_requests());
+    CHECK_EQ(apic.pending_vector(), -1);
+}

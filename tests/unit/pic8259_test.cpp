@@ -357,3 +357,36 @@ UNIT_TEST(pic_reinitialisation_drops_requests_of_lines_already_high)
     init_like_linux(pic);
     CHECK(!pic.has_pending_interrupt());
 }
+
+/* The guest's EOI after each timer interrupt, as the run loop's fast path sends
+ * it: a master EOI leaves a slave request behind the cascade pending (the master
+ * keeps the cascade line as the slave drives it), and a request waiting behind
+ * the one just ended is pending right after the EOI. */
+UNIT_TEST(pic_master_eoi_keeps_the_cascade_and_unblocks_a_waiting_request)
+{
+    Pic8259Pair pic;
+    init_like_linux(pic);
+    pic.raise_irq(0);
+    CHECK_EQ(pic.acknowledge(), 0x20);
+    pic.raise_irq(14); /* behind IR2, of lower priority than IR0 in service */
+    pic.raise_irq(3);
+    CHECK(!pic.has_pending_interrupt());
+    eoi(pic, 0x20);
+    CHECK(pic.has_pending_interrupt());
+    CHECK_EQ(pic.acknowledge(), 0x2E);
+    /* IR2 in service holds back IR3; the EOIs for 14 let it through. */
+    CHECK(!pic.has_pending_interrupt());
+    eoi(pic, 0xA0);
+    CHECK(!pic.has_pending_interrupt());
+    eoi(pic, 0x20);
+    CHECK(pic.has_pending_interrupt());
+    CHECK_EQ(pic.acknowledge(), 0x23);
+    /* A masked request is no pending interrupt. */
+    eoi(pic, 0x20);
+    out(pic, 0x21, 0x01);
+    pic.lower_irq(0);
+    pic.raise_irq(0);
+    CHECK(!pic.has_pending_interrupt());
+    out(pic, 0x21, 0x00);
+    CHECK(pic.has_pending_interrupt());
+}
