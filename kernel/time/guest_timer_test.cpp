@@ -1,5 +1,5 @@
 /* In-kernel test of the virtual PIT as a guest sees it (set "guest_timer"): over
- * ten seconds of host time, IRQ 0 must arrive within 0.5% of the programmed rate
+ * ten seconds of host time, IRQ 0 must arrive within 0.5% (or one tick) of the programmed rate
  * while the guest sleeps between ticks, so every tick wakes a halted guest (the
  * host sleeps its VM thread until the PIT's next edge: hypervisor/vm/halted_guest.h).
  * Tickless idle is off meanwhile: the measurement counts the periodic tick.
@@ -41,6 +41,10 @@ KERNEL_TEST(guest_timer, pit_rate_within_half_a_percent_over_ten_seconds)
     uint64_t expected = elapsed_ns / pit8254::tick_ns();
     log(LogCategory::test, "guest timer: %lu IRQ 0 in %lu ms of host time, %lu expected", ticks, elapsed_ns / 1000000,
         expected);
-    if (ticks * 1000 < expected * 995 || ticks * 1000 > expected * 1005)
-        t.fail("%lu timer interrupts where %lu were due (more than 0.5%% off)", ticks, expected);
+    /* Counting edges in a window is exact only to one edge either way: at
+     * 18.2 Hz (our kernel's SWEB form, kernel.x) one tick of ten seconds' 182
+     * is 0.55%, so one tick is allowed beside the 0.5%. */
+    uint64_t allowed = expected * 5 / 1000 > 1 ? expected * 5 / 1000 : 1;
+    if (ticks + allowed < expected || ticks > expected + allowed)
+        t.fail("%lu timer interrupts where %lu were due (more than 0.5%% or one tick off)", ticks, expected);
 }

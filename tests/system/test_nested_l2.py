@@ -76,3 +76,30 @@ def test_our_kernel_boots_as_l2_to_its_shell_and_reads_a_host_file(boot: Booter)
     assert any(line.startswith("[vm1] [vm1] ") and "Welcome to Matryoshka" in line for line in lines), \
         explain(result)
     assert result.verdict == Verdict.PASSED, explain(result)
+
+
+# The L2's timer (issue #16: within 1% of its programmed rate): kernel.x as L2,
+# started by vm1's command line, counts its PIT's IRQ 0 over ten seconds of
+# host time, measured with the TSC frequency L1 reports, which L1 has from L0
+# (kernel/time/guest_timer_test.cpp, kernel/time/clock.cpp).
+L2_TIMER = ("vm=/boot/kernel vm_mem=128 vm_timeout_ms=1200000 "
+            "vm_cmdline=vm=/boot/kernel.x+vm_mem=48+vm_cmdline=test=guest_timer+vm_timeout_ms=900000")
+GUEST_TIMER = re.compile(r"^\[vm1\] \[vm1\] \[guest test\] guest timer: (?P<ticks>\d+) IRQ 0 in (?P<ms>\d+) ms")
+
+
+def test_l2_timer_runs_at_its_programmed_rate_within_one_percent(boot: Booter) -> None:
+    result = boot("bochs", L2_TIMER, timeout=1200)
+    lines = result.serial.splitlines()
+    # L2's clock is the host's: the frequency comes down both levels unchanged.
+    host_tsc = next((line.split("TSC: ")[1].split(" (")[0] for line in lines
+                     if line.startswith("[host interrupt] TSC: ")), None)
+    assert host_tsc is not None, explain(result)
+    assert (f"[vm1] [vm1] [guest interrupt] TSC: {host_tsc} (calibrated with the hypervisor's CPUID leaf "
+            "0x40000001)") in lines, explain(result)
+    measured = next((m for line in lines if (m := GUEST_TIMER.match(line))), None)
+    assert measured is not None, explain(result)
+    tick_hz = 1193182 / 65536  # kernel.x programs divisor 0 (65536): 18.2 Hz
+    expected = int(measured["ms"]) / 1000 * tick_hz
+    assert abs(int(measured["ticks"]) - expected) <= expected / 100, explain(result)
+    assert "[vm1] [vm1] [guest test] PASS: guest_timer.pit_rate_within_half_a_percent_over_ten_seconds" in lines, \
+        explain(result)
