@@ -189,9 +189,10 @@ def test_every_milestone_pattern_matches_a_collected_test(collected: list[str]) 
                        for nodeid in collected), f"milestone {milestone.number}: {pattern} matches no test"
 
 
-# What in a test file's source starts a VM: a guest on the kernel's command line,
-# the shell's `vm start`, or the emulator parameter of the VM tests (bochs-vmx, qemu-svm).
-STARTS_A_VM = re.compile(r"\bvm=|\bvm start\b|HYPERVISOR_EMULATORS")
+# What in a test file's source may start a VM: a guest on the kernel's command line,
+# the shell's `vm start`, the emulator parameter of the VM tests (bochs-vmx,
+# qemu-svm), or the word guest at all (tools/soak.py starts its guests itself).
+STARTS_A_VM = re.compile(r"\bvm=|\bvm start\b|HYPERVISOR_EMULATORS|(?i:\bguests?\b)")
 # A run of an in-kernel test set: test_in_kernel[EMULATOR-SET.NAME], test_set_ran_...[SET-EMULATOR].
 KERNEL_SET_RUN = re.compile(r"test_kernel_tests\.py::test_(?:in_kernel\[[a-z]+-(\w+)\.|set_ran_\w+\[(\w+)-[a-z]+\])")
 

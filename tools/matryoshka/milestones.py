@@ -144,7 +144,7 @@ MILESTONES: tuple[Milestone, ...] = (
                r"test_hypervisor\.py::test_several_guests", r"test_multi_vm\.py",
                r"test_vm_(serial|shell|screen)\.py", r"test_confine\.py", r"test_vmstat\.py",
                r"test_hostile_guests\.py", r"test_exit_trace\.py", r"test_fs_attack\.py::test_guest",
-               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests",
+               r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests", r"test_soak\.py",
                # Later issues' tests that need the whole hypervisor running (session 5).
                r"test_exit_path\.py", r"test_nested\.py", r"test_nested_l2\.py", r"test_byok\.py",
                r"test_faultwalk\.py::test_guest_start"), 10, shared=True),
@@ -163,6 +163,9 @@ MILESTONE_FREE: tuple[tuple[str, str], ...] = (
     (r"test_faultwalk\.py::test_(host_fault_walk|fail_alloc)",
      "the host's own calls fail at an allocation; a VM start, where there is one, fails before VMX code runs"),
     (r"test_gdb_helpers\.py::test_gdb_helpers_list_threads", "the helpers in QEMU on the host kernel alone: no VM"),
+    (r"test_fs_attack\.py::test_host_program", "the host's own program attacks its file system: no VM"),
+    (r"test_guests_build\.py", "builds and reads the test guests' images: no VM"),
+    (r"test_guests_without_hypervisor\.py", "the test guests on bare QEMU, without our hypervisor"),
     (r"test_hypervisor\.py::test_(bad_vm_requests|vm_numbers_on_the_command_line)",
      "the request is refused before a VM starts"),
     # SVM's runs of tests of milestones that stub hypervisor/vmx/ only.
