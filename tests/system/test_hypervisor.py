@@ -51,6 +51,9 @@ def test_guest_ends_as_expected_and_host_carries_on(boot: Booter, emulator: str,
     ended = vm_results(result).get("1")
     assert ended is not None, explain(result)
     assert (ended["state"], reason in ended["reason"]) == (state, True), explain(result)
+    # A stub of the exercise ends a VM too, in words that may hold the reason's ("end
+    # the VM on a triple fault"): such an end is never the one expected.
+    assert "is not done yet" not in ended["reason"], explain(result)
     reports = guest_reports(result)
     assert reports and all(r["outcome"] == "PASS" for r in reports), explain(result)
     assert result.tests and result.verdict == Verdict.PASSED, "the host did not carry on\n" + explain(result)

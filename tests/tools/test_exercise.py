@@ -2,19 +2,26 @@
 (tools/matryoshka/exercise.py, milestones.py, tools/exercise.py), on the build machine."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_DIR
-from matryoshka import exercise, grading, milestones
+from conftest import KERNEL_TEST_PATTERN, SOLVED_UPTO, SOURCE_DIR
+from matryoshka import exercise, grading, hostile, milestones
 
 sys.path.insert(0, str(SOURCE_DIR / "tools"))
 import dev  # noqa: E402
 import exercise as exercise_tool  # noqa: E402
+
+# Tests of this tree's own markers: an exercise tree has none left (its regions are
+# stubs already), so there they do not apply.
+needs_the_solution = pytest.mark.skipif(SOLVED_UPTO < len(milestones.MILESTONES),
+                                        reason="an exercise tree: its solution regions are stubs already")
 
 SOURCE = """int before();
 int f(int x)
@@ -102,6 +109,16 @@ def test_milestones_are_numbered_in_order_with_tests_and_points() -> None:
     ("tests/system/test_hypervisor.py::test_guest_ends_as_expected_and_host_carries_on[cpuid-qemu-svm]", None),
     ("tests/system/test_pvfs.py::test_anything", 10),
     ("tests/system/test_shell.py::test_anything", None),
+    # SVM's runs need only the milestones whose stubs sit in code both backends run.
+    ("tests/system/test_pvfs.py::test_guest_runs_ls_from_the_hosts_files[qemu-svm]", 10),
+    ("tests/system/test_pvfs.py::test_hostile_file_guests_get_an_error_code_for_everything[qemu-svm]", 11),
+    ("tests/system/test_exit_trace.py::test_exit_statistics_count_ports_per_port[qemu-svm]", 11),
+    ("tests/system/test_kernel_tests.py::test_in_kernel[qemu-pvfs.guest_kernel_reads_and_writes_host_files]", 10),
+    ("tests/system/test_kernel_tests.py::test_set_ran_exactly_the_registered_tests[hypervisor-qemu]", 11),
+    ("tests/system/test_kernel_tests.py::test_set_ran_exactly_the_registered_tests[vmx-qemu]", None),
+    # Found by the exercise tree's whole run: they need these milestones' code.
+    ("tests/unit/test_unit_tests.py::test_unit[shadow_ept_reads_l1s_tables_only_from_l1s_ram]", 3),
+    ("tests/system/test_gdb_helpers.py::test_gdb_breaks_in_the_cpuid_exit_handler_and_reads_the_exit_reason_live", 4),
 ])
 def test_a_test_belongs_to_the_milestone_that_names_it(nodeid: str, number: int | None) -> None:
     found = milestones.milestone_of(nodeid)
@@ -126,19 +143,121 @@ def test_a_milestone_whose_tests_all_skipped_is_not_done() -> None:
     assert grading.grade_table(rows, quick=False)[1] == 1
 
 
+@needs_the_solution
 def test_this_tree_has_consistent_markers_and_every_milestone_a_region() -> None:
     assert exercise_tool.check(SOURCE_DIR) == []
 
 
-def test_every_milestone_pattern_matches_a_collected_test() -> None:
-    listing = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--milestones-only",
-                              "-p", "no:cacheprovider"], cwd=SOURCE_DIR, capture_output=True, text=True)
+@needs_the_solution
+def test_a_milestone_shared_with_svm_is_exactly_one_with_a_region_outside_the_vmx_backend(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`shared` decides whether SVM's runs of a milestone's tests need it: the check
+    refuses a flag that disagrees with where the milestone's regions are."""
+    assert {m.number for m in milestones.MILESTONES if m.shared} == {9, 10, 11}
+    flipped = tuple(dataclasses.replace(m, shared=not m.shared) if m.number in (4, 10) else m
+                    for m in milestones.MILESTONES)
+    monkeypatch.setattr(milestones, "MILESTONES", flipped)
+    problems = exercise_tool.check(SOURCE_DIR)
+    assert len(problems) == 2, problems
+    assert "milestone 4 (exits) has regions only in hypervisor/vmx/: its 'shared' must be False" in problems[0]
+    assert "milestone 10 (vfs) has regions outside hypervisor/vmx/: its 'shared' must be True" in problems[1]
+
+
+def test_a_vm_ended_by_an_exercise_stub_never_ends_as_its_hostile_class_must() -> None:
+    """A stub's sentence may hold the words of the expected end ("end the VM on a
+    triple fault"), so the exercise tree would pass a test it must fail."""
+    run = hostile.GuestRun("1", "triple_fault", state="failed", reason="triple fault at guest RIP 0x100a")
+    assert run.ended_as_expected()
+    run.reason = f"{milestones.not_done_text(milestones.by_number(5))}: end the VM on a triple fault, saying where"
+    assert not run.ended_as_expected()
+
+
+@pytest.fixture(scope="module")
+def collected() -> list[str]:
+    """The node IDs of every test of this tree, as pytest collects them."""
+    listing = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                             cwd=SOURCE_DIR, capture_output=True, text=True)
     nodeids = [line for line in listing.stdout.splitlines() if "::" in line]
     assert nodeids, listing.stdout + listing.stderr
+    return nodeids
+
+
+def test_every_milestone_pattern_matches_a_collected_test(collected: list[str]) -> None:
     for milestone in milestones.MILESTONES:
         for pattern in milestone.tests:
             assert any(milestones.milestone_of(nodeid) == milestone and milestones.names(pattern, nodeid)
-                       for nodeid in nodeids), f"milestone {milestone.number}: {pattern} matches no test"
+                       for nodeid in collected), f"milestone {milestone.number}: {pattern} matches no test"
+
+
+# What in a test file's source may start a VM: a guest on the kernel's command line,
+# the shell's `vm start`, the emulator parameter of the VM tests (bochs-vmx,
+# qemu-svm), or the word guest at all (tools/soak.py starts its guests itself).
+STARTS_A_VM = re.compile(r"\bvm=|\bvm start\b|HYPERVISOR_EMULATORS|(?i:\bguests?\b)")
+# A run of an in-kernel test set: test_in_kernel[EMULATOR-SET.NAME], test_set_ran_...[SET-EMULATOR].
+KERNEL_SET_RUN = re.compile(r"test_kernel_tests\.py::test_(?:in_kernel\[[a-z]+-(\w+)\.|set_ran_\w+\[(\w+)-[a-z]+\])")
+
+
+def hypervisor_test_sets(source_dir: Path) -> set[str]:
+    """The in-kernel test sets with a test in the hypervisor's sources: they start VMs."""
+    return {name for source in sorted((source_dir / "hypervisor").rglob("*.cpp"))
+            for name, _ in KERNEL_TEST_PATTERN.findall(source.read_text())}
+
+
+def files_starting_a_vm(source_dir: Path) -> set[str]:
+    return {f"tests/system/{path.name}" for path in sorted((source_dir / "tests" / "system").glob("test_*.py"))
+            if STARTS_A_VM.search(path.read_text())}
+
+
+def vm_tests_in_no_milestone(nodeids: list[str], vm_files: set[str], vm_sets: set[str]) -> list[str]:
+    """The tests of `nodeids` that start a VM (by their emulator parameter, their
+    file or their in-kernel set) yet are in no milestone and not listed as
+    milestone-free: in the exercise tree each may need solution code and fail
+    outside the milestones, which the tree's test run must never do."""
+    found = []
+    for nodeid in filter(lambda nodeid: nodeid.startswith("tests/system/"), nodeids):
+        kernel_set = KERNEL_SET_RUN.search(nodeid)
+        starts_a_vm = ("bochs-vmx" in nodeid or "qemu-svm" in nodeid or nodeid.split("::")[0] in vm_files
+                       or (kernel_set is not None and (kernel_set[1] or kernel_set[2]) in vm_sets))
+        if starts_a_vm and milestones.milestone_of(nodeid) is None and milestones.free_reason(nodeid) is None:
+            found.append(nodeid)
+    return found
+
+
+def test_every_test_that_starts_a_vm_is_in_a_milestone_or_says_why_not(collected: list[str]) -> None:
+    """The static half of the exercise tree's promise (its full run is the other):
+    a new VM test cannot slip in outside the milestones without a reason."""
+    vm_files, vm_sets = files_starting_a_vm(SOURCE_DIR), hypervisor_test_sets(SOURCE_DIR)
+    assert "tests/system/test_pvfs.py" in vm_files and {"vmx", "hypervisor"} <= vm_sets, (vm_files, vm_sets)
+    missing = vm_tests_in_no_milestone(collected, vm_files, vm_sets)
+    assert not missing, ("these tests start a VM but are in no milestone: add each to the milestone it needs "
+                         "last, or to MILESTONE_FREE with why it passes in the exercise tree "
+                         "(tools/matryoshka/milestones.py, docs/teachers.md):\n" + "\n".join(missing))
+
+
+def test_every_milestone_free_entry_names_a_test_outside_the_milestones(collected: list[str]) -> None:
+    for pattern, reason in milestones.MILESTONE_FREE:
+        named = [nodeid for nodeid in collected if milestones.names(pattern, nodeid)]
+        assert named and reason, f"MILESTONE_FREE: {pattern} names no test"
+        assert not any(milestones.milestone_of(nodeid) for nodeid in named), \
+            f"MILESTONE_FREE: {pattern} names a milestone's test"
+
+
+@pytest.mark.parametrize("nodeid, found", [
+    ("tests/system/test_new.py::test_guest_runs[bochs-vmx]", True),
+    ("tests/system/test_new.py::test_guest_runs[qemu-svm]", True),
+    ("tests/system/test_new_vm_file.py::test_anything", True),
+    ("tests/system/test_kernel_tests.py::test_in_kernel[bochs-newset.some_test]", True),
+    ("tests/system/test_kernel_tests.py::test_set_ran_exactly_the_registered_tests[newset-qemu]", True),
+    ("tests/system/test_kernel_tests.py::test_in_kernel[bochs-memory.some_test]", False),
+    ("tests/system/test_new.py::test_kernel_alone[bochs]", False),
+    ("tests/system/test_pvfs.py::test_guest_runs_ls_from_the_hosts_files[bochs-vmx]", False),
+    ("tests/system/test_exercise_tree.py::test_anything", False),
+])
+def test_a_new_vm_test_in_no_milestone_is_found(nodeid: str, found: bool) -> None:
+    """The check above can fail: a new test that starts a VM, in no milestone and not
+    listed as milestone-free, is found; one in a milestone or listed is not."""
+    vm_files = {"tests/system/test_new_vm_file.py", "tests/system/test_exercise_tree.py"}
+    assert vm_tests_in_no_milestone([nodeid], vm_files, {"newset"}) == ([nodeid] if found else [])
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +268,7 @@ def written_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tree
 
 
+@needs_the_solution
 def test_exercise_tree_of_this_repository_holds_no_solution_line(written_tree: Path) -> None:
     """Every line of a solution region that appears once in its solution file is
     gone from the exercise tree's file."""
@@ -197,6 +317,7 @@ def quoted_solution_lines(tree: Path, pages: list[Path], solution: set[str]) -> 
             if any(solved in line for solved in solution)]
 
 
+@needs_the_solution
 def test_exercise_tree_docs_quote_no_solution_line(written_tree: Path) -> None:
     solution = solution_lines(SOURCE_DIR)
     assert len(solution) > 50, "the regions' lines were not found"
@@ -206,6 +327,7 @@ def test_exercise_tree_docs_quote_no_solution_line(written_tree: Path) -> None:
     assert not quoted, "the exercise's docs quote solution code:\n" + "\n".join(quoted[:10])
 
 
+@needs_the_solution
 def test_a_doc_quoting_a_solution_line_is_found(tmp_path: Path) -> None:
     """The check above can fail: a page quoting one line of a region is caught."""
     solution = solution_lines(SOURCE_DIR)

@@ -54,7 +54,8 @@ class GuestRun:
 
     def ended_as_expected(self) -> bool:
         state, text = self.expected_ending()
-        return self.state == state and text in self.reason
+        # An exercise stub's end ("milestone N is not done yet: ...") is never the expected one.
+        return self.state == state and text in self.reason and "is not done yet" not in self.reason
 
     @property
     def outcome(self) -> str:
