@@ -147,7 +147,9 @@ MILESTONES: tuple[Milestone, ...] = (
                r"test_ide\.py", r"test_pvfs\.py::test_hostile_file_guests", r"test_soak\.py",
                # Later issues' tests that need the whole hypervisor running (session 5).
                r"test_exit_path\.py", r"test_nested\.py", r"test_nested_l2\.py", r"test_byok\.py",
-               r"test_faultwalk\.py::test_guest_start"), 10, shared=True),
+               r"test_faultwalk\.py::test_guest_start",
+               # Session 6: the console escape through attached VMs, `vm start --nested`.
+               r"test_attach_escape\.py", r"test_nested_option\.py"), 10, shared=True),
 )
 
 
