@@ -136,7 +136,7 @@ constexpr uint64_t HIGH32 = 0xFFFFFFFF00000000ull;
 /* Every MSR the guest CPU has. Reserved masks are the fixed ones; bits that
  * depend on the physical-address width or on shown features are checked in
  * GuestCpu::write_msr. */
-const MsrInfo msr_table[] = {
+constexpr MsrInfo msr_table[] = {
     {Msr::time_stamp_counter, "IA32_TIME_STAMP_COUNTER", MsrHome::backend, true, 0},
     {Msr::platform_id, "IA32_PLATFORM_ID", MsrHome::model, false, 0},
     {Msr::apic_base, "IA32_APIC_BASE", MsrHome::model, true, 0x6FF}, /* 7:0, 9, 10 (x2APIC enable) */
@@ -166,6 +166,31 @@ const MsrInfo msr_table[] = {
 
 constexpr size_t FEATURE_COUNT = sizeof(feature_table) / sizeof(feature_table[0]);
 constexpr size_t MSR_COUNT = sizeof(msr_table) / sizeof(msr_table[0]);
+
+/* The features that list each MSR, by the MSR's entry in msr_table:
+ * GuestCpu::msr_available() looks at these instead of walking every feature on
+ * each RDMSR and WRMSR (the nested MSR areas pass 15 MSRs through the model per
+ * L2 round trip). */
+struct MsrListing {
+    uint8_t count = 0;
+    uint8_t features[8] = {};
+};
+static_assert(FEATURE_COUNT <= 256, "a feature's index fits a byte");
+constexpr struct MsrListings {
+    MsrListing of[MSR_COUNT];
+} MSR_LISTINGS = [] {
+    MsrListings listings{};
+    for (size_t m = 0; m < MSR_COUNT; ++m)
+        for (size_t f = 0; f < FEATURE_COUNT; ++f)
+            for (uint8_t i = 0; i < feature_table[f].msr_count; ++i)
+                if (feature_table[f].msrs[i] == msr_table[m].msr) {
+                    MsrListing& listing = listings.of[m];
+                    /* More than 8 features for one MSR fails the constant evaluation. */
+                    listing.features[listing.count] = uint8_t(f);
+                    ++listing.count;
+                }
+    return listings;
+}();
 
 uint32_t& select(CpuidRegisters& registers, CpuidRegister reg)
 {
@@ -345,15 +370,12 @@ bool GuestCpu::msr_available(const MsrInfo& info) const
 {
     /* An MSR comes with every feature that lists it; any one shown suffices
      * (EFER: long mode or NX or SYSCALL). */
-    bool listed = false;
-    for (const Feature& feature : feature_table)
-        for (uint8_t i = 0; i < feature.msr_count; ++i)
-            if (feature.msrs[i] == info.msr) {
-                if (shows(feature))
-                    return true;
-                listed = true;
-            }
-    return !listed;
+    /* `info` is find_msr()'s answer: an entry of msr_table. */
+    const MsrListing& listing = MSR_LISTINGS.of[&info - msr_table];
+    for (uint8_t i = 0; i < listing.count; ++i)
+        if (shows(feature_table[listing.features[i]]))
+            return true;
+    return listing.count == 0;
 }
 
 bool GuestCpu::read_msr(uint32_t index, uint64_t& value, MsrBackend& backend)

@@ -25,8 +25,6 @@ constexpr uint32_t SHADOW_VMCS_INDICATOR = 1u << 31;
 constexpr uint32_t SHADOWING = uint32_t(vmx::SecondaryProcessorControl::vmcs_shadowing);
 constexpr uint64_t BITMAP_BYTES = 4096;
 
-bool shadowed(const NestedState& state, size_t slot) { return state.shadowed_slots[slot / 8] & (1u << (slot % 8)); }
-
 /* Lets VMREAD (and VMWRITE) of an encoding through: bit n of a bitmap is
  * encoding bits 14:0 = n ("VMREAD Bitmap Address"). */
 void allow(uint64_t bitmap, uint32_t encoding)
@@ -64,44 +62,57 @@ bool prepare(NestedState& state)
     uint64_t vmcs01 = vmx::vmptrst();
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
     KERNEL_ASSERT(vmx::vmptrld(state.shadow_vmcs) == VmxStatus::succeeded);
-    for (size_t slot = 0; slot < supported_field_count(); ++slot) {
-        VmcsEncoding field = supported_field(slot);
-        if (vmx::vmwrite(uint64_t(field), 0) != VmxStatus::succeeded)
-            continue;
-        state.shadowed_slots[slot / 8] |= uint8_t(1u << (slot % 8));
-        bool wide = vmx::vmcs_field_width(field) == vmx::VmcsFieldWidth::bits64;
-        allow(state.vmread_bitmap, uint32_t(field));
-        if (wide)
-            allow(state.vmread_bitmap, uint32_t(field) + 1);
-        if (vmx::vmcs_field_kind(field) != vmx::VmcsFieldKind::read_only) {
-            allow(state.vmwrite_bitmap, uint32_t(field));
+    /* Two passes: the writable fields first in the slot list, so that pull()
+     * copies only them. */
+    uint16_t count = 0;
+    for (bool writable : {true, false}) {
+        for (size_t slot = 0; slot < supported_field_count(); ++slot) {
+            VmcsEncoding field = supported_field(slot);
+            if ((vmx::vmcs_field_kind(field) != vmx::VmcsFieldKind::read_only) != writable)
+                continue;
+            if (vmx::vmwrite(uint64_t(field), 0) != VmxStatus::succeeded)
+                continue;
+            state.shadow_slots[count++] = uint8_t(slot);
+            bool wide = vmx::vmcs_field_width(field) == vmx::VmcsFieldWidth::bits64;
+            allow(state.vmread_bitmap, uint32_t(field));
             if (wide)
-                allow(state.vmwrite_bitmap, uint32_t(field) + 1);
+                allow(state.vmread_bitmap, uint32_t(field) + 1);
+            if (writable) {
+                allow(state.vmwrite_bitmap, uint32_t(field));
+                if (wide)
+                    allow(state.vmwrite_bitmap, uint32_t(field) + 1);
+            }
         }
+        if (writable)
+            state.shadow_writable_count = count;
     }
+    state.shadow_slot_count = count;
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
     KERNEL_ASSERT(vmx::vmptrld(vmcs01) == VmxStatus::succeeded);
     return true;
 }
 
-/* Copies between the shadow and the cache: `to_shadow` or back. VMCS01 is
+/* Copies between the shadow and the cache: `to_shadow` all the fields it holds,
+ * or back only those L1 can VMWRITE there (a read-only field in the shadow is
+ * the cache's value of the last push: its VMWRITE bit stays set, so L1's
+ * VMWRITE of it exits to the emulation, which writes the cache). VMCS01 is
  * current before and after; the shadow is VMCLEARed after use, so the CPU's
  * cached copy of it is in memory when VMCS01's link pointer names it. */
 void copy(NestedState& state, bool to_shadow)
 {
     uint64_t vmcs01 = vmx::vmptrst();
     KERNEL_ASSERT(vmx::vmptrld(state.shadow_vmcs) == VmxStatus::succeeded);
-    for (size_t slot = 0; slot < supported_field_count(); ++slot) {
-        if (!shadowed(state, slot))
-            continue;
-        VmcsEncoding field = supported_field(slot);
+    size_t count = to_shadow ? state.shadow_slot_count : state.shadow_writable_count;
+    for (size_t i = 0; i < count; ++i) {
+        size_t slot = state.shadow_slots[i];
+        uint64_t field = uint64_t(supported_field(slot));
         if (to_shadow) {
-            KERNEL_ASSERT(vmx::vmwrite(uint64_t(field), state.vmcs12.get(field)) == VmxStatus::succeeded);
+            KERNEL_ASSERT(vmx::vmwrite(field, state.vmcs12.get_slot(slot)) == VmxStatus::succeeded);
         } else {
             VmxStatus status;
-            uint64_t value = vmx::vmread(uint64_t(field), &status);
+            uint64_t value = vmx::vmread(field, &status);
             KERNEL_ASSERT(status == VmxStatus::succeeded);
-            state.vmcs12.set(field, value);
+            state.vmcs12.set_slot(slot, value);
         }
     }
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);

@@ -196,6 +196,8 @@ void Vmcs12::set(VmcsEncoding field, uint64_t value)
         values_[slot] = value & width_mask(field);
 }
 
+void Vmcs12::set_slot(size_t slot, uint64_t value) { values_[slot] = value & width_mask(SUPPORTED_FIELDS[slot]); }
+
 bool Vmcs12::load(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
 {
     uint32_t header[3];

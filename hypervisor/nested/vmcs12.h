@@ -81,6 +81,11 @@ public:
      * outside the supported set reads 0 and is not written. */
     uint64_t get(VmcsEncoding field) const;
     void set(VmcsEncoding field, uint64_t value);
+    /* The same by slot (below supported_field_count(), the index of
+     * supported_field()), without the encoding lookup: for the shadow VMCS copy,
+     * which walks every field twice per L2 round trip. */
+    uint64_t get_slot(size_t slot) const { return values_[slot]; }
+    void set_slot(size_t slot, uint64_t value);
 
     uint32_t revision() const { return revision_; }
     uint32_t abort_indicator() const { return abort_; }
@@ -139,7 +144,11 @@ struct NestedState {
     uint64_t vmwrite_bitmap = 0;
     bool shadow_linked = false;
     bool shadow_unavailable = false; /* a page could not be had: emulate every VMREAD/VMWRITE */
-    uint8_t shadowed_slots[32] = {};
+    /* The slots the shadow holds: the first `shadow_writable_count` L1 can
+     * VMWRITE without an exit, the rest (read-only fields) only VMREAD. */
+    uint8_t shadow_slots[256] = {};
+    uint16_t shadow_slot_count = 0;
+    uint16_t shadow_writable_count = 0;
 
     bool has_current_vmcs12() const { return current_vmcs12 != NO_CURRENT_VMCS; }
 };

@@ -35,6 +35,14 @@ CpuidRegisters nothing_host(uint32_t leaf, uint32_t)
     return {0, 0, 0, 0};
 }
 
+/* A host with NX alone of IA32_EFER's two features (long mode absent). */
+CpuidRegisters nx_only_host(uint32_t leaf, uint32_t subleaf)
+{
+    if (leaf == 0x80000001)
+        return {0, 0, 0, 1u << 20};
+    return nothing_host(leaf, subleaf);
+}
+
 /* The backend's registers, kept in a map. */
 struct FakeBackend final : MsrBackend {
     std::map<uint32_t, uint64_t> values;
@@ -312,4 +320,40 @@ UNIT_TEST(cpu_model_feature_names_are_unique)
     std::map<std::string, int> seen;
     for (size_t i = 0; i < count; ++i)
         CHECK_EQ(++seen[table[i].name], 1);
+}
+
+/* RDMSR succeeds exactly for the MSRs no feature lists or one shown feature
+ * lists (GuestCpu keeps, per MSR, the features that list it, built at compile
+ * time, instead of walking the feature table per access): checked against a
+ * walk of the table on hosts with nothing and with NX alone, where IA32_EFER
+ * comes with its one shown feature out of two (NX, long mode) and IA32_FS_BASE
+ * (long mode's) faults. */
+UNIT_TEST(cpu_model_msr_is_available_when_any_feature_listing_it_shows)
+{
+    size_t count;
+    const MsrInfo* table = msrs(count);
+    size_t feature_count;
+    const Feature* all = features(feature_count);
+    for (HostCpuid host : {HostCpuid(nothing_host), HostCpuid(nx_only_host)}) {
+        GuestCpu cpu(with_apic(), host);
+        for (size_t i = 0; i < count; ++i) {
+            bool listed = false, some_shown = false;
+            for (size_t f = 0; f < feature_count; ++f)
+                for (uint8_t m = 0; m < all[f].msr_count; ++m)
+                    if (all[f].msrs[m] == table[i].msr) {
+                        listed = true;
+                        some_shown = some_shown || cpu.shows(all[f]);
+                    }
+            FakeBackend backend;
+            uint64_t value;
+            CHECK_EQ(cpu.read_msr(uint32_t(table[i].msr), value, backend), !listed || some_shown);
+        }
+    }
+    GuestCpu nx_only(with_apic(), nx_only_host);
+    GuestCpu bare(with_apic(), nothing_host);
+    FakeBackend backend;
+    uint64_t value;
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(!nx_only.read_msr(uint32_t(Msr::fs_base), value, backend));
+    CHECK(!bare.read_msr(uint32_t(Msr::efer), value, backend));
 }

@@ -158,3 +158,19 @@ UNIT_TEST(vmcs12_region_outside_ram_does_not_load)
     CHECK(!vmcs.load(ram, ram.bytes.size() - 0x1000 + 0x1000));
     CHECK(!vmcs.store(ram, ram.bytes.size()));
 }
+
+UNIT_TEST(vmcs12_slot_access_is_the_field_access_with_its_width)
+{
+    /* get_slot/set_slot (the shadow VMCS copy's path) must keep what set()
+     * keeps: a 16-bit field cut to 16 bits, a 32-bit one to 32, others whole. */
+    Vmcs12 by_field, by_slot;
+    for (size_t i = 0; i < nested::supported_field_count(); ++i) {
+        by_field.set(nested::supported_field(i), ~0ull - i);
+        by_slot.set_slot(i, ~0ull - i);
+    }
+    for (size_t i = 0; i < nested::supported_field_count(); ++i) {
+        CHECK_EQ(by_slot.get_slot(i), by_field.get(nested::supported_field(i)));
+        CHECK_EQ(by_slot.get(nested::supported_field(i)), by_field.get_slot(i));
+    }
+    CHECK_EQ(by_slot.get(nested::VmcsEncoding::guest_cs_selector), 0xFFFFu - uint64_t(nested::field_slot(0x802)));
+}
