@@ -4,16 +4,15 @@
 #include "hypervisor/exercise.h"
 
 #include "abi/errno.h"
-#include "abi/fcntl.h"
 #include "console/log.h"
-#include "fs/file_descriptor_table.h"
 #include "fs/kernel_vfs.h"
-#include "fs/vfs_syscall.h"
 #include "hypervisor/hypercall/file_server.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/vm.h"
+#include "hypervisor/vm/vm_host_files.h"
 #include "hypervisor/vm/vm_report.h"
+#include "hypervisor/vm/vm_root.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
@@ -28,9 +27,6 @@
 namespace vm_manager {
 
 namespace {
-
-/* Files larger than this are no kernel a VM could boot (and would strain the heap). */
-constexpr uint64_t MAX_FILE_SIZE = 64ull << 20;
 
 struct Slot {
     Vm* vm = nullptr;
@@ -54,126 +50,6 @@ bool injected(StartStep step)
     injected_failure = StartStep::none;
     return true;
 }
-
-/* A host file read whole into the heap. */
-struct File {
-    uint8_t* bytes = nullptr;
-    size_t size = 0;
-    File() = default;
-    File(const File&) = delete;
-    File& operator=(const File&) = delete;
-    ~File() { kfree(bytes); }
-};
-
-/* Reads a whole host file into the heap. */
-Result<void> read_file(const char* path, File& file, Failure& why)
-{
-    FileDescriptorTable files;
-    VfsSyscall vfs(kernel_vfs::context(), files);
-    Result<int> fd = vfs.open(path, O_RDONLY);
-    if (fd.is_error())
-        return why.set(ENOENT, "cannot open %s: %s", path, errno_name(fd.error()));
-    struct stat status;
-    if (vfs.fstat(fd.value(), status).is_error() || S_ISDIR(status.st_mode))
-        return why.set(ENOENT, "%s is not a regular file", path);
-    if (status.st_size > MAX_FILE_SIZE)
-        return why.set(EINVAL, "%s is too large (%lu bytes) to be a kernel", path, uint64_t(status.st_size));
-    file.size = size_t(status.st_size);
-    file.bytes = static_cast<uint8_t*>(kmalloc(file.size ? file.size : 1));
-    if (!file.bytes)
-        return why.set(ENOMEM, "out of host memory reading %s", path);
-    Result<size_t> got = vfs.read(fd.value(), file.bytes, file.size);
-    if (got.is_error() || got.value() != file.size)
-        return why.set(EIO, "reading %s failed", path);
-    return {};
-}
-
-/* Closes every host file the VM still has open. */
-void release_files(Vm& vm)
-{
-    if (!vm.files)
-        return;
-    /* What the guest asked through its file request ring, for whoever reads the log. */
-    if (FileRing& ring = vm.files->ring(); ring.requests_served())
-        log(LogCategory::hypercall, "vm%d file ring: %lu requests, %lu bytes", vm.id(), ring.requests_served(),
-            ring.bytes_moved());
-    MutexLocker locker(kernel_vfs::lock());
-    delete vm.files;
-    vm.files = nullptr;
-}
-
-/* Closes the host files behind the VM's disks: the guest is done with them. */
-void release_disks(Vm& vm)
-{
-    MutexLocker locker(kernel_vfs::lock());
-    for (HostDisk& disk : vm.disks)
-        disk.close_locked();
-}
-
-/* What is wrong with a disk file, for the person who named it. */
-const char* disk_problem(int error)
-{
-    switch (error) {
-    case ENOENT: return "no such file";
-    case EISDIR: return "is a directory, not a disk image";
-    default: return "is not a file of the root file system of at least one 512-byte sector";
-    }
-}
-
-/* The disk files must exist before anything is allocated: a typo is the
- * common mistake, and it is reported as such. */
-Result<void> check_disks(const StartRequest& request, Failure& why)
-{
-    for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
-        const char* path = request.disks[unit];
-        if (!path || !path[0])
-            continue;
-        Result<uint64_t> sectors = HostDisk::check(path);
-        if (sectors.is_error())
-            return why.set(sectors.error() == ENOENT ? ENOENT : EINVAL, "disk %s: %s", path,
-                           disk_problem(sectors.error()));
-    }
-    return {};
-}
-
-/* Step: opens the disk files into the VM's record and plugs them into its IDE
- * channels (after the virtual PC exists). */
-Result<void> attach_disks(Vm& vm, const StartRequest& request, Failure& why)
-{
-    for (size_t unit = 0; unit < MAX_DISKS; ++unit) {
-        const char* path = request.disks[unit];
-        if (!path || !path[0])
-            continue;
-        Result<void> opened = vm.disks[unit].open(path, vm.storage);
-        if (opened.is_error())
-            return why.set(EINVAL, "disk %s: %s", path, disk_problem(opened.error()));
-        vm.platform().attach_disk(unsigned(unit), vm.disks[unit], request.disk_read_only[unit]);
-    }
-    return {};
-}
-
-/* The directory beneath `root` where the VM may change files; null when none is
- * asked for or the one asked for cannot be, and `note` says which. */
-RefPtr<Inode> writable_directory(const char* writable, const RefPtr<Inode>& root, char* note, size_t note_size)
-{
-    if (!writable || strcmp(writable, NO_WRITABLE) == 0) {
-        format_string(note, note_size, "nothing writable");
-        return nullptr;
-    }
-    Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), writable);
-    if (directory.is_error()) {
-        format_string(note, note_size, "nothing writable: %s: %s", writable, errno_name(directory.error()));
-        return nullptr;
-    }
-    if (!directory.value()->is_directory() || &directory.value()->file_system() != &root->file_system() ||
-        !is_beneath(kernel_vfs::vfs(), directory.value(), root)) {
-        format_string(note, note_size, "nothing writable: %s is not a directory beneath the root", writable);
-        return nullptr;
-    }
-    format_string(note, note_size, "writable %s", writable);
-    return directory.release_value();
-}
-
 
 /* How a start gives back what it made when a later step fails. */
 void discard(Vm* vm)
@@ -212,84 +88,6 @@ private:
     T* object_;
 };
 
-/* `path` without ".", ".." and repeated or trailing slashes, relative paths taken
- * from "/" (the kernel's working directory): what the user meant, for messages.
- * False when it does not fit in `size`. */
-bool canonical_path(const char* path, char* out, size_t size)
-{
-    size_t length = 0;
-    out[0] = '\0';
-    while (*path) {
-        while (*path == '/')
-            ++path;
-        const char* name = path;
-        while (*path && *path != '/')
-            ++path;
-        size_t name_length = size_t(path - name);
-        if (name_length == 0 || (name_length == 1 && name[0] == '.'))
-            continue;
-        if (name_length == 2 && name[0] == '.' && name[1] == '.') {
-            while (length > 0 && out[length] != '/')
-                --length;
-            out[length] = '\0';
-            continue;
-        }
-        if (length + 1 + name_length + 1 > size)
-            return false;
-        out[length++] = '/';
-        memcpy(out + length, name, name_length);
-        length += name_length;
-        out[length] = '\0';
-    }
-    if (length == 0) {
-        if (size < 2)
-            return false;
-        out[0] = '/';
-        out[1] = '\0';
-    }
-    return true;
-}
-
-/* A reference to the VM's root directory while the VM starts. Inode reference
- * counts change only under the file system's lock, so it is dropped there. */
-class RootDirectory {
-public:
-    RootDirectory() = default;
-    RootDirectory(const RootDirectory&) = delete;
-    RootDirectory& operator=(const RootDirectory&) = delete;
-    ~RootDirectory()
-    {
-        MutexLocker locker(kernel_vfs::lock());
-        inode = nullptr;
-        writable = nullptr;
-    }
-    RefPtr<Inode> inode;
-    /* Where beneath it the VM may change files; null for nowhere. */
-    RefPtr<Inode> writable;
-    /* What the VM may change, for the user ("writable /shared", "nothing writable: ..."). */
-    char note[VM_ERROR_LENGTH - VM_PATH_LENGTH - 32] = {};
-};
-
-/* The VM's root: a directory of the host's root file system (another mount,
- * like the terminals of /dev, is not a place for a VM). `canonical` receives
- * the root as resolved. */
-Result<void> resolve_root(const char* root, const char* writable, RootDirectory& out, char* canonical,
-                          size_t canonical_size, Failure& why)
-{
-    if (!canonical_path(root, canonical, canonical_size))
-        return why.set(ENAMETOOLONG, "VM root %s: the path is too long", root);
-    MutexLocker locker(kernel_vfs::lock());
-    Result<RefPtr<Inode>> directory = resolve_path(kernel_vfs::context(), root);
-    if (directory.is_error())
-        return why.set(EINVAL, "VM root %s: %s", root, errno_name(directory.error()));
-    if (!directory.value()->is_directory())
-        return why.set(EINVAL, "VM root %s is not a directory", root);
-    if (&directory.value()->file_system() != &kernel_vfs::vfs().root()->file_system())
-        return why.set(EINVAL, "VM root %s is not on the root file system", root);
-    out.inode = directory.release_value();
-    out.writable = writable_directory(writable, out.inode, out.note, sizeof(out.note));
-    return {};
-}
 
 /* Step: the file server on the VM's root. */
 Result<FileServer*> serve_root(const RootDirectory& directory, const StartRequest& request, Failure& why)
