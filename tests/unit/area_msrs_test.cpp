@@ -5,10 +5,9 @@
  * handlers apply are refused; the SDM's own refusals stay. */
 #include "hypervisor/nested/area_msrs.h"
 #include "arch/x86_64/msr.h"
-#include "fake_guest_ram.h"
+#include "msr_area_ram.h"
 #include "unit_test.h"
 
-#include <cstring>
 #include <map>
 
 using namespace nested;
@@ -35,22 +34,9 @@ struct MapBackend final : cpu_model::MsrBackend {
     void write_backend_msr(Msr msr, uint64_t value) override { values[uint32_t(msr)] = value; }
 };
 
-class L1Ram final : public FakeGuestRam {
+class L1Ram final : public MsrAreaRam {
 public:
-    L1Ram() : FakeGuestRam(0x1000) {}
-    void put_entry(uint64_t address, uint32_t msr, uint64_t value)
-    {
-        uint32_t reserved = 0;
-        std::memcpy(&bytes[address], &msr, 4);
-        std::memcpy(&bytes[address + 4], &reserved, 4);
-        std::memcpy(&bytes[address + 8], &value, 8);
-    }
-    uint64_t value_at(uint64_t address)
-    {
-        uint64_t value;
-        std::memcpy(&value, &bytes[address], 8);
-        return value;
-    }
+    L1Ram() : MsrAreaRam(0x1000) {}
 };
 
 struct Level {

@@ -4,10 +4,9 @@
  * says, and walks the MSR areas in L1's memory with the SDM's refusals. */
 #include "hypervisor/nested/vm_exit12.h"
 #include "arch/x86_64/control_registers.h"
-#include "fake_guest_ram.h"
+#include "msr_area_ram.h"
 #include "unit_test.h"
 
-#include <cstring>
 #include <map>
 #include <vector>
 
@@ -18,21 +17,9 @@ using E = vmx::VmcsEncoding;
 
 namespace {
 
-class L1Ram final : public FakeGuestRam {
+class L1Ram final : public MsrAreaRam {
 public:
-    L1Ram() : FakeGuestRam(0x10000) {}
-    void put_entry(uint64_t address, uint32_t msr, uint32_t reserved, uint64_t value)
-    {
-        std::memcpy(&bytes[address], &msr, 4);
-        std::memcpy(&bytes[address + 4], &reserved, 4);
-        std::memcpy(&bytes[address + 8], &value, 8);
-    }
-    uint64_t value_at(uint64_t address)
-    {
-        uint64_t value;
-        std::memcpy(&value, &bytes[address], 8);
-        return value;
-    }
+    L1Ram() : MsrAreaRam(0x10000) {}
 };
 
 /* L0's model of a level's MSRs: refuses writes to MSR 0x1234 (a #GP). */
