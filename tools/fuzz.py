@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matryoshka import paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+from matryoshka import paths, seed_boots  # noqa: E402
+from matryoshka.seed_boots import SeedBoots  # noqa: E402
 from matryoshka.verdict import Verdict  # noqa: E402
 
 FUZZ_TEST = "guestconfine.fuzz_random_hypercalls_get_an_errno_or_a_sane_answer"
@@ -34,10 +33,7 @@ VM_RESULT = re.compile(r"VM RESULT: vm1 (?P<state>\w+): (?P<reason>.*)$")
 
 def parse_seeds(text: str) -> list[int]:
     """"1-5,9" -> [1, 2, 3, 4, 5, 9]; seeds start at 1."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        seeds += range(int(first), int(last or first) + 1)
+    seeds = seed_boots.parse_seeds(text)
     if any(seed < 1 for seed in seeds):
         raise argparse.ArgumentTypeError("seeds start at 1")
     return seeds
@@ -77,16 +73,11 @@ def main(argv: list[str]) -> int:
     for first, count in runs_of(arguments.seeds):
         for start in range(first, first + count, arguments.per_boot):
             groups.append((start, min(arguments.per_boot, first + count - start)))
-    failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="fuzz-") as work:
+    with SeedBoots("fuzz", arguments.build_dir, arguments.timeout) as boots:
         for first, rounds in groups:
-            config = RunConfig(emulator="bochs", kernel=paths.kernel_file(arguments.build_dir),
-                               cmdline=boot_command_line(first, rounds, arguments.calls, arguments.vm_timeout_ms),
-                               modules=[paths.initrd_file(arguments.build_dir)], headless=True,
-                               timeout=arguments.timeout, work_dir=Path(work) / f"seed{first}")
-            result = runner.run(config)
-            if result.verdict == Verdict.CANNOT_RUN:
-                print(f"fuzz.py: {result.reason}", file=sys.stderr)
+            result = boots.boot(boot_command_line(first, rounds, arguments.calls, arguments.vm_timeout_ms),
+                                f"seed{first}")
+            if result is None:
                 return 3
             lines = result.serial.splitlines()
             for line in lines:
@@ -101,14 +92,10 @@ def main(argv: list[str]) -> int:
                 problems.append(f"VM: {ended.group(0) if ended else 'no VM RESULT line'}")
             if result.verdict != Verdict.PASSED:
                 problems.append(f"host: {result.reason}")
-            seeds = f"seeds {first}-{first + rounds - 1}"
-            print(f"{seeds}: {'ok' if not problems else '; '.join(problems)}", flush=True)
-            if problems:
-                failures.append(f"{seeds}: {'; '.join(problems)}")
-    print(f"\n{len(groups)} boots, {len(failures)} with problems")
-    for line in failures:
-        print("  " + line)
-    return 0 if not failures else 1
+            boots.report(f"seeds {first}-{first + rounds - 1}", problems)
+    print(f"\n{len(groups)} boots, {len(boots.failures)} with problems")
+    boots.print_failures()
+    return 0 if not boots.failures else 1
 
 
 if __name__ == "__main__":

@@ -15,25 +15,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matryoshka import paths, runner  # noqa: E402
-from matryoshka.emulators import RunConfig  # noqa: E402
+from matryoshka import paths  # noqa: E402
 from matryoshka.hostile import CLASSES, boot_command_line, boot_groups, hostile_runs, page_accounting  # noqa: E402
+from matryoshka.seed_boots import SeedBoots, parse_seeds  # noqa: E402
 from matryoshka.verdict import Verdict  # noqa: E402
-
-
-def parse_seeds(text: str) -> list[int]:
-    """"1-5,9" -> [1, 2, 3, 4, 5, 9]."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        seeds += range(int(first), int(last or first) + 1)
-    return seeds
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -60,19 +50,13 @@ def main(argv: list[str]) -> int:
     timeout_ms = arguments.vm_timeout_ms or (60000 if "ports" in classes else 8000)
     cases: Counter[str] = Counter()
     outcomes: dict[str, Counter[str]] = defaultdict(Counter)
-    bad_boots: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="hostile-") as work:
+    with SeedBoots("hostile", arguments.build_dir, arguments.timeout) as boots:
         for seed in arguments.seeds:
             groups = boot_groups(classes, seed, timeout_ms)
             for number, group in enumerate(groups, 1):
                 label = f"seed {seed}" + (f" boot {number}/{len(groups)}" if len(groups) > 1 else "")
-                config = RunConfig(emulator="bochs", kernel=paths.kernel_file(arguments.build_dir),
-                                   cmdline=boot_command_line(group, seed, timeout_ms),
-                                   modules=[paths.initrd_file(arguments.build_dir)], headless=True,
-                                   timeout=arguments.timeout, work_dir=Path(work) / f"seed{seed}-{number}")
-                result = runner.run(config)
-                if result.verdict == Verdict.CANNOT_RUN:
-                    print(f"hostile.py: {result.reason}", file=sys.stderr)
+                result = boots.boot(boot_command_line(group, seed, timeout_ms), f"seed{seed}-{number}")
+                if result is None:
                     return 3
                 runs = hostile_runs(result)
                 for run in runs:
@@ -88,19 +72,17 @@ def main(argv: list[str]) -> int:
                     problems.append(f"pages: {pages}")
                 if len(runs) != len(group):
                     problems.append(f"{len(runs)} of {len(group)} guests started")
-                print(f"{label}: {'ok' if not problems else '; '.join(problems)}", flush=True)
-                if problems:
-                    bad_boots.append(f"{label}: {'; '.join(problems)}")
+                boots.report(label, problems)
     print(f"\n{'class':<14} {'runs':>5} {'cases':>10}  outcomes")
     for cls in classes:
         counts = ", ".join(f"{count} {outcome}" for outcome, count in outcomes[cls].most_common())
         print(f"{cls:<14} {sum(outcomes[cls].values()):>5} {cases[cls]:>10}  {counts}")
     unexpected = sum(count for per_class in outcomes.values() for outcome, count in per_class.items()
                      if outcome != "as expected")
-    print(f"\n{len(arguments.seeds)} seeds, {len(bad_boots)} boots with host problems, {unexpected} unexpected endings")
-    for line in bad_boots:
-        print("  " + line)
-    return 0 if not bad_boots and not unexpected else 1
+    print(f"\n{len(arguments.seeds)} seeds, {len(boots.failures)} boots with host problems, "
+          f"{unexpected} unexpected endings")
+    boots.print_failures()
+    return 0 if not boots.failures and not unexpected else 1
 
 
 if __name__ == "__main__":

@@ -10,18 +10,17 @@ emulated instructions, the host's work for the guest's exits included. Prints
 figures; it is not a test. run_all.py calls measure()."""
 from __future__ import annotations
 
-import argparse
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_command  # noqa: E402
 import pvfs_bench  # noqa: E402
-from matryoshka import exit_log, paths, runner  # noqa: E402
+from matryoshka import exit_log, runner  # noqa: E402
 
 CMDLINE = "run=/bin/bench_host_guest vm_stats"
 WORKLOADS = ("cpu", "syscall", "fork_exec", "file")
@@ -96,12 +95,7 @@ def print_table(comparison: Comparison) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--build-dir", type=Path, default=paths.DEFAULT_BUILD_DIR)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        print_table(measure(args.build_dir, Path(work)))
-    return 0
+    return bench_command.run(__doc__, measure, print_table)
 
 
 if __name__ == "__main__":

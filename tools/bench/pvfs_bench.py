@@ -10,14 +10,13 @@ Bochs count emulated instructions (host and hypervisor work included). Prints
 figures; it is not a test. The observe branch's suite can call measure()."""
 from __future__ import annotations
 
-import argparse
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import bench_command  # noqa: E402
 from matryoshka import paths, runner  # noqa: E402
 from matryoshka.emulators import QEMU_ICOUNT, RunConfig  # noqa: E402
 
@@ -79,12 +78,7 @@ def print_table(figures: Figures) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--build-dir", type=Path, default=paths.DEFAULT_BUILD_DIR)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        print_table(measure(args.build_dir, Path(work)))
-    return 0
+    return bench_command.run(__doc__, measure, print_table)
 
 
 if __name__ == "__main__":
