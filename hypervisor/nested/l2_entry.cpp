@@ -264,6 +264,7 @@ void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitR
     composed.efer = read_field(E::guest_efer);
     composed.pat = (read_field(E::entry_controls) & uint32_t(vmx::EntryControl::load_pat)) ? read_field(E::guest_pat)
                                                                                             : l2.l0.l1_pat;
+    composed.preemption_timer = l1_timer_saved_value(l2, record.reason);
     save_composed_state(vmcs12, composed);
     record_exit(vmcs12, record);
     write_field(E::entry_interruption_information, 0);
@@ -378,6 +379,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     state.vmcs12_dirty = true;
     state.in_l2 = true;
     l2.l1_interrupts_from_ns = clock::nanoseconds() + L2_FIRST_RUN_NS;
+    start_l1_timer(l2, state.vmcs12);
     return {Outcome::entered_l2, 0};
 }
 
