@@ -366,7 +366,19 @@ CpuidRegisters GuestCpu::cpuid_uncached(uint32_t leaf, uint32_t subleaf) const
     return out;
 }
 
+static_assert(MSR_COUNT <= 64, "msr_available()'s kept answers are one bit per msr_table entry");
+
 bool GuestCpu::msr_available(const MsrInfo& info) const
+{
+    uint64_t bit = 1ull << (&info - msr_table);
+    if (!(msr_available_known_ & bit)) {
+        msr_available_known_ |= bit;
+        msr_available_ = msr_available_uncached(info) ? msr_available_ | bit : msr_available_ & ~bit;
+    }
+    return msr_available_ & bit;
+}
+
+bool GuestCpu::msr_available_uncached(const MsrInfo& info) const
 {
     /* An MSR comes with every feature that lists it; any one shown suffices
      * (EFER: long mode or NX or SYSCALL). */
@@ -480,11 +492,13 @@ bool GuestCpu::model_write(Msr msr, uint32_t index, uint64_t value)
             return false;
         /* The BSP flag is the CPU's, not software's. */
         apic_base_ = (value & ~APIC_BASE_BSP) | (apic_base_ & APIC_BASE_BSP);
+        msr_available_known_ = 0; /* the enable bit shows or hides the APIC's MSRs */
         return true;
     case Msr::bios_sign_id: return true; /* a write asks for the revision; it stays 0 */
     case Msr::mcg_status: mcg_status_ = value; return true;
     case Msr::misc_enable:
         misc_enable_ = (value & MISC_ENABLE_WRITABLE) | (misc_enable_ & MISC_ENABLE_READ_ONLY);
+        msr_available_known_ = 0; /* XD disable hides NX and so may hide IA32_EFER */
         return true;
     case Msr::mtrr_def_type:
         if (!mtrr_type_valid(value & 0xFF))

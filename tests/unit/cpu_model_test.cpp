@@ -357,3 +357,33 @@ UNIT_TEST(cpu_model_msr_is_available_when_any_feature_listing_it_shows)
     CHECK(!nx_only.read_msr(uint32_t(Msr::fs_base), value, backend));
     CHECK(!bare.read_msr(uint32_t(Msr::efer), value, backend));
 }
+
+/* GuestCpu keeps, per MSR, whether it is available (the answer asks the host's
+ * CPUID): an MSR read while shown is refused once a write hides it, and comes
+ * back when a write shows it again. IA32_APIC_BASE goes with the APIC, which its
+ * own enable bit hides; IA32_EFER, on a host with NX alone, goes with NX, which
+ * IA32_MISC_ENABLE's XD disable (bit 34) hides. */
+UNIT_TEST(cpu_model_kept_msr_availability_follows_apic_base_and_misc_enable_writes)
+{
+    FakeBackend backend;
+    uint64_t value = 0;
+    GuestCpu cpu(with_apic(), everything_host);
+    CHECK(cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00100ull, backend)); /* enable bit clear */
+    CHECK(!cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(!cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00900ull, backend)); /* hidden: no way back */
+    CHECK_EQ(cpu.unknown_msr_accesses(), uint64_t(2));
+
+    GuestCpu nx_only(with_apic(), nx_only_host);
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(nx_only.write_msr(uint32_t(Msr::misc_enable), 1ull << 34, backend));
+    CHECK(!nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(!nx_only.write_msr(uint32_t(Msr::efer), 0, backend));
+    CHECK(nx_only.write_msr(uint32_t(Msr::misc_enable), 0, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    /* A refused write (a reserved bit) changes nothing, kept answers included. */
+    CHECK(!nx_only.write_msr(uint32_t(Msr::apic_base), 0xFEE00901ull, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::apic_base), value, backend));
+}
