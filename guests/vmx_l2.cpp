@@ -341,6 +341,37 @@ uint32_t invept_single(uint64_t eptp)
     return flags;
 }
 
+/* "Save VMX-preemption timer value" (exit control bit 22): an exit that is not
+ * the timer's stores what remains of it, neither 0 nor more than it started
+ * with; entered again with that value, the timer goes on from there and ends
+ * a spinning L2 with 0 saved. (L0 saved 0 at every exit, and our kernel as L1,
+ * which writes the field only for a new deadline, took a preemption-timer exit
+ * right after each entry.) The L1 timer is active (PIN bit 6) on entry. */
+void check_saved_preemption_timer(uint32_t base)
+{
+    constexpr uint32_t SAVE_PREEMPTION_TIMER = 1u << 22, STARTED = 3000;
+    if (!((read_msr(TRUE_EXIT) >> 32) & SAVE_PREEMPTION_TIMER))
+        return;
+    uint32_t exit_controls = vmread(EXIT_CONTROLS);
+    vmwrite(EXIT_CONTROLS, exit_controls | SAVE_PREEMPTION_TIMER);
+    vmwrite(PREEMPTION_TIMER, STARTED);
+    vmwrite(GUEST_RIP, base + HLT_OFFSET);
+    bool exited = enter_l2(false);
+    uint32_t saved = vmread(PREEMPTION_TIMER);
+    Text reason;
+    reason.add("exit reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" saved ").add_decimal(int32_t(saved));
+    check("l2_hlt_exit_saves_what_remains_of_l1s_preemption_timer",
+          exited && vmread(EXIT_REASON) == 12 && saved > 0 && saved <= STARTED, reason.c_str());
+    vmwrite(GUEST_RIP, base + SPIN_OFFSET);
+    exited = enter_l2(false);
+    saved = vmread(PREEMPTION_TIMER);
+    Text spun;
+    spun.add("exit reason ").add_decimal(int32_t(vmread(EXIT_REASON))).add(" saved ").add_decimal(int32_t(saved));
+    check("l2_timer_exit_after_a_saved_value_saves_0", exited && vmread(EXIT_REASON) == 52 && saved == 0,
+          spun.c_str());
+    vmwrite(EXIT_CONTROLS, exit_controls);
+}
+
 void check_exceptions_timer_and_invept(uint32_t base)
 {
     /* "Exception Bitmap": L2's #UD exits to L1 when L1 asks, with the event in
@@ -366,6 +397,7 @@ void check_exceptions_timer_and_invept(uint32_t base)
         exited = enter_l2(false);
         check("l2_spinning_ends_by_l1s_preemption_timer", exited && vmread(EXIT_REASON) == 52,
               "no preemption-timer exit");
+        check_saved_preemption_timer(base);
         vmwrite(PIN, pin);
     }
 

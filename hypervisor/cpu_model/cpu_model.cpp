@@ -167,6 +167,31 @@ constexpr MsrInfo msr_table[] = {
 constexpr size_t FEATURE_COUNT = sizeof(feature_table) / sizeof(feature_table[0]);
 constexpr size_t MSR_COUNT = sizeof(msr_table) / sizeof(msr_table[0]);
 
+/* msr_table's entries in the order of their MSR numbers, for find_msr()'s
+ * binary search instead of a walk of the table (the nested MSR areas look up
+ * 15 MSRs per L2 round trip). */
+static_assert(MSR_COUNT <= 256, "an entry's index fits a byte");
+constexpr struct MsrOrder {
+    uint8_t entry[MSR_COUNT];
+} MSR_ORDER = [] {
+    MsrOrder order{};
+    for (size_t i = 0; i < MSR_COUNT; ++i)
+        order.entry[i] = uint8_t(i);
+    for (size_t i = 1; i < MSR_COUNT; ++i)
+        for (size_t j = i; j > 0 && msr_table[order.entry[j - 1]].msr > msr_table[order.entry[j]].msr; --j) {
+            uint8_t swapped = order.entry[j];
+            order.entry[j] = order.entry[j - 1];
+            order.entry[j - 1] = swapped;
+        }
+    return order;
+}();
+static_assert([] {
+    for (size_t i = 1; i < MSR_COUNT; ++i)
+        if (msr_table[MSR_ORDER.entry[i - 1]].msr == msr_table[MSR_ORDER.entry[i]].msr)
+            return false;
+    return true;
+}(), "one msr_table entry per MSR");
+
 /* The features that list each MSR, by the MSR's entry in msr_table:
  * GuestCpu::msr_available() looks at these instead of walking every feature on
  * each RDMSR and WRMSR (the nested MSR areas pass 15 MSRs through the model per
@@ -251,10 +276,17 @@ const MsrInfo* msrs(size_t& count)
 const MsrInfo* find_msr(uint32_t index)
 {
     Msr key = table_key(index);
-    for (const MsrInfo& info : msr_table)
-        if (info.msr == key)
-            return &info;
-    return nullptr;
+    size_t low = 0, high = MSR_COUNT; /* the entry sought, if any, is in [low, high) of MSR_ORDER */
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        if (msr_table[MSR_ORDER.entry[middle]].msr < key)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low == MSR_COUNT || msr_table[MSR_ORDER.entry[low]].msr != key)
+        return nullptr;
+    return &msr_table[MSR_ORDER.entry[low]];
 }
 
 const Feature* feature_of(Msr msr)
@@ -366,7 +398,19 @@ CpuidRegisters GuestCpu::cpuid_uncached(uint32_t leaf, uint32_t subleaf) const
     return out;
 }
 
+static_assert(MSR_COUNT <= 64, "msr_available()'s kept answers are one bit per msr_table entry");
+
 bool GuestCpu::msr_available(const MsrInfo& info) const
+{
+    uint64_t bit = 1ull << (&info - msr_table);
+    if (!(msr_available_known_ & bit)) {
+        msr_available_known_ |= bit;
+        msr_available_ = msr_available_uncached(info) ? msr_available_ | bit : msr_available_ & ~bit;
+    }
+    return msr_available_ & bit;
+}
+
+bool GuestCpu::msr_available_uncached(const MsrInfo& info) const
 {
     /* An MSR comes with every feature that lists it; any one shown suffices
      * (EFER: long mode or NX or SYSCALL). */
@@ -480,11 +524,13 @@ bool GuestCpu::model_write(Msr msr, uint32_t index, uint64_t value)
             return false;
         /* The BSP flag is the CPU's, not software's. */
         apic_base_ = (value & ~APIC_BASE_BSP) | (apic_base_ & APIC_BASE_BSP);
+        msr_available_known_ = 0; /* the enable bit shows or hides the APIC's MSRs */
         return true;
     case Msr::bios_sign_id: return true; /* a write asks for the revision; it stays 0 */
     case Msr::mcg_status: mcg_status_ = value; return true;
     case Msr::misc_enable:
         misc_enable_ = (value & MISC_ENABLE_WRITABLE) | (misc_enable_ & MISC_ENABLE_READ_ONLY);
+        msr_available_known_ = 0; /* XD disable hides NX and so may hide IA32_EFER */
         return true;
     case Msr::mtrr_def_type:
         if (!mtrr_type_valid(value & 0xFF))

@@ -160,6 +160,8 @@ private:
     bool model_read(Msr msr, uint32_t index, uint64_t& value) const;
     bool model_write(Msr msr, uint32_t index, uint64_t value);
     bool msr_available(const MsrInfo& info) const;
+    /* msr_available() without the kept answers. */
+    bool msr_available_uncached(const MsrInfo& info) const;
     uint64_t physical_mask() const { return ((1ull << config_.physical_address_bits) - 1) & ~0xFFFull; }
 
     GuestCpuConfig config_;
@@ -180,6 +182,14 @@ private:
         CpuidRegisters answer = {0, 0, 0, 0};
     };
     mutable LastCpuid last_cpuid_;
+    /* msr_available()'s answers by msr_table entry (bit n: entry n), kept until
+     * IA32_APIC_BASE or IA32_MISC_ENABLE changes, the only state besides the
+     * fixed configuration and host that a feature's visibility reads: each
+     * answer asks the host's CPUID (an exit when this kernel is itself a
+     * guest), and the nested MSR areas pass the same MSRs through the model at
+     * every L2 round trip. */
+    mutable uint64_t msr_available_known_ = 0;
+    mutable uint64_t msr_available_ = 0;
 };
 
 /* Checks a PAT value: each of the 8 entries one of the memory types 0, 1, 4, 5,

@@ -4,6 +4,7 @@
  * host state loaded. Internal to hypervisor/nested; Intel SDM (revision 084),
  * Vol. 3C, "VM Entries", "VM Exits". */
 #pragma once
+#include "hypervisor/nested/l1_preemption_timer.h"
 #include "hypervisor/nested/shadow_ept.h"
 #include "hypervisor/nested/vm_exit12.h"
 #include "hypervisor/nested/vmcs02.h"
@@ -55,6 +56,7 @@ struct L2Context {
     uint64_t cr0_mask12 = 0, cr4_mask12 = 0;
     uint64_t l1_cr0 = 0; /* L1's CR0 at its VMLAUNCH/VMRESUME: "Loading Host State" keeps some bits */
     bool l1_timer = false; /* VMCS12 activates the preemption timer */
+    L1PreemptionTimer l1_deadline; /* its deadline, from the last VMLAUNCH/VMRESUME (start_l1_timer) */
     /* L1's interrupts exit from L2 only from this time (clock::nanoseconds())
      * on: L2 runs at least L2_FIRST_RUN_NS after each VMLAUNCH/VMRESUME. */
     uint64_t l1_interrupts_from_ns = 0;
@@ -69,6 +71,13 @@ struct L2Context {
  * interrupt latency, which the SDM does not bound: the interrupt stays pending
  * in L1's PIC or APIC, so L1 loses no tick. */
 constexpr uint64_t L2_FIRST_RUN_NS = 1'000'000;
+
+/* L1's preemption timer for L2 (l1_preemption_timer.h), started at each
+ * VMLAUNCH/VMRESUME from VMCS12's value when VMCS12 activates it (l2.l1_timer). */
+void start_l1_timer(L2Context& l2, const Vmcs12& vmcs12);
+/* What "save VMX-preemption timer value" stores at an exit to L1 of `reason`:
+ * 0 for the timer's own exit, else the counts that remain. */
+uint32_t l1_timer_saved_value(const L2Context& l2, uint32_t reason);
 
 /* VMREAD/VMWRITE of the current VMCS by plain encoding, for the field lists
  * copied between VMCS12 and VMCS02 (the typed accessors of vmcs.h need the field

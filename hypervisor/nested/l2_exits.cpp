@@ -380,7 +380,26 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
     return act_for_l1(vcpu, state, l2, reason, exit.qualification);
 }
 
+/* IA32_VMX_MISC bits 4:0, the rate of VMCS02's timer and of the one offered to L1. */
+unsigned preemption_timer_shift() { return unsigned(host_vmx_capabilities().misc & 0x1F); }
+
 } // namespace
+
+void start_l1_timer(L2Context& l2, const Vmcs12& vmcs12)
+{
+    if (l2.l1_timer)
+        l2.l1_deadline.start(uint32_t(vmcs12.get(E::preemption_timer_value)), cpu::rdtsc(), preemption_timer_shift());
+    else
+        l2.l1_deadline.stop();
+}
+
+uint32_t l1_timer_saved_value(const L2Context& l2, uint32_t reason)
+{
+    if (ExitReason(reason & 0xFFFF) == ExitReason::preemption_timer_expired)
+        return 0;
+    uint64_t left = l2.l1_deadline.counts_left(cpu::rdtsc());
+    return left > 0xFFFFFFFF ? 0xFFFFFFFF : uint32_t(left);
+}
 
 vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
 {
@@ -404,11 +423,9 @@ vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
     uint64_t slice = MAX_L2_SLICE_NS;
     if (next != devices::Pit8254::NO_DEADLINE)
         slice = next <= now ? 0 : (next - now < slice ? next - now : slice);
-    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> (host_vmx_capabilities().misc & 0x1F);
-    uint64_t l1_ticks = l2.l1_timer ? state.vmcs12.get(E::preemption_timer_value) : ~0ull;
-    bool l1_first = l1_ticks <= ticks;
-    uint64_t armed = l1_first ? l1_ticks : ticks;
-    write_field(E::preemption_timer_value, armed > 0xFFFFFFFF ? 0xFFFFFFFF : armed);
+    uint64_t ticks = (clock::tsc_hz() * slice / 1000000000ull) >> preemption_timer_shift();
+    L1PreemptionTimer::Armed armed = l2.l1_deadline.arm(cpu::rdtsc(), ticks);
+    write_field(E::preemption_timer_value, armed.counts > 0xFFFFFFFF ? 0xFFFFFFFF : armed.counts);
     write_field(E::host_cr3, cpu::read_cr3());
     if (l2.shadow.take_flush_request())
         flush_shadow_mappings(l2.shadow.pointer());
@@ -425,10 +442,8 @@ vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
     }
     l2.vmcs02.set_launched(true);
     auto raw_reason = uint32_t(read_field(E::exit_reason));
-    if (l2.l1_timer && ExitReason(raw_reason) == ExitReason::preemption_timer_expired && !l1_first) {
-        /* L0's slice ended first: L1's timer keeps what remains. */
-        uint64_t left = read_field(E::preemption_timer_value);
-        state.vmcs12.set(E::preemption_timer_value, l1_ticks > ticks ? l1_ticks - (ticks - left) : 0);
+    if (l2.l1_timer && ExitReason(raw_reason) == ExitReason::preemption_timer_expired && !armed.l1_first) {
+        /* L0's slice ended first: L1's deadline stays where it is. */
         reinject_into_l2(vcpu.vm().statistics());
         ++vcpu.vm().statistics().nested.l2_exits_handled;
         cpu::sti();

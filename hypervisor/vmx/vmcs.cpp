@@ -55,7 +55,8 @@ void Vmcs::clear()
     launched_ = false;
 }
 
-bool Vmcs::is_current() const { return vmx::vmptrst() == physical_; }
+/* Without VMPTRST: it exits when this kernel is itself a guest (vmx_instructions.h). */
+bool Vmcs::is_current() const { return vmx::tracked_current_vmcs == physical_; }
 
 void Vmcs::make_current()
 {

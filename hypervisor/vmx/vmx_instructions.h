@@ -16,16 +16,55 @@ namespace vmx {
     asm volatile(instruction_asm "; setc %0; setz %1" : "=r"(carry), "=r"(zero) : __VA_ARGS__ : "cc", "memory"); \
     return carry ? VmxStatus::fail_invalid : zero ? VmxStatus::fail_valid : VmxStatus::succeeded
 
+constexpr uint64_t NO_CURRENT_VMCS = ~0ull;
+/* The current-VMCS pointer as this CPU's VMXON, VMXOFF, VMCLEAR and VMPTRLD left
+ * it, all of which go through the functions below (and nothing else changes it:
+ * VM entries and exits keep it). The run loop asks it instead of executing
+ * VMPTRST, which in a guest hypervisor exits: our kernel as L1 paid an emulated
+ * VMPTRST (3.5k cycles in Bochs) per exit of its own guest. One CPU; kernel
+ * tests compare it with VMPTRST (vmx_support_test.cpp). */
+inline uint64_t tracked_current_vmcs = NO_CURRENT_VMCS;
+
+namespace raw {
 [[nodiscard]] inline VmxStatus vmxon(uint64_t region_physical) { VMX_STATUS_FROM_FLAGS("vmxon %2", "m"(region_physical)); }
 [[nodiscard]] inline VmxStatus vmclear(uint64_t vmcs_physical) { VMX_STATUS_FROM_FLAGS("vmclear %2", "m"(vmcs_physical)); }
 [[nodiscard]] inline VmxStatus vmptrld(uint64_t vmcs_physical) { VMX_STATUS_FROM_FLAGS("vmptrld %2", "m"(vmcs_physical)); }
+} // namespace raw
 [[nodiscard]] inline VmxStatus vmwrite(uint64_t field, uint64_t value) { VMX_STATUS_FROM_FLAGS("vmwrite %3, %2", "r"(field), "rm"(value)); }
+
+/* SDM "VMXON": no VMCS is current after it. */
+[[nodiscard]] inline VmxStatus vmxon(uint64_t region_physical)
+{
+    VmxStatus status = raw::vmxon(region_physical);
+    if (status == VmxStatus::succeeded)
+        tracked_current_vmcs = NO_CURRENT_VMCS;
+    return status;
+}
+/* SDM "VMCLEAR": clearing the current VMCS leaves none current. */
+[[nodiscard]] inline VmxStatus vmclear(uint64_t vmcs_physical)
+{
+    VmxStatus status = raw::vmclear(vmcs_physical);
+    if (status == VmxStatus::succeeded && vmcs_physical == tracked_current_vmcs)
+        tracked_current_vmcs = NO_CURRENT_VMCS;
+    return status;
+}
+/* A failed VMPTRLD keeps the current VMCS. */
+[[nodiscard]] inline VmxStatus vmptrld(uint64_t vmcs_physical)
+{
+    VmxStatus status = raw::vmptrld(vmcs_physical);
+    if (status == VmxStatus::succeeded)
+        tracked_current_vmcs = vmcs_physical;
+    return status;
+}
 
 [[nodiscard]] inline VmxStatus vmxoff()
 {
     uint8_t carry, zero;
     asm volatile("vmxoff; setc %0; setz %1" : "=r"(carry), "=r"(zero)::"cc", "memory");
-    return carry ? VmxStatus::fail_invalid : zero ? VmxStatus::fail_valid : VmxStatus::succeeded;
+    VmxStatus status = carry ? VmxStatus::fail_invalid : zero ? VmxStatus::fail_valid : VmxStatus::succeeded;
+    if (status == VmxStatus::succeeded)
+        tracked_current_vmcs = NO_CURRENT_VMCS;
+    return status;
 }
 
 /* VMREAD of a field; `status` says whether `value` is meaningful. */

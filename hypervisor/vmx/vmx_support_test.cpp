@@ -98,3 +98,32 @@ KERNEL_TEST(vmx, vmxoff_and_on_again)
     EXPECT(enter_vmx_operation() == VmxSupportError::none);
     EXPECT(in_vmx_operation());
 }
+
+/* The run loop knows the current VMCS without VMPTRST (vmx_instructions.h,
+ * tracked_current_vmcs): the tracked pointer must be what VMPTRST says after
+ * each instruction that changes it, failed ones included. */
+KERNEL_TEST(vmx, tracked_current_vmcs_follows_vmptrst)
+{
+    if (skip_without_vmx(t) || enter_vmx_operation() != VmxSupportError::none)
+        return;
+    EXPECT(load_good_vmcs());
+    EXPECT_EQ(vmx::tracked_current_vmcs, physical(good_vmcs));
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::vmptrst());
+    /* A failed VMPTRLD (wrong revision) keeps the current VMCS. */
+    __builtin_memset(bad_vmcs, 0xFF, 4);
+    EXPECT(vmx::vmptrld(physical(bad_vmcs)) != VmxStatus::succeeded);
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::vmptrst());
+    /* VMCLEAR of another region keeps it; of the current one, none is current. */
+    EXPECT(vmx::vmclear(physical(bad_vmcs)) == VmxStatus::succeeded);
+    EXPECT_EQ(vmx::tracked_current_vmcs, physical(good_vmcs));
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::vmptrst());
+    EXPECT(vmx::vmclear(physical(good_vmcs)) == VmxStatus::succeeded);
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::NO_CURRENT_VMCS);
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::vmptrst());
+    /* VMXOFF and VMXON leave none current. */
+    EXPECT(load_good_vmcs());
+    leave_vmx_operation();
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::NO_CURRENT_VMCS);
+    EXPECT(enter_vmx_operation() == VmxSupportError::none);
+    EXPECT_EQ(vmx::tracked_current_vmcs, vmx::vmptrst());
+}

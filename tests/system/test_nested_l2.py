@@ -30,6 +30,8 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  "l2_ept_violation_guest_physical_address", "l2_ept_violation_qualification_access_and_rights",
                  "l2_hlt_exit_reason_is_12", "l2_ud2_exit_interruption_information",
                  "l2_ud2_not_intercepted_is_delivered_in_l2", "l2_spinning_ends_by_l1s_preemption_timer",
+                 "l2_hlt_exit_saves_what_remains_of_l1s_preemption_timer",
+                 "l2_timer_exit_after_a_saved_value_saves_0",
                  "l2_reads_a_page_l1_mapped_later", "l2_read_after_l1_unmaps_and_invepts_faults",
                  "fuzzed_guest_state_always_comes_back_to_l1", "entry_msr_load_sets_l2_sysenter_esp",
                  "exit_msr_store_gives_l1_l2_sysenter_esp", "exit_msr_load_sets_l1_sysenter_cs",

@@ -357,3 +357,60 @@ UNIT_TEST(cpu_model_msr_is_available_when_any_feature_listing_it_shows)
     CHECK(!nx_only.read_msr(uint32_t(Msr::fs_base), value, backend));
     CHECK(!bare.read_msr(uint32_t(Msr::efer), value, backend));
 }
+
+/* GuestCpu keeps, per MSR, whether it is available (the answer asks the host's
+ * CPUID): an MSR read while shown is refused once a write hides it, and comes
+ * back when a write shows it again. IA32_APIC_BASE goes with the APIC, which its
+ * own enable bit hides; IA32_EFER, on a host with NX alone, goes with NX, which
+ * IA32_MISC_ENABLE's XD disable (bit 34) hides. */
+UNIT_TEST(cpu_model_kept_msr_availability_follows_apic_base_and_misc_enable_writes)
+{
+    FakeBackend backend;
+    uint64_t value = 0;
+    GuestCpu cpu(with_apic(), everything_host);
+    CHECK(cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00100ull, backend)); /* enable bit clear */
+    CHECK(!cpu.read_msr(uint32_t(Msr::apic_base), value, backend));
+    CHECK(!cpu.write_msr(uint32_t(Msr::apic_base), 0xFEE00900ull, backend)); /* hidden: no way back */
+    CHECK_EQ(cpu.unknown_msr_accesses(), uint64_t(2));
+
+    GuestCpu nx_only(with_apic(), nx_only_host);
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(nx_only.write_msr(uint32_t(Msr::misc_enable), 1ull << 34, backend));
+    CHECK(!nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    CHECK(!nx_only.write_msr(uint32_t(Msr::efer), 0, backend));
+    CHECK(nx_only.write_msr(uint32_t(Msr::misc_enable), 0, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::efer), value, backend));
+    /* A refused write (a reserved bit) changes nothing, kept answers included. */
+    CHECK(!nx_only.write_msr(uint32_t(Msr::apic_base), 0xFEE00901ull, backend));
+    CHECK(nx_only.read_msr(uint32_t(Msr::apic_base), value, backend));
+}
+
+/* find_msr() searches msr_table by MSR number: every entry is found by its own
+ * number, and every other number in the two ranges the table uses finds what a
+ * walk of the table finds (nothing, or for the MTRR ranges the shared entry). */
+UNIT_TEST(cpu_model_find_msr_finds_what_a_walk_of_the_table_finds)
+{
+    size_t count;
+    const MsrInfo* table = msrs(count);
+    for (size_t i = 0; i < count; ++i)
+        CHECK(find_msr(uint32_t(table[i].msr)) == &table[i]);
+    for (uint32_t base : {0u, 0xC0000000u}) {
+        for (uint32_t index = base; index < base + 0x1000; ++index) {
+            const MsrInfo* walked = nullptr;
+            for (size_t i = 0; i < count; ++i)
+                if (uint32_t(table[i].msr) == index)
+                    walked = &table[i];
+            const MsrInfo* found = find_msr(index);
+            bool mtrr = index >= 0x200 && index < 0x300;
+            if (!mtrr || walked)
+                CHECK(found == walked);
+        }
+    }
+    /* The variable and fixed MTRRs share their first one's entry. */
+    CHECK(find_msr(uint32_t(Msr::mtrr_physbase0) + 3) == find_msr(uint32_t(Msr::mtrr_physbase0)));
+    CHECK(find_msr(0x259) == find_msr(uint32_t(Msr::mtrr_fix64k_00000))); /* IA32_MTRR_FIX16K_A0000 */
+    CHECK(find_msr(0xFFFFFFFF) == nullptr);
+}
