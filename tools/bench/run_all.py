@@ -66,11 +66,12 @@ BOOTS = {
 NESTED_BOOTS = {
     "nested": "vm=/guests/vmx_l2 vm_mem=8 vm_cmdline=bench vm_stats",
     "nested_noshadow": "vm=/guests/vmx_l2 vm_mem=8 vm_cmdline=bench vm_stats vm_nested_shadow=off",
-    # Row 9e: kernel.x (our kernel's SWEB form, 18.2 Hz tick: the 1 kHz tick of
-    # kernel.elf cannot boot as L2 in Bochs yet, docs/nested-l2.md) as L1, and as
-    # L2 under our kernel as L1; each powers off at its boot end.
-    "l1_boot": "vm=/boot/kernel.x vm_mem=48 vm_cmdline=run=/bin/poweroff",
-    "l2_boot": "vm=/boot/kernel vm_mem=128 vm_cmdline=vm=/boot/kernel.x+vm_mem=48+vm_cmdline=run=/bin/poweroff",
+    # Rows 9e and 9f: our kernel (1 kHz tick) and kernel.x (its SWEB form, 18.2 Hz)
+    # as L1, and as L2 under our kernel as L1; each powers off at its boot end.
+    "l1_boot": "vm=/boot/kernel vm_mem=48 vm_cmdline=run=/bin/poweroff",
+    "l2_boot": "vm=/boot/kernel vm_mem=128 vm_cmdline=vm=/boot/kernel+vm_mem=48+vm_cmdline=run=/bin/poweroff",
+    "l1_boot_sweb": "vm=/boot/kernel.x vm_mem=48 vm_cmdline=run=/bin/poweroff",
+    "l2_boot_sweb": "vm=/boot/kernel vm_mem=128 vm_cmdline=vm=/boot/kernel.x+vm_mem=48+vm_cmdline=run=/bin/poweroff",
 }
 PIT_HZ = 1193182
 REPEAT_TOLERANCE = 0.01
@@ -230,8 +231,9 @@ def measure(build_dir: Path, emulator: str) -> Results:
     if emulator == "bochs":
         nested = {name: boot(name, build_dir, emulator).serial for name in NESTED_BOOTS}
         results.serial.update(nested)
-        figures.extend(nested_figures(nested["nested"], nested["nested_noshadow"], cpuid, nested["l1_boot"],
-                                      nested["l2_boot"]))
+        figures.extend(nested_figures(nested["nested"], nested["nested_noshadow"], cpuid,
+                                      {"": (nested["l1_boot"], nested["l2_boot"]),
+                                       "_sweb": (nested["l1_boot_sweb"], nested["l2_boot_sweb"])}))
     else:
         figures.extend(nested_figures_missing("not measured: the SVM backend offers guests no nested virtualization"))
     comparison = host_guest.measure(build_dir, output_dir(build_dir, emulator) / "run-host-guest", emulator)
@@ -251,15 +253,20 @@ def nested_number(what: str, serial: str) -> float:
     return int(match[1]) / int(match[2])
 
 
-def nested_figures(shadowed: str, emulated: str, l1_cpuid: float, l1_boot: str, l2_boot: str) -> list[Figure]:
+# The boot rows: key suffix -> (row name, the kernel's name in the baseline).
+L2_BOOT_ROWS = {"": ("9e. our kernel's boot as L2 against as L1", "the same kernel (/boot/kernel, 1 kHz) as L1"),
+                "_sweb": ("9f. kernel.x's boot as L2 against as L1", "the same kernel (kernel.x, 18.2 Hz) as L1")}
+
+
+def nested_figures(shadowed: str, emulated: str, l1_cpuid: float,
+                   boots: dict[str, tuple[str, str]]) -> list[Figure]:
     """9: nested VMX. An L2's CPUID round trip against L1's own (2a); L1's VMREAD
     and VMWRITE answered by the shadow VMCS against the same instruction emulated
-    by L0 (vm_nested_shadow=off); kernel.x's boot (kernel entry to boot end, its
-    own TSC lines) as L2 against as L1."""
+    by L0 (vm_nested_shadow=off); each kernel's boot (kernel entry to boot end, its
+    own TSC lines) as L2 against as L1, `boots` holding the serial logs of the two
+    boots (L1, L2) per L2_BOOT_ROWS suffix."""
     l2_cpuid = nested_number("l2_cpuid", shadowed)
-    l1_span = boot_span(l1_boot, "[vm1] [guest boot]")
-    l2_span = boot_span(l2_boot, "[vm1] [vm1] [guest boot]")
-    return [
+    figures = [
         Figure("l2_cpuid_round_trip", "9a. L2 CPUID round trip through L0 and L1 (L2's view)", l2_cpuid, "cycles",
                l1_cpuid, "2a, L1's CPUID round trip"),
         Figure("l2_cpuid_round_trip_no_shadow", "9b. L2 CPUID round trip, vm_nested_shadow=off",
@@ -268,10 +275,14 @@ def nested_figures(shadowed: str, emulated: str, l1_cpuid: float, l1_boot: str, 
                nested_number("vmread", emulated), "the same VMREAD emulated by L0"),
         Figure("l1_vmwrite_shadowed", "9d. VMWRITE in L1, shadow VMCS", nested_number("vmwrite", shadowed), "cycles",
                nested_number("vmwrite", emulated), "the same VMWRITE emulated by L0"),
-        Figure("l2_boot", "9e. our kernel's boot as L2 against as L1", l2_span, "cycles", l1_span,
-               "the same kernel (kernel.x) as L1", "<= 3 x", l2_span <= 3 * l1_span,
-               note="kernel entry to boot end"),
     ]
+    for suffix, (l1_boot, l2_boot) in boots.items():
+        name, baseline = L2_BOOT_ROWS[suffix]
+        l1_span = boot_span(l1_boot, "[vm1] [guest boot]")
+        l2_span = boot_span(l2_boot, "[vm1] [vm1] [guest boot]")
+        figures.append(Figure("l2_boot" + suffix, name, l2_span, "cycles", l1_span, baseline, "<= 3 x",
+                              l2_span <= 3 * l1_span, note="kernel entry to boot end"))
+    return figures
 
 
 def nested_figures_missing(why: str) -> list[Figure]:
@@ -279,8 +290,8 @@ def nested_figures_missing(why: str) -> list[Figure]:
     names = [("l2_cpuid_round_trip", "9a. L2 CPUID round trip through L0 and L1 (L2's view)"),
              ("l2_cpuid_round_trip_no_shadow", "9b. L2 CPUID round trip, vm_nested_shadow=off"),
              ("l1_vmread_shadowed", "9c. VMREAD in L1, shadow VMCS"),
-             ("l1_vmwrite_shadowed", "9d. VMWRITE in L1, shadow VMCS"),
-             ("l2_boot", "9e. our kernel's boot as L2 against as L1")]
+             ("l1_vmwrite_shadowed", "9d. VMWRITE in L1, shadow VMCS")]
+    names += [("l2_boot" + suffix, name) for suffix, (name, _) in L2_BOOT_ROWS.items()]
     return [Figure(key, name, None, "cycles", note=why) for key, name in names]
 
 
