@@ -238,12 +238,12 @@ bool failed_with_error(uint32_t error)
     return (flags & (1u << 6)) && !(flags & RFLAGS_CF) && vmread(VM_INSTRUCTION_ERROR) == error;
 }
 
-void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint32_t value)
+void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint64_t value)
 {
     area[0] = msr;
     area[1] = 0;
-    area[2] = value;
-    area[3] = 0;
+    area[2] = uint32_t(value);
+    area[3] = uint32_t(value >> 32);
 }
 
 void expect_hlt_exit_at(const char* name, bool exited, uint32_t rip)

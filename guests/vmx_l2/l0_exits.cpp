@@ -30,15 +30,11 @@ constexpr uint32_t DEVICE_OFFSET = 0x800, MMIO_READ = 0, MMIO_READ_HLT = 5, MMIO
 static_assert(sizeof(DEVICE_PROGRAM) == OUTS_HLT + 1);
 
 /* L2's code at l2_code + 0x900: MOV ECX, 10H; RDMSR; MOV [tsc_high], EDX;
- * RDTSC; MOV [tsc_high + 4], EDX; HLT (the two high halves of L2's TSC). */
-constexpr uint32_t TSC_OFFSET_IN_CODE = 0x900, TSC_HLT = 21, TSC_OFFSET_FIELD = 0x2010;
-
-uint32_t rdtsc_high()
-{
-    uint32_t low, high;
-    asm volatile("rdtsc" : "=a"(low), "=d"(high));
-    return high;
-}
+ * RDTSC; MOV [tsc_high + 4], EDX; HLT (the two high halves of L2's TSC);
+ * then MOV ECX, 10H; MOV EDX, 500H; XOR EAX, EAX; WRMSR; RDTSC;
+ * MOV [tsc_high + 8], EDX; HLT (L2's GPRs are not kept across L1's entries). */
+constexpr uint32_t TSC_OFFSET_IN_CODE = 0x900, TSC_HLT = 21, TSC_WRITE = 22, TSC_WRITE_HLT = 44,
+                   TSC_OFFSET_FIELD = 0x2010;
 
 uint32_t read_l1_apic(uint32_t offset) { return *reinterpret_cast<volatile uint32_t*>(L1_APIC + offset); }
 
@@ -168,7 +164,8 @@ void check_l0_acts_for_l1(uint32_t base)
 /* L2's RDMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through reads
  * L2's TSC (L1's plus VMCS12's TSC offset), as L2's RDTSC does ("Changes to
  * Instruction Behavior in VMX Non-Root Operation"). The offset is 100H in the
- * high half, so L2's high halves lie 100H above L1's around the entry. */
+ * high half, so L2's high halves lie 100H above L1's around the entry. L2's
+ * WRMSR of it writes the TSC itself, which L1 then reads. */
 void check_l2_reads_its_tsc(uint32_t base)
 {
     if (!((read_msr(TRUE_PROCBASED) >> 32) & (1u << 3))) {
@@ -177,30 +174,39 @@ void check_l2_reads_its_tsc(uint32_t base)
     }
     volatile uint32_t* tsc_high = reinterpret_cast<volatile uint32_t*>(l2_stack + 0x100);
     const uint8_t program[] = {0xB9, 0x10, 0x00, 0x00, 0x00, 0x0F, 0x32, 0x89, 0x15, 0, 0, 0, 0,
+                               0x0F, 0x31, 0x89, 0x15, 0, 0, 0, 0, 0xF4,
+                               0xB9, 0x10, 0x00, 0x00, 0x00, 0xBA, 0x00, 0x05, 0x00, 0x00, 0x31, 0xC0, 0x0F, 0x30,
                                0x0F, 0x31, 0x89, 0x15, 0, 0, 0, 0, 0xF4};
-    static_assert(sizeof(program) == TSC_HLT + 1);
+    static_assert(sizeof(program) == TSC_WRITE_HLT + 1);
     for (uint32_t i = 0; i < sizeof(program); ++i)
         l2_code[TSC_OFFSET_IN_CODE + i] = program[i];
     for (uint32_t i = 0; i < 4; ++i) {
         l2_code[TSC_OFFSET_IN_CODE + 9 + i] = uint8_t(uint32_t(uintptr_t(tsc_high)) >> (8 * i));
         l2_code[TSC_OFFSET_IN_CODE + 17 + i] = uint8_t(uint32_t(uintptr_t(tsc_high + 1)) >> (8 * i));
+        l2_code[TSC_OFFSET_IN_CODE + 40 + i] = uint8_t(uint32_t(uintptr_t(tsc_high + 2)) >> (8 * i));
     }
     for (uint32_t i = 0; i < 4096; ++i)
         msr_bitmap[i] = 0xFF;
-    msr_bitmap[0x10 / 8] &= uint8_t(~(1u << (0x10 % 8))); /* RDMSR IA32_TIME_STAMP_COUNTER */
+    msr_bitmap[0x10 / 8] &= uint8_t(~(1u << (0x10 % 8)));          /* RDMSR IA32_TIME_STAMP_COUNTER */
+    msr_bitmap[2048 + 0x10 / 8] &= uint8_t(~(1u << (0x10 % 8))); /* WRMSR of it */
     vmwrite64(MSR_BITMAP, uint32_t(uintptr_t(msr_bitmap)));
     uint32_t primary = vmread(PRIMARY);
     vmwrite(PRIMARY, primary | (1u << 3) | (1u << 28)); /* TSC offsetting, MSR bitmaps */
     vmwrite64(TSC_OFFSET_FIELD, 0x100ull << 32);
     tsc_high[0] = 0;
     tsc_high[1] = 0;
+    tsc_high[2] = 0;
     uint32_t before = rdtsc_high();
     vmwrite(GUEST_RIP, base + TSC_OFFSET_IN_CODE);
     bool exited = enter_l2(false);
     uint32_t after = rdtsc_high();
+    /* Before the next entry overwrites the exit fields. */
+    expect_hlt_exit_at("l2_rdmsr_and_rdtsc_of_its_tsc_run_to_its_hlt", exited, base + TSC_OFFSET_IN_CODE + TSC_HLT);
+    vmwrite(GUEST_RIP, base + TSC_OFFSET_IN_CODE + TSC_WRITE);
+    bool wrote = enter_l2(false);
+    uint32_t l1_after_write = rdtsc_high();
     vmwrite64(TSC_OFFSET_FIELD, 0);
     vmwrite(PRIMARY, primary);
-    expect_hlt_exit_at("l2_rdmsr_and_rdtsc_of_its_tsc_run_to_its_hlt", exited, base + TSC_OFFSET_IN_CODE + TSC_HLT);
     Text reason;
     reason.add("L1's high half ").add_hex(before).add("..").add_hex(after).add(", L2's RDMSR ").add_hex(tsc_high[0])
         .add(", RDTSC ").add_hex(tsc_high[1]);
@@ -208,6 +214,13 @@ void check_l2_reads_its_tsc(uint32_t base)
           tsc_high[0] >= before + 0x100 && tsc_high[0] <= after + 0x100, reason.c_str());
     check("l2_rdtsc_reads_l2s_offset_tsc", tsc_high[1] >= before + 0x100 && tsc_high[1] <= after + 0x100,
           reason.c_str());
+    /* WRMSR writes the TSC itself: L1's TSC becomes 500H:0, L2 reads it plus
+     * VMCS12's offset. */
+    expect_hlt_exit_at("l2_wrmsr_of_the_tsc_runs_to_its_hlt", wrote, base + TSC_OFFSET_IN_CODE + TSC_WRITE_HLT);
+    Text written;
+    written.add("L2's RDTSC after its WRMSR ").add_hex(tsc_high[2]).add(", L1's ").add_hex(l1_after_write);
+    check("l2_wrmsr_of_the_tsc_l1_lets_through_sets_the_tsc_l1_reads", l1_after_write == 0x500, written.c_str());
+    check("l2_reads_the_tsc_it_wrote_plus_l1s_offset", tsc_high[2] == 0x600, written.c_str());
 }
 
 } // namespace guest::l2

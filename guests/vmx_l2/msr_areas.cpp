@@ -10,22 +10,7 @@ namespace {
 /* Three entries each for the EFER/PAT/TSC cases. */
 alignas(16) uint32_t entry_area[3][4], store_area[3][4], load_area[1][4];
 
-void put_entry(uint32_t (&entry)[4], uint32_t msr, uint64_t value)
-{
-    entry[0] = msr;
-    entry[1] = 0;
-    entry[2] = uint32_t(value);
-    entry[3] = uint32_t(value >> 32);
-}
-
 uint64_t entry_value(const uint32_t (&entry)[4]) { return (uint64_t(entry[3]) << 32) | entry[2]; }
-
-uint32_t rdtsc_high()
-{
-    uint32_t low, high;
-    asm volatile("rdtsc" : "=a"(low), "=d"(high));
-    return high;
-}
 
 void use_areas(uint32_t entries, uint32_t stores, uint32_t loads)
 {
@@ -92,13 +77,13 @@ void check_msr_areas_efer_pat_tsc(uint32_t base)
         return;
     }
     uint64_t l1_efer = read_msr(EFER), l1_pat = read_msr(PAT);
-    put_entry(entry_area[0], EFER, l1_efer | efer_bit);
-    put_entry(entry_area[1], PAT, L2_PAT);
-    put_entry(entry_area[2], TSC, L2_TSC);
-    put_entry(store_area[0], EFER, 0);
-    put_entry(store_area[1], PAT, 0);
-    put_entry(store_area[2], TSC, 0);
-    put_entry(load_area[0], EFER, l1_efer);
+    put_msr_entry(entry_area[0], EFER, l1_efer | efer_bit);
+    put_msr_entry(entry_area[1], PAT, L2_PAT);
+    put_msr_entry(entry_area[2], TSC, L2_TSC);
+    put_msr_entry(store_area[0], EFER, 0);
+    put_msr_entry(store_area[1], PAT, 0);
+    put_msr_entry(store_area[2], TSC, 0);
+    put_msr_entry(load_area[0], EFER, l1_efer);
     use_areas(3, 3, 1);
     vmwrite(GUEST_RIP, base + CPUID_OFFSET);
     bool exited = enter_l2(false);
@@ -125,8 +110,8 @@ void check_msr_areas_efer_pat_tsc(uint32_t base)
     efer.add("L1's EFER ").add_hex(uint32_t(l1_efer_after)).add(", before ").add_hex(uint32_t(l1_efer));
     check("exit_msr_load_gives_l1_its_efer_back", l1_efer_after == l1_efer, efer.c_str());
 
-    put_entry(entry_area[0], PAT, l1_pat);
-    put_entry(entry_area[1], EFER, l1_efer | 2); /* bit 1 is reserved */
+    put_msr_entry(entry_area[0], PAT, l1_pat);
+    put_msr_entry(entry_area[1], EFER, l1_efer | 2); /* bit 1 is reserved */
     use_areas(2, 0, 0);
     exited = enter_l2(false);
     use_areas(0, 0, 0);

@@ -88,6 +88,14 @@ inline uint64_t read_msr(uint32_t msr)
 inline uint32_t read_cr0() { uint32_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 inline uint32_t read_cr4() { uint32_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 
+/* Bits 63:32 of the TSC. */
+inline uint32_t rdtsc_high()
+{
+    uint32_t low, high;
+    asm volatile("rdtsc" : "=a"(low), "=d"(high));
+    return high;
+}
+
 inline void write_msr(uint32_t msr, uint64_t value)
 {
     asm volatile(EXPECT_FAULT("wrmsr") : : "c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)) : "memory");
@@ -112,7 +120,7 @@ void expect_value(const char* name, uint32_t got, uint32_t wanted);
 /* The HLT exit L1 expects with L2's RIP at `rip`. */
 void expect_hlt_exit_at(const char* name, bool exited, uint32_t rip);
 /* One entry (index, reserved, value) of an MSR area. */
-void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint32_t value);
+void put_msr_entry(uint32_t (&area)[4], uint32_t msr, uint64_t value);
 bool failed_with_error(uint32_t error);
 void load_gdt_with_tss();
 void enable_paging_and_vmx();

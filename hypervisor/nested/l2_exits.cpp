@@ -23,6 +23,7 @@
 #include "hypervisor/nested/l2_context.h"
 #include "hypervisor/nested/l2_events.h"
 #include "hypervisor/nested/l2_memory.h"
+#include "hypervisor/nested/l2_msr_areas.h"
 #include "hypervisor/nested/shadow_vmcs.h"
 #include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/platform.h"
@@ -242,21 +243,49 @@ vmx::ExitAction write_control_register(VmxVcpu& vcpu, NestedState& state, L2Cont
     return vmx::ExitAction::resume;
 }
 
-/* RDMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through: L2 reads
- * the TSC it runs with, as RDTSC gives it ("Changes to Instruction Behavior in
- * VMX Non-Root Operation", RDMSR and RDTSC): L1's TSC plus VMCS12's TSC offset
- * when L1 uses TSC offsetting, not L1's own. VMCS02 holds exactly that
- * composed offset (vmcs02.cpp); TSC scaling is not offered to L1. */
-vmx::ExitAction read_l2_tsc(VmxVcpu& vcpu)
+/* L2's RIP past the instruction that exited, as the CPU moves it: STI and MOV
+ * SS blocking end with it. */
+void skip_l2_instruction()
 {
-    bool offsetting = read_field(E::primary_processor_controls) & uint32_t(vmx::PrimaryProcessorControl::tsc_offsetting);
-    uint64_t value = cpu::rdtsc() + (offsetting ? read_field(E::tsc_offset) : 0);
-    vcpu.registers().rax = uint32_t(value);
-    vcpu.registers().rdx = value >> 32;
     write_field(E::guest_rip, read_field(E::guest_rip) + read_field(E::exit_instruction_length));
     uint64_t blocking = read_field(E::guest_interruptibility_state);
     if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
         write_field(E::guest_interruptibility_state, blocking & ~uint64_t(BLOCKING_BY_STI_OR_MOV_SS));
+}
+
+/* RDMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through: L2 reads
+ * the TSC it runs with, as RDTSC gives it (l2_tsc(): L1's TSC plus VMCS12's TSC
+ * offset when L1 uses TSC offsetting), not L1's own. */
+vmx::ExitAction read_l2_tsc(VmxVcpu& vcpu)
+{
+    uint64_t value = l2_tsc();
+    vcpu.registers().rax = uint32_t(value);
+    vcpu.registers().rdx = value >> 32;
+    skip_l2_instruction();
+    return vmx::ExitAction::resume;
+}
+
+/* WRMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through: WRMSR
+ * in VMX non-root operation writes the TSC itself, which "use TSC offsetting"
+ * does not change ("Changes to Instruction Behavior in VMX Non-Root Operation"
+ * names no TSC case for WRMSR): L1's TSC becomes the value, and L2 reads it plus
+ * VMCS12's offset. L1's offset lives in VMCS01 (set_guest_tsc), VMCS02 gets the
+ * composed one at once. */
+vmx::ExitAction write_l2_tsc(VmxVcpu& vcpu, NestedState& state, L2Context& l2)
+{
+    uint64_t value = (vcpu.registers().rdx << 32) | uint32_t(vcpu.registers().rax);
+    uint64_t offset12 =
+        l1_asks(state.vmcs12, vmx::PrimaryProcessorControl::tsc_offsetting) ? state.vmcs12.get(E::tsc_offset) : 0;
+    vcpu.make_vmcs01_current();
+    vcpu.set_guest_tsc(value);
+    l2.l0.tsc_offset01 = vcpu.tsc_offset();
+    l2.vmcs02.make_current();
+    uint64_t offset = l2.l0.tsc_offset01 + offset12;
+    constexpr auto OFFSETTING = uint32_t(vmx::PrimaryProcessorControl::tsc_offsetting);
+    uint64_t primary = read_field(E::primary_processor_controls);
+    write_field(E::primary_processor_controls, offset ? primary | OFFSETTING : primary & ~uint64_t(OFFSETTING));
+    write_field(E::tsc_offset, offset);
+    skip_l2_instruction();
     return vmx::ExitAction::resume;
 }
 
@@ -270,8 +299,8 @@ vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, Exi
     case ExitReason::io_instruction:
     case ExitReason::rdmsr:
     case ExitReason::wrmsr: {
-        if (reason == ExitReason::rdmsr && uint32_t(vcpu.registers().rcx) == uint32_t(Msr::time_stamp_counter))
-            return read_l2_tsc(vcpu);
+        if (uint32_t(vcpu.registers().rcx) == uint32_t(Msr::time_stamp_counter) && reason != ExitReason::io_instruction)
+            return reason == ExitReason::rdmsr ? read_l2_tsc(vcpu) : write_l2_tsc(vcpu, state, l2);
         /* String I/O walks L2's memory: with L1's EPT between L2 and L1's RAM,
          * through it (l2_memory.h); without, L2-physical is L1-physical. */
         L2Memory l2_ram(vcpu.vm().memory(), state.vmcs12.get(E::ept_pointer), l2.shadow.capabilities());

@@ -98,11 +98,7 @@ public:
     uint64_t read_backend_msr(Msr msr) override
     {
         switch (msr) {
-        case Msr::time_stamp_counter: {
-            bool offsetting = read_field(E::primary_processor_controls) &
-                              uint32_t(vmx::PrimaryProcessorControl::tsc_offsetting);
-            return cpu::rdtsc() + (offsetting ? read_field(E::tsc_offset) : 0);
-        }
+        case Msr::time_stamp_counter: return l2_tsc();
         case Msr::pat:
             return (read_field(E::entry_controls) & uint32_t(vmx::EntryControl::load_pat)) ? read_field(E::guest_pat)
                                                                                            : vcpu_.guest_pat();
@@ -127,6 +123,12 @@ void apply_apic_base(vmx::VmxVcpu& vcpu, uint64_t before)
 }
 
 } // namespace
+
+uint64_t l2_tsc()
+{
+    bool offsetting = read_field(E::primary_processor_controls) & uint32_t(vmx::PrimaryProcessorControl::tsc_offsetting);
+    return cpu::rdtsc() + (offsetting ? read_field(E::tsc_offset) : 0);
+}
 
 uint32_t load_entry_msr_area(vmx::VmxVcpu& vcpu, Vmcs12& vmcs12)
 {
