@@ -45,7 +45,8 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  "l2_reads_l1s_local_apic_version_as_l1_does", "l1_sees_the_tpr_l2_wrote_through_l1s_ept",
                  "l2_rep_insb_lands_in_the_page_l1s_ept_maps", "l2_rep_outsb_sends_the_page_l1s_ept_maps",
                  "l2_rdmsr_of_the_tsc_l1_lets_through_reads_l2s_offset_tsc", "l2_rdtsc_reads_l2s_offset_tsc",
-                 "l2_wrmsr_of_the_tsc_l1_lets_through_sets_the_tsc_l1_reads", "l2_reads_the_tsc_it_wrote_plus_l1s_offset",
+                 "l2_wrmsr_of_the_tsc_l1_lets_through_sets_the_tsc_l1_reads",
+                 "l2_reads_the_tsc_it_wrote_plus_l1s_offset",
                  # EFER, PAT and the TSC in VMCS12's MSR areas.
                  "entry_msr_load_of_efer_is_l2s_efer", "entry_msr_load_of_pat_is_l2s_pat",
                  "l1_keeps_the_pat_the_entry_area_loaded_without_exit_load_pat",
