@@ -3,8 +3,10 @@
  * handled by L0 as the CPU would have for L1: host interrupts and L0's
  * preemption timer; the shadow EPT (shadow_ept.h); port I/O and MSRs L1's bitmaps
  * let through, done on L1's own devices and CPU model; HLT without HLT exiting;
- * MOV to CR0/CR4 changing bits only L0 owns; L1's interrupts delivered into L2
- * when VMCS12 does not exit on them, with interrupt windows; an event whose
+ * MOV to CR0/CR4 changing bits only L0 owns; string I/O and L1's local APIC
+ * reached through L1's EPT, on L2's memory through L1's EPT (l2_memory.h);
+ * L1's interrupts delivered into L2 when VMCS12 does not exit on them, with
+ * interrupt windows; an event whose
  * delivery an exit cut short delivered again, and an exception met while
  * delivering another combined into a double fault (l2_events.h). Intel SDM
  * (revision 084), Vol. 3C, "VMX Non-Root Operation" ("Instructions That Cause VM
@@ -16,9 +18,12 @@
 
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 #include "hypervisor/nested/exit_reflection.h"
 #include "hypervisor/nested/l2_context.h"
 #include "hypervisor/nested/l2_events.h"
+#include "hypervisor/nested/l2_memory.h"
+#include "hypervisor/nested/l2_msr_areas.h"
 #include "hypervisor/nested/shadow_vmcs.h"
 #include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/platform.h"
@@ -238,6 +243,52 @@ vmx::ExitAction write_control_register(VmxVcpu& vcpu, NestedState& state, L2Cont
     return vmx::ExitAction::resume;
 }
 
+/* L2's RIP past the instruction that exited, as the CPU moves it: STI and MOV
+ * SS blocking end with it. */
+void skip_l2_instruction()
+{
+    write_field(E::guest_rip, read_field(E::guest_rip) + read_field(E::exit_instruction_length));
+    uint64_t blocking = read_field(E::guest_interruptibility_state);
+    if (blocking & BLOCKING_BY_STI_OR_MOV_SS)
+        write_field(E::guest_interruptibility_state, blocking & ~uint64_t(BLOCKING_BY_STI_OR_MOV_SS));
+}
+
+/* RDMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through: L2 reads
+ * the TSC it runs with, as RDTSC gives it (l2_tsc(): L1's TSC plus VMCS12's TSC
+ * offset when L1 uses TSC offsetting), not L1's own. */
+vmx::ExitAction read_l2_tsc(VmxVcpu& vcpu)
+{
+    uint64_t value = l2_tsc();
+    vcpu.registers().rax = uint32_t(value);
+    vcpu.registers().rdx = value >> 32;
+    skip_l2_instruction();
+    return vmx::ExitAction::resume;
+}
+
+/* WRMSR of IA32_TIME_STAMP_COUNTER that L1's MSR bitmap lets through: WRMSR
+ * in VMX non-root operation writes the TSC itself, which "use TSC offsetting"
+ * does not change ("Changes to Instruction Behavior in VMX Non-Root Operation"
+ * names no TSC case for WRMSR): L1's TSC becomes the value, and L2 reads it plus
+ * VMCS12's offset. L1's offset lives in VMCS01 (set_guest_tsc), VMCS02 gets the
+ * composed one at once. */
+vmx::ExitAction write_l2_tsc(VmxVcpu& vcpu, NestedState& state, L2Context& l2)
+{
+    uint64_t value = (vcpu.registers().rdx << 32) | uint32_t(vcpu.registers().rax);
+    uint64_t offset12 =
+        l1_asks(state.vmcs12, vmx::PrimaryProcessorControl::tsc_offsetting) ? state.vmcs12.get(E::tsc_offset) : 0;
+    vcpu.make_vmcs01_current();
+    vcpu.set_guest_tsc(value);
+    l2.l0.tsc_offset01 = vcpu.tsc_offset();
+    l2.vmcs02.make_current();
+    uint64_t offset = l2.l0.tsc_offset01 + offset12;
+    constexpr auto OFFSETTING = uint32_t(vmx::PrimaryProcessorControl::tsc_offsetting);
+    uint64_t primary = read_field(E::primary_processor_controls);
+    write_field(E::primary_processor_controls, offset ? primary | OFFSETTING : primary & ~uint64_t(OFFSETTING));
+    write_field(E::tsc_offset, offset);
+    skip_l2_instruction();
+    return vmx::ExitAction::resume;
+}
+
 /* An exit L1 did not ask for and L0 must act on for L1 (not a host event, not
  * the shadow EPT): the instruction as the CPU would have executed it for L1. */
 vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, ExitReason reason, uint64_t qualification)
@@ -246,15 +297,16 @@ vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, Exi
     ++statistics.nested.l2_exits_handled;
     switch (reason) {
     case ExitReason::io_instruction:
-        /* String I/O walks L2's memory; with L1's EPT between L2 and L1's RAM the
-         * backend's walk (L1's RAM only) would read the wrong bytes. */
-        if ((qualification & (1u << 4)) && l1_uses_ept(state.vmcs12))
-            return vcpu.stop_vm("nested: L2 string I/O to port 0x%lx that L1 lets through (not emulated under L1's "
-                                "EPT yet)", qualification >> 16);
-        [[fallthrough]];
     case ExitReason::rdmsr:
     case ExitReason::wrmsr: {
-        vmx::ExitAction action = vcpu.handle_exit_for_l1(uint16_t(reason));
+        if (uint32_t(vcpu.registers().rcx) == uint32_t(Msr::time_stamp_counter) && reason != ExitReason::io_instruction)
+            return reason == ExitReason::rdmsr ? read_l2_tsc(vcpu) : write_l2_tsc(vcpu, state, l2);
+        /* String I/O walks L2's memory: with L1's EPT between L2 and L1's RAM,
+         * through it (l2_memory.h); without, L2-physical is L1-physical. */
+        L2Memory l2_ram(vcpu.vm().memory(), state.vmcs12.get(E::ept_pointer), l2.shadow.capabilities());
+        bool string_io = reason == ExitReason::io_instruction && (qualification & (1u << 4));
+        vmx::ExitAction action =
+            vcpu.handle_exit_for_l1(uint16_t(reason), string_io && l1_uses_ept(state.vmcs12) ? &l2_ram : nullptr);
         /* A #GP the model raised (an MSR L1's CPU does not have) is L2's. */
         auto injected = uint32_t(read_field(E::entry_interruption_information));
         if (action == vmx::ExitAction::resume && (injected & EVENT_VALID)) {
@@ -271,6 +323,29 @@ vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, Exi
     default: break;
     }
     return vcpu.stop_vm("nested: L2 exit %lu would need the host to act for L1 (not done yet)", uint64_t(reason));
+}
+
+/* L2 reached L1's device memory through L1's EPT (a page L1's EPT maps onto
+ * L1-physical memory the host's EPT for L1 leaves unmapped): the access L1's
+ * CPU would make, emulated as L0 emulates L1's own MMIO (the local APIC, the
+ * only device memory L0 models), with L2's registers, and the instruction read
+ * at L2's RIP through L2's paging and L1's EPT (l2_memory.h). Anything else (an
+ * instruction fetch, another page, L2's page walk, an access while delivering an
+ * event) ends the VM with a sentence. */
+vmx::ExitAction access_l1_device_memory(VmxVcpu& vcpu, NestedState& state, uint64_t l1_physical, uint64_t qualification)
+{
+    namespace bits = ept_violation_bits;
+    /* A walk of L2's own paging structures through that page is no register access. */
+    bool paging_structure = (qualification & bits::LINEAR_VALID) && !(qualification & bits::LINEAR_TRANSLATION);
+    if (!vcpu.in_local_apic_page(l1_physical) || (qualification & bits::FETCH) || paging_structure)
+        return vcpu.stop_vm("nested: L2 accessed L1 page 0x%lx, which is neither L1 RAM nor L1's local APIC "
+                            "registers (qualification 0x%lx)", l1_physical, qualification);
+    if (read_field(E::idt_vectoring_information) & EVENT_VALID)
+        return vcpu.stop_vm("nested: L2 reached L1's local APIC at 0x%lx while delivering an event (not emulated)",
+                            l1_physical);
+    ++vcpu.vm().statistics().nested.l2_exits_handled;
+    L2Memory l2_ram(vcpu.vm().memory(), state.vmcs12.get(E::ept_pointer), state.l2->shadow.capabilities());
+    return vcpu.handle_local_apic_access_for_l1(l1_physical, l2_ram);
 }
 
 /* The shadow EPT's verdict on an EPT violation of VMCS02. */
@@ -299,12 +374,7 @@ vmx::ExitAction handle_l2_ept_violation(VmxVcpu& vcpu, NestedState& state, L2Con
         reflect_to_l1(vcpu, state, l2, record);
         return vmx::ExitAction::resume;
     }
-    case ShadowFault::Kind::l1_fault:
-        /* FIXME: L2 reaching L1's device memory through L1's EPT (the local APIC
-         * page of L1): decode L2's instruction through L2's paging and L1's EPT
-         * and emulate it as L1's MMIO access. */
-        return vcpu.stop_vm("nested: L2 accessed L1 page 0x%lx, which is not L1 RAM (not emulated yet)",
-                            fault.l1_physical);
+    case ShadowFault::Kind::l1_fault: return access_l1_device_memory(vcpu, state, fault.l1_physical, qualification);
     case ShadowFault::Kind::out_of_memory: return vcpu.stop_vm("nested: out of host memory for the shadow EPT");
     }
     return vmx::ExitAction::stop;

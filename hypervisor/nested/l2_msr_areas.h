@@ -27,4 +27,10 @@ uint32_t store_exit_msr_area(vmx::VmxVcpu& vcpu, const Vmcs12& vmcs12);
 /* VM exit, VMCS01 current with L1's host state loaded: into L1's MSRs. */
 uint32_t load_exit_msr_area(vmx::VmxVcpu& vcpu, const Vmcs12& vmcs12);
 
+/* L2's TSC now, VMCS02 current: the host TSC plus VMCS02's composed offset (L1's,
+ * plus VMCS12's when L1 uses TSC offsetting; TSC scaling is not offered), as
+ * L2's RDTSC and RDMSR read it ("Changes to Instruction Behavior in VMX
+ * Non-Root Operation"). */
+uint64_t l2_tsc();
+
 } // namespace nested

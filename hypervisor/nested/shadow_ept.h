@@ -141,6 +141,7 @@ public:
 
     bool active() const { return active_; }
     uint64_t eptp12() const { return eptp12_; }
+    const EptCapabilities12& capabilities() const { return capabilities_; }
     size_t table_count() const { return pool_.pages_in_use(); }
     /* How often a full pool made the shadow start over. */
     uint64_t rebuilds() const { return rebuilds_; }

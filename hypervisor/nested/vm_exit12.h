@@ -80,17 +80,6 @@ protected:
     ~MsrSource() = default;
 };
 
-/* WRMSR's check on a value an MSR-load area gives one of the MSRs VMCS01 swaps
- * (SDM "WRMSR": #GP for a non-canonical address): LSTAR, CSTAR and
- * KERNEL_GS_BASE hold addresses and must be canonical; STAR holds selectors in
- * its upper half and FMASK is a mask, so any value goes (our kernel as L1 loads
- * a STAR that is no canonical address). */
-constexpr bool swapped_msr_value_valid(Msr msr, uint64_t value)
-{
-    bool address = msr == Msr::lstar || msr == Msr::cstar || msr == Msr::kernel_gs_base;
-    return !address || int64_t(value << 16) >> 16 == int64_t(value);
-}
-
 /* The most entries an MSR area may have: IA32_VMX_MISC bits 27:25 as offered
  * (0: 512, the SDM's recommended maximum). Beyond it the CPU's behaviour is
  * undefined; here the entry after the last allowed one fails, so that L1 cannot

@@ -365,12 +365,8 @@ ExitAction handle_ept_violation(VmxVcpu& vcpu)
 {
     uint64_t qualification = vmcs_read(VmcsField::exit_qualification);
     uint64_t address = vmcs_read(VmcsField::guest_physical_address);
-    /* The local APIC's page (IA32_APIC_BASE), while the APIC is enabled. Fetches
-     * from it are not accesses to its registers. */
-    uint64_t apic_base = vcpu.vm().cpu().apic_base();
-    bool apic_enabled = vcpu.vm().cpu().config().local_apic && (apic_base & cpu_model::APIC_BASE_ENABLE);
-    uint64_t apic_page = apic_base & ~0xFFFull & ((1ull << 52) - 1);
-    if (apic_enabled && (address & ~0xFFFull) == apic_page && !(qualification & 4))
+    /* Fetches from the local APIC's page are not accesses to its registers. */
+    if (vcpu.in_local_apic_page(address) && !(qualification & 4))
         return handle_local_apic_access(vcpu, address & 0xFFF);
     // SOLUTION BEGIN 7
     const char* access = qualification & 4 ? "instruction fetch" : qualification & 2 ? "write" : "read";
@@ -457,6 +453,24 @@ ExitAction handle_entry_failure(VmxVcpu& vcpu, uint16_t reason)
  * when it may): the handler touches no device, never sleeps and never ends
  * the VM. */
 void VmxVcpu::answer_cpuid_on_fast_path() { handle_cpuid(*this); }
+
+/* The local APIC's page (IA32_APIC_BASE), while the APIC is enabled. */
+bool VmxVcpu::in_local_apic_page(uint64_t address)
+{
+    uint64_t apic_base = vm_.cpu().apic_base();
+    bool apic_enabled = vm_.cpu().config().local_apic && (apic_base & cpu_model::APIC_BASE_ENABLE);
+    uint64_t apic_page = apic_base & ~0xFFFull & ((1ull << 52) - 1);
+    return apic_enabled && (address & ~0xFFFull) == apic_page;
+}
+
+ExitAction VmxVcpu::handle_local_apic_access_for_l1(uint64_t l1_physical, guest_paging::GuestPhysicalMemory& l2_ram)
+{
+    exit_rip_ = vmcs_read(VmcsField::guest_rip);
+    walked_ram_ = &l2_ram;
+    ExitAction action = handle_local_apic_access(*this, l1_physical & 0xFFF);
+    walked_ram_ = nullptr;
+    return action;
+}
 
 ExitAction VmxVcpu::handle_exit(uint16_t reason, bool entry_failure)
 {

@@ -120,7 +120,14 @@ public:
     /* For hypervisor/nested: an exit of L2 that L1 let through (port I/O, an MSR,
      * CR8), handled by this backend's own handlers on the current VMCS (VMCS02)
      * as if L1 had executed the instruction: L1's devices, CPU model and APIC. */
-    ExitAction handle_exit_for_l1(uint16_t reason);
+    /* `l2_ram`: L2's guest-physical memory through L1's EPT, which the string
+     * I/O walk reads under L2's paging instead of L1's RAM (nullptr: L1's RAM). */
+    ExitAction handle_exit_for_l1(uint16_t reason, guest_paging::GuestPhysicalMemory* l2_ram = nullptr);
+    /* For hypervisor/nested: whether `l1_physical` lies in L1's local APIC page
+     * (enabled), and L2's access to it (L1's EPT maps L2's page there): the MOV
+     * at L2's RIP read through L2's paging over `l2_ram`, done on L1's APIC. */
+    bool in_local_apic_page(uint64_t l1_physical);
+    ExitAction handle_local_apic_access_for_l1(uint64_t l1_physical, guest_paging::GuestPhysicalMemory& l2_ram);
 
 private:
     static inline bool break_next_first_entry_ = false;
@@ -188,6 +195,9 @@ private:
     uint64_t exit_rip_ = 0;
     uint64_t hypercall_ = ExitEvent::NO_HYPERCALL; /* note_hypercall() of the exit being handled */
     nested::NestedState nested_;
+    /* What guest_address_space() walks instead of the VM's RAM while L0 acts
+     * for L1 on an exit of L2 (handle_exit_for_l1); nullptr otherwise. */
+    guest_paging::GuestPhysicalMemory* walked_ram_ = nullptr;
 };
 
 } // namespace vmx

@@ -5,7 +5,8 @@ reports them (VMfailValid 8; exits 33 and 34 with bit 31), L2 running on VMCS02
 with the shadow EPT, and its CPUID, OUT, EPT-violation and HLT exits reflected to
 L1 with their reason, qualification, length and address; and the exits L0 handles
 for L1 (a port and an MSR L1 lets through, CR0.NE only L0 owns, HLT without HLT
-exiting woken by L1's timer interrupt). Bochs only: QEMU's TCG
+exiting woken by L1's timer interrupt; L1's local APIC and string I/O reached
+through L1's EPT; L2's TSC through RDMSR). Bochs only: QEMU's TCG
 has no VMX."""
 from __future__ import annotations
 
@@ -43,7 +44,18 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  "l2_mov_to_cr0_changing_only_l0s_ne_runs_without_exit_to_l1",
                  "l2_reads_back_cr0_ne_as_it_wrote_it", "l1_sees_l2_cr0_ne_as_l2_wrote_it",
                  "l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits",
-                 "l2_gets_l1s_interrupt_through_its_idt_without_interrupt_exiting"]:
+                 "l2_gets_l1s_interrupt_through_its_idt_without_interrupt_exiting",
+                 # L2 reaching L1's devices through L1's EPT, and L2's TSC.
+                 "l2_reads_l1s_local_apic_version_as_l1_does", "l1_sees_the_tpr_l2_wrote_through_l1s_ept",
+                 "l2_rep_insb_lands_in_the_page_l1s_ept_maps", "l2_rep_outsb_sends_the_page_l1s_ept_maps",
+                 "l2_rdmsr_of_the_tsc_l1_lets_through_reads_l2s_offset_tsc", "l2_rdtsc_reads_l2s_offset_tsc",
+                 "l2_wrmsr_of_the_tsc_l1_lets_through_sets_the_tsc_l1_reads",
+                 "l2_reads_the_tsc_it_wrote_plus_l1s_offset",
+                 # EFER, PAT and the TSC in VMCS12's MSR areas.
+                 "entry_msr_load_of_efer_is_l2s_efer", "entry_msr_load_of_pat_is_l2s_pat",
+                 "l1_keeps_the_pat_the_entry_area_loaded_without_exit_load_pat",
+                 "entry_msr_load_of_the_tsc_is_l2s_tsc", "l1_keeps_the_tsc_the_entry_area_loaded",
+                 "exit_msr_load_gives_l1_its_efer_back", "entry_msr_load_of_a_reserved_efer_bit_fails_at_its_entry"]:
         assert f"vmx_l2.{name}" in checks, f"{name} did not run\n" + explain(result)
     assert ended(result).get("1") == ("stopped", "powered off 0"), explain(result)
     # The statistics show L2's exits: 2 entry failures and 8 or 9 exits reflected to

@@ -203,20 +203,3 @@ UNIT_TEST(vm_exit12_msr_store_area_writes_values_into_l1_memory)
     CHECK_EQ(store_msr_area(l1, 0x200, 2, model), 2u);
     CHECK_EQ(store_msr_area(l1, 0xFFF8, 1, model), 1u);
 }
-
-/* Regression: our kernel as L1 loads STAR (selectors in bits 63:32) through its
- * VM-entry MSR-load area; refusing it as a non-canonical address failed L1's
- * first VM exit with a VMX abort. */
-UNIT_TEST(msr_area_loads_star_and_fmask_with_any_value_but_addresses_must_be_canonical)
-{
-    constexpr uint64_t KERNEL_STAR = 0x0023001000000000ull, NOT_CANONICAL = 0x0000800000000000ull;
-    CHECK(swapped_msr_value_valid(Msr::star, KERNEL_STAR));
-    CHECK(swapped_msr_value_valid(Msr::star, NOT_CANONICAL));
-    CHECK(swapped_msr_value_valid(Msr::fmask, ~0ull));
-    for (Msr address : {Msr::lstar, Msr::cstar, Msr::kernel_gs_base}) {
-        CHECK(!swapped_msr_value_valid(address, NOT_CANONICAL));
-        CHECK(!swapped_msr_value_valid(address, KERNEL_STAR));
-        CHECK(swapped_msr_value_valid(address, 0xFFFF800000001000ull));
-        CHECK(swapped_msr_value_valid(address, 0x00007FFFFFFFF000ull));
-    }
-}

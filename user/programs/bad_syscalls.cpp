@@ -168,6 +168,11 @@ void test_vms()
     strcpy(unknown_flags.path, "/guests/cpuid");
     unknown_flags.flags = ~uint32_t(VM_START_SWEB_VENDOR);
     expect_errno("bad_syscalls.vm_start_unknown_flags", syscall1(SYS_vm_start, long(&unknown_flags)), EINVAL);
+    /* --nested on and off at once: no VM, whichever would win. */
+    static VmStartRequest both_nested = {};
+    strcpy(both_nested.path, "/guests/cpuid");
+    both_nested.flags = VM_START_NESTED_ON | VM_START_NESTED_OFF;
+    expect_errno("bad_syscalls.vm_start_nested_on_and_off", syscall1(SYS_vm_start, long(&both_nested)), EINVAL);
     expect_errno("bad_syscalls.vm_stop_unknown", syscall1(SYS_vm_stop, 99999), ESRCH);
     expect_errno("bad_syscalls.vm_front_unknown", syscall1(SYS_vm_front, 99999), ESRCH);
     /* The text is copied in before the VM is looked up: a bad pointer is EFAULT
