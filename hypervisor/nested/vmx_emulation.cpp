@@ -266,6 +266,7 @@ InstructionResult Emulation::vmxon()
     state_.vmxon_region = address;
     state_.current_vmcs12 = NO_CURRENT_VMCS;
     state_.in_l2 = false;
+    forget_vmcs02(state_);
     return {Outcome::succeed, 0};
 }
 
@@ -277,6 +278,7 @@ InstructionResult Emulation::vmxoff()
     state_.vmxon_region = NO_CURRENT_VMCS;
     state_.current_vmcs12 = NO_CURRENT_VMCS;
     state_.in_l2 = false;
+    forget_vmcs02(state_);
     return {Outcome::succeed, 0};
 }
 
@@ -293,7 +295,9 @@ InstructionResult Emulation::vmclear()
     /* "ensure that data for VMCS referenced by the operand is in memory;
      * initialize implementation-specific data in VMCS region; launch state of
      * VMCS referenced by the operand <- clear; IF operand addr = current-VMCS
-     * pointer THEN current-VMCS pointer <- FFFFFFFF_FFFFFFFFH". */
+     * pointer THEN current-VMCS pointer <- FFFFFFFF_FFFFFFFFH". VMCS02 is no
+     * longer kept for it (nor for any other: VMCLEAR is rare). */
+    forget_vmcs02(state_);
     if (address == state_.current_vmcs12) {
         state_.vmcs12.set_launched(false);
         if (!flush_current())
@@ -326,6 +330,7 @@ InstructionResult Emulation::vmptrld()
         return {Outcome::succeed, 0};
     if (!flush_current())
         return end_vm("VMPTRLD: the current VMCS12 at 0x%lx is no longer in the guest's RAM", state_.current_vmcs12);
+    forget_vmcs02(state_);
     if (!state_.vmcs12.load(vcpu_.vm().memory(), address)) {
         state_.current_vmcs12 = NO_CURRENT_VMCS;
         return fail(VMPTRLD_INVALID_ADDRESS);
