@@ -266,6 +266,7 @@ bool Vmcs12::load(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
     for (size_t i = 0; i < FIELD_COUNT; ++i)
         values_[i] &= width_mask(SUPPORTED_FIELDS[i]);
     changed_ = FieldSet::all();
+    unpushed_ = FieldSet::all();
     return true;
 }
 

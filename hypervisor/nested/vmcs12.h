@@ -79,6 +79,11 @@ struct FieldSet {
         return {{words[0] | other.words[0], words[1] | other.words[1], words[2] | other.words[2],
                  words[3] | other.words[3]}};
     }
+    constexpr FieldSet without(const FieldSet& other) const
+    {
+        return {{words[0] & ~other.words[0], words[1] & ~other.words[1], words[2] & ~other.words[2],
+                 words[3] & ~other.words[3]}};
+    }
     constexpr bool empty() const { return !(words[0] | words[1] | words[2] | words[3]); }
 };
 
@@ -136,6 +141,16 @@ public:
     const FieldSet& changes() const { return changed_; }
     void forget_changes() { changed_ = FieldSet{}; }
 
+    /* The same record for the shadow VMCS (shadow_vmcs.cpp), kept apart: the
+     * fields whose value changed since the shadow last got them all (every
+     * field after load() and in a new cache). A push copies only these; a
+     * pull brings the writable fields in step (in_step()); a new shadow VMCS
+     * needs all of them again (push_all()). */
+    const FieldSet& unpushed() const { return unpushed_; }
+    void pushed() { unpushed_ = FieldSet{}; }
+    void in_step(const FieldSet& fields) { unpushed_ = unpushed_.without(fields); }
+    void push_all() { unpushed_ = FieldSet::all(); }
+
     uint32_t revision() const { return revision_; }
     uint32_t abort_indicator() const { return abort_; }
     void set_abort_indicator(uint32_t value) { abort_ = value; }
@@ -155,12 +170,14 @@ private:
     bool launched_ = false;
     uint64_t values_[256] = {};
     FieldSet changed_ = FieldSet::all();
+    FieldSet unpushed_ = FieldSet::all();
 
     void store_value(size_t slot, uint64_t value)
     {
         if (values_[slot] != value) {
             values_[slot] = value;
             changed_.add(slot);
+            unpushed_.add(slot);
         }
     }
 };
@@ -207,6 +224,8 @@ struct NestedState {
     uint8_t shadow_slots[256] = {};
     uint16_t shadow_slot_count = 0;
     uint16_t shadow_writable_count = 0;
+    FieldSet shadow_held;     /* shadow_slots as a set */
+    FieldSet shadow_writable; /* the first shadow_writable_count of them, as a set */
 
     bool has_current_vmcs12() const { return current_vmcs12 != NO_CURRENT_VMCS; }
 };

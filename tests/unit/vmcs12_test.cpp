@@ -256,3 +256,42 @@ UNIT_TEST(vmcs12_field_groups_follow_the_encoding_types)
         CHECK_EQ(groups, 1);
     }
 }
+
+UNIT_TEST(vmcs12_unpushed_fields_are_those_the_shadow_vmcs_lacks)
+{
+    /* shadow_vmcs.cpp pushes only unpushed() into the shadow VMCS: a field L0
+     * changed after the last push (an exit's information, L2's state) must be in
+     * it, one the pull brought in from the shadow must not. */
+    Vmcs12 vmcs;
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot)
+        CHECK(vmcs.unpushed().has(slot));
+    vmcs.pushed();
+    CHECK(vmcs.unpushed().empty());
+    int rip = nested::field_slot(GUEST_RIP), reason = nested::field_slot(EXIT_REASON);
+    int bitmap = nested::field_slot(EXCEPTION_BITMAP);
+    vmcs.set(nested::VmcsEncoding(GUEST_RIP), 0x1000);
+    vmcs.set(nested::VmcsEncoding(EXIT_REASON), 10);
+    vmcs.set_slot(size_t(bitmap), 0); /* the same value: the shadow has it */
+    CHECK(vmcs.unpushed().has(size_t(rip)));
+    CHECK(vmcs.unpushed().has(size_t(reason)));
+    CHECK(!vmcs.unpushed().has(size_t(bitmap)));
+    /* Entering L2 forgets the entry's changes, not what the shadow lacks. */
+    vmcs.forget_changes();
+    CHECK(vmcs.unpushed().has(size_t(rip)));
+    /* A pull puts the writable fields in step; read-only ones stay unpushed. */
+    nested::FieldSet writable;
+    writable.add(size_t(rip));
+    writable.add(size_t(bitmap));
+    vmcs.in_step(writable);
+    CHECK(!vmcs.unpushed().has(size_t(rip)));
+    CHECK(vmcs.unpushed().has(size_t(reason)));
+    /* A new shadow VMCS, or another VMCS12 loaded, needs every field. */
+    vmcs.push_all();
+    CHECK(vmcs.unpushed().has(size_t(bitmap)));
+    vmcs.pushed();
+    FakeRam ram;
+    uint32_t revision = nested::VMCS12_REVISION_ID;
+    CHECK(ram.write(0x1000, &revision, sizeof revision));
+    CHECK(vmcs.load(ram, 0x1000));
+    CHECK(vmcs.unpushed().has(size_t(bitmap)));
+}
