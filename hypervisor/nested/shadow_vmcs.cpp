@@ -72,6 +72,7 @@ bool prepare(NestedState& state)
                 continue;
             if (vmx::vmwrite(uint64_t(field), 0) != VmxStatus::succeeded)
                 continue;
+            state.shadow_encodings[count] = uint32_t(field);
             state.shadow_slots[count++] = uint8_t(slot);
             state.shadow_held.add(slot);
             bool wide = vmx::vmcs_field_width(field) == vmx::VmcsFieldWidth::bits64;
@@ -123,7 +124,7 @@ void copy(NestedState& state, bool to_shadow)
         for (size_t i = 0; i < state.shadow_writable_count; ++i) {
             size_t slot = state.shadow_slots[i];
             VmxStatus status;
-            uint64_t value = vmx::vmread(uint64_t(supported_field(slot)), &status);
+            uint64_t value = vmx::vmread(state.shadow_encodings[i], &status);
             KERNEL_ASSERT(status == VmxStatus::succeeded);
             state.vmcs12.set_slot(slot, value);
         }

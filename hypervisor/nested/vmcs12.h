@@ -222,6 +222,7 @@ struct NestedState {
     /* The slots the shadow holds: the first `shadow_writable_count` L1 can
      * VMWRITE without an exit, the rest (read-only fields) only VMREAD. */
     uint8_t shadow_slots[256] = {};
+    uint32_t shadow_encodings[256] = {}; /* supported_field() of each of shadow_slots, for the pull's loop */
     uint16_t shadow_slot_count = 0;
     uint16_t shadow_writable_count = 0;
     FieldSet shadow_held;     /* shadow_slots as a set */
