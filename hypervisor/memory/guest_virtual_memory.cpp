@@ -50,6 +50,16 @@ private:
     size_t count_ = 0;
 };
 
+/* A buffer inside one 4 KiB page (the memory operand of one instruction, a
+ * descriptor): one translation covers every byte of it, so read() and write()
+ * translate once and copy, where the general path walks the buffer twice (the
+ * check, then the copy). Each VMX instruction of L1 with a memory operand went
+ * through the general path: ~3k cycles in Bochs for VMPTRST's 8 bytes. */
+bool within_one_page(uint64_t guest_virtual, size_t length)
+{
+    return length > 0 && (guest_virtual & 0xFFF) + length <= 0x1000;
+}
+
 } // namespace
 
 PagedGuestMemory::PagedGuestMemory(const GuestPagingState& paging, GuestPhysicalMemory& ram)
@@ -106,6 +116,14 @@ size_t PagedGuestMemory::map(uint64_t guest_virtual, uint64_t length, AccessKind
 
 bool PagedGuestMemory::read(uint64_t guest_virtual, void* out, size_t length)
 {
+    if (within_one_page(guest_virtual, length)) {
+        Translation page = translate(paging_, ram_, guest_virtual, {AccessKind::read, false});
+        if (page.ok() && ram_.read(page.guest_physical, out, length)) {
+            last_fault_ = PageWalkFault::none;
+            return true;
+        }
+        /* The walk below finds the same fault again and names it. */
+    }
     /* The whole buffer is checked first, so that a failed read leaves nothing
      * half-copied, then each byte is fetched exactly once. */
     if (!accessible(guest_virtual, length, AccessKind::read))
@@ -118,6 +136,13 @@ bool PagedGuestMemory::read(uint64_t guest_virtual, void* out, size_t length)
 
 bool PagedGuestMemory::write(uint64_t guest_virtual, const void* bytes, size_t length)
 {
+    if (within_one_page(guest_virtual, length)) {
+        Translation page = translate(paging_, ram_, guest_virtual, {AccessKind::write, false});
+        if (page.ok() && ram_.write(page.guest_physical, bytes, length)) {
+            last_fault_ = PageWalkFault::none;
+            return true;
+        }
+    }
     /* Checked whole first: a guest buffer that is writable only in part is not
      * touched at all. */
     if (!accessible(guest_virtual, length, AccessKind::write))

@@ -129,7 +129,7 @@ EptCapabilities12 ept_capabilities(const EntryContext& context)
 }
 
 /* "Checks on VM-Entry Control Fields": the event to inject. */
-EntryCheck check_event_injection(const Vmcs12& vmcs12, const Controls& c, const EntryContext& context)
+EntryCheck check_event_injection_with(const Vmcs12& vmcs12, const Controls& c, const EntryContext& context)
 {
     auto info = uint32_t(vmcs12.get(E::entry_interruption_information));
     if (!(info & EVENT_VALID))
@@ -187,6 +187,18 @@ EntryCheck check_msr_areas(const Vmcs12& vmcs12, const EntryContext& context)
 
 EntryCheck check_controls(const Vmcs12& vmcs12, const EntryContext& context)
 {
+    if (EntryCheck check = check_control_fields(vmcs12, context); !check.ok())
+        return check;
+    return check_event_injection(vmcs12, context);
+}
+
+EntryCheck check_event_injection(const Vmcs12& vmcs12, const EntryContext& context)
+{
+    return check_event_injection_with(vmcs12, controls_of(vmcs12), context);
+}
+
+EntryCheck check_control_fields(const Vmcs12& vmcs12, const EntryContext& context)
+{
     const vmx::VmxCapabilities& offered = context.offered;
     Controls c = controls_of(vmcs12);
     if (!control_word_ok(c.pin, offered.control_msr(ControlWord::pin_based)))
@@ -228,7 +240,7 @@ EntryCheck check_controls(const Vmcs12& vmcs12, const EntryContext& context)
         return areas;
     if (c.has(EntryControl::entry_to_smm) || c.has(EntryControl::deactivate_dual_monitor))
         return control("entry to SMM and deactivate dual-monitor treatment are 0 outside SMM");
-    return check_event_injection(vmcs12, c, context);
+    return {};
 }
 
 EntryCheck check_host_state(const Vmcs12& vmcs12, const EntryContext& context)
@@ -500,7 +512,7 @@ EntryCheck check_guest_pdptes(const Vmcs12& vmcs12, const Controls& c, const Ent
 
 } // namespace
 
-EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context)
+EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, bool segments_passed)
 {
     Controls c = controls_of(vmcs12);
     if (EntryCheck check = check_guest_registers(vmcs12, c, context); !check.ok())
@@ -512,10 +524,12 @@ EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context)
          * mode, so we refuse it rather than run it unchecked. */
         return guest("guest RFLAGS.VM: virtual-8086 mode is not supported for L2");
     }
-    if (EntryCheck check = check_guest_segments(vmcs12, c.has(EntryControl::ia32e_mode_guest),
-                                                c.has(SecondaryProcessorControl::unrestricted_guest));
-        !check.ok())
-        return check;
+    if (!segments_passed) {
+        if (EntryCheck check = check_guest_segments(vmcs12, c.has(EntryControl::ia32e_mode_guest),
+                                                    c.has(SecondaryProcessorControl::unrestricted_guest));
+            !check.ok())
+            return check;
+    }
     if (EntryCheck check = check_guest_rip_and_tables(vmcs12, c); !check.ok())
         return check;
     if (EntryCheck check = check_guest_non_register_state(vmcs12, c, context); !check.ok())

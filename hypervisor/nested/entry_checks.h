@@ -51,9 +51,20 @@ struct EntryContext {
     guest_paging::GuestPhysicalReader& l1_memory; /* for the VMCS link pointer's revision */
 };
 
+/* The checks on the controls: check_control_fields() then check_event_injection(). */
 EntryCheck check_controls(const Vmcs12& vmcs12, const EntryContext& context);
+/* The controls but event injection: VMX controls, CR3 targets, bitmap and MSR
+ * area addresses, VPID, EPTP. Reads only FieldGroup::controls. */
+EntryCheck check_control_fields(const Vmcs12& vmcs12, const EntryContext& context);
+/* The VM-entry interruption-information, error-code and instruction-length
+ * fields (with the controls and the guest's CR0.PE they depend on). */
+EntryCheck check_event_injection(const Vmcs12& vmcs12, const EntryContext& context);
+/* Reads the host-state fields, the controls and context.l1_in_ia32e_mode. */
 EntryCheck check_host_state(const Vmcs12& vmcs12, const EntryContext& context);
-EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context);
+/* `segments_passed`: the checks on the guest's segment registers passed before
+ * with the same inputs (FieldGroup::guest_segments, guest CR0 and the controls,
+ * which is all they read) and are left out; the other checks run in order. */
+EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, bool segments_passed = false);
 /* All three, in that order: the first failure wins, as on hardware. */
 EntryCheck check_entry(const Vmcs12& vmcs12, const EntryContext& context);
 

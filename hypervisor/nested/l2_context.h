@@ -60,6 +60,19 @@ struct L2Context {
     /* L1's interrupts exit from L2 only from this time (clock::nanoseconds())
      * on: L2 runs at least L2_FIRST_RUN_NS after each VMLAUNCH/VMRESUME. */
     uint64_t l1_interrupts_from_ns = 0;
+
+    /* VMCS02 kept between entries (enter_l2): it was built from the VMCS12 at
+     * `vmcs02_for` and every entry check passed on it with L1's IA-32e mode
+     * `l1_ia32e`; since then only the fields in Vmcs12::changes() differ from
+     * what VMCS02 and the checks saw (an exit to L1 copies VMCS02's guest state
+     * into VMCS12, which records what L2 changed). NO_CURRENT_VMCS: build
+     * VMCS02 afresh and run every check at the next entry (VMLAUNCH, VMPTRLD of
+     * another VMCS12, VMCLEAR, VMXOFF, an entry the CPU refused). */
+    uint64_t vmcs02_for = NO_CURRENT_VMCS;
+    bool l1_ia32e = false;
+    /* VMCS01's host-state and MSR-area fields as VMCS02 holds them. */
+    uint64_t host01[22] = {};
+    uint64_t areas01[6] = {};
 };
 
 /* How long L2 runs after an entry before an interrupt of L1's that was already

@@ -28,6 +28,7 @@
 #include "hypervisor/vmx/vmx_tlb.h"
 #include "hypervisor/vmx/vmx_vcpu.h"
 #include "hypervisor/vmx/vpid_pool.h"
+#include "lib/string.h"
 #include "mm/direct_map.h"
 #include "mm/page_manager.h"
 #include "time/clock.h"
@@ -191,37 +192,93 @@ L0Requirements read_l0_requirements(VmxVcpu& vcpu)
     return l0;
 }
 
-/* VMCS02 (current) from VMCS01's host state and MSR areas and the composition. */
-void write_vmcs02(L2Context& l2, const NestedState& state, const uint64_t* host, const uint64_t* areas)
-{
-    static const E HOST_FIELDS[] = {
-        E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector, E::host_fs_selector,
-        E::host_gs_selector, E::host_tr_selector, E::host_efer, E::host_sysenter_cs, E::host_cr0, E::host_cr3,
-        E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base, E::host_gdtr_base, E::host_idtr_base,
-        E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip,
-    };
-    static const E AREA_FIELDS[] = {E::exit_msr_store_address, E::exit_msr_store_count, E::exit_msr_load_address,
-                                    E::exit_msr_load_count, E::entry_msr_load_address, E::entry_msr_load_count};
-    for (size_t i = 0; i < sizeof(HOST_FIELDS) / sizeof(HOST_FIELDS[0]); ++i)
-        write_field(HOST_FIELDS[i], host[i]);
-    if (l2.l0.exit & uint32_t(vmx::ExitControl::load_pat))
-        write_field(E::host_pat, host[sizeof(HOST_FIELDS) / sizeof(HOST_FIELDS[0])]);
-    for (size_t i = 0; i < 6; ++i)
-        write_field(AREA_FIELDS[i], areas[i]);
+/* VMCS01's host-state fields (HOST_PAT last, read only when VMCS01's exit
+ * controls load PAT) and MSR areas: VMCS02 takes them as they are, so that an
+ * exit from L2 lands in L0 as one from L1 does. */
+constexpr E HOST_FIELDS[] = {
+    E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector, E::host_fs_selector,
+    E::host_gs_selector, E::host_tr_selector, E::host_efer, E::host_sysenter_cs, E::host_cr0, E::host_cr3,
+    E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base, E::host_gdtr_base, E::host_idtr_base,
+    E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip, E::host_pat,
+};
+constexpr size_t HOST_FIELD_COUNT = sizeof(HOST_FIELDS) / sizeof(HOST_FIELDS[0]);
+constexpr E AREA_FIELDS[] = {E::exit_msr_store_address, E::exit_msr_store_count, E::exit_msr_load_address,
+                             E::exit_msr_load_count,   E::entry_msr_load_address, E::entry_msr_load_count};
+constexpr size_t AREA_FIELD_COUNT = sizeof(AREA_FIELDS) / sizeof(AREA_FIELDS[0]);
+static_assert(HOST_FIELD_COUNT == sizeof(L2Context::host01) / sizeof(uint64_t), "L2Context::host01 holds them");
+static_assert(AREA_FIELD_COUNT == sizeof(L2Context::areas01) / sizeof(uint64_t), "L2Context::areas01 holds them");
 
-    Vmcs02Controls c = compose_vmcs02(state.vmcs12, l2.l0);
+bool load_pat_on_exit(const L0Requirements& l0) { return l0.exit & uint32_t(vmx::ExitControl::load_pat); }
+
+/* From VMCS01 (current). */
+void read_vmcs01_host(const L0Requirements& l0, uint64_t* host, uint64_t* areas)
+{
+    for (size_t i = 0; i + 1 < HOST_FIELD_COUNT; ++i)
+        host[i] = read_field(HOST_FIELDS[i]);
+    host[HOST_FIELD_COUNT - 1] = load_pat_on_exit(l0) ? read_field(E::host_pat) : 0;
+    for (size_t i = 0; i < AREA_FIELD_COUNT; ++i)
+        areas[i] = read_field(AREA_FIELDS[i]);
+}
+
+/* Into VMCS02 (current). */
+void write_host_fields(const L0Requirements& l0, const uint64_t* host)
+{
+    for (size_t i = 0; i + 1 < HOST_FIELD_COUNT; ++i)
+        write_field(HOST_FIELDS[i], host[i]);
+    if (load_pat_on_exit(l0))
+        write_field(E::host_pat, host[HOST_FIELD_COUNT - 1]);
+}
+
+void write_area_fields(const uint64_t* areas)
+{
+    for (size_t i = 0; i < AREA_FIELD_COUNT; ++i)
+        write_field(AREA_FIELDS[i], areas[i]);
+}
+
+bool same_values(const uint64_t* a, const uint64_t* b, size_t count)
+{
+    for (size_t i = 0; i < count; ++i)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The VMCS02 fields written at every entry, kept VMCS02 or not: L0 changes
+ * them in VMCS02 while L2 runs (the interrupt window in the primary controls,
+ * the events it injects and re-injects, the CR0/CR4 bits only L0 owns and
+ * their read shadows, EFER and DEBUGCTL saved by an exit), and the event is
+ * L1's for this entry only. The control words are cheap to write, and writing
+ * them keeps any change an exit handler made for L1 out of the next entry. */
+void write_entry_fields(const Vmcs02Controls& c, const Vmcs12& vmcs12)
+{
     write_field(E::pin_based_controls, c.pin);
     write_field(E::primary_processor_controls, c.primary);
     write_field(E::secondary_processor_controls, c.secondary);
     write_field(E::exit_controls, c.exit);
     write_field(E::entry_controls, c.entry);
     write_field(E::exception_bitmap, c.exception_bitmap);
+    write_field(E::cr0_read_shadow, c.cr0_shadow);
+    write_field(E::cr4_read_shadow, c.cr4_shadow);
+    write_field(E::guest_cr0, c.guest_cr0);
+    write_field(E::guest_cr4, c.guest_cr4);
+    write_field(E::guest_efer, c.guest_efer);
+    if (c.entry & uint32_t(vmx::EntryControl::load_pat))
+        write_field(E::guest_pat, c.guest_pat);
+    if (c.entry & uint32_t(vmx::EntryControl::load_debug_controls))
+        write_field(E::guest_debugctl, vmcs12.get(E::guest_debugctl));
+    write_field(E::entry_interruption_information, c.entry_interruption_information);
+    write_field(E::entry_exception_error_code, c.entry_exception_error_code);
+    write_field(E::entry_instruction_length, c.entry_instruction_length);
+}
+
+/* The VMCS02 controls that follow from VMCS12's controls and L0's requirements
+ * alone (nothing changes them while L2 runs). */
+void write_derived_controls(const Vmcs02Controls& c)
+{
     write_field(E::page_fault_error_code_mask, c.page_fault_mask);
     write_field(E::page_fault_error_code_match, c.page_fault_match);
     write_field(E::cr0_guest_host_mask, c.cr0_mask);
     write_field(E::cr4_guest_host_mask, c.cr4_mask);
-    write_field(E::cr0_read_shadow, c.cr0_shadow);
-    write_field(E::cr4_read_shadow, c.cr4_shadow);
     write_field(E::tsc_offset, c.tsc_offset);
     write_field(E::ept_pointer, c.eptp);
     if (c.vpid)
@@ -230,23 +287,64 @@ void write_vmcs02(L2Context& l2, const NestedState& state, const uint64_t* host,
     const E targets[] = {E::cr3_target_value_0, E::cr3_target_value_1, E::cr3_target_value_2, E::cr3_target_value_3};
     for (uint32_t i = 0; i < c.cr3_target_count; ++i)
         write_field(targets[i], c.cr3_targets[i]);
-    write_field(E::entry_interruption_information, c.entry_interruption_information);
-    write_field(E::entry_exception_error_code, c.entry_exception_error_code);
-    write_field(E::entry_instruction_length, c.entry_instruction_length);
-    write_field(E::vmcs_link_pointer, ~0ull);
+}
 
-    for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
-        write_field(VMCS02_GUEST_FIELDS[i], state.vmcs12.get(VMCS02_GUEST_FIELDS[i]));
-    write_field(E::guest_cr0, c.guest_cr0);
-    write_field(E::guest_cr4, c.guest_cr4);
-    write_field(E::guest_efer, c.guest_efer);
-    if (c.entry & uint32_t(vmx::EntryControl::load_pat))
-        write_field(E::guest_pat, c.guest_pat);
-    if (c.entry & uint32_t(vmx::EntryControl::load_debug_controls))
-        write_field(E::guest_debugctl, state.vmcs12.get(E::guest_debugctl));
-    l2.cr0_mask12 = state.vmcs12.get(E::cr0_guest_host_mask);
-    l2.cr4_mask12 = state.vmcs12.get(E::cr4_guest_host_mask);
-    l2.l1_timer = state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::preemption_timer);
+/* VMCS02 (current) brought up to date: built whole when it is new or just
+ * VMCLEARed (`fresh`), else what VMCS01 gives it when that changed, the fields
+ * of every entry, and what `work` names. */
+void write_vmcs02(const L2Context& l2, const Vmcs12& vmcs12, const Vmcs02Controls& c, const EntryWork& work,
+                  bool fresh, bool host_changed, bool areas_changed)
+{
+    if (fresh || host_changed)
+        write_host_fields(l2.l0, l2.host01);
+    if (fresh || areas_changed)
+        write_area_fields(l2.areas01);
+    write_entry_fields(c, vmcs12);
+    if (fresh || work.write_controls)
+        write_derived_controls(c);
+    if (fresh)
+        write_field(E::vmcs_link_pointer, ~0ull);
+    for (size_t word = 0; word < 4; ++word) {
+        for (uint64_t bits = work.guest_fields.words[word]; bits; bits &= bits - 1) {
+            size_t slot = word * 64 + size_t(__builtin_ctzll(bits));
+            write_field(supported_field(slot), vmcs12.get_slot(slot));
+        }
+    }
+}
+
+/* The entry checks `work` names (all of them for a VMCS02 built afresh), in
+ * the SDM's order: a check left out passed before on the same values, so the
+ * first failure is the one a full run would find. Returns whether they passed;
+ * else `result` is what enter_l2() answers. */
+bool run_entry_checks(VmxVcpu& vcpu, NestedState& state, const EntryContext& context, const EntryWork& work,
+                 InstructionResult& result)
+{
+    const Vmcs12& vmcs12 = state.vmcs12;
+    EntryCheck check;
+    if (work.check_control_fields)
+        check = check_control_fields(vmcs12, context);
+    if (check.ok())
+        check = check_event_injection(vmcs12, context);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vcpu.vm().id(), check.rule);
+        result = {Outcome::fail_valid, 7};
+        return false;
+    }
+    if (work.check_host_state)
+        check = check_host_state(vmcs12, context);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vcpu.vm().id(), check.rule);
+        result = {Outcome::fail_valid, 8};
+        return false;
+    }
+    check = check_guest_state(vmcs12, context, work.segments_passed);
+    if (!check.ok()) {
+        log(LogCategory::vmx, "vm%d: nested VM entry failed: %s", vcpu.vm().id(), check.rule);
+        fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_invalid_guest_state), check.qualification);
+        result = {Outcome::entered_l2, 0};
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -330,22 +428,15 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     bool l1_ia32e = read_field(E::guest_efer) & EFER_LMA;
     EntryContext context{offered, bits, l1_ia32e, vm.memory()};
 
-    EntryCheck check = check_controls(state.vmcs12, context);
-    if (!check.ok()) {
-        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vm.id(), check.rule);
-        return {Outcome::fail_valid, 7};
-    }
-    check = check_host_state(state.vmcs12, context);
-    if (!check.ok()) {
-        log(LogCategory::vmx, "vm%d: nested VM entry: %s", vm.id(), check.rule);
-        return {Outcome::fail_valid, 8};
-    }
-    check = check_guest_state(state.vmcs12, context);
-    if (!check.ok()) {
-        log(LogCategory::vmx, "vm%d: nested VM entry failed: %s", vm.id(), check.rule);
-        fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_invalid_guest_state), check.qualification);
-        return {Outcome::entered_l2, 0};
-    }
+    /* VMCS02 and the checks' outcome are kept from the last entry of this VMCS12
+     * (KVM's "clean fields", computed here from the values themselves): what
+     * changed since is in vmcs12.changes(), whoever changed it (VMWRITE, the
+     * shadow VMCS, VMPTRLD, L0 at an exit). VMLAUNCH starts afresh. */
+    bool kept = !launch && state.l2 && state.l2->vmcs02_for == state.current_vmcs12 &&
+                state.l2->l1_ia32e == l1_ia32e;
+    InstructionResult failed_check;
+    if (!run_entry_checks(vcpu, state, context, entry_work(state.vmcs12.changes(), kept), failed_check))
+        return failed_check;
 
     if (!state.l2) {
         state.l2 = new (std::nothrow) L2Context(vcpu, ept_capabilities(offered, bits));
@@ -361,6 +452,9 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         }
     }
     L2Context& l2 = *state.l2;
+    /* The SDM's semantics: the entry MSR-load area is loaded at every entry,
+     * whether its address and count changed or not (the SYSENTER MSRs land in
+     * VMCS12's guest fields, and in changes()). */
     if (uint32_t failed = load_entry_msr_area(vcpu, state.vmcs12)) {
         fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_msr_loading), failed);
         return {Outcome::entered_l2, 0};
@@ -374,30 +468,38 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     }
 
     /* Everything VMCS02 takes from VMCS01, read while VMCS01 is current. */
-    l2.l0 = read_l0_requirements(vcpu);
+    L0Requirements l0 = read_l0_requirements(vcpu);
+    l0.shadow_eptp = l2.shadow.active() ? l2.shadow.pointer() : 0;
+    l0.vpid02 = l2.vpid02;
+    bool l0_changed = !kept || !(l0 == l2.l0);
+    l2.l0 = l0;
     l2.l1_cr0 = read_field(E::guest_cr0);
-    l2.l0.shadow_eptp = l2.shadow.active() ? l2.shadow.pointer() : 0;
-    l2.l0.vpid02 = l2.vpid02;
-    uint64_t host[22];
-    const E host_fields[] = {
-        E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector, E::host_fs_selector,
-        E::host_gs_selector, E::host_tr_selector, E::host_efer, E::host_sysenter_cs, E::host_cr0, E::host_cr3,
-        E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base, E::host_gdtr_base, E::host_idtr_base,
-        E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip, E::host_pat,
-    };
-    for (size_t i = 0; i < 22; ++i)
-        host[i] = (host_fields[i] != E::host_pat || (l2.l0.exit & uint32_t(vmx::ExitControl::load_pat)))
-                      ? read_field(host_fields[i])
-                      : 0;
-    uint64_t areas[6] = {read_field(E::exit_msr_store_address), read_field(E::exit_msr_store_count),
-                         read_field(E::exit_msr_load_address), read_field(E::exit_msr_load_count),
-                         read_field(E::entry_msr_load_address), read_field(E::entry_msr_load_count)};
+    uint64_t host[HOST_FIELD_COUNT], areas[AREA_FIELD_COUNT];
+    read_vmcs01_host(l0, host, areas);
+    bool host_changed = !same_values(host, l2.host01, HOST_FIELD_COUNT);
+    bool areas_changed = !same_values(areas, l2.areas01, AREA_FIELD_COUNT);
+    memcpy(l2.host01, host, sizeof(host));
+    memcpy(l2.areas01, areas, sizeof(areas));
 
-    /* L1's RIP stays at its VMLAUNCH: the next exit to L1 sets it to the host RIP. */
-    l2.vmcs02.clear();
+    /* L1's RIP stays at its VMLAUNCH: the next exit to L1 sets it to the host RIP.
+     * The work again, now that the entry MSR-load area may have changed fields. */
+    EntryWork work = entry_work(state.vmcs12.changes(), kept);
+    work.write_controls = work.write_controls || l0_changed;
+    Vmcs02Controls c = compose_vmcs02(state.vmcs12, l2.l0);
+    if (kept) {
+        ++vm.statistics().nested.vmcs02_kept;
+    } else {
+        l2.vmcs02.clear();
+    }
     l2.vmcs02.make_current();
-    write_vmcs02(l2, state, host, areas);
+    write_vmcs02(l2, state.vmcs12, c, work, !kept, host_changed, areas_changed);
+    l2.cr0_mask12 = state.vmcs12.get(E::cr0_guest_host_mask);
+    l2.cr4_mask12 = state.vmcs12.get(E::cr4_guest_host_mask);
+    l2.l1_timer = state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::preemption_timer);
     vcpu.make_vmcs01_current();
+    state.vmcs12.forget_changes();
+    l2.vmcs02_for = state.current_vmcs12;
+    l2.l1_ia32e = l1_ia32e;
     if (launch)
         state.vmcs12.set_launched(true);
     state.vmcs12_dirty = true;
@@ -405,6 +507,12 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     l2.l1_interrupts_from_ns = clock::nanoseconds() + L2_FIRST_RUN_NS;
     start_l1_timer(l2, state.vmcs12);
     return {Outcome::entered_l2, 0};
+}
+
+void forget_vmcs02(NestedState& state)
+{
+    if (state.l2)
+        state.l2->vmcs02_for = NO_CURRENT_VMCS;
 }
 
 void release_l2(NestedState& state)

@@ -39,6 +39,9 @@ InstructionResult enter_l2(vmx::VmxVcpu& vcpu, NestedState& state, bool launch);
  * until an exit, which is handled by L0 or reflected to L1 (VMCS01 is current
  * again then, and in_l2 false). Takes and gives back the CLI itself. */
 vmx::ExitAction run_l2_slice(vmx::VmxVcpu& vcpu);
+/* VMCS02 no longer stands for a VMCS12 (VMPTRLD of another, VMCLEAR, VMXON,
+ * VMXOFF): the next VMLAUNCH/VMRESUME builds it afresh and runs every check. */
+void forget_vmcs02(NestedState& state);
 /* Frees VMCS02, the shadow EPT and L2's VPID (the VM ends). */
 void release_l2(NestedState& state);
 

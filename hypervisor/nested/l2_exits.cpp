@@ -390,6 +390,8 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
          * the failure it would get from hardware; the host is untouched. */
         ExitRecord record = record_from_vmcs02(raw_reason);
         vcpu.make_vmcs01_current();
+        /* L2's state in VMCS02 is not copied back here: VMCS02 is built afresh. */
+        l2.vmcs02_for = NO_CURRENT_VMCS;
         record_exit(state.vmcs12, record);
         load_l1_host_state(vcpu, state, l1_state_before(l2));
         push(vcpu, state);

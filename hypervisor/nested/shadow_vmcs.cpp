@@ -72,12 +72,15 @@ bool prepare(NestedState& state)
                 continue;
             if (vmx::vmwrite(uint64_t(field), 0) != VmxStatus::succeeded)
                 continue;
+            state.shadow_encodings[count] = uint32_t(field);
             state.shadow_slots[count++] = uint8_t(slot);
+            state.shadow_held.add(slot);
             bool wide = vmx::vmcs_field_width(field) == vmx::VmcsFieldWidth::bits64;
             allow(state.vmread_bitmap, uint32_t(field));
             if (wide)
                 allow(state.vmread_bitmap, uint32_t(field) + 1);
             if (writable) {
+                state.shadow_writable.add(slot);
                 allow(state.vmwrite_bitmap, uint32_t(field));
                 if (wide)
                     allow(state.vmwrite_bitmap, uint32_t(field) + 1);
@@ -89,31 +92,43 @@ bool prepare(NestedState& state)
     state.shadow_slot_count = count;
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
     KERNEL_ASSERT(vmx::vmptrld(vmcs01) == VmxStatus::succeeded);
+    /* The new shadow holds zeros: the first push copies every field. */
+    state.vmcs12.push_all();
     return true;
 }
 
-/* Copies between the shadow and the cache: `to_shadow` all the fields it holds,
- * or back only those L1 can VMWRITE there (a read-only field in the shadow is
- * the cache's value of the last push: its VMWRITE bit stays set, so L1's
- * VMWRITE of it exits to the emulation, which writes the cache). VMCS01 is
- * current before and after; the shadow is VMCLEARed after use, so the CPU's
- * cached copy of it is in memory when VMCS01's link pointer names it. */
+/* Copies between the shadow and the cache: `to_shadow` the fields it holds whose
+ * value changed since the last copy (Vmcs12::unpushed(): the shadow holds the
+ * others' values already; after an exit that is the exit information and what
+ * L2 changed, some 20 of the ~150 fields), or back every field L1 can VMWRITE
+ * there (a read-only field in the shadow is the cache's value of the last push:
+ * its VMWRITE bit stays set, so L1's VMWRITE of it exits to the emulation,
+ * which writes the cache); after that the writable fields are the same in both.
+ * VMCS01 is current before and after; the shadow is VMCLEARed after use, so the
+ * CPU's cached copy of it is in memory when VMCS01's link pointer names it. */
 void copy(NestedState& state, bool to_shadow)
 {
     uint64_t vmcs01 = vmx::vmptrst();
     KERNEL_ASSERT(vmx::vmptrld(state.shadow_vmcs) == VmxStatus::succeeded);
-    size_t count = to_shadow ? state.shadow_slot_count : state.shadow_writable_count;
-    for (size_t i = 0; i < count; ++i) {
-        size_t slot = state.shadow_slots[i];
-        uint64_t field = uint64_t(supported_field(slot));
-        if (to_shadow) {
-            KERNEL_ASSERT(vmx::vmwrite(field, state.vmcs12.get_slot(slot)) == VmxStatus::succeeded);
-        } else {
+    if (to_shadow) {
+        FieldSet fields = state.vmcs12.unpushed() & state.shadow_held;
+        for (size_t word = 0; word < 4; ++word) {
+            for (uint64_t bits = fields.words[word]; bits; bits &= bits - 1) {
+                size_t slot = word * 64 + size_t(__builtin_ctzll(bits));
+                KERNEL_ASSERT(vmx::vmwrite(uint64_t(supported_field(slot)), state.vmcs12.get_slot(slot)) ==
+                              VmxStatus::succeeded);
+            }
+        }
+        state.vmcs12.pushed();
+    } else {
+        for (size_t i = 0; i < state.shadow_writable_count; ++i) {
+            size_t slot = state.shadow_slots[i];
             VmxStatus status;
-            uint64_t value = vmx::vmread(field, &status);
+            uint64_t value = vmx::vmread(state.shadow_encodings[i], &status);
             KERNEL_ASSERT(status == VmxStatus::succeeded);
             state.vmcs12.set_slot(slot, value);
         }
+        state.vmcs12.in_step(state.shadow_writable);
     }
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
     KERNEL_ASSERT(vmx::vmptrld(vmcs01) == VmxStatus::succeeded);

@@ -151,6 +151,37 @@ const vmx::VmcsEncoding VMCS02_GUEST_FIELDS[] = {
 };
 const size_t VMCS02_GUEST_FIELD_COUNT = sizeof(VMCS02_GUEST_FIELDS) / sizeof(VMCS02_GUEST_FIELDS[0]);
 
+const FieldSet& copied_guest_fields()
+{
+    static const FieldSet fields = [] {
+        FieldSet set;
+        for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
+            set.add(size_t(field_slot(uint64_t(VMCS02_GUEST_FIELDS[i]))));
+        return set;
+    }();
+    return fields;
+}
+
+EntryWork entry_work(const FieldSet& changed, bool kept)
+{
+    EntryWork work;
+    if (!kept) {
+        work.guest_fields = copied_guest_fields();
+        return work;
+    }
+    bool controls = changed.intersects(field_group(FieldGroup::controls));
+    work.check_control_fields = controls;
+    /* The host-state checks read the exit and entry controls as well. */
+    work.check_host_state = controls || changed.intersects(field_group(FieldGroup::host_state));
+    /* The segment checks read the segment fields, CR0.PE and the controls
+     * (IA-32e mode guest, unrestricted guest). */
+    work.segments_passed = !controls && !changed.intersects(field_group(FieldGroup::guest_segments)) &&
+                           !changed.has(size_t(field_slot(uint64_t(E::guest_cr0))));
+    work.write_controls = controls;
+    work.guest_fields = changed & copied_guest_fields();
+    return work;
+}
+
 uint64_t l2_control_register_for_l1(uint64_t guest02, uint64_t shadow02, uint64_t l0_only_mask)
 {
     return (guest02 & ~l0_only_mask) | (shadow02 & l0_only_mask);

@@ -35,6 +35,8 @@ struct L0Requirements {
     uint64_t l1_eptp = 0;     /* EPTP01: L2 in L1's physical space, when L1 enables no EPT for it */
     uint64_t shadow_eptp = 0; /* the shadow EPT's pointer, when L1 enables EPT */
     uint16_t vpid02 = 0;      /* L2's own VPID (0: the CPU has none) */
+
+    bool operator==(const L0Requirements&) const = default;
 };
 
 struct Vmcs02Controls {
@@ -59,6 +61,22 @@ Vmcs02Controls compose_vmcs02(const Vmcs12& vmcs12, const L0Requirements& l0);
  * and PAT are composed (above) and saved by their own rules. */
 extern const vmx::VmcsEncoding VMCS02_GUEST_FIELDS[];
 extern const size_t VMCS02_GUEST_FIELD_COUNT;
+
+/* What a VM entry to L2 must redo (l2_entry.cpp). VMCS02 is kept between
+ * entries of one VMCS12 (`kept`: built for it, every check passed on it),
+ * with `changed` the VMCS12 fields whose value changed since (Vmcs12::changes()).
+ * A check runs again when a field it reads changed; a VMCS02 field is written
+ * again when its VMCS12 source changed. Without a kept VMCS02 all of it. */
+struct EntryWork {
+    bool check_control_fields = true; /* entry_checks.h; event injection is checked at every entry */
+    bool check_host_state = true;
+    bool segments_passed = false;     /* check_guest_state()'s: the segment checks' inputs are unchanged */
+    bool write_controls = true;       /* VMCS02 controls from VMCS12's controls (and L0's, see l2_entry.cpp) */
+    FieldSet guest_fields;            /* VMCS02_GUEST_FIELDS (by VMCS12 slot) to copy again */
+};
+EntryWork entry_work(const FieldSet& changed, bool kept);
+/* The slots of VMCS02_GUEST_FIELDS. */
+const FieldSet& copied_guest_fields();
 
 /* L2's CR0 (or CR4) as L1 sees it in VMCS12 after an exit: the bits L1 owns
  * are what L2 runs with; the bits only L0 owns (forced on) are L2's own

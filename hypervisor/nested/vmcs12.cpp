@@ -129,7 +129,61 @@ int slot_of(VmcsEncoding field)
     return slot >= 0 && SUPPORTED_FIELDS[slot] == field ? slot : -1;
 }
 
+constexpr bool is_event_injection(VmcsEncoding field)
+{
+    return field == E::entry_interruption_information || field == E::entry_exception_error_code ||
+           field == E::entry_instruction_length;
+}
+
+/* The guest-state fields of the segment registers: encodings 0x0800-0x080E
+ * (selectors), 0x4800-0x480E (limits), 0x4814-0x4822 (access rights) and
+ * 0x6806-0x6814 (bases), ES, CS, SS, DS, FS, GS, LDTR, TR in that order. */
+constexpr bool is_guest_segment(VmcsEncoding field)
+{
+    auto encoding = uint32_t(field);
+    return (encoding >= 0x0800 && encoding <= 0x080E) || (encoding >= 0x4800 && encoding <= 0x480E) ||
+           (encoding >= 0x4814 && encoding <= 0x4822) || (encoding >= 0x6806 && encoding <= 0x6814);
+}
+
+constexpr bool in_group(VmcsEncoding field, FieldGroup group)
+{
+    VmcsFieldKind kind = vmcs_field_kind(field);
+    switch (group) {
+    case FieldGroup::controls: return kind == VmcsFieldKind::control && !is_event_injection(field);
+    case FieldGroup::event_injection: return is_event_injection(field);
+    case FieldGroup::host_state: return kind == VmcsFieldKind::host;
+    case FieldGroup::guest_state: return kind == VmcsFieldKind::guest;
+    case FieldGroup::guest_segments: return kind == VmcsFieldKind::guest && is_guest_segment(field);
+    case FieldGroup::exit_information: return kind == VmcsFieldKind::read_only;
+    }
+    return false;
+}
+
+constexpr size_t GROUP_COUNT = size_t(FieldGroup::exit_information) + 1;
+
+constexpr auto GROUPS = [] {
+    struct Groups {
+        FieldSet sets[GROUP_COUNT];
+    } groups;
+    for (size_t group = 0; group < GROUP_COUNT; ++group)
+        for (size_t slot = 0; slot < FIELD_COUNT; ++slot)
+            if (in_group(SUPPORTED_FIELDS[slot], FieldGroup(group)))
+                groups.sets[group].add(slot);
+    return groups;
+}();
+
+static_assert(
+    [] {
+        size_t segments = 0;
+        for (VmcsEncoding field : SUPPORTED_FIELDS)
+            segments += is_guest_segment(field) && vmcs_field_kind(field) == VmcsFieldKind::guest;
+        return segments == 32;
+    }(),
+    "four fields for each of the eight segment registers");
+
 } // namespace
+
+const FieldSet& field_group(FieldGroup group) { return GROUPS.sets[size_t(group)]; }
 
 size_t supported_field_count() { return FIELD_COUNT; }
 
@@ -177,9 +231,9 @@ FieldStatus Vmcs12::write(uint64_t encoding, uint64_t value, bool writable_read_
     if (vmcs_field_kind(field) == VmcsFieldKind::read_only && !writable_read_only)
         return FieldStatus::read_only_component;
     if (encoding & ACCESS_HIGH)
-        values_[slot] = (values_[slot] & 0xFFFFFFFFull) | (value << 32);
+        store_value(size_t(slot), (values_[slot] & 0xFFFFFFFFull) | (value << 32));
     else
-        values_[slot] = value & width_mask(field);
+        store_value(size_t(slot), value & width_mask(field));
     return FieldStatus::ok;
 }
 
@@ -193,10 +247,10 @@ void Vmcs12::set(VmcsEncoding field, uint64_t value)
 {
     int slot = slot_of(field);
     if (slot >= 0)
-        values_[slot] = value & width_mask(field);
+        store_value(size_t(slot), value & width_mask(field));
 }
 
-void Vmcs12::set_slot(size_t slot, uint64_t value) { values_[slot] = value & width_mask(SUPPORTED_FIELDS[slot]); }
+void Vmcs12::set_slot(size_t slot, uint64_t value) { store_value(slot, value & width_mask(SUPPORTED_FIELDS[slot])); }
 
 bool Vmcs12::load(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
 {
@@ -211,6 +265,8 @@ bool Vmcs12::load(guest_paging::GuestPhysicalMemory& memory, uint64_t address)
      * field's width, so that the cache keeps the invariant write() keeps. */
     for (size_t i = 0; i < FIELD_COUNT; ++i)
         values_[i] &= width_mask(SUPPORTED_FIELDS[i]);
+    changed_ = FieldSet::all();
+    unpushed_ = FieldSet::all();
     return true;
 }
 

@@ -57,6 +57,53 @@ int field_slot(uint64_t encoding);
  * IA32_VMX_VMCS_ENUM bits 9:1 report. */
 unsigned highest_field_index();
 
+/* A set of VMCS12 fields, one bit per slot (the index of supported_field()). */
+struct FieldSet {
+    uint64_t words[4] = {};
+
+    static constexpr FieldSet all() { return {{~0ull, ~0ull, ~0ull, ~0ull}}; }
+    constexpr void add(size_t slot) { words[slot / 64] |= 1ull << (slot % 64); }
+    constexpr bool has(size_t slot) const { return words[slot / 64] & (1ull << (slot % 64)); }
+    constexpr bool intersects(const FieldSet& other) const
+    {
+        return (words[0] & other.words[0]) | (words[1] & other.words[1]) | (words[2] & other.words[2]) |
+               (words[3] & other.words[3]);
+    }
+    constexpr FieldSet operator&(const FieldSet& other) const
+    {
+        return {{words[0] & other.words[0], words[1] & other.words[1], words[2] & other.words[2],
+                 words[3] & other.words[3]}};
+    }
+    constexpr FieldSet operator|(const FieldSet& other) const
+    {
+        return {{words[0] | other.words[0], words[1] | other.words[1], words[2] | other.words[2],
+                 words[3] | other.words[3]}};
+    }
+    constexpr FieldSet without(const FieldSet& other) const
+    {
+        return {{words[0] & ~other.words[0], words[1] & ~other.words[1], words[2] & ~other.words[2],
+                 words[3] & ~other.words[3]}};
+    }
+    constexpr bool empty() const { return !(words[0] | words[1] | words[2] | words[3]); }
+};
+
+/* The groups of fields VM entry to L2 looks at (l2_entry.cpp): which checks of
+ * entry_checks.h must run again and which VMCS02 fields must be written again
+ * when a field of the group changed. By the encoding's type ("Structure of VMCS
+ * Component Encoding"), with event injection apart from the other controls
+ * (L1 sets it for one entry; the exit clears its valid bit) and the guest's
+ * segment registers apart from the rest of the guest state (their checks are
+ * the longest, and an exit rarely changes them). */
+enum class FieldGroup : uint8_t {
+    controls,        /* VM-execution, VM-exit and VM-entry controls, but event injection */
+    event_injection, /* VM-entry interruption information, exception error code, instruction length */
+    host_state,
+    guest_state,     /* every guest-state field, the segment registers included */
+    guest_segments,  /* selector, base, limit and access rights of ES ... GS, LDTR and TR */
+    exit_information, /* the read-only fields */
+};
+const FieldSet& field_group(FieldGroup group);
+
 /* The values of one VMCS12, in host memory: the cache of the current VMCS12
  * (loaded on VMPTRLD, written back on VMCLEAR, on VMPTRLD of another and on
  * VMXOFF), or a copy for a unit test. */
@@ -87,6 +134,23 @@ public:
     uint64_t get_slot(size_t slot) const { return values_[slot]; }
     void set_slot(size_t slot, uint64_t value);
 
+    /* The fields whose value changed since forget_changes(): every field after
+     * load() and in a new cache, then those write(), set() and set_slot() gave
+     * another value (the same value again is no change). VM entry to L2 keeps
+     * VMCS02 and the outcome of its checks for the fields not in here. */
+    const FieldSet& changes() const { return changed_; }
+    void forget_changes() { changed_ = FieldSet{}; }
+
+    /* The same record for the shadow VMCS (shadow_vmcs.cpp), kept apart: the
+     * fields whose value changed since the shadow last got them all (every
+     * field after load() and in a new cache). A push copies only these; a
+     * pull brings the writable fields in step (in_step()); a new shadow VMCS
+     * needs all of them again (push_all()). */
+    const FieldSet& unpushed() const { return unpushed_; }
+    void pushed() { unpushed_ = FieldSet{}; }
+    void in_step(const FieldSet& fields) { unpushed_ = unpushed_.without(fields); }
+    void push_all() { unpushed_ = FieldSet::all(); }
+
     uint32_t revision() const { return revision_; }
     uint32_t abort_indicator() const { return abort_; }
     void set_abort_indicator(uint32_t value) { abort_ = value; }
@@ -105,6 +169,17 @@ private:
     uint32_t abort_ = 0;
     bool launched_ = false;
     uint64_t values_[256] = {};
+    FieldSet changed_ = FieldSet::all();
+    FieldSet unpushed_ = FieldSet::all();
+
+    void store_value(size_t slot, uint64_t value)
+    {
+        if (values_[slot] != value) {
+            values_[slot] = value;
+            changed_.add(slot);
+            unpushed_.add(slot);
+        }
+    }
 };
 
 /* VMCLEAR of a VMCS12 that is not current: only its launch state in L1's memory
@@ -147,8 +222,11 @@ struct NestedState {
     /* The slots the shadow holds: the first `shadow_writable_count` L1 can
      * VMWRITE without an exit, the rest (read-only fields) only VMREAD. */
     uint8_t shadow_slots[256] = {};
+    uint32_t shadow_encodings[256] = {}; /* supported_field() of each of shadow_slots, for the pull's loop */
     uint16_t shadow_slot_count = 0;
     uint16_t shadow_writable_count = 0;
+    FieldSet shadow_held;     /* shadow_slots as a set */
+    FieldSet shadow_writable; /* the first shadow_writable_count of them, as a set */
 
     bool has_current_vmcs12() const { return current_vmcs12 != NO_CURRENT_VMCS; }
 };

@@ -48,7 +48,9 @@ struct MemoryOperand {
     uint64_t linear = 0;
 };
 
-/* The state the address computation needs. */
+/* The state the address computation needs. memory_operand() reads only the
+ * operand's base and index registers and its segment, so a caller may fill in
+ * just those (the VMX emulation does: one VMREAD per field it needs). */
 struct AddressingContext {
     bool long_mode_64bit;         /* IA32_EFER.LMA = 1 and CS.L = 1 */
     const uint64_t* registers;    /* the 16 general registers by number (RSP included) */

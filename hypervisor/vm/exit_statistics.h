@@ -35,6 +35,7 @@ struct NestedCounters {
     uint64_t shadow_syncs = 0;       /* copies between the shadow VMCS and the VMCS12 cache */
     uint64_t l2_exits_reflected = 0; /* L2's exits handed to L1 */
     uint64_t l2_exits_handled = 0;   /* L2's exits the host handled on L1's behalf */
+    uint64_t vmcs02_kept = 0;        /* VMRESUMEs that updated the kept VMCS02 instead of building it */
 };
 
 struct ExitCounter {

@@ -121,8 +121,8 @@ void print_statistics(Vm& vm)
         const NestedCounters& n = s.nested;
         log(LogCategory::vmx,
             "vm%d stats: nested vmx_instructions=%lu vmreads=%lu vmwrites=%lu shadow_syncs=%lu l2_exits_reflected=%lu "
-            "l2_exits_handled=%lu", id, n.vmx_instructions, n.vmreads, n.vmwrites, n.shadow_syncs, n.l2_exits_reflected,
-            n.l2_exits_handled);
+            "l2_exits_handled=%lu vmcs02_kept=%lu", id, n.vmx_instructions, n.vmreads, n.vmwrites, n.shadow_syncs,
+            n.l2_exits_reflected, n.l2_exits_handled, n.vmcs02_kept);
     }
     print_header(id, "exit reason");
     for (size_t reason = 0; reason < ExitStatistics::REASONS; ++reason) {

@@ -320,3 +320,25 @@ UNIT_TEST(entry_checks_report_controls_before_host_state_before_guest_state)
     f.vmcs12.set(E::vpid, 0);
     CHECK(f.failure() == EntryFailure::control);
 }
+
+UNIT_TEST(entry_checks_leave_out_only_the_segment_checks_that_passed_before)
+{
+    /* VM entry keeps the segment checks' outcome while their inputs are
+     * unchanged (vmcs02.h, entry_work): left out, a bad segment is not seen;
+     * every other guest rule still runs. */
+    Fixture f;
+    f.vmcs12.set(E::guest_cs_access_rights, 0xA093); /* a data segment in CS */
+    CHECK(check_guest_state(f.vmcs12, f.context).failure == EntryFailure::guest_state);
+    CHECK(check_guest_state(f.vmcs12, f.context, true).ok());
+    f.vmcs12.set(E::guest_rip, 0x0000800000000000);
+    CHECK(check_guest_state(f.vmcs12, f.context, true).failure == EntryFailure::guest_state);
+}
+
+UNIT_TEST(entry_checks_control_fields_and_event_injection_make_up_the_control_checks)
+{
+    Fixture f;
+    f.vmcs12.set(E::entry_interruption_information, 0x80000000u | (1u << 8) | 32); /* reserved type 1 */
+    CHECK(check_control_fields(f.vmcs12, f.context).ok());
+    CHECK(check_event_injection(f.vmcs12, f.context).failure == EntryFailure::control);
+    CHECK(check_controls(f.vmcs12, f.context).failure == EntryFailure::control);
+}

@@ -136,3 +136,37 @@ UNIT_TEST(guest_virtual_memory_map_refuses_what_it_cannot_give_whole)
     CHECK(memory.last_fault() == PageWalkFault::too_many_chunks);
     CHECK_EQ(memory.map(BUFFER, 0, AccessKind::read, vectors, 1), size_t(0));
 }
+
+/* ---- a buffer inside one page (a VMX instruction's operand): one walk, same outcome */
+
+UNIT_TEST(guest_virtual_memory_one_page_access_lands_where_the_walk_says_and_names_its_faults)
+{
+    ScatteredBuffer guest(5);
+    /* One page more, mapped outside guest RAM. */
+    guest.ram.put32(TABLE + 4 * PAGES, uint32_t(RAM + 0x1000) | P | RW);
+    PagedGuestMemory memory(guest.paging, guest.ram);
+    uint64_t value = 0x1122334455667788, back = 0;
+    CHECK(memory.write(BUFFER + 3 * 4096 + 0xFF8, &value, sizeof value)); /* the last 8 bytes of page 3 */
+    CHECK(std::memcmp(&guest.ram.bytes[physical_page(3) + 0xFF8], &value, sizeof value) == 0);
+    CHECK(memory.read(BUFFER + 3 * 4096 + 0xFF8, &back, sizeof back));
+    CHECK_EQ(back, value);
+    CHECK(memory.last_fault() == PageWalkFault::none);
+    /* Read-only page 5: the write moves nothing and says why; the read works. */
+    CHECK(!memory.write(BUFFER + 5 * 4096 + 8, &value, sizeof value));
+    CHECK(memory.last_fault() == PageWalkFault::write_to_read_only);
+    CHECK_EQ(guest.ram.bytes[physical_page(5) + 8], uint8_t(0));
+    CHECK(memory.read(BUFFER + 5 * 4096 + 8, &back, sizeof back));
+    CHECK(memory.last_fault() == PageWalkFault::none);
+    CHECK_EQ(back, uint64_t(0));
+    /* Mapped outside RAM, and not mapped at all. */
+    CHECK(!memory.read(BUFFER + PAGES * 4096, &back, sizeof back));
+    CHECK(memory.last_fault() == PageWalkFault::page_outside_ram);
+    CHECK(!memory.write(BUFFER + PAGES * 4096, &value, sizeof value));
+    CHECK(memory.last_fault() == PageWalkFault::page_outside_ram);
+    CHECK(!memory.read(BUFFER + (PAGES + 1) * 4096, &back, sizeof back));
+    CHECK(memory.last_fault() == PageWalkFault::not_present);
+    /* 8 bytes across the end of page 4 into read-only page 5: the general path, nothing written. */
+    CHECK(!memory.write(BUFFER + 5 * 4096 - 4, &value, sizeof value));
+    CHECK(memory.last_fault() == PageWalkFault::write_to_read_only);
+    CHECK_EQ(guest.ram.bytes[physical_page(4) + 4092], uint8_t(0));
+}

@@ -6,6 +6,8 @@
 #include "arch/x86_64/control_registers.h"
 #include "unit_test.h"
 
+#include <initializer_list>
+
 using namespace nested;
 using vmx::control_mask;
 using vmx::EntryControl;
@@ -190,4 +192,79 @@ UNIT_TEST(vmcs02_guest_fields_are_guest_state_without_the_composed_ones)
         CHECK(field != E::guest_cr0 && field != E::guest_cr4 && field != E::guest_efer && field != E::guest_pat);
         CHECK(field_slot(uint64_t(field)) >= 0); /* VMCS12 holds it */
     }
+}
+
+/* entry_work(): what a VM entry redoes for a kept VMCS02, from the fields that changed. */
+namespace {
+
+FieldSet changed_fields(std::initializer_list<E> fields)
+{
+    FieldSet set;
+    for (E field : fields)
+        set.add(size_t(field_slot(uint64_t(field))));
+    return set;
+}
+
+} // namespace
+
+UNIT_TEST(vmcs02_entry_without_a_kept_vmcs02_checks_and_writes_everything)
+{
+    EntryWork work = entry_work(FieldSet{}, false);
+    CHECK(work.check_control_fields);
+    CHECK(work.check_host_state);
+    CHECK(!work.segments_passed);
+    CHECK(work.write_controls);
+    for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
+        CHECK(work.guest_fields.has(size_t(field_slot(uint64_t(VMCS02_GUEST_FIELDS[i])))));
+}
+
+UNIT_TEST(vmcs02_unchanged_vmcs12_reenters_without_checks_or_writes)
+{
+    /* Exit information (L0's record of the last exit) is no input of an entry. */
+    EntryWork work = entry_work(changed_fields({E::exit_reason, E::exit_qualification, E::vm_instruction_error}), true);
+    CHECK(!work.check_control_fields);
+    CHECK(!work.check_host_state);
+    CHECK(work.segments_passed);
+    CHECK(!work.write_controls);
+    CHECK(work.guest_fields.empty());
+}
+
+UNIT_TEST(vmcs02_changed_guest_rip_is_copied_alone_and_the_segment_checks_stay_passed)
+{
+    EntryWork work = entry_work(changed_fields({E::guest_rip, E::guest_rflags}), true);
+    CHECK(!work.check_control_fields);
+    CHECK(!work.check_host_state);
+    CHECK(work.segments_passed);
+    CHECK(!work.write_controls);
+    CHECK(work.guest_fields.has(size_t(field_slot(uint64_t(E::guest_rip)))));
+    CHECK(work.guest_fields.has(size_t(field_slot(uint64_t(E::guest_rflags)))));
+    CHECK(!work.guest_fields.has(size_t(field_slot(uint64_t(E::guest_rsp)))));
+}
+
+UNIT_TEST(vmcs02_control_changed_after_vmresume_is_checked_and_written_with_what_depends_on_it)
+{
+    /* A control changes what the host-state and segment checks accept. */
+    EntryWork work = entry_work(changed_fields({E::secondary_processor_controls}), true);
+    CHECK(work.check_control_fields);
+    CHECK(work.check_host_state);
+    CHECK(!work.segments_passed);
+    CHECK(work.write_controls);
+    CHECK(work.guest_fields.empty());
+}
+
+UNIT_TEST(vmcs02_host_and_segment_changes_rerun_their_own_checks)
+{
+    EntryWork host = entry_work(changed_fields({E::host_rip}), true);
+    CHECK(!host.check_control_fields);
+    CHECK(host.check_host_state);
+    CHECK(host.segments_passed);
+    CHECK(!host.write_controls);
+    EntryWork segment = entry_work(changed_fields({E::guest_ss_access_rights}), true);
+    CHECK(!segment.check_host_state);
+    CHECK(!segment.segments_passed);
+    CHECK(segment.guest_fields.has(size_t(field_slot(uint64_t(E::guest_ss_access_rights)))));
+    /* CR0.PE decides which segment rules apply; CR0 is composed (written at every entry), not copied. */
+    EntryWork cr0 = entry_work(changed_fields({E::guest_cr0}), true);
+    CHECK(!cr0.segments_passed);
+    CHECK(cr0.guest_fields.empty());
 }

@@ -174,3 +174,124 @@ UNIT_TEST(vmcs12_slot_access_is_the_field_access_with_its_width)
     }
     CHECK_EQ(by_slot.get(nested::VmcsEncoding::guest_cs_selector), 0xFFFFu - uint64_t(nested::field_slot(0x802)));
 }
+
+/* The change tracking VM entry keeps VMCS02 by (Vmcs12::changes()). */
+UNIT_TEST(vmcs12_a_new_or_loaded_cache_counts_every_field_as_changed)
+{
+    Vmcs12 fresh;
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot)
+        CHECK(fresh.changes().has(slot));
+    fresh.forget_changes();
+    CHECK(fresh.changes().empty());
+    FakeRam ram;
+    uint32_t revision = nested::VMCS12_REVISION_ID;
+    CHECK(ram.write(0x1000, &revision, sizeof revision));
+    CHECK(fresh.load(ram, 0x1000));
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot)
+        CHECK(fresh.changes().has(slot));
+}
+
+UNIT_TEST(vmcs12_vmwrite_set_and_slot_writes_record_a_change_only_when_the_value_changes)
+{
+    Vmcs12 vmcs;
+    vmcs.forget_changes();
+    int rip = nested::field_slot(GUEST_RIP), bitmap = nested::field_slot(EXCEPTION_BITMAP);
+    int tsc = nested::field_slot(TSC_OFFSET), selector = nested::field_slot(GUEST_CS_SELECTOR);
+    /* The same value again (0) is no change: the shadow VMCS copy writes back every field. */
+    CHECK(vmcs.write(GUEST_RIP, 0, false) == FieldStatus::ok);
+    vmcs.set_slot(size_t(bitmap), 0);
+    CHECK(vmcs.changes().empty());
+    /* VMWRITE (the emulated path), the shadow VMCS pull (set_slot) and L0's set() record it. */
+    CHECK(vmcs.write(GUEST_RIP, 0x1234, false) == FieldStatus::ok);
+    vmcs.set_slot(size_t(bitmap), 1u << 14);
+    vmcs.set(nested::VmcsEncoding(GUEST_CS_SELECTOR), 0x10);
+    CHECK(vmcs.changes().has(size_t(rip)));
+    CHECK(vmcs.changes().has(size_t(bitmap)));
+    CHECK(vmcs.changes().has(size_t(selector)));
+    CHECK(!vmcs.changes().has(size_t(tsc)));
+    /* A high access that changes bits 63:32 is a change of the field. */
+    vmcs.forget_changes();
+    CHECK(vmcs.write(TSC_OFFSET + 1, 0, false) == FieldStatus::ok);
+    CHECK(vmcs.changes().empty());
+    CHECK(vmcs.write(TSC_OFFSET + 1, 5, false) == FieldStatus::ok);
+    CHECK(vmcs.changes().has(size_t(tsc)));
+    /* A value cut to the field's width that ends up the same is no change. */
+    vmcs.forget_changes();
+    CHECK(vmcs.write(GUEST_CS_SELECTOR, 0xFFFF0010ull, false) == FieldStatus::ok);
+    CHECK(vmcs.changes().empty());
+    /* Refused writes change nothing. */
+    CHECK(vmcs.write(EXIT_REASON, 7, false) == FieldStatus::read_only_component);
+    CHECK(vmcs.changes().empty());
+}
+
+UNIT_TEST(vmcs12_field_groups_follow_the_encoding_types)
+{
+    using nested::FieldGroup;
+    using nested::field_group;
+    auto in = [](FieldGroup group, uint64_t encoding) {
+        return field_group(group).has(size_t(nested::field_slot(encoding)));
+    };
+    constexpr uint64_t ENTRY_INTERRUPTION_INFORMATION = 0x4016, HOST_RIP = 0x6C16, GUEST_GDTR_BASE = 0x6816;
+    constexpr uint64_t GUEST_TR_ACCESS_RIGHTS = 0x4822, GUEST_GDTR_LIMIT = 0x4810;
+    CHECK(in(FieldGroup::controls, EXCEPTION_BITMAP));
+    CHECK(in(FieldGroup::controls, TSC_OFFSET));
+    CHECK(!in(FieldGroup::controls, ENTRY_INTERRUPTION_INFORMATION));
+    CHECK(in(FieldGroup::event_injection, ENTRY_INTERRUPTION_INFORMATION));
+    CHECK(in(FieldGroup::host_state, HOST_RIP));
+    CHECK(in(FieldGroup::guest_state, GUEST_RIP));
+    CHECK(in(FieldGroup::guest_state, GUEST_CS_SELECTOR));
+    CHECK(in(FieldGroup::guest_segments, GUEST_CS_SELECTOR));
+    CHECK(in(FieldGroup::guest_segments, GUEST_TR_ACCESS_RIGHTS));
+    CHECK(!in(FieldGroup::guest_segments, GUEST_GDTR_BASE));
+    CHECK(!in(FieldGroup::guest_segments, GUEST_GDTR_LIMIT));
+    CHECK(!in(FieldGroup::guest_segments, GUEST_RIP));
+    CHECK(in(FieldGroup::exit_information, EXIT_QUALIFICATION));
+    CHECK(in(FieldGroup::exit_information, GUEST_PHYSICAL_ADDRESS));
+    /* Every field is in exactly one of controls, event injection, host, guest, exit information. */
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot) {
+        int groups = 0;
+        for (FieldGroup group : {FieldGroup::controls, FieldGroup::event_injection, FieldGroup::host_state,
+                                 FieldGroup::guest_state, FieldGroup::exit_information})
+            groups += field_group(group).has(slot);
+        CHECK_EQ(groups, 1);
+    }
+}
+
+UNIT_TEST(vmcs12_unpushed_fields_are_those_the_shadow_vmcs_lacks)
+{
+    /* shadow_vmcs.cpp pushes only unpushed() into the shadow VMCS: a field L0
+     * changed after the last push (an exit's information, L2's state) must be in
+     * it, one the pull brought in from the shadow must not. */
+    Vmcs12 vmcs;
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot)
+        CHECK(vmcs.unpushed().has(slot));
+    vmcs.pushed();
+    CHECK(vmcs.unpushed().empty());
+    int rip = nested::field_slot(GUEST_RIP), reason = nested::field_slot(EXIT_REASON);
+    int bitmap = nested::field_slot(EXCEPTION_BITMAP);
+    vmcs.set(nested::VmcsEncoding(GUEST_RIP), 0x1000);
+    vmcs.set(nested::VmcsEncoding(EXIT_REASON), 10);
+    vmcs.set_slot(size_t(bitmap), 0); /* the same value: the shadow has it */
+    CHECK(vmcs.unpushed().has(size_t(rip)));
+    CHECK(vmcs.unpushed().has(size_t(reason)));
+    CHECK(!vmcs.unpushed().has(size_t(bitmap)));
+    /* Entering L2 forgets the entry's changes, not what the shadow lacks. */
+    vmcs.forget_changes();
+    CHECK(vmcs.unpushed().has(size_t(rip)));
+    /* A pull puts the writable fields in step; read-only ones stay unpushed. */
+    nested::FieldSet writable;
+    writable.add(size_t(rip));
+    writable.add(size_t(bitmap));
+    vmcs.in_step(writable);
+    CHECK(!vmcs.unpushed().has(size_t(rip)));
+    CHECK(vmcs.unpushed().has(size_t(reason)));
+    /* A new shadow VMCS, or another VMCS12 loaded, needs every field. */
+    vmcs.push_all();
+    CHECK(vmcs.unpushed().has(size_t(bitmap)));
+    vmcs.pushed();
+    FakeRam ram;
+    uint32_t revision = nested::VMCS12_REVISION_ID;
+    CHECK(ram.write(0x1000, &revision, sizeof revision));
+    CHECK(vmcs.load(ram, 0x1000));
+    CHECK(vmcs.unpushed().has(size_t(bitmap)));
+}

@@ -119,3 +119,30 @@ UNIT_TEST(vmx_operand_undecodable_information_is_reported)
     /* 64-bit addressing outside 64-bit mode cannot happen. */
     CHECK(memory_operand(m.context(false), {information(2, 3, -1)}, 0, 8, false).fault == OperandFault::bad_information);
 }
+
+UNIT_TEST(vmx_operand_reads_only_its_base_index_and_segment)
+{
+    /* The VMX emulation fills in only those (vmx_emulation.cpp, access_memory):
+     * whatever the other registers and segments hold, the outcome is the same. */
+    for (bool long_mode : {false, true}) {
+        Machine exact, poisoned;
+        for (Machine* m : {&exact, &poisoned}) {
+            m->registers[RBX] = 0x1000;
+            m->registers[RSI] = 0x10;
+            m->segments[4].base = 0x20000; /* FS: a base in both modes */
+        }
+        for (unsigned i = 0; i < 16; ++i)
+            if (i != RBX && i != RSI)
+                poisoned.registers[i] = 0xDEAD0000 + i;
+        for (unsigned i = 0; i < 6; ++i)
+            if (i != 4)
+                poisoned.segments[i] = {0xBAD000, 0, UNUSABLE};
+        InstructionInformation info{information(long_mode ? 2 : 1, 4, RBX, RSI, 2)};
+        MemoryOperand a = memory_operand(exact.context(long_mode), info, 0x8, 8, true);
+        MemoryOperand b = memory_operand(poisoned.context(long_mode), info, 0x8, 8, true);
+        CHECK(a.fault == OperandFault::none);
+        CHECK(b.fault == OperandFault::none);
+        CHECK_EQ(a.linear, 0x20000u + 0x1000 + 0x40 + 0x8);
+        CHECK_EQ(b.linear, a.linear);
+    }
+}
