@@ -38,18 +38,6 @@ const uint8_t L2_PROGRAM[48] = {0xB8, 0x34, 0x12, 0x00, 0x00, 0x0F, 0xA2, 0xE6, 
                               0x0F, 0x20, 0xC0, 0x83, 0xE0, 0xDF, 0x0F, 0x22, 0xC0, 0x0F, 0x20, 0xC0, 0xF4};
 static_assert(sizeof(L2_PROGRAM) == CR0_HLT_OFFSET + 1);
 
-#define VMX_MEMORY(name, mnemonic)                                                                       \
-    uint32_t name(uint64_t pointer)                                                                      \
-    {                                                                                                    \
-        uint32_t flags;                                                                                  \
-        asm volatile(EXPECT_FAULT(mnemonic " %1") "pushfl\n\tpopl %0" : "=r"(flags) : "m"(pointer) : "memory", "cc"); \
-        return flags;                                                                                    \
-    }
-VMX_MEMORY(vmxon, "vmxon")
-VMX_MEMORY(vmclear, "vmclear")
-VMX_MEMORY(vmptrld, "vmptrld")
-#undef VMX_MEMORY
-
 uint32_t vmread(uint32_t field)
 {
     uint32_t value = 0;

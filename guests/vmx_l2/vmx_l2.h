@@ -11,6 +11,7 @@
 #include "common/hypercall.h"
 #include "common/interrupts.h"
 #include "common/text.h"
+#include "common/vmx.h"
 #include "kernel/arch/x86_64/control_registers.h"
 
 #include <stdint.h>
@@ -78,16 +79,6 @@ constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET
                    SPIN_OFFSET = 17, READ_4M_OFFSET = 19, PASS_OFFSET = 25, PASS_HLT_OFFSET = 34, CR0_OFFSET = 35,
                    CR0_HLT_OFFSET = 47;
 
-inline uint64_t read_msr(uint32_t msr)
-{
-    uint32_t low = 0, high = 0;
-    asm volatile(EXPECT_FAULT("rdmsr") : "+a"(low), "+d"(high) : "c"(msr) : "memory");
-    return (uint64_t(high) << 32) | low;
-}
-
-inline uint32_t read_cr0() { uint32_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-inline uint32_t read_cr4() { uint32_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-
 /* Bits 63:32 of the TSC. */
 inline uint32_t rdtsc_high()
 {
@@ -96,14 +87,6 @@ inline uint32_t rdtsc_high()
     return high;
 }
 
-inline void write_msr(uint32_t msr, uint64_t value)
-{
-    asm volatile(EXPECT_FAULT("wrmsr") : : "c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)) : "memory");
-}
-
-uint32_t vmxon(uint64_t pointer);
-uint32_t vmclear(uint64_t pointer);
-uint32_t vmptrld(uint64_t pointer);
 uint32_t vmread(uint32_t field);
 /* Clears all_written when the VMWRITE fails. */
 void vmwrite(uint32_t field, uint32_t value);
