@@ -1,6 +1,7 @@
-/* The guest's writes to CR0 and CR4 under SVM's CR-write intercepts, which a
- * CPU without decode assists (QEMU's TCG) reports without the source operand:
- * decoding MOV CRn,reg (0F 22 /r), CLTS (0F 06) and LMSW reg (0F 01 /6), and
+/* The guest's writes to CR0, CR4 and CR8 under SVM's CR-write intercepts, which
+ * a CPU without decode assists (QEMU's TCG) reports without the source operand:
+ * decoding MOV CRn,reg (0F 22 /r; CR8 with REX.R in 64-bit code), CLTS (0F 06)
+ * and LMSW reg (0F 01 /6), and
  * the checks hardware makes before it changes CR0 (AMD64 APM Vol. 2, "CR0
  * Register": #GP for bits 63:32 set, PG without PE, NW without CD, and PG with
  * EFER.LME but without CR4.PAE; Vol. 3, "MOV CRn", "CLTS", "LMSW") and CR4
@@ -18,7 +19,7 @@ enum class Cr0WriteKind : uint8_t { none, mov_from_register, clts, lmsw_register
 
 struct Cr0Write {
     Cr0WriteKind kind;
-    uint8_t control_register; /* MOV: 0 or 4; CLTS and LMSW: 0 */
+    uint8_t control_register; /* MOV: 0, 4 or 8; CLTS and LMSW: 0 */
     uint8_t source;  /* the general register's encoding (MOV, LMSW) */
     uint8_t length;  /* the instruction's bytes, prefixes included */
 };
@@ -51,10 +52,11 @@ constexpr Cr0Write decode_cr0_write(const uint8_t* bytes, size_t length, bool lo
         uint8_t modrm = bytes[i + 2];
         unsigned reg = (modrm >> 3) & 7, rm = modrm & 7;
         unsigned rm_extended = rm | ((rex & 1) ? 8 : 0); /* REX.B */
-        /* MOV CRn ignores ModRM.mod: the operand is always a register. CR0 and
-         * CR4 only with REX.R clear (REX.R selects CR8 and up). */
-        if (opcode == 0x22 && (reg == 0 || reg == 4) && !(rex & 4))
-            return {Cr0WriteKind::mov_from_register, uint8_t(reg), uint8_t(rm_extended), uint8_t(i + 3)};
+        /* MOV CRn ignores ModRM.mod: the operand is always a register. REX.R
+         * adds 8 to ModRM.reg: CR0 and CR4 without it, CR8 with it. */
+        unsigned control_register = reg | ((rex & 4) ? 8 : 0);
+        if (opcode == 0x22 && (control_register == 0 || control_register == 4 || control_register == 8))
+            return {Cr0WriteKind::mov_from_register, uint8_t(control_register), uint8_t(rm_extended), uint8_t(i + 3)};
         if (opcode == 0x01 && reg == 6 && (modrm >> 6) == 3)
             return {Cr0WriteKind::lmsw_register, 0, uint8_t(rm_extended), uint8_t(i + 3)};
         return {Cr0WriteKind::none, 0, 0, 0};
@@ -91,6 +93,10 @@ constexpr bool cr0_write_faults(uint64_t value, uint64_t cr4, uint64_t efer)
  * PGE, PCE, OSFXSR, OSXMMEXCPT. Others (FSGSBASE, SMEP, SMAP, UMIP) come from
  * the guest's CPUID; VMXE, SMXE, OSXSAVE, PCIDE, LA57 and PKE are never offered. */
 constexpr uint64_t CR4_ALWAYS_ALLOWED = 0x7FF;
+
+/* MOV to CR8 raises #GP when bits 63:4 are set (AMD64 APM Vol. 2, "CR8 (Task
+ * Priority Register, TPR)"). */
+constexpr bool cr8_write_faults(uint64_t value) { return (value >> 4) != 0; }
 
 /* Would hardware raise #GP for this new CR4 value? `allowed`: the bits the
  * guest's CPU has; `long_mode`: EFER.LMA. */

@@ -347,10 +347,11 @@ uint64_t guest_cr4_allowed()
     return allowed;
 }
 
-/* A write to CR0 (MOV, CLTS, LMSW) or CR4 (MOV): decoded, checked as hardware
- * checks it, then applied; for CR0 with the IA-32e mode switch the CPU would
- * make (EFER.LMA follows LME when paging turns on or off, "Enabling and
- * Activating Long Mode"). */
+/* A write to CR0 (MOV, CLTS, LMSW), CR4 or CR8 (MOV): decoded, checked as
+ * hardware checks it, then applied; for CR0 with the IA-32e mode switch the CPU
+ * would make (EFER.LMA follows LME when paging turns on or off, "Enabling and
+ * Activating Long Mode"). CR8 is intercepted only while an interrupt window is
+ * asked for (SvmVcpu::request_interrupt_window says why). */
 ExitAction handle_cr_write(SvmVcpu& vcpu, unsigned control_register)
 {
     VmcbStateSave& s = vcpu.vmcb().save;
@@ -368,6 +369,16 @@ ExitAction handle_cr_write(SvmVcpu& vcpu, unsigned control_register)
     uint64_t source = vcpu.read_gpr(write.source);
     if (!long_mode)
         source &= 0xFFFFFFFF;
+    if (control_register == 8) {
+        if (cr8_write_faults(source)) {
+            vcpu.inject_exception(VECTOR_GP, true, 0);
+            return ExitAction::resume;
+        }
+        vcpu.write_task_priority(uint8_t(source));
+        vcpu.vmcb().control.next_rip = 0;
+        vcpu.advance_rip(write.length);
+        return ExitAction::resume;
+    }
     if (control_register == 4) {
         if (cr4_write_faults(source, guest_cr4_allowed(), s.efer & EFER_LMA)) {
             vcpu.inject_exception(VECTOR_GP, true, 0);
@@ -454,9 +465,10 @@ ExitAction handle_nested_page_fault(SvmVcpu& vcpu)
 
 ExitAction SvmVcpu::handle_exit(uint64_t code)
 {
-    /* Exit codes 0x10-0x1F are writes of CR0-CR15: CR0 and CR4 are intercepted. */
-    if (code == uint64_t(ExitCode::cr_write) + 4)
-        return handle_cr_write(*this, 4);
+    /* Exit codes 0x10-0x1F are writes of CR0-CR15: CR0 and CR4 are intercepted,
+     * CR8 while an interrupt window is asked for. */
+    if (code == uint64_t(ExitCode::cr_write) + 4 || code == uint64_t(ExitCode::cr_write) + 8)
+        return handle_cr_write(*this, unsigned(code - uint64_t(ExitCode::cr_write)));
     switch (ExitCode(code)) {
     case ExitCode::intr:
     case ExitCode::vintr:

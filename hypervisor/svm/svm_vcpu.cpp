@@ -39,7 +39,7 @@ constexpr uint64_t PAT_DEFAULT = 0x0007040600070406ull;
 constexpr uint16_t ATTRIBUTES_TSS32_BUSY = 0x8B;
 constexpr uint16_t ATTRIBUTES_LDT = 0x82;
 /* Control-register intercepts: reads in bits 15:0, writes in bits 31:16. */
-constexpr uint32_t CR0_WRITE_INTERCEPT = 1u << 16, CR4_WRITE_INTERCEPT = 1u << 20;
+constexpr uint32_t CR0_WRITE_INTERCEPT = 1u << 16, CR4_WRITE_INTERCEPT = 1u << 20, CR8_WRITE_INTERCEPT = 1u << 24;
 
 
 } // namespace
@@ -241,7 +241,12 @@ guest_paging::PagedGuestMemory SvmVcpu::guest_address_space()
 
 /* V_IRQ with the VINTR intercept: the CPU exits as soon as the guest could take
  * a virtual interrupt (IF = 1, no interrupt shadow), which is the interrupt
- * window ("Virtual Interrupt Intercept"); V_IGN_TPR makes the priority moot. */
+ * window ("Virtual Interrupt Intercept"); V_IGN_TPR makes the priority moot.
+ * While the window is asked for, MOV to CR8 exits too (handle_cr_write): QEMU
+ * 7.2's TCG re-evaluates V_IRQ on a guest CR8 write without holding its global
+ * lock and aborts on its own assertion ("tcg_handle_interrupt: assertion
+ * failed"); emulated, the write never reaches that path. Hardware needs no such
+ * care, and CR8 writes with the window closed still run at full speed. */
 void SvmVcpu::request_interrupt_window(bool on)
 {
     VmcbControl& c = vmcb_->control;
@@ -249,9 +254,11 @@ void SvmVcpu::request_interrupt_window(bool on)
     if (on) {
         c.interrupt_control |= WINDOW;
         c.intercepts3 |= uint32_t(Intercept3::vintr);
+        c.cr_intercepts |= CR8_WRITE_INTERCEPT;
     } else {
         c.interrupt_control &= ~WINDOW;
         c.intercepts3 &= ~uint32_t(Intercept3::vintr);
+        c.cr_intercepts &= ~CR8_WRITE_INTERCEPT;
     }
 }
 
@@ -326,10 +333,16 @@ void SvmVcpu::inject_nmi_when_open()
 void SvmVcpu::take_guest_tpr()
 {
     auto tpr_class = uint8_t(vmcb_->control.interrupt_control & vintr_bits::V_TPR_MASK);
-    if (tpr_class == tpr_shown_)
-        return;
-    vm_.platform().local_apic().write(devices::LocalApic::tpr, uint32_t(tpr_class) << 4, clock::nanoseconds());
-    tpr_shown_ = tpr_class;
+    if (tpr_class != tpr_shown_)
+        write_task_priority(tpr_class);
+}
+
+void SvmVcpu::write_task_priority(uint8_t tpr_class)
+{
+    vm_.platform().local_apic().write(devices::LocalApic::tpr, uint32_t(tpr_class & 0xF) << 4, clock::nanoseconds());
+    VmcbControl& c = vmcb_->control;
+    c.interrupt_control = (c.interrupt_control & ~vintr_bits::V_TPR_MASK) | (tpr_class & 0xF);
+    tpr_shown_ = tpr_class & 0xF;
 }
 
 /* An event whose delivery the #VMEXIT cut short (a nested page fault on the

@@ -49,6 +49,9 @@ public:
         vmcb_->control.interrupt_shadow &= ~1ull;
     }
     void inject_exception(uint8_t vector, bool has_error_code = false, uint32_t error_code = 0);
+    /* The guest's CR8 (TPR[7:4]) becomes `tpr_class`, in its local APIC and in
+     * V_TPR: a CR8 write by the guest, seen after the exit or intercepted. */
+    void write_task_priority(uint8_t tpr_class);
     /* The guest's address space as it is now (its paging registers from the VMCB). */
     guest_paging::PagedGuestMemory guest_address_space();
     unsigned guest_privilege_level() const { return vmcb_->save.cpl & 3; }

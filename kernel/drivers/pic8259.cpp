@@ -18,6 +18,7 @@ enum Command : uint8_t {
     ICW1_NEEDS_ICW4 = 0x01,
     ICW4_8086_MODE = 0x01,
     OCW2_NON_SPECIFIC_EOI = 0x20,
+    OCW3_READ_IRR = 0x0A, /* D3 set: OCW3; RR=1, RIS=0: the next read is the IRR */
     OCW3_READ_ISR = 0x0B, /* D3 set: OCW3; RR=1, RIS=1: the next read is the ISR */
 };
 
@@ -80,6 +81,11 @@ uint16_t read_mask() { return uint16_t(cpu::inb(MASTER_DATA) | cpu::inb(SLAVE_DA
 uint16_t read_in_service()
 {
     return uint16_t(read_register(MASTER_COMMAND, OCW3_READ_ISR) | read_register(SLAVE_COMMAND, OCW3_READ_ISR) << 8);
+}
+
+uint16_t read_requests()
+{
+    return uint16_t(read_register(MASTER_COMMAND, OCW3_READ_IRR) | read_register(SLAVE_COMMAND, OCW3_READ_IRR) << 8);
 }
 
 IrqKind classify(unsigned irq)

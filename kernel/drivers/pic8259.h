@@ -23,6 +23,8 @@ void unmask(unsigned irq);
 uint16_t read_mask();
 /* The in-service registers, master in bits 0-7, slave in bits 8-15 (OCW3). */
 uint16_t read_in_service();
+/* The interrupt request registers (lines asking, not yet acknowledged), same layout (OCW3). */
+uint16_t read_requests();
 
 /* The vector range the PIC delivers on, and the IRQ behind a vector. */
 inline bool is_irq_vector(uint64_t vector) { return vector >= MASTER_VECTOR_BASE && vector < MASTER_VECTOR_BASE + IRQ_COUNT; }

@@ -1,5 +1,5 @@
-/* hypervisor/svm/cr_write.h: decoding the instructions that write CR0, and the
- * #GP checks of the AMD64 APM Vol. 2 "CR0 Register". */
+/* hypervisor/svm/cr_write.h: decoding the instructions that write CR0, CR4 and
+ * CR8, and the #GP checks of the AMD64 APM Vol. 2 "CR0 Register" and "CR8". */
 #include "hypervisor/svm/cr_write.h"
 #include "unit_test.h"
 
@@ -27,9 +27,28 @@ UNIT_TEST(cr0_write_decodes_mov_clts_and_lmsw)
     CHECK(w.kind == Cr0WriteKind::lmsw_register && w.source == 6);
     const uint8_t lmsw_memory[] = {0x0F, 0x01, 0x30};
     CHECK(decode_cr0_write(lmsw_memory, 3, false).kind == Cr0WriteKind::none);
-    const uint8_t mov_cr8[] = {0x44, 0x0F, 0x22, 0xC0}; /* REX.R: CR8 */
-    CHECK(decode_cr0_write(mov_cr8, 4, true).kind == Cr0WriteKind::none);
+    const uint8_t mov_cr12[] = {0x44, 0x0F, 0x22, 0xE0}; /* REX.R with reg 4: CR12 */
+    CHECK(decode_cr0_write(mov_cr12, 4, true).kind == Cr0WriteKind::none);
     CHECK(decode_cr0_write(mov_cr0_eax, 2, false).kind == Cr0WriteKind::none); /* cut short */
+}
+
+UNIT_TEST(cr8_write_decodes_with_rex_r_in_64_bit_code_only)
+{
+    const uint8_t mov_cr8_rax[] = {0x44, 0x0F, 0x22, 0xC0}; /* REX.R: CR8 */
+    Cr0Write w = decode_cr0_write(mov_cr8_rax, sizeof(mov_cr8_rax), true);
+    CHECK(w.kind == Cr0WriteKind::mov_from_register && w.control_register == 8 && w.source == 0 && w.length == 4);
+    const uint8_t mov_cr8_r11[] = {0x45, 0x0F, 0x22, 0xC3}; /* REX.R and REX.B */
+    w = decode_cr0_write(mov_cr8_r11, sizeof(mov_cr8_r11), true);
+    CHECK(w.kind == Cr0WriteKind::mov_from_register && w.control_register == 8 && w.source == 11);
+    /* A legacy prefix between REX and the opcode cancels the REX: CR0 again. */
+    const uint8_t rex_then_66[] = {0x44, 0x66, 0x0F, 0x22, 0xC0};
+    w = decode_cr0_write(rex_then_66, sizeof(rex_then_66), true);
+    CHECK(w.kind == Cr0WriteKind::mov_from_register && w.control_register == 0 && w.length == 5);
+    /* Outside 64-bit mode 0x44 is INC ESP. */
+    CHECK(decode_cr0_write(mov_cr8_rax, sizeof(mov_cr8_rax), false).kind == Cr0WriteKind::none);
+    CHECK(!cr8_write_faults(0xF));
+    CHECK(cr8_write_faults(0x10));
+    CHECK(cr8_write_faults(1ull << 63));
 }
 
 UNIT_TEST(cr0_write_faults_as_hardware_does)
