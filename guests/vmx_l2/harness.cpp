@@ -9,6 +9,8 @@ volatile uint32_t vmx_l2_launch = 0;     /* VMLAUNCH (1) or VMRESUME (0) */
 volatile uint32_t vmx_l2_flags = 0;      /* RFLAGS after a failed VMLAUNCH/VMRESUME */
 volatile uint32_t vmx_l2_exited = 0;     /* 1 when L1 came back at its host RIP */
 volatile uint32_t vmx_l2_eax = 0;        /* L2's EAX at the exit */
+volatile uint32_t vmx_l2_ecx = 0;
+volatile uint32_t vmx_l2_edi = 0;
 volatile uint32_t vmx_l2_host_esp = 0;   /* the ESP written as host RSP */
 volatile uint32_t vmx_l2_exit_esp = 0;   /* the ESP found at the host RIP */
 }
@@ -87,6 +89,8 @@ bool enter_l2(bool launch)
                  "jmp 5f\n"
                  "2:\n\t"
                  "movl %%eax, vmx_l2_eax\n\t"
+                 "movl %%ecx, vmx_l2_ecx\n\t"
+                 "movl %%edi, vmx_l2_edi\n\t"
                  "movl %%esp, vmx_l2_exit_esp\n\t"
                  "movl $1, vmx_l2_exited\n"
                  "5:\n\t"

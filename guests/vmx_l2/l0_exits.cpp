@@ -12,6 +12,8 @@ namespace {
  * that L2 sees at another address. */
 alignas(4096) uint64_t ept_pt[512];
 alignas(4096) uint8_t string_page[4096];
+alignas(4096) uint8_t writable_page[4096];
+alignas(4096) uint8_t read_only_page[4096];
 constexpr uint32_t L2_APIC = 0x600000, L2_STRING_PAGE = 0x601000, L1_APIC = 0xFEE00000;
 constexpr uint32_t APIC_VERSION = 0x30, APIC_TPR = 0x80;
 
@@ -19,15 +21,18 @@ constexpr uint32_t APIC_VERSION = 0x30, APIC_TPR = 0x80;
  *   MOV EAX, [600030H]; HLT                                   (MMIO read)
  *   MOV DWORD [600080H], 20H; HLT                             (MMIO write)
  *   MOV EDX, 21H; MOV EDI, 601000H; MOV ECX, 3; CLD; REP INSB; HLT
- *   MOV EDX, 21H; MOV ESI, 601010H; MOV ECX, 2; CLD; REP OUTSB; HLT */
+ *   MOV EDX, 21H; MOV ESI, 601010H; MOV ECX, 2; CLD; REP OUTSB; HLT
+ *   MOV EDX, 21H; MOV EDI, 602FFEH; MOV ECX, 4; CLD; REP INSB; HLT  (into a read-only page) */
 const uint8_t DEVICE_PROGRAM[] = {
     0xA1, 0x30, 0x00, 0x60, 0x00, 0xF4,
     0xC7, 0x05, 0x80, 0x00, 0x60, 0x00, 0x20, 0x00, 0x00, 0x00, 0xF4,
     0xBA, 0x21, 0x00, 0x00, 0x00, 0xBF, 0x00, 0x10, 0x60, 0x00, 0xB9, 0x03, 0x00, 0x00, 0x00, 0xFC, 0xF3, 0x6C, 0xF4,
-    0xBA, 0x21, 0x00, 0x00, 0x00, 0xBE, 0x10, 0x10, 0x60, 0x00, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xFC, 0xF3, 0x6E, 0xF4};
+    0xBA, 0x21, 0x00, 0x00, 0x00, 0xBE, 0x10, 0x10, 0x60, 0x00, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xFC, 0xF3, 0x6E, 0xF4,
+    0xBA, 0x21, 0x00, 0x00, 0x00, 0xBF, 0xFE, 0x2F, 0x60, 0x00, 0xB9, 0x04, 0x00, 0x00, 0x00, 0xFC, 0xF3, 0x6C, 0xF4};
 constexpr uint32_t DEVICE_OFFSET = 0x800, MMIO_READ = 0, MMIO_READ_HLT = 5, MMIO_WRITE = 6, MMIO_WRITE_HLT = 16,
-                   INS = 17, INS_HLT = 35, OUTS = 36, OUTS_HLT = 54;
-static_assert(sizeof(DEVICE_PROGRAM) == OUTS_HLT + 1);
+                   INS = 17, INS_HLT = 35, OUTS = 36, OUTS_HLT = 54, INS_REFUSED = 55, INS_REFUSED_REP = 71;
+static_assert(sizeof(DEVICE_PROGRAM) == INS_REFUSED_REP + 3);
+constexpr uint32_t L2_WRITABLE_PAGE = 0x602000, L2_READ_ONLY_PAGE = 0x603000;
 
 /* L2's code at l2_code + 0x900: MOV ECX, 10H; RDMSR; MOV [tsc_high], EDX;
  * RDTSC; MOV [tsc_high + 4], EDX; HLT (the two high halves of L2's TSC);
@@ -37,6 +42,36 @@ constexpr uint32_t TSC_OFFSET_IN_CODE = 0x900, TSC_HLT = 21, TSC_WRITE = 22, TSC
                    TSC_OFFSET_FIELD = 0x2010;
 
 uint32_t read_l1_apic(uint32_t offset) { return *reinterpret_cast<volatile uint32_t*>(L1_APIC + offset); }
+
+/* REP INSB of 4 bytes from 2 bytes below a page L1's EPT maps read-only: the
+ * first two elements land, the third is an EPT violation to L1 as the CPU
+ * delivers it (Intel SDM, "Exit Qualification for EPT Violations": a data
+ * write, L1's rights read-only, the guest-linear address valid and translated),
+ * with L2 at the REP INSB, ECX 2 and EDI at the refused byte. */
+void check_string_io_refused_by_l1s_ept(uint32_t code)
+{
+    ept_pt[2] = uint32_t(uintptr_t(writable_page)) | 3 | (6 << 3); /* read, write; write-back */
+    ept_pt[3] = uint32_t(uintptr_t(read_only_page)) | 1 | (6 << 3); /* read only */
+    writable_page[0xFFE] = writable_page[0xFFF] = read_only_page[0] = 0;
+    out8(0x21, 0x5C);
+    vmwrite(GUEST_RIP, code + INS_REFUSED);
+    bool exited = enter_l2(false);
+    check("l2_rep_insb_into_a_page_l1s_ept_maps_read_only_exits_to_l1", exited, "no exit");
+    expect_value("l2_rep_insb_refused_by_l1s_ept_is_an_ept_violation", vmread(EXIT_REASON), 48);
+    /* Bits 1 (write), 3 (readable), 7 (linear address valid), 8 (its translation). */
+    expect_value("l2_rep_insb_ept_violation_qualification", vmread(EXIT_QUALIFICATION), 0x18A);
+    expect_value("l2_rep_insb_ept_violation_guest_physical", vmread(GUEST_PHYSICAL_ADDRESS), L2_READ_ONLY_PAGE);
+    expect_value("l2_rep_insb_ept_violation_guest_linear", vmread(GUEST_LINEAR_ADDRESS), L2_READ_ONLY_PAGE);
+    expect_value("l2_rep_insb_ept_violation_leaves_l2_at_the_instruction", vmread(GUEST_RIP), code + INS_REFUSED_REP);
+    expect_value("l2_rep_insb_ept_violation_leaves_the_undone_count", vmx_l2_ecx, 2);
+    expect_value("l2_rep_insb_ept_violation_leaves_edi_at_the_refused_byte", vmx_l2_edi, L2_READ_ONLY_PAGE);
+    Text landed;
+    landed.add("L1's pages hold ").add_hex(writable_page[0xFFE]).add(" ").add_hex(writable_page[0xFFF]).add(" ")
+        .add_hex(read_only_page[0]);
+    check("l2_rep_insb_elements_before_the_refused_one_landed",
+          writable_page[0xFFE] == 0x5C && writable_page[0xFFF] == 0x5C && read_only_page[0] == 0, landed.c_str());
+    ept_pt[2] = ept_pt[3] = 0;
+}
 
 } // namespace
 
@@ -92,6 +127,8 @@ void check_l2_reaches_l1_devices(uint32_t base)
     exited = enter_l2(false);
     expect_hlt_exit_at("l2_rep_outsb_under_l1s_ept_runs_to_its_hlt", exited, code + OUTS_HLT);
     expect_value("l2_rep_outsb_sends_the_page_l1s_ept_maps", in8(0x21), 0xC3);
+
+    check_string_io_refused_by_l1s_ept(code);
     program_pics(0xFFFF);
     ept_pd[3] = 0;
     vmwrite(PRIMARY, primary);

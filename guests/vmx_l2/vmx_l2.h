@@ -23,6 +23,8 @@ extern volatile uint32_t vmx_l2_launch;   /* VMLAUNCH (1) or VMRESUME (0) */
 extern volatile uint32_t vmx_l2_flags;    /* RFLAGS after a failed VMLAUNCH/VMRESUME */
 extern volatile uint32_t vmx_l2_exited;   /* 1 when L1 came back at its host RIP */
 extern volatile uint32_t vmx_l2_eax;      /* L2's EAX at the exit */
+extern volatile uint32_t vmx_l2_ecx;      /* L2's ECX at the exit */
+extern volatile uint32_t vmx_l2_edi;      /* L2's EDI at the exit */
 extern volatile uint32_t vmx_l2_host_esp; /* the ESP written as host RSP */
 extern volatile uint32_t vmx_l2_exit_esp; /* the ESP found at the host RIP */
 }
@@ -49,7 +51,7 @@ enum Field : uint32_t {
     GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804, GUEST_DR7 = 0x681A, GUEST_RSP = 0x681C,
     GUEST_RIP = 0x681E, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DEBUG = 0x6822,
     VM_INSTRUCTION_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTRUCTION_LENGTH = 0x440C,
-    EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400, EXIT_INTERRUPTION = 0x4404,
+    EXIT_QUALIFICATION = 0x6400, GUEST_PHYSICAL_ADDRESS = 0x2400, GUEST_LINEAR_ADDRESS = 0x640A, EXIT_INTERRUPTION = 0x4404,
     PREEMPTION_TIMER = 0x482E, IO_BITMAP_A = 0x2000, IO_BITMAP_B = 0x2002, MSR_BITMAP = 0x2004,
 };
 /* Segment registers in encoding order: ES CS SS DS FS GS LDTR TR. */

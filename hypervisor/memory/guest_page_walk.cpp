@@ -72,7 +72,8 @@ Translation finish_walk(const GuestPagingState& state, GuestPhysicalReader& memo
 {
     if (PageWalkFault fault = check_rights(state, access, rights); fault != PageWalkFault::none)
         return fault_at(fault, level);
-    if (!memory.is_ram(guest_physical, 1))
+    bool ram = access.kind == AccessKind::write ? memory.is_writable_ram(guest_physical, 1) : memory.is_ram(guest_physical, 1);
+    if (!ram)
         return fault_at(PageWalkFault::page_outside_ram, level);
     Translation result;
     result.level = uint8_t(level);
@@ -358,7 +359,9 @@ BufferSplit walk_guest_buffer(const GuestPagingState& state, GuestPhysicalReader
             return split_fault(page.fault, page.level, position);
         uint64_t left_in_page = page.page_size - (position & (page.page_size - 1));
         uint64_t piece = left_in_page < remaining ? left_in_page : remaining;
-        if (!memory.is_ram(page.guest_physical, piece))
+        bool ram = access.kind == AccessKind::write ? memory.is_writable_ram(page.guest_physical, piece)
+                                                    : memory.is_ram(page.guest_physical, piece);
+        if (!ram)
             return split_fault(PageWalkFault::page_outside_ram, page.level, position);
         if (!sink.add(page.guest_physical, piece))
             return split_fault(PageWalkFault::too_many_chunks, 0, position);

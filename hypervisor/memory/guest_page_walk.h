@@ -19,6 +19,10 @@ public:
     /* False (and nothing read) when [guest_physical, +length) is not all guest RAM. */
     [[nodiscard]] virtual bool read(uint64_t guest_physical, void* bytes, size_t length) = 0;
     virtual bool is_ram(uint64_t guest_physical, uint64_t length) const = 0;
+    /* Whether the guest may also write it: all RAM, unless another translation
+     * between the guest and the RAM says otherwise (L1's EPT under L2,
+     * hypervisor/nested/l2_memory.h). A write access checks this one. */
+    virtual bool is_writable_ram(uint64_t guest_physical, uint64_t length) const { return is_ram(guest_physical, length); }
 
 protected:
     ~GuestPhysicalReader() = default;

@@ -289,6 +289,43 @@ vmx::ExitAction write_l2_tsc(VmxVcpu& vcpu, NestedState& state, L2Context& l2)
     return vmx::ExitAction::resume;
 }
 
+/* An element of L2's string I/O that L1 let through, refused on its way to
+ * L1's RAM: by L1's EPT, an EPT violation (or misconfiguration) to L1 as the
+ * CPU would deliver it ("Exit Qualification for EPT Violations": the access,
+ * L1's rights, the linear address valid and, unless a paging entry of L2's was
+ * being read, the translation of it), with L2 stopped at the instruction and
+ * its elements before this one done; by L2's own paging (a #PF in L2, not
+ * emulated here) or by landing in L1's device memory, the end of the VM. */
+vmx::ExitAction deliver_string_io_refusal(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const L2Memory& l2_ram,
+                                          const VmxVcpu::StringIoRefusal& refused)
+{
+    namespace bits = ept_violation_bits;
+    const L2Memory::Refusal& ept = l2_ram.refusal();
+    bool paging_entry = refused.walk == guest_paging::PageWalkFault::table_outside_ram;
+    bool l1s_ept = ept.valid && (paging_entry || refused.walk == guest_paging::PageWalkFault::page_outside_ram ||
+                                 refused.walk == guest_paging::PageWalkFault::none /* the walk passed, the copy did not */);
+    if (!l1s_ept)
+        return vcpu.stop_vm("nested: L2's string I/O at guest-linear 0x%lx failed in L2's own paging or reached L1's "
+                            "device memory (not emulated)", refused.element.linear);
+    --vcpu.vm().statistics().nested.l2_exits_handled; /* reflected after all */
+    bool misconfiguration = ept.misconfiguration;
+    ExitRecord record = record_from_vmcs02(uint32_t(misconfiguration ? ExitReason::ept_misconfiguration
+                                                                     : ExitReason::ept_violation));
+    record.guest_physical_address = ept.l2_physical;
+    record.instruction_information = 0;
+    if (misconfiguration) {
+        record.qualification = 0;
+        record.guest_linear_address = 0;
+    } else {
+        uint64_t access = refused.element.write && !paging_entry ? bits::WRITE : bits::READ;
+        record.qualification = access | (uint64_t(ept.rights) << bits::RIGHTS_SHIFT) | bits::LINEAR_VALID |
+                               (paging_entry ? 0 : bits::LINEAR_TRANSLATION);
+        record.guest_linear_address = refused.element.linear;
+    }
+    reflect_to_l1(vcpu, state, l2, record);
+    return vmx::ExitAction::resume;
+}
+
 /* An exit L1 did not ask for and L0 must act on for L1 (not a host event, not
  * the shadow EPT): the instruction as the CPU would have executed it for L1. */
 vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, ExitReason reason, uint64_t qualification)
@@ -307,6 +344,8 @@ vmx::ExitAction act_for_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, Exi
         bool string_io = reason == ExitReason::io_instruction && (qualification & (1u << 4));
         vmx::ExitAction action =
             vcpu.handle_exit_for_l1(uint16_t(reason), string_io && l1_uses_ept(state.vmcs12) ? &l2_ram : nullptr);
+        if (const VmxVcpu::StringIoRefusal* refused = vcpu.string_io_refusal(); refused && action == vmx::ExitAction::resume)
+            return deliver_string_io_refusal(vcpu, state, l2, l2_ram, *refused);
         /* A #GP the model raised (an MSR L1's CPU does not have) is L2's. */
         auto injected = uint32_t(read_field(E::entry_interruption_information));
         if (action == vmx::ExitAction::resume && (injected & EVENT_VALID)) {

@@ -8,7 +8,11 @@ namespace bits = ept_violation_bits;
 bool L2Memory::translate(uint64_t l2_physical, uint64_t access_bits, uint64_t& l1_physical, uint64_t& in_page) const
 {
     L1EptWalk walk = walk_l1_ept(l1_ram_, eptp12_, l2_physical, access_bits, capabilities_);
-    if (walk.outcome != L1EptWalk::Outcome::mapped || walk.page_size == 0)
+    if (walk.outcome != L1EptWalk::Outcome::mapped) {
+        refusal_ = {true, walk.outcome == L1EptWalk::Outcome::misconfiguration, l2_physical, walk.rights};
+        return false;
+    }
+    if (walk.page_size == 0)
         return false;
     l1_physical = walk.l1_physical;
     in_page = walk.page_size - (l2_physical & (walk.page_size - 1));
@@ -36,6 +40,11 @@ bool L2Memory::for_each_piece(uint64_t l2_physical, uint64_t length, uint64_t ac
 bool L2Memory::is_ram(uint64_t l2_physical, uint64_t length) const
 {
     return for_each_piece(l2_physical, length, bits::READ, [](uint64_t, uint64_t, uint64_t) { return true; });
+}
+
+bool L2Memory::is_writable_ram(uint64_t l2_physical, uint64_t length) const
+{
+    return for_each_piece(l2_physical, length, bits::READ | bits::WRITE, [](uint64_t, uint64_t, uint64_t) { return true; });
 }
 
 bool L2Memory::read(uint64_t l2_physical, void* bytes, size_t length)

@@ -7,9 +7,11 @@
  * logic over L1's RAM, unit-tested in tests/unit/l2_memory_test.cpp.
  *
  * An access that L1's EPT does not allow (not mapped, missing rights,
- * misconfigured), or that lands outside L1's RAM, fails whole: the caller ends
- * the VM with a sentence (FIXME: an EPT violation to L1 for string I/O, as the
- * CPU would deliver). */
+ * misconfigured), or that lands outside L1's RAM, fails whole. refusal() says
+ * which L2-physical address L1's EPT refused and with what rights, so that
+ * string I/O can give L1 the EPT violation or misconfiguration the CPU would
+ * (l2_exits.cpp); an access landing outside L1's RAM (L1's device memory) is
+ * no refusal of L1's EPT. */
 #pragma once
 #include "hypervisor/memory/guest_virtual_memory.h"
 #include "hypervisor/nested/shadow_ept.h"
@@ -28,6 +30,8 @@ public:
 
     /* "RAM" here: every byte mapped readable by L1's EPT onto L1's RAM. */
     bool is_ram(uint64_t l2_physical, uint64_t length) const override;
+    /* Mapped writable (and readable) by L1's EPT onto L1's RAM. */
+    bool is_writable_ram(uint64_t l2_physical, uint64_t length) const override;
     [[nodiscard]] bool read(uint64_t l2_physical, void* bytes, size_t length) override;
     /* Needs write rights in L1's EPT for every byte; checked whole first. */
     [[nodiscard]] bool write(uint64_t l2_physical, const void* bytes, size_t length) override;
@@ -41,6 +45,15 @@ public:
     [[nodiscard]] bool translate(uint64_t l2_physical, uint64_t access_bits, uint64_t& l1_physical,
                                  uint64_t& in_page) const;
 
+    /* The last translation L1's EPT refused (valid false: none yet). */
+    struct Refusal {
+        bool valid = false;
+        bool misconfiguration = false;
+        uint64_t l2_physical = 0;
+        vmx::EptAccess rights = vmx::EptAccess::none; /* the AND of bits 2:0 of the entries walked */
+    };
+    const Refusal& refusal() const { return refusal_; }
+
 private:
     /* Calls visit(l1_physical, offset in the buffer, piece length) for each piece of
      * [l2_physical, +length) inside one L1 page; false at the first refusal. */
@@ -50,6 +63,7 @@ private:
     guest_paging::GuestPhysicalMemory& l1_ram_;
     uint64_t eptp12_;
     EptCapabilities12 capabilities_;
+    mutable Refusal refusal_;
 };
 
 } // namespace nested

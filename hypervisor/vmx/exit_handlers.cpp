@@ -121,11 +121,15 @@ ExitAction handle_string_io(VmxVcpu& vcpu, uint64_t qualification, unsigned size
                 address_size == 0 ? 0xFFFFull : address_size == 1 ? 0xFFFFFFFFull : ~0ull,
                 vmcs_read(SEGMENT_BASES[segment])};
     guest_paging::PagedGuestMemory memory = vcpu.guest_address_space();
-    StringIoEnd end = run_string_io(vcpu.vm(), vcpu.registers(), memory, io);
+    StringIoEnd end = run_string_io(vcpu.vm(), vcpu.registers(), memory, io, vcpu.string_io_fault_sink());
     if (!in)
         vcpu.devices_touched();
     if (end == StringIoEnd::vm_ended)
         return ExitAction::stop;
+    if (end == StringIoEnd::memory_fault) {
+        vcpu.string_io_refused(memory.last_fault()); /* L0 acting for L1: nested delivers it */
+        return ExitAction::resume;
+    }
     if (end == StringIoEnd::complete)
         vcpu.advance_rip();
     return ExitAction::resume;

@@ -552,6 +552,7 @@ ExitAction VmxVcpu::handle_exit_for_l1(uint16_t reason, guest_paging::GuestPhysi
     exit_qualification_ = vmcs_read(VmcsField::exit_qualification);
     exit_rip_ = vmcs_read(VmcsField::guest_rip);
     walked_ram_ = l2_ram;
+    string_io_refused_ = false;
     ExitAction action = handle_exit(reason, false);
     walked_ram_ = nullptr;
     return action;

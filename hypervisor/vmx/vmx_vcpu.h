@@ -10,6 +10,7 @@
 #include "hypervisor/nested/vmcs12.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vm/exit_statistics.h"
+#include "hypervisor/vm/string_io.h"
 #include "hypervisor/vmx/ept.h"
 #include "hypervisor/vmx/guest_registers.h"
 #include "hypervisor/vmx/vmcs.h"
@@ -123,6 +124,21 @@ public:
     /* `l2_ram`: L2's guest-physical memory through L1's EPT, which the string
      * I/O walk reads under L2's paging instead of L1's RAM (nullptr: L1's RAM). */
     ExitAction handle_exit_for_l1(uint16_t reason, guest_paging::GuestPhysicalMemory* l2_ram = nullptr);
+    /* After handle_exit_for_l1 with `l2_ram`: the string I/O element whose
+     * memory L2's paging or L1's EPT refused (the VM goes on; nested decides
+     * what L1 gets), nullptr when none was. */
+    struct StringIoRefusal {
+        StringIoFault element;
+        guest_paging::PageWalkFault walk; /* page_outside_ram: the data, table_outside_ram: a paging entry */
+    };
+    const StringIoRefusal* string_io_refusal() const { return string_io_refused_ ? &string_io_refusal_ : nullptr; }
+    /* For handle_string_io: where a refused element goes (nullptr: it ends the VM). */
+    StringIoFault* string_io_fault_sink() { return walked_ram_ ? &string_io_refusal_.element : nullptr; }
+    void string_io_refused(guest_paging::PageWalkFault walk)
+    {
+        string_io_refusal_.walk = walk;
+        string_io_refused_ = true;
+    }
     /* For hypervisor/nested: whether `l1_physical` lies in L1's local APIC page
      * (enabled), and L2's access to it (L1's EPT maps L2's page there): the MOV
      * at L2's RIP read through L2's paging over `l2_ram`, done on L1's APIC. */
@@ -198,6 +214,8 @@ private:
     /* What guest_address_space() walks instead of the VM's RAM while L0 acts
      * for L1 on an exit of L2 (handle_exit_for_l1); nullptr otherwise. */
     guest_paging::GuestPhysicalMemory* walked_ram_ = nullptr;
+    StringIoRefusal string_io_refusal_ = {};
+    bool string_io_refused_ = false;
 };
 
 } // namespace vmx

@@ -48,6 +48,12 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  # L2 reaching L1's devices through L1's EPT, and L2's TSC.
                  "l2_reads_l1s_local_apic_version_as_l1_does", "l1_sees_the_tpr_l2_wrote_through_l1s_ept",
                  "l2_rep_insb_lands_in_the_page_l1s_ept_maps", "l2_rep_outsb_sends_the_page_l1s_ept_maps",
+                 "l2_rep_insb_refused_by_l1s_ept_is_an_ept_violation", "l2_rep_insb_ept_violation_qualification",
+                 "l2_rep_insb_ept_violation_guest_physical", "l2_rep_insb_ept_violation_guest_linear",
+                 "l2_rep_insb_ept_violation_leaves_l2_at_the_instruction",
+                 "l2_rep_insb_ept_violation_leaves_the_undone_count",
+                 "l2_rep_insb_ept_violation_leaves_edi_at_the_refused_byte",
+                 "l2_rep_insb_elements_before_the_refused_one_landed",
                  "l2_rdmsr_of_the_tsc_l1_lets_through_reads_l2s_offset_tsc", "l2_rdtsc_reads_l2s_offset_tsc",
                  "l2_wrmsr_of_the_tsc_l1_lets_through_sets_the_tsc_l1_reads",
                  "l2_reads_the_tsc_it_wrote_plus_l1s_offset",

@@ -107,3 +107,31 @@ UNIT_TEST(l2_memory_translates_to_l1_physical_with_the_rest_of_l1s_page)
     CHECK(memory.host_address(0x10F00, contiguous) == &f.l1.bytes[0x200F00]);
     CHECK_EQ(contiguous, uint64_t(0x100));
 }
+
+UNIT_TEST(l2_memory_names_the_address_and_rights_l1s_ept_refused)
+{
+    Fixture f;
+    L2Memory memory = f.memory();
+    CHECK(!memory.refusal().valid);
+    uint32_t value = 0;
+    CHECK(!memory.read(0x13000, &value, 4)); /* L1's device memory: mapped, so no refusal of L1's EPT */
+    CHECK(!memory.refusal().valid);
+    CHECK(!memory.write(0x11FFE, &value, 4)); /* the element's second half is in the read-only page */
+    CHECK(memory.refusal().valid && !memory.refusal().misconfiguration);
+    CHECK_EQ(memory.refusal().l2_physical, uint64_t(0x12000));
+    CHECK(memory.refusal().rights == EptAccess::read);
+    CHECK(!memory.read(0x14010, &value, 4)); /* not mapped: no rights */
+    CHECK_EQ(memory.refusal().l2_physical, uint64_t(0x14010));
+    CHECK(memory.refusal().rights == EptAccess::none);
+}
+
+UNIT_TEST(l2_memory_is_writable_ram_only_where_l1s_ept_allows_writes)
+{
+    Fixture f;
+    L2Memory memory = f.memory();
+    CHECK(memory.is_writable_ram(0x10FFE, 4));
+    CHECK(memory.is_ram(0x12000, 4));
+    CHECK(!memory.is_writable_ram(0x11FFE, 4)); /* runs into the read-only page */
+    CHECK_EQ(memory.refusal().l2_physical, uint64_t(0x12000));
+    CHECK(!memory.is_writable_ram(0x13000, 4)); /* L1's device memory */
+}
