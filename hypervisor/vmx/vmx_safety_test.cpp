@@ -326,7 +326,8 @@ void check_host_syscall_msrs(void*)
  * values halt (each HLT sleeps the VM's thread) and spin while this thread and
  * a checker thread run between them: each guest reads back its own values
  * every time, the checker finds the host's every time, and the host's are back
- * once both run loops returned. */
+ * once both run loops returned (without run()'s own restore, the vCPU's
+ * destructor right after it would find its values still loaded: a panic). */
 KERNEL_TEST(vmx_safety, two_guests_keep_their_syscall_msrs_and_host_threads_find_the_hosts)
 {
     if (skip_without_vmx(t))
@@ -359,7 +360,8 @@ KERNEL_TEST(vmx_safety, two_guests_keep_their_syscall_msrs_and_host_threads_find
     for (size_t i = 0; i < syscall_msrs::COUNT; ++i)
         EXPECT_EQ(cpu::rdmsr(syscall_msrs::MSRS[i]), host_syscall_msrs[i]);
     EXPECT_EQ(msr_checker_wrong, 0u);
-    /* Each guest halts 21 times, each a thread switch with its values loaded. */
-    EXPECT(restored >= 40);
+    /* Each guest halts 21 times, most of them a thread switch with its values
+     * loaded (48 in Bochs). */
+    EXPECT(restored >= 20);
     EXPECT(msr_checker_runs >= 10);
 }
