@@ -1,8 +1,8 @@
 /* The VMX backend's home for the guest MSRs the CPU model does not keep itself
  * (hypervisor/cpu_model, MsrHome::backend): the fields of the current VMCS, the
- * swapped syscall MSRs and the TSC offset. Used by the RDMSR/WRMSR exit handlers and
- * by hypervisor/nested for VMCS12's MSR areas (Intel SDM rev. 084, Vol. 3C,
- * "Loading MSRs", "Saving MSRs"). */
+ * swapped syscall MSRs and the TSC offset. Used by the RDMSR/WRMSR exit
+ * handlers and by hypervisor/nested for VMCS12's MSR areas (Intel SDM rev. 084,
+ * Vol. 3C, "Loading MSRs", "Saving MSRs"). */
 #pragma once
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
@@ -15,8 +15,8 @@ namespace vmx {
 
 /* Where the VMX backend keeps the guest MSRs the CPU model does not store
  * itself: VMCS guest-state fields (EFER, PAT, SYSENTER, FS/GS base), the
- * swapped syscall MSRs (in the CPU while the VM thread runs) and the TSC offset. The model has
- * already checked reserved bits and canonical addresses. */
+ * swapped syscall MSRs (in the CPU while the VM thread runs) and the TSC
+ * offset. The model has already checked reserved bits and canonical addresses. */
 class VmxMsrBackend final : public cpu_model::MsrBackend {
 public:
     explicit VmxMsrBackend(VmxVcpu& vcpu) : vcpu_(vcpu) {}

@@ -1,7 +1,7 @@
-/* One VMX virtual CPU: its VMCS, EPT, MSR and I/O bitmaps, its syscall MSRs, its
- * general registers, and the loop that enters the guest and handles each VM exit. The
- * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
- * exit_handlers.cpp. */
+/* One VMX virtual CPU: its VMCS, EPT, MSR and I/O bitmaps, its syscall MSRs,
+ * its general registers, and the loop that enters the guest and handles each VM
+ * exit. The VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are
+ * handled in exit_handlers.cpp. */
 #pragma once
 #include "abi/hypercall.h"
 #include "arch/x86_64/msr.h"
