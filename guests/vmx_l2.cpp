@@ -171,6 +171,7 @@ void check_l2_runs()
     expect_value("l2_hlt_exit_reason_is_12", vmread(EXIT_REASON), 12);
     check_msr_areas(base);
     check_msr_areas_efer_pat_tsc(base);
+    check_syscall_msrs(base);
     check_exceptions_timer_and_invept(base);
     check_l0_acts_for_l1(base);
     check_l2_reaches_l1_devices(base);

@@ -123,3 +123,117 @@ void check_msr_areas_efer_pat_tsc(uint32_t base)
 }
 
 } // namespace guest::l2
+
+namespace guest::l2 {
+
+namespace {
+
+constexpr uint32_t IA32_LSTAR = 0xC0000082, IA32_KERNEL_GS_BASE = 0xC0000102;
+constexpr uint64_t L1_LSTAR = 0xFFFFFFFF81234000ull, L1_KERNEL_GS_BASE = 0xFFFF888000001000ull,
+                   L2_LSTAR = 0xFFFFFFFF82345000ull, ENTRY_LSTAR = 0xFFFFFFFF83456000ull,
+                   EXIT_LSTAR = 0xFFFFFFFF84567000ull;
+constexpr uint32_t SYSCALL_MSRS_OFFSET = 0xA00;
+
+/* What L2's program below read: LSTAR's low and high halves, KERNEL_GS_BASE's. */
+volatile uint32_t* l2_read() { return reinterpret_cast<volatile uint32_t*>(l2_stack + 0x200); }
+uint64_t l2_read_value(unsigned which) { return (uint64_t(l2_read()[2 * which + 1]) << 32) | l2_read()[2 * which]; }
+
+class Emitter {
+public:
+    explicit Emitter(uint8_t* at) : at_(at) {}
+    Emitter& byte(uint8_t value)
+    {
+        at_[length_++] = value;
+        return *this;
+    }
+    Emitter& word(uint32_t value)
+    {
+        for (unsigned i = 0; i < 4; ++i)
+            byte(uint8_t(value >> (8 * i)));
+        return *this;
+    }
+    uint32_t length() const { return length_; }
+
+private:
+    uint8_t* at_;
+    uint32_t length_ = 0;
+};
+
+/* L2's program at l2_code + SYSCALL_MSRS_OFFSET: MOV ECX, C0000082H; RDMSR;
+ * MOV [read], EAX; MOV [read + 4], EDX; the same for C0000102H; then
+ * MOV ECX, C0000082H; MOV EAX/EDX, L2_LSTAR; WRMSR; HLT. Returns the HLT's offset. */
+uint32_t write_syscall_msr_program()
+{
+    Emitter code(l2_code + SYSCALL_MSRS_OFFSET);
+    auto slot = [](unsigned index) { return uint32_t(uintptr_t(l2_read() + index)); };
+    for (unsigned which = 0; which < 2; ++which) {
+        code.byte(0xB9).word(which == 0 ? IA32_LSTAR : IA32_KERNEL_GS_BASE).byte(0x0F).byte(0x32);
+        code.byte(0xA3).word(slot(2 * which)).byte(0x89).byte(0x15).word(slot(2 * which + 1));
+    }
+    code.byte(0xB9).word(IA32_LSTAR).byte(0xB8).word(uint32_t(L2_LSTAR)).byte(0xBA).word(uint32_t(L2_LSTAR >> 32));
+    code.byte(0x0F).byte(0x30);
+    uint32_t hlt = code.length();
+    code.byte(0xF4);
+    return hlt;
+}
+
+void expect_msr(const char* name, uint64_t got, uint64_t wanted)
+{
+    Text reason;
+    reason.add("got ").add_hex(uint32_t(got >> 32)).add(":").add_hex(uint32_t(got)).add(", wanted ")
+        .add_hex(uint32_t(wanted >> 32)).add(":").add_hex(uint32_t(wanted));
+    check(name, got == wanted, reason.c_str());
+}
+
+} // namespace
+
+/* The syscall MSRs (IA32_LSTAR, IA32_KERNEL_GS_BASE), which L0 switches with
+ * its own lazily and keeps in the CPU while L1 and L2 run: without MSR areas
+ * L1 and L2 share one processor's values ("VM Entries" and "VM Exits" switch
+ * only what the areas and the controls name), so L2 reads L1's and L1 then
+ * reads what L2 wrote; with them, L2 runs with the VM-entry MSR-load area's
+ * LSTAR, the VM-exit MSR-store area gives L1 what L2 wrote, the VM-exit
+ * MSR-load area gives L1 its own back, and KERNEL_GS_BASE, in no area, stays
+ * L1's. L1's MSR bitmap lets L2's RDMSR and WRMSR of them through. */
+void check_syscall_msrs(uint32_t base)
+{
+    uint32_t hlt = write_syscall_msr_program();
+    for (uint32_t i = 0; i < 4096; ++i)
+        msr_bitmap[i] = 0xFF;
+    const uint32_t passed[] = {IA32_LSTAR, IA32_KERNEL_GS_BASE};
+    for (uint32_t msr : passed) {
+        uint32_t bit = msr - 0xC0000000;
+        msr_bitmap[1024 + bit / 8] &= uint8_t(~(1u << (bit % 8))); /* read-high */
+        msr_bitmap[3072 + bit / 8] &= uint8_t(~(1u << (bit % 8))); /* write-high */
+    }
+    vmwrite64(MSR_BITMAP, uint32_t(uintptr_t(msr_bitmap)));
+    uint32_t primary = vmread(PRIMARY);
+    vmwrite(PRIMARY, primary | (1u << 28)); /* use MSR bitmaps */
+
+    write_msr(IA32_LSTAR, L1_LSTAR);
+    write_msr(IA32_KERNEL_GS_BASE, L1_KERNEL_GS_BASE);
+    use_areas(0, 0, 0);
+    vmwrite(GUEST_RIP, base + SYSCALL_MSRS_OFFSET);
+    bool exited = enter_l2(false);
+    expect_hlt_exit_at("l2_reads_and_writes_syscall_msrs_without_msr_areas", exited, base + SYSCALL_MSRS_OFFSET + hlt);
+    expect_msr("l2_without_msr_areas_reads_l1s_lstar", l2_read_value(0), L1_LSTAR);
+    expect_msr("l2_without_msr_areas_reads_l1s_kernel_gs_base", l2_read_value(1), L1_KERNEL_GS_BASE);
+    expect_msr("l1_without_msr_areas_reads_the_lstar_l2_wrote", read_msr(IA32_LSTAR), L2_LSTAR);
+
+    write_msr(IA32_LSTAR, L1_LSTAR);
+    put_msr_entry(entry_area[0], IA32_LSTAR, ENTRY_LSTAR);
+    put_msr_entry(store_area[0], IA32_LSTAR, 0);
+    put_msr_entry(load_area[0], IA32_LSTAR, EXIT_LSTAR);
+    use_areas(1, 1, 1);
+    vmwrite(GUEST_RIP, base + SYSCALL_MSRS_OFFSET);
+    exited = enter_l2(false);
+    use_areas(0, 0, 0);
+    expect_hlt_exit_at("l2_reads_and_writes_syscall_msrs_with_msr_areas", exited, base + SYSCALL_MSRS_OFFSET + hlt);
+    expect_msr("entry_msr_load_gives_l2_its_lstar", l2_read_value(0), ENTRY_LSTAR);
+    expect_msr("l2_keeps_l1s_kernel_gs_base_in_no_area", l2_read_value(1), L1_KERNEL_GS_BASE);
+    expect_msr("exit_msr_store_gives_l1_the_lstar_l2_wrote", entry_value(store_area[0]), L2_LSTAR);
+    expect_msr("exit_msr_load_gives_l1_its_lstar_back", read_msr(IA32_LSTAR), EXIT_LSTAR);
+    vmwrite(PRIMARY, primary);
+}
+
+} // namespace guest::l2

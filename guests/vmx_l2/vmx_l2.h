@@ -115,6 +115,7 @@ void write_vmcs12();
 /* The parts (one file each). */
 void check_msr_areas(uint32_t base);          /* vmx_l2/msr_areas.cpp */
 void check_msr_areas_efer_pat_tsc(uint32_t base);
+void check_syscall_msrs(uint32_t base);
 void check_l0_acts_for_l1(uint32_t base);     /* vmx_l2/l0_exits.cpp */
 void check_l2_reaches_l1_devices(uint32_t base);
 void check_l2_reads_its_tsc(uint32_t base);

@@ -543,6 +543,9 @@ vmx::ExitAction run_l2_slice(VmxVcpu& vcpu)
     if (l2.shadow.active())
         write_field(E::ept_pointer, l2.shadow.pointer());
 
+    /* L2 runs with the vCPU's syscall MSRs, which it shares with L1: L1's
+     * (or what VMCS12's entry MSR-load area put there). */
+    vcpu.load_swapped_msrs();
     int status = vmx_enter_guest(&vcpu.registers(), l2.vmcs02.launched());
     if (status != VM_ENTER_EXITED) {
         uint64_t error = status == VM_ENTER_FAIL_VALID ? read_field(E::vm_instruction_error) : 0;

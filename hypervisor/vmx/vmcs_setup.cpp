@@ -47,12 +47,6 @@ Result<void> write_controls(VmcsField32 field, ControlWord word, uint32_t requir
     return {};
 }
 
-struct MsrEntry {
-    uint32_t index;
-    uint32_t reserved;
-    uint64_t value;
-};
-
 } // namespace
 
 Result<void> VmxVcpu::setup_controls(Failure& why)
@@ -135,26 +129,19 @@ Result<void> VmxVcpu::setup_controls(Failure& why)
     vmcs_write(VmcsField::cr0_guest_host_mask, cr0_mask_);
     vmcs_write(VmcsField::cr4_guest_host_mask, cr4_mask_);
 
-    /* The MSR areas: the guest's values of SWAPPED_MSRS are loaded on entry and
-     * stored on exit in one list, the host's loaded on exit from another. */
-    auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
-    auto* host_msrs = phys_to_virt<MsrEntry>(msr_areas_ + 2048);
-    for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i) {
-        guest_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, 0};
-        host_msrs[i] = {uint32_t(SWAPPED_MSRS[i]), 0, cpu::rdmsr(SWAPPED_MSRS[i])};
-    }
-    vmcs_write(VmcsField::entry_msr_load_address, msr_areas_);
-    vmcs_write(VmcsField::entry_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
-    vmcs_write(VmcsField::exit_msr_store_address, msr_areas_);
-    vmcs_write(VmcsField::exit_msr_store_count, uint32_t(SWAPPED_MSR_COUNT));
-    vmcs_write(VmcsField::exit_msr_load_address, msr_areas_ + 2048);
-    vmcs_write(VmcsField::exit_msr_load_count, uint32_t(SWAPPED_MSR_COUNT));
+    /* No MSR areas: the syscall MSRs are switched lazily (load_swapped_msrs(),
+     * arch/x86_64/syscall_msrs.h), which spares a hypervisor that runs this
+     * kernel as its guest the emulation of three areas at every nested exit. */
+    vmcs_write(VmcsField::entry_msr_load_count, 0);
+    vmcs_write(VmcsField::exit_msr_store_count, 0);
+    vmcs_write(VmcsField::exit_msr_load_count, 0);
 
     auto* bitmap = phys_to_virt<uint8_t>(msr_bitmap_);
     msr_bitmap::deny_all(bitmap);
-    /* The swapped MSRs, and FS and GS bases (part of the VMCS guest state), are
-     * safe to pass through; all of them lie in the bitmap's ranges. */
-    for (Msr msr : SWAPPED_MSRS)
+    /* The swapped MSRs (the guest's values are in the CPU while it runs), and
+     * FS and GS bases (part of the VMCS guest state), are safe to pass through;
+     * all of them lie in the bitmap's ranges. */
+    for (Msr msr : syscall_msrs::MSRS)
         KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(msr)));
     KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::fs_base)));
     KERNEL_ASSERT(msr_bitmap::allow(bitmap, uint32_t(Msr::gs_base)));
@@ -179,13 +166,22 @@ void VmxVcpu::set_guest_pat(uint64_t value)
         vmcs_write(VmcsField::guest_pat, value);
 }
 
-uint64_t* VmxVcpu::swapped_msr(Msr msr)
+bool VmxVcpu::read_swapped_msr(Msr msr, uint64_t& value)
 {
-    auto* guest_msrs = phys_to_virt<MsrEntry>(msr_areas_);
-    for (size_t i = 0; i < SWAPPED_MSR_COUNT; ++i)
-        if (SWAPPED_MSRS[i] == msr)
-            return &guest_msrs[i].value;
-    return nullptr;
+    size_t index = syscall_msrs::index_of(msr);
+    if (index == syscall_msrs::COUNT)
+        return false;
+    value = syscall_msrs::read(swapped_msrs_, index);
+    return true;
+}
+
+bool VmxVcpu::write_swapped_msr(Msr msr, uint64_t value)
+{
+    size_t index = syscall_msrs::index_of(msr);
+    if (index == syscall_msrs::COUNT)
+        return false;
+    syscall_msrs::write(swapped_msrs_, index, value);
+    return true;
 }
 
 /* Every port exits to the device models or the empty bus's answer (a clear bit

@@ -1,8 +1,8 @@
 /* The VMX backend's home for the guest MSRs the CPU model does not keep itself
  * (hypervisor/cpu_model, MsrHome::backend): the fields of the current VMCS, the
- * swapped-MSR area and the TSC offset. Used by the RDMSR/WRMSR exit handlers and
- * by hypervisor/nested for VMCS12's MSR areas (Intel SDM rev. 084, Vol. 3C,
- * "Loading MSRs", "Saving MSRs"). */
+ * swapped syscall MSRs and the TSC offset. Used by the RDMSR/WRMSR exit
+ * handlers and by hypervisor/nested for VMCS12's MSR areas (Intel SDM rev. 084,
+ * Vol. 3C, "Loading MSRs", "Saving MSRs"). */
 #pragma once
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
@@ -15,8 +15,8 @@ namespace vmx {
 
 /* Where the VMX backend keeps the guest MSRs the CPU model does not store
  * itself: VMCS guest-state fields (EFER, PAT, SYSENTER, FS/GS base), the
- * MSR-load/store area (the syscall MSRs) and the TSC offset. The model has
- * already checked reserved bits and canonical addresses. */
+ * swapped syscall MSRs (in the CPU while the VM thread runs) and the TSC
+ * offset. The model has already checked reserved bits and canonical addresses. */
 class VmxMsrBackend final : public cpu_model::MsrBackend {
 public:
     explicit VmxMsrBackend(VmxVcpu& vcpu) : vcpu_(vcpu) {}
@@ -33,8 +33,8 @@ public:
         case Msr::fs_base: return vmcs_read(VmcsField::guest_fs_base);
         case Msr::gs_base: return vmcs_read(VmcsField::guest_gs_base);
         default: {
-            const uint64_t* slot = vcpu_.swapped_msr(msr);
-            return slot ? *slot : 0;
+            uint64_t value = 0;
+            return vcpu_.read_swapped_msr(msr, value) ? value : 0;
         }
         }
     }
@@ -55,10 +55,7 @@ public:
         case Msr::sysenter_eip: vmcs_write(VmcsField::guest_sysenter_eip, value); return;
         case Msr::fs_base: vmcs_write(VmcsField::guest_fs_base, value); return;
         case Msr::gs_base: vmcs_write(VmcsField::guest_gs_base, value); return;
-        default:
-            if (uint64_t* slot = vcpu_.swapped_msr(msr))
-                *slot = value;
-            return;
+        default: (void)vcpu_.write_swapped_msr(msr, value); return;
         }
     }
 

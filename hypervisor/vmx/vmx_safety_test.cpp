@@ -3,7 +3,8 @@
  * arrives while a guest runs goes to the host and the guest goes on; an ended VM
  * invalidates its EPT root and its VPID; VPIDs come from a pool that wraps from
  * 65,535 to 1 and skips those of running VMs; two guests doing SSE arithmetic side
- * by side keep their own XMM registers. The host NMI test runs everywhere; the
+ * by side keep their own XMM registers, and their own syscall MSRs while the
+ * host's come back for every other thread. The host NMI test runs everywhere; the
  * rest skip where the CPU has no VMX. Follows the Intel SDM (revision 084),
  * Vol. 3A, "Advanced Programmable Interrupt Controller (APIC)" ("Interrupt
  * Command Register (ICR)") and the 82093AA I/O APIC datasheet ("I/O Redirection
@@ -11,6 +12,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/interrupt_guard.h"
+#include "arch/x86_64/syscall_msrs.h"
+#include "console/log.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vm/vm_manager.h"
 #include "hypervisor/test/vm_test_support.h"
@@ -31,6 +34,7 @@ namespace {
 
 constexpr const char* SPIN_GUEST = "/guests/hostile_spin";
 constexpr const char* SSE_GUEST = "/guests/sse_state";
+constexpr const char* SYSCALL_MSRS_GUEST = "/guests/syscall_msrs";
 
 constexpr uint64_t APIC_BASE_ENABLE = 1ull << 11;
 constexpr uint64_t APIC_BASE_ADDRESS = 0xFFFFFF000ull;
@@ -291,4 +295,73 @@ KERNEL_TEST(vmx_safety, two_guests_doing_sse_side_by_side_keep_their_xmm_registe
         EXPECT(::starts_with(vms[i]->stop_reason(), "guest powered off with status 0"));
         EXPECT(switches[i] >= 5);
     }
+}
+
+namespace {
+
+volatile bool msr_checker_stop;
+volatile uint64_t msr_checker_runs;
+volatile uint64_t msr_checker_wrong;
+uint64_t host_syscall_msrs[syscall_msrs::COUNT];
+
+/* A host thread between the VM threads: each time it runs, the CPU must hold
+ * the host's syscall MSRs (a user program's SYSCALL would land on LSTAR). */
+void check_host_syscall_msrs(void*)
+{
+    while (!msr_checker_stop) {
+        for (size_t i = 0; i < syscall_msrs::COUNT; ++i)
+            if (cpu::rdmsr(syscall_msrs::MSRS[i]) != host_syscall_msrs[i])
+                msr_checker_wrong = msr_checker_wrong + 1;
+        msr_checker_runs = msr_checker_runs + 1;
+        Scheduler::instance().sleep_ns(clock::NS_PER_MS);
+    }
+}
+
+} // namespace
+
+/* The VMX backend passes the five syscall MSRs through, keeps a guest's values
+ * in the CPU across exits and switches them with the host's lazily, at thread
+ * switches and when the run loop returns (arch/x86_64/syscall_msrs.h), instead
+ * of MSR areas at every entry and exit. Two guests/syscall_msrs with their own
+ * values halt (each HLT sleeps the VM's thread) and spin while this thread and
+ * a checker thread run between them: each guest reads back its own values
+ * every time, the checker finds the host's every time, and the host's are back
+ * once both run loops returned (without run()'s own restore, the vCPU's
+ * destructor right after it would find its values still loaded: a panic). */
+KERNEL_TEST(vmx_safety, two_guests_keep_their_syscall_msrs_and_host_threads_find_the_hosts)
+{
+    if (skip_without_vmx(t))
+        return;
+    for (size_t i = 0; i < syscall_msrs::COUNT; ++i)
+        host_syscall_msrs[i] = cpu::rdmsr(syscall_msrs::MSRS[i]);
+    msr_checker_stop = false;
+    msr_checker_runs = 0;
+    msr_checker_wrong = 0;
+    uint64_t restores = syscall_msrs::statistics().host_restores;
+    Thread* checker = Scheduler::instance().spawn(check_host_syscall_msrs, nullptr, "msr checker");
+    EXPECT(checker != nullptr);
+    int first = start_test_vm(t, SYSCALL_MSRS_GUEST, "seed=1");
+    int second = start_test_vm(t, SYSCALL_MSRS_GUEST, "seed=2");
+    for (int id : {first, second}) {
+        if (id <= 0)
+            continue;
+        vm_manager::wait(id);
+        Vm* vm = vm_manager::find(id);
+        if (vm && !::starts_with(vm->stop_reason(), "guest powered off with status 0"))
+            t.fail("vm%d (%s) ended: %s", id, SYSCALL_MSRS_GUEST, vm->stop_reason());
+    }
+    msr_checker_stop = true;
+    if (checker)
+        Scheduler::instance().join(checker);
+    uint64_t restored = syscall_msrs::statistics().host_restores - restores;
+    log(LogCategory::test, "syscall MSRs: the host's restored %lu times, the checker ran %lu times", restored,
+        uint64_t(msr_checker_runs));
+    EXPECT(syscall_msrs::owner() == nullptr);
+    for (size_t i = 0; i < syscall_msrs::COUNT; ++i)
+        EXPECT_EQ(cpu::rdmsr(syscall_msrs::MSRS[i]), host_syscall_msrs[i]);
+    EXPECT_EQ(msr_checker_wrong, 0u);
+    /* Each guest halts 21 times, most of them a thread switch with its values
+     * loaded (48 in Bochs). */
+    EXPECT(restored >= 20);
+    EXPECT(msr_checker_runs >= 10);
 }

@@ -9,6 +9,7 @@
 #include "arch/x86_64/interrupt_guard.h"
 #include "abi/hypercall.h"
 #include "console/log.h"
+#include "debug/panic.h"
 #include "hypervisor/exercise.h"
 #include "hypervisor/memory/guest_page_walk.h"
 #include "hypervisor/nested/l2_entry.h"
@@ -53,6 +54,9 @@ VmxVcpu::~VmxVcpu() { release(); }
  * INVVPID Instruction"). */
 void VmxVcpu::release()
 {
+    /* run() took its guest's syscall MSRs out of the CPU before it returned:
+     * the CPU's owner never outlives its vCPU. */
+    KERNEL_ASSERT(syscall_msrs::owner() != &swapped_msrs_);
     nested::release_l2(nested_);
     vmcs_.release();
     nested::release_shadow(nested_);
@@ -65,7 +69,7 @@ void VmxVcpu::release()
         vpid_pool().free(vpid_);
         vpid_ = 0;
     }
-    for (uint64_t* page : {&msr_bitmap_, &msr_areas_, &io_bitmap_a_, &io_bitmap_b_}) {
+    for (uint64_t* page : {&msr_bitmap_, &io_bitmap_a_, &io_bitmap_b_}) {
         if (*page)
             PageManager::instance().free_page(*page);
         *page = 0;
@@ -88,7 +92,7 @@ void VmxVcpu::free_table(uint64_t physical) { PageManager::instance().free_page(
 
 Result<void> VmxVcpu::prepare(const guest_loader::MultibootEntryState& entry, Failure& why)
 {
-    for (uint64_t* page : {&msr_bitmap_, &msr_areas_, &io_bitmap_a_, &io_bitmap_b_}) {
+    for (uint64_t* page : {&msr_bitmap_, &io_bitmap_a_, &io_bitmap_b_}) {
         MemoryResult<uint64_t> allocated = PageManager::instance().allocate_zeroed_page(PageClaim::ordinary);
         if (!allocated.ok())
             return why.set(ENOMEM, "out of host memory for the MSR and I/O bitmap pages");
@@ -483,6 +487,9 @@ void VmxVcpu::run()
         // LAYER END tickless_vm
         uint64_t preparing = cpu::rdtsc();
         vmcs_.make_current();
+        /* Usually in the CPU already, since the last exit: only the first
+         * entry and the first after a thread switch write them. */
+        load_swapped_msrs();
         before_entry();
         if (break_next_first_entry_ && !vmcs_.launched()) {
             break_next_first_entry_ = false;
@@ -538,6 +545,9 @@ void VmxVcpu::run()
     }
     cpu::cli();
     vmcs_.clear();
+    /* The thread may go back to ring 3 (a user program's SYSCALL needs the
+     * host's LSTAR) or run another VM next: the guest's values go to the copy. */
+    syscall_msrs::restore_host();
     cpu::sti();
 }
 

@@ -1,10 +1,11 @@
-/* One VMX virtual CPU: its VMCS, EPT, MSR bitmap and MSR areas, its general
- * registers, and the loop that enters the guest and handles each VM exit. The
- * VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are handled in
- * exit_handlers.cpp. */
+/* One VMX virtual CPU: its VMCS, EPT, MSR and I/O bitmaps, its syscall MSRs,
+ * its general registers, and the loop that enters the guest and handles each VM
+ * exit. The VMCS is set up in vmcs_setup.cpp (split by SDM area), the exits are
+ * handled in exit_handlers.cpp. */
 #pragma once
 #include "abi/hypercall.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/syscall_msrs.h"
 #include "hypervisor/cpu_model/cpu_model.h"
 #include "hypervisor/hypercall/hypercall.h"
 #include "hypervisor/nested/vmcs12.h"
@@ -17,13 +18,6 @@
 #include "hypervisor/vmx/vmx_controls.h"
 
 namespace vmx {
-
-/* MSRs whose guest values are swapped in and out by the VM-entry MSR-load and
- * VM-exit MSR-store/load areas (SDM "VM-Entry Controls for MSRs", "VM-Exit
- * Controls for MSRs"): the host's syscall MSRs must survive a guest that sets its
- * own. */
-constexpr Msr SWAPPED_MSRS[] = {Msr::star, Msr::lstar, Msr::cstar, Msr::fmask, Msr::kernel_gs_base};
-constexpr size_t SWAPPED_MSR_COUNT = sizeof(SWAPPED_MSRS) / sizeof(SWAPPED_MSRS[0]);
 
 /* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS (bit 1),
  * blocking by NMI (bit 3). */
@@ -110,8 +104,22 @@ public:
     void set_guest_tsc(uint64_t value);
     uint64_t guest_pat() const { return guest_pat_; }
     void set_guest_pat(uint64_t value);
-    /* The guest's value of one of SWAPPED_MSRS in the MSR-store area, or nullptr. */
-    uint64_t* swapped_msr(Msr msr);
+    /* The swapped MSRs: the five syscall MSRs (syscall_msrs::MSRS), which the
+     * guest reads and writes without exits (the MSR bitmap passes them
+     * through). Their guest values are switched with the host's lazily
+     * (arch/x86_64/syscall_msrs.h), not by VM-entry and VM-exit MSR areas:
+     * loaded before the first entry after the host's were in place, kept in
+     * the CPU across exits while the VM thread runs, the host's back at a
+     * thread switch and when run() returns.
+     * The guest's value of `msr` if it is one of them (from the CPU while
+     * they are loaded): whether it is. */
+    [[nodiscard]] bool read_swapped_msr(Msr msr, uint64_t& value);
+    /* Sets the guest's value of `msr` if it is one of them: whether it is. */
+    [[nodiscard]] bool write_swapped_msr(Msr msr, uint64_t value);
+    /* Loads the guest's swapped MSRs unless they are in the CPU already: before
+     * every VM entry, interrupts off from here to the entry (run() and
+     * hypervisor/nested's slice of L2, which shares them with L1). */
+    void load_swapped_msrs() { syscall_msrs::load_guest(swapped_msrs_); }
     /* The guest's own VMX state when it is a hypervisor too (hypervisor/nested). */
     nested::NestedState& nested_state() { return nested_; }
     /* For hypervisor/nested: back to VMCS01 after work on VMCS02, and ending the
@@ -183,7 +191,8 @@ private:
     uint64_t msr_bitmap_ = 0;    /* physical page */
     uint64_t io_bitmap_a_ = 0;   /* physical pages: ports 0-0x7FFF, 0x8000-0xFFFF */
     uint64_t io_bitmap_b_ = 0;
-    uint64_t msr_areas_ = 0;     /* physical page: guest values at 0, host values at 2048 */
+    /* The guest's swapped MSRs while they are not in the CPU. */
+    syscall_msrs::GuestValues swapped_msrs_;
     uint16_t vpid_ = 0;
     uint64_t cr0_mask_ = 0, cr4_mask_ = 0;
     uint32_t primary_controls_ = 0;

@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt_guard.h"
+#include "arch/x86_64/syscall_msrs.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "lib/string.h"
@@ -176,6 +177,10 @@ void Scheduler::schedule()
      * guest's): kept with it, and `next`'s put in their place. Nothing between
      * here and `next` going on touches them. */
     fpu::switch_state(previous->fpu_state_, next->fpu_state_);
+    /* A VM thread leaves its guest's syscall MSRs in the CPU across exits
+     * (arch/x86_64/syscall_msrs.h); `next` may return to a user program, whose
+     * SYSCALL needs the host's, or run another guest. */
+    syscall_msrs::restore_host();
     switch_context(&previous->saved_rsp_, next->saved_rsp_);
     /* Running as `previous` again, possibly much later. */
     reap_finished();

@@ -20,7 +20,7 @@ EXPECTED_GUESTS = ["cpuid", "hypercall", "hlt", "port_io", "msr", "outside_ram",
                    "hostile_msr", "hostile_ring",
                    "hostile_memory", "hostile_cpu_state", "hostile_spin", "hostile_storm", "hostile_triple_fault",
                    "sse_state", "screen_keys", "platform", "ide", "svm_instruction", "apic", "vmx_l1", "hostile_vmx",
-                   "vmx_l2"]
+                   "vmx_l2", "syscall_msrs"]
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH_BYTES = 8192
 FLAG_ADDRESS_FIELDS = 1 << 16
