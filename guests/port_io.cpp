@@ -87,6 +87,28 @@ void check_string_io()
           "ECX or ESI is not what REP OUTSB leaves");
 }
 
+/* Two pages: a line written to COM1 with string output crosses from one to
+ * the other (the hypervisor reads a run of OUTSB bytes to its UART a page at
+ * a time). tests/system/test_vm_console_string_io.py finds the line. */
+alignas(4096) char two_pages[8192];
+constexpr char COM1_LINE[] = "port_io: OUTSB and REP OUTSB to COM1 across a page boundary\n";
+
+void check_string_output_to_com1()
+{
+    constexpr uint32_t LENGTH = sizeof(COM1_LINE) - 1;
+    char* line = two_pages + 4096 - 20;
+    for (uint32_t i = 0; i < LENGTH; ++i)
+        line[i] = COM1_LINE[i];
+    /* The first byte without REP, the rest with it, as a FIFO driver sends. */
+    const char* source = line;
+    asm volatile("outsb" : "+S"(source) : "d"(COM1_PORT) : "memory");
+    check("outsb_to_com1_advances", source == line + 1, "ESI is not what OUTSB leaves");
+    uint32_t count = LENGTH - 1;
+    asm volatile("rep outsb" : "+S"(source), "+c"(count) : "d"(COM1_PORT) : "memory");
+    check("rep_outsb_to_com1_across_a_page_advances", count == 0 && source == line + LENGTH,
+          "ECX or ESI is not what REP OUTSB leaves");
+}
+
 } // namespace
 
 void guest_main()
@@ -96,6 +118,7 @@ void guest_main()
     check_post_code_port();
     check_repeated_access();
     check_string_io();
+    check_string_output_to_com1();
 }
 
 } // namespace guest

@@ -8,7 +8,6 @@
 #include "hypervisor/vm/halted_guest.h"
 #include "hypervisor/vm/vm.h"
 #include "lib/format.h"
-#include "lib/string.h"
 #include "time/clock.h"
 
 #include <initializer_list>
@@ -16,24 +15,12 @@
 namespace {
 
 /* A guest's console line on the host console: "[vm1] text", never mistaken for
- * a host line (those start with "[host "). A line may be up to
- * LineAssembler::LONG_LINE long: it goes out in pieces under one interrupt guard,
- * so that no log line lands inside it and no large buffer sits on the stack. */
+ * a host line (those start with "[host "). Its pieces go out under one
+ * interrupt guard, so that no log line lands inside it. */
 void relay(int vm_id, const char* channel, const char* text, size_t length)
 {
     InterruptGuard guard;
-    char piece[128];
-    size_t used = format_string(piece, sizeof(piece), "[vm%d%s] ", vm_id, channel);
-    console_write(piece, used < sizeof(piece) ? used : sizeof(piece) - 1);
-    while (length > 0) {
-        size_t count = length < sizeof(piece) ? length : sizeof(piece);
-        memcpy(piece, text, count);
-        devices::make_guest_text_printable(piece, count);
-        console_write(piece, count);
-        text += count;
-        length -= count;
-    }
-    console_write("\n", 1);
+    devices::relay_guest_line(vm_id, channel, text, length, console_write);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "arch/x86_64/boot/layout.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt_guard.h"
+#include "lib/string.h"
 
 namespace vga_text {
 
@@ -29,6 +30,12 @@ struct Screen {
 
 Screen screens[SCREEN_COUNT];
 int visible = CONSOLE_SCREEN;
+/* The cursor location last written to the CRTC, -1 when unknown. A console
+ * that scrolls ends every line at the start of the bottom row, so most writes
+ * leave the cursor where it was; under a hypervisor each CRTC write is a VM
+ * exit (four per move), and a guest of our kernel that relays its own guest's
+ * lines would pay them for each line. */
+int cursor_written = -1;
 
 uint16_t cell(const Screen& screen, char c) { return uint16_t(uint8_t(c)) | uint16_t(screen.attribute) << 8; }
 bool is_visible(const Screen& screen) { return visible != EXTERNAL_SCREEN && &screen == &screens[visible]; }
@@ -39,12 +46,16 @@ void write_crtc(uint8_t index, uint8_t value)
     cpu::outb(CRTC_DATA, value);
 }
 
-void move_cursor(const Screen& screen)
+void write_cursor(uint16_t position)
 {
-    uint16_t position = uint16_t(screen.row * COLUMNS + screen.column);
+    if (position == cursor_written)
+        return;
     write_crtc(CRTC_CURSOR_HIGH, position >> 8);
     write_crtc(CRTC_CURSOR_LOW, position & 0xFF);
+    cursor_written = position;
 }
+
+void move_cursor(const Screen& screen) { write_cursor(uint16_t(screen.row * COLUMNS + screen.column)); }
 
 void set_cell(Screen& screen, int index, uint16_t value)
 {
@@ -53,16 +64,18 @@ void set_cell(Screen& screen, int index, uint16_t value)
         hardware[index] = value;
 }
 
+/* The copies go through memcpy/memmove, eight bytes (four cells) per step:
+ * every console line that reaches the bottom scrolls the whole screen, and
+ * under Bochs (one cycle per instruction) a loop of one cell per iteration
+ * cost ~20k cycles a line. VGA text memory takes 8-byte writes like RAM. */
 void copy_to_hardware(const Screen& screen)
 {
-    for (int i = 0; i < CELLS; ++i)
-        hardware[i] = screen.cells[i];
+    memcpy(const_cast<uint16_t*>(hardware), screen.cells, sizeof(screen.cells));
 }
 
 void scroll(Screen& screen)
 {
-    for (int i = 0; i < CELLS - COLUMNS; ++i)
-        screen.cells[i] = screen.cells[i + COLUMNS];
+    memmove(screen.cells, screen.cells + COLUMNS, (CELLS - COLUMNS) * sizeof(uint16_t));
     for (int i = CELLS - COLUMNS; i < CELLS; ++i)
         screen.cells[i] = cell(screen, ' ');
     screen.row = ROWS - 1;
@@ -111,6 +124,7 @@ void init()
     write_crtc(CRTC_CURSOR_START, 14); /* underline cursor: scan lines 14-15 */
     write_crtc(CRTC_CURSOR_END, 15);
     InterruptGuard guard;
+    cursor_written = -1; /* whatever the firmware left there */
     visible = CONSOLE_SCREEN;
     for (Screen& screen : screens)
         clear_screen(screen);
@@ -154,10 +168,8 @@ void show_cells(const uint16_t* cells, uint16_t cursor_position)
 {
     InterruptGuard guard;
     visible = EXTERNAL_SCREEN;
-    for (int i = 0; i < CELLS; ++i)
-        hardware[i] = cells[i];
-    write_crtc(CRTC_CURSOR_HIGH, cursor_position >> 8);
-    write_crtc(CRTC_CURSOR_LOW, cursor_position & 0xFF);
+    memcpy(const_cast<uint16_t*>(hardware), cells, CELLS * sizeof(uint16_t));
+    write_cursor(cursor_position);
 }
 
 char char_at(int at_row, int at_column) { return char(hardware[at_row * COLUMNS + at_column] & 0xFF); }

@@ -2,9 +2,11 @@
  * PS/2 keyboard (scancodes injected into the i8042, command 0xD2) switch the
  * visible VGA screen, each terminal keeps its own text and input, and a read
  * sleeps until input arrives. */
+#include "arch/x86_64/cpu.h"
 #include "console/vga_text.h"
 #include "drivers/typing_for_tests.h"
 #include "fs/kernel_vfs.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "sched/scheduler.h"
 #include "terminal/terminals.h"
@@ -155,4 +157,49 @@ KERNEL_TEST(terminal, dev_holds_a_character_file_per_terminal)
     }
     Result<void> made = vfs.mkdir("/dev/new");
     EXPECT(made.is_error() && made.error() == EROFS);
+}
+
+/* The CRTC's cursor location registers (0x0E high, 0x0F low) as the VGA reads
+ * them back. */
+uint16_t crtc_cursor()
+{
+    cpu::outb(0x3D4, 0x0E);
+    uint16_t high = cpu::inb(0x3D5);
+    cpu::outb(0x3D4, 0x0F);
+    return uint16_t(high << 8 | cpu::inb(0x3D5));
+}
+
+/* Scrolling copies the screen eight bytes at a time and the driver writes the
+ * cursor only when it moved (vga_text.cpp): the rows still move up one each,
+ * VGA memory shows the same as the screen, and the CRTC holds the cursor after
+ * writes that scroll, that move it, and a switch away and back. */
+KERNEL_TEST(terminal, scrolling_moves_rows_and_keeps_the_cursor)
+{
+    vga_text::show(2);
+    char line[32];
+    for (int i = 0; i < vga_text::ROWS + 5; ++i) {
+        size_t length = format_string(line, sizeof(line), "scrolled %02d\n", i);
+        vga_text::write_to(2, line, length);
+    }
+    constexpr uint16_t BOTTOM_LEFT = (vga_text::ROWS - 1) * vga_text::COLUMNS;
+    EXPECT_EQ(crtc_cursor(), BOTTOM_LEFT);
+    for (int row = 0; row < vga_text::ROWS - 1; ++row) {
+        format_string(line, sizeof(line), "scrolled %02d", row + 6);
+        bool same = true;
+        for (int column = 0; line[column]; ++column)
+            same &= vga_text::screen_char_at(2, row, column) == line[column] && vga_text::char_at(row, column) == line[column];
+        EXPECT(same);
+    }
+    EXPECT_EQ(vga_text::char_at(vga_text::ROWS - 1, 0), ' ');
+    vga_text::write_to(2, "ab", 2);
+    EXPECT_EQ(crtc_cursor(), uint16_t(BOTTOM_LEFT + 2));
+    vga_text::write_to(2, "\n", 1); /* scrolls; the cursor is where it was two writes ago */
+    EXPECT_EQ(crtc_cursor(), BOTTOM_LEFT);
+    vga_text::show(0);
+    vga_text::write_to(2, "cd", 2); /* not visible: the CRTC keeps screen 0's cursor */
+    uint16_t console_cursor = crtc_cursor();
+    vga_text::show(2);
+    EXPECT_EQ(crtc_cursor(), uint16_t(BOTTOM_LEFT + 2));
+    vga_text::show(0);
+    EXPECT_EQ(crtc_cursor(), console_cursor);
 }

@@ -97,7 +97,8 @@ MILESTONES: tuple[Milestone, ...] = (
               "the port_io, msr and platform guests pass; vm stats counts io_instruction exits; in GDB: "
               "break handle_io, continue, mx-vmcs (exit_qualification: port, size, direction)",
               (guest("port_io"), guest("msr"), guest("vmx_instruction"), guest("svm_instruction"),
-               r"test_platform\.py", r"test_hypervisor\.py::test_msrs_the_guest_cpu_lacks"), 10),
+               r"test_platform\.py", r"test_hypervisor\.py::test_msrs_the_guest_cpu_lacks",
+               r"test_vm_console_string_io\.py"), 10),
     Milestone(7, "ept_violation", "EPT violations",
               "SDM Vol. 3C 'EPT Violations', 'Exit Qualification for EPT Violations'",
               "in hypervisor/vmx/exit_handlers.cpp handle_ept_violation: end the VM with the access and its "
@@ -176,6 +177,7 @@ MILESTONE_FREE: tuple[tuple[str, str], ...] = (
     (r"test_hypervisor\.py::test_guest_timer_interrupts\w*\[qemu-svm\]",
      "our kernel alone on SVM, which is whole in every tree; its timer test makes no file hypercall"),
     (r"test_platform\.py::\w+\[qemu-svm\]", "a platform guest alone on SVM, which is whole in every tree"),
+    (r"test_vm_console_string_io\.py::\w+\[qemu-svm\]", "the port_io guest alone on SVM, which is whole in every tree"),
     (in_kernel("devices"), "the host drives the device models itself, without a VM, and not the VGA's stubbed CRTC"),
     (r"test_kernel_tests\.py::test_set_ran_exactly_the_registered_tests\[vmx-qemu\]",
      "QEMU has no VMX: the vmx set's tests skip there, and are only counted"),

@@ -4,6 +4,7 @@
 #pragma once
 #include "arch/x86_64/msr.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86_64/control_registers.h"
@@ -13,6 +14,12 @@ namespace cpu {
 inline void outb(uint16_t port, uint8_t value) { asm volatile("outb %0, %1" ::"a"(value), "Nd"(port)); }
 inline void outw(uint16_t port, uint16_t value) { asm volatile("outw %0, %1" ::"a"(value), "Nd"(port)); }
 inline void outl(uint16_t port, uint32_t value) { asm volatile("outl %0, %1" ::"a"(value), "Nd"(port)); }
+/* REP OUTSB: `count` bytes to one port in one instruction (under a hypervisor,
+ * one VM exit instead of one per byte). */
+inline void outsb(uint16_t port, const void* bytes, size_t count)
+{
+    asm volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"(port) : "memory");
+}
 
 inline uint8_t inb(uint16_t port)
 {
