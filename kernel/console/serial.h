@@ -14,6 +14,9 @@ void write(const char* text, size_t length);
 /* Whether the last byte written was a newline or carriage return (or nothing was
  * written yet): the next byte starts a line. */
 bool at_line_start();
+/* Waits until every byte written has left the UART (its transmit FIFO holds up
+ * to 16): before the machine powers off, so the last line is not cut short. */
+void drain();
 /* Raises the UART's interrupt (IRQ 4 on a PC) whenever a byte arrives. */
 void enable_receive_interrupt();
 /* True when a received byte waits in the receive buffer. */

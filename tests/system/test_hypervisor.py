@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import HYPERVISOR_EMULATORS, Booter, explain
+from matryoshka import exit_log
 from matryoshka.verdict import RunResult, Verdict
 
 GUEST_REPORT = re.compile(r"^vm(?P<vm>\d+) (?P<outcome>PASS|FAIL|SKIP): (?P<name>[\w.]+)(?:: (?P<reason>.*))?$")
@@ -65,10 +66,12 @@ def test_guest_ends_as_expected_and_host_carries_on(boot: Booter, emulator: str,
 OWN_KERNEL_SETS = "boot,memory,time,sched,sync,devices,input"
 
 
+OWN_KERNEL = f"vm=/boot/kernel vm_cmdline=test={OWN_KERNEL_SETS} vm_timeout_ms=200000 vm_stats"
+
+
 @pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
 def test_own_kernel_boots_as_guest_and_passes_its_tests(boot: Booter, emulator: str) -> None:
-    result = boot(emulator, f"vm=/boot/kernel vm_cmdline=test={OWN_KERNEL_SETS} vm_timeout_ms=200000", timeout=400,
-                  exact_time=True)
+    result = boot(emulator, OWN_KERNEL, timeout=400, exact_time=True)
     lines = guest_lines(result, 1)
     assert any(line.startswith("[guest boot] Matryoshka kernel") for line in lines), explain(result)
     assert "[guest boot] loader: Matryoshka" in lines, explain(result)
@@ -80,6 +83,18 @@ def test_own_kernel_boots_as_guest_and_passes_its_tests(boot: Booter, emulator: 
     # The guest's own test lines are relayed, never taken for the host's.
     assert result.tests == {}, explain(result)
     assert all(line.startswith("[vm1] ") for line in result.serial.splitlines() if "[guest " in line)
+
+
+@pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
+def test_own_kernel_as_guest_polls_its_uart_once_per_16_bytes(boot: Booter, emulator: str) -> None:
+    """The kernel's serial driver fills the 16550A's transmit FIFO: one LSR read
+    (0x3fd) per 16 bytes to THR (0x3f8), each an exit under a hypervisor
+    (kernel/console/serial.cpp). The same boot as the test above."""
+    result = boot(emulator, OWN_KERNEL, timeout=400, exact_time=True)
+    ports = exit_log.parse_statistics(result.serial)[1].ports
+    written, polled = ports["0x3f8"].writes, ports["0x3fd"].reads
+    assert written > 1000, explain(result)
+    assert polled <= written // 16 + 8, explain(result)
 
 
 @pytest.mark.parametrize("emulator", HYPERVISOR_EMULATORS)
