@@ -3,6 +3,7 @@
  * checks on the VMCS link pointer in "Checks on Guest Non-Register State". */
 #include "hypervisor/nested/shadow_vmcs.h"
 
+#include "hypervisor/nested/l2_context.h"
 #include "hypervisor/nested/nested_option.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/vmcs.h"
@@ -128,13 +129,10 @@ void copy(NestedState& state, bool to_shadow)
         }
         state.vmcs12.pushed();
     } else {
-        for (size_t i = 0; i < state.shadow_writable_count; ++i) {
-            size_t slot = state.shadow_slots[i];
-            VmxStatus status;
-            uint64_t value = vmx::vmread(state.shadow_encodings[i], &status);
-            KERNEL_ASSERT(status == VmxStatus::succeeded);
-            state.vmcs12.set_slot(slot, value);
-        }
+        /* VMREAD of a field gives no more bits than the field has. */
+        for (size_t i = 0; i < state.shadow_writable_count; ++i)
+            state.vmcs12.set_slot_within_width(state.shadow_slots[i],
+                                               read_field(VmcsEncoding(state.shadow_encodings[i])));
         state.vmcs12.in_step(state.shadow_writable);
     }
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
