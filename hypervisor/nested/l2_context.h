@@ -87,6 +87,9 @@ struct L2Context {
     uint64_t host01[22] = {};
     uint64_t areas01[6] = {};
     L1StateAfterExit l1_after_exit;
+    /* The VMCS12 fields the last entry's MSR-load area changed after that
+     * entry's checks ran: the next entry checks them as changed. */
+    FieldSet changed_after_checks;
 };
 
 /* How long L2 runs after an entry before an interrupt of L1's that was already

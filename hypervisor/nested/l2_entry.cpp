@@ -442,8 +442,13 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
      * shadow VMCS, VMPTRLD, L0 at an exit). VMLAUNCH starts afresh. */
     bool kept = !launch && state.l2 && state.l2->vmcs02_for == state.current_vmcs12 &&
                 state.l2->l1_ia32e == l1_ia32e;
+    /* The checks see what changed since the last entry's checks: its entry
+     * MSR-load area wrote VMCS12 after them (SYSENTER, EFER, PAT). */
+    FieldSet to_check = state.vmcs12.changes();
+    if (kept)
+        to_check = to_check | state.l2->changed_after_checks;
     InstructionResult failed_check;
-    if (!run_entry_checks(vcpu, state, context, entry_work(state.vmcs12.changes(), kept), failed_check))
+    if (!run_entry_checks(vcpu, state, context, entry_work(to_check, kept), failed_check))
         return failed_check;
 
     if (!state.l2) {
@@ -460,6 +465,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         }
     }
     L2Context& l2 = *state.l2;
+    FieldSet checked = state.vmcs12.changes();
     /* The SDM's semantics: the entry MSR-load area is loaded at every entry,
      * whether its address and count changed or not (the SYSENTER MSRs land in
      * VMCS12's guest fields, and in changes()). */
@@ -507,6 +513,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     vcpu.make_vmcs01_current();
     if (!kept || changes_l1_state_after_exit(state.vmcs12.changes()))
         l2.l1_after_exit.known = false;
+    l2.changed_after_checks = state.vmcs12.changes().without(checked);
     state.vmcs12.forget_changes();
     l2.vmcs02_for = state.current_vmcs12;
     l2.l1_ia32e = l1_ia32e;
