@@ -129,7 +129,9 @@ void check_l0_acts_for_l1(uint32_t base)
     Text cycles;
     cycles.add("VMWRITE of GUEST_SYSENTER_CS ").add_decimal(int32_t(emulated)).add(" cycles, of GUEST_RIP ")
         .add_decimal(int32_t(shadowed));
-    check("vmwrite_of_guest_sysenter_cs_exits_and_of_guest_rip_does_not", emulated > 1000 && shadowed < 200,
+    /* An exit to L0 and back is several hundred instructions (~800 for an
+     * emulated VMWRITE, make bench row 9d), the shadow's VMWRITE one. */
+    check("vmwrite_of_guest_sysenter_cs_exits_and_of_guest_rip_does_not", emulated > 300 && shadowed < 200,
           cycles.c_str());
     bool exited = enter_l2(false);
     expect_hlt_exit_at("l2_out_and_rdmsr_l1_lets_through_run_without_exits_to_l1", exited, base + PASS_HLT_OFFSET);
