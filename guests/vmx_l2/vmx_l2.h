@@ -81,6 +81,14 @@ constexpr uint32_t CPUID_OFFSET = 5, OUT_OFFSET = 7, READ_OFFSET = 9, HLT_OFFSET
                    SPIN_OFFSET = 17, READ_4M_OFFSET = 19, PASS_OFFSET = 25, PASS_HLT_OFFSET = 34, CR0_OFFSET = 35,
                    CR0_HLT_OFFSET = 47;
 
+/* Bits 31:0 of the TSC (in Bochs one count per instruction, L0's included). */
+inline uint32_t rdtsc_low()
+{
+    uint32_t low, high;
+    asm volatile("rdtsc" : "=a"(low), "=d"(high));
+    return low;
+}
+
 /* Bits 63:32 of the TSC. */
 inline uint32_t rdtsc_high()
 {

@@ -512,11 +512,13 @@ EntryCheck check_guest_pdptes(const Vmcs12& vmcs12, const Controls& c, const Ent
 
 } // namespace
 
-EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, bool segments_passed)
+EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, GuestChecksPassed passed)
 {
     Controls c = controls_of(vmcs12);
-    if (EntryCheck check = check_guest_registers(vmcs12, c, context); !check.ok())
-        return check;
+    if (!passed.registers) {
+        if (EntryCheck check = check_guest_registers(vmcs12, c, context); !check.ok())
+            return check;
+    }
     bool virtual_8086 = vmcs12.get(E::guest_rflags) & RFLAGS_VM;
     if (virtual_8086) {
         /* FIXME: the virtual-8086 segment rules (base = selector * 16, limit 0xFFFF,
@@ -524,7 +526,7 @@ EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, 
          * mode, so we refuse it rather than run it unchecked. */
         return guest("guest RFLAGS.VM: virtual-8086 mode is not supported for L2");
     }
-    if (!segments_passed) {
+    if (!passed.segments) {
         if (EntryCheck check = check_guest_segments(vmcs12, c.has(EntryControl::ia32e_mode_guest),
                                                     c.has(SecondaryProcessorControl::unrestricted_guest));
             !check.ok())
@@ -534,7 +536,7 @@ EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, 
         return check;
     if (EntryCheck check = check_guest_non_register_state(vmcs12, c, context); !check.ok())
         return check;
-    return check_guest_pdptes(vmcs12, c, context);
+    return passed.pdptes ? EntryCheck{} : check_guest_pdptes(vmcs12, c, context);
 }
 
 EntryCheck check_entry(const Vmcs12& vmcs12, const EntryContext& context)

@@ -61,10 +61,22 @@ EntryCheck check_control_fields(const Vmcs12& vmcs12, const EntryContext& contex
 EntryCheck check_event_injection(const Vmcs12& vmcs12, const EntryContext& context);
 /* Reads the host-state fields, the controls and context.l1_in_ia32e_mode. */
 EntryCheck check_host_state(const Vmcs12& vmcs12, const EntryContext& context);
-/* `segments_passed`: the checks on the guest's segment registers passed before
- * with the same inputs (FieldGroup::guest_segments, guest CR0 and the controls,
- * which is all they read) and are left out; the other checks run in order. */
-EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, bool segments_passed = false);
+/* Groups of the guest-state checks that passed before on the same inputs and
+ * are left out (vmcs02.h, entry_work()); the others run in order, so the first
+ * failure is still the one a full run finds. */
+struct GuestChecksPassed {
+    /* Reads FieldGroup::guest_segments, guest CR0 and the controls. */
+    bool segments = false;
+    /* "Checks on Guest Control Registers, Debug Registers, and MSRs": reads
+     * guest CR0, CR3, CR4, DR7, SYSENTER_ESP/EIP, PAT, EFER and the controls. */
+    bool registers = false;
+    /* "Checks on Guest Page-Directory-Pointer-Table Entries": guest CR0, CR4,
+     * the PDPTEs and the controls. */
+    bool pdptes = false;
+};
+/* The rest (RIP, RFLAGS, descriptor tables, non-register state: inputs an exit
+ * changes, and the VMCS link pointer's page in L1's memory) runs at every entry. */
+EntryCheck check_guest_state(const Vmcs12& vmcs12, const EntryContext& context, GuestChecksPassed passed = {});
 /* All three, in that order: the first failure wins, as on hardware. */
 EntryCheck check_entry(const Vmcs12& vmcs12, const EntryContext& context);
 

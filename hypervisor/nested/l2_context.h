@@ -39,6 +39,19 @@ public:
     void free_table(uint64_t physical) override { PageManager::instance().free_page(physical); }
 };
 
+/* L1's state after an exit from L2 (l1_state_after_exit()), kept between exits
+ * while its inputs stay: VMCS12's host-state fields and VM-exit controls (an
+ * entry that finds one of them changed forgets it, enter_l2) and `before`. At
+ * each exit to L1 it is written into VMCS01 whole (L1 ran and changed VMCS01's
+ * guest fields since the last exit), only not computed again. */
+struct L1StateAfterExit {
+    bool known = false;
+    L1StateBefore before;
+    bool ia32e = false;
+    size_t count = 0;
+    FieldValue fields[L1_STATE_FIELD_COUNT];
+};
+
 /* What L0 keeps per vCPU for L2: VMCS02, the shadow EPT and L2's VPID. */
 struct L2Context {
     explicit L2Context(vmx::VmxVcpu& vcpu, const EptCapabilities12& capabilities)
@@ -73,6 +86,10 @@ struct L2Context {
     /* VMCS01's host-state and MSR-area fields as VMCS02 holds them. */
     uint64_t host01[22] = {};
     uint64_t areas01[6] = {};
+    L1StateAfterExit l1_after_exit;
+    /* The VMCS12 fields the last entry's MSR-load area changed after that
+     * entry's checks ran: the next entry checks them as changed. */
+    FieldSet changed_after_checks;
 };
 
 /* How long L2 runs after an entry before an interrupt of L1's that was already
@@ -103,8 +120,11 @@ void flush_shadow_mappings(uint64_t pointer);
 
 /* L1's state as VMCS01 holds it, before an exit from L2 loads it. */
 L1StateBefore l1_state_before(const L2Context& l2);
-/* Loads L1's state from VMCS12's host-state area into VMCS01 (current). */
-void load_l1_host_state(vmx::VmxVcpu& vcpu, NestedState& state, const L1StateBefore& before);
+/* Loads L1's state from VMCS12's host-state area into VMCS01 (current), with
+ * `kept` (may be null) the state computed at an earlier exit, used when still
+ * valid and else computed and kept. */
+void load_l1_host_state(vmx::VmxVcpu& vcpu, NestedState& state, const L1StateBefore& before,
+                        L1StateAfterExit* kept);
 /* A VM exit from L2 to L1 ("VM Exits"): VMCS02 current before, VMCS01 after. */
 void reflect_to_l1(vmx::VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitRecord& record);
 /* The exit information of VMCS02 (current), with `reason`. */

@@ -130,12 +130,18 @@ L1StateBefore l1_state_before(const L2Context& l2) { return {l2.l1_cr0, l2.l0.l1
 
 
 /* Loads L1's state from VMCS12's host-state area into VMCS01 (current). */
-void load_l1_host_state(VmxVcpu& vcpu, NestedState& state, const L1StateBefore& before)
+void load_l1_host_state(VmxVcpu& vcpu, NestedState& state, const L1StateBefore& before, L1StateAfterExit* kept)
 {
-    FieldValue fields[L1_STATE_FIELD_COUNT];
-    bool ia32e = false;
-    size_t count = l1_state_after_exit(state.vmcs12, before, fields, ia32e);
-    for (size_t i = 0; i < count; ++i) {
+    L1StateAfterExit computed;
+    L1StateAfterExit& after = kept ? *kept : computed;
+    if (!after.known || !(after.before == before)) {
+        after.count = l1_state_after_exit(state.vmcs12, before, after.fields, after.ia32e);
+        after.before = before;
+        after.known = kept != nullptr;
+    }
+    const FieldValue* fields = after.fields;
+    bool ia32e = after.ia32e;
+    for (size_t i = 0; i < after.count; ++i) {
         if (fields[i].field == E::guest_pat && !(vmcs_read(vmx::VmcsField::entry_controls) &
                                                    uint32_t(vmx::EntryControl::load_pat))) {
             vcpu.set_guest_pat(fields[i].value);
@@ -167,7 +173,9 @@ void fail_entry_to_l1(VmxVcpu& vcpu, NestedState& state, uint32_t reason, uint64
     record.qualification = qualification;
     record_exit(state.vmcs12, record);
     L1StateBefore before{read_field(E::guest_cr0), read_field(E::guest_efer), vcpu.guest_pat()};
-    load_l1_host_state(vcpu, state, before);
+    /* Computed afresh: the checks of this entry found VMCS12 changed or not,
+     * but the kept state has not been told (enter_l2 does at a successful entry). */
+    load_l1_host_state(vcpu, state, before, nullptr);
     ++vcpu.vm().statistics().nested.l2_exits_reflected;
 }
 
@@ -337,7 +345,7 @@ bool run_entry_checks(VmxVcpu& vcpu, NestedState& state, const EntryContext& con
         result = {Outcome::fail_valid, 8};
         return false;
     }
-    check = check_guest_state(vmcs12, context, work.segments_passed);
+    check = check_guest_state(vmcs12, context, work.guest_passed);
     if (!check.ok()) {
         log(LogCategory::vmx, "vm%d: nested VM entry failed: %s", vcpu.vm().id(), check.rule);
         fail_entry_to_l1(vcpu, state, uint32_t(ExitReason::entry_failure_invalid_guest_state), check.qualification);
@@ -377,7 +385,7 @@ void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitR
     if (!guest_field_slots_known) [[unlikely]]
         find_guest_field_slots();
     for (size_t i = 0; i < VMCS02_GUEST_FIELD_COUNT; ++i)
-        vmcs12.set_slot(guest_field_slots[i], read_field(VMCS02_GUEST_FIELDS[i]));
+        vmcs12.set_slot_within_width(guest_field_slots[i], read_field(VMCS02_GUEST_FIELDS[i]));
     L2ComposedState composed;
     composed.cr0 = l2_control_register_for_l1(read_field(E::guest_cr0), read_field(E::cr0_read_shadow),
                                               l2.l0.cr0_mask & ~l2.cr0_mask12);
@@ -393,7 +401,7 @@ void reflect_to_l1(VmxVcpu& vcpu, NestedState& state, L2Context& l2, const ExitR
 
     uint32_t failed = store_exit_msr_area(vcpu, vmcs12);
     vcpu.make_vmcs01_current(); /* VMCS02 stays active and launched for the next VMRESUME */
-    load_l1_host_state(vcpu, state, l1_state_before(l2));
+    load_l1_host_state(vcpu, state, l1_state_before(l2), &l2.l1_after_exit);
     push(vcpu, state); /* L1's VMREADs through its shadow VMCS see the exit */
     if (!failed)
         failed = load_exit_msr_area(vcpu, vmcs12);
@@ -434,8 +442,13 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
      * shadow VMCS, VMPTRLD, L0 at an exit). VMLAUNCH starts afresh. */
     bool kept = !launch && state.l2 && state.l2->vmcs02_for == state.current_vmcs12 &&
                 state.l2->l1_ia32e == l1_ia32e;
+    /* The checks see what changed since the last entry's checks: its entry
+     * MSR-load area wrote VMCS12 after them (SYSENTER, EFER, PAT). */
+    FieldSet to_check = state.vmcs12.changes();
+    if (kept)
+        to_check = to_check | state.l2->changed_after_checks;
     InstructionResult failed_check;
-    if (!run_entry_checks(vcpu, state, context, entry_work(state.vmcs12.changes(), kept), failed_check))
+    if (!run_entry_checks(vcpu, state, context, entry_work(to_check, kept), failed_check))
         return failed_check;
 
     if (!state.l2) {
@@ -452,6 +465,7 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
         }
     }
     L2Context& l2 = *state.l2;
+    FieldSet checked = state.vmcs12.changes();
     /* The SDM's semantics: the entry MSR-load area is loaded at every entry,
      * whether its address and count changed or not (the SYSENTER MSRs land in
      * VMCS12's guest fields, and in changes()). */
@@ -497,6 +511,9 @@ InstructionResult enter_l2(VmxVcpu& vcpu, NestedState& state, bool launch)
     l2.cr4_mask12 = state.vmcs12.get(E::cr4_guest_host_mask);
     l2.l1_timer = state.vmcs12.get(E::pin_based_controls) & uint32_t(vmx::PinBasedControl::preemption_timer);
     vcpu.make_vmcs01_current();
+    if (!kept || changes_l1_state_after_exit(state.vmcs12.changes()))
+        l2.l1_after_exit.known = false;
+    l2.changed_after_checks = state.vmcs12.changes().without(checked);
     state.vmcs12.forget_changes();
     l2.vmcs02_for = state.current_vmcs12;
     l2.l1_ia32e = l1_ia32e;

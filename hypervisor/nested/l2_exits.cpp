@@ -432,7 +432,7 @@ vmx::ExitAction handle_l2_exit(VmxVcpu& vcpu, NestedState& state, L2Context& l2,
         /* L2's state in VMCS02 is not copied back here: VMCS02 is built afresh. */
         l2.vmcs02_for = NO_CURRENT_VMCS;
         record_exit(state.vmcs12, record);
-        load_l1_host_state(vcpu, state, l1_state_before(l2));
+        load_l1_host_state(vcpu, state, l1_state_before(l2), nullptr);
         push(vcpu, state);
         ++statistics.nested.l2_exits_reflected;
         return vmx::ExitAction::resume;

@@ -3,6 +3,7 @@
  * checks on the VMCS link pointer in "Checks on Guest Non-Register State". */
 #include "hypervisor/nested/shadow_vmcs.h"
 
+#include "hypervisor/nested/l2_context.h"
 #include "hypervisor/nested/nested_option.h"
 #include "hypervisor/vm/vm.h"
 #include "hypervisor/vmx/vmcs.h"
@@ -63,12 +64,18 @@ bool prepare(NestedState& state)
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);
     KERNEL_ASSERT(vmx::vmptrld(state.shadow_vmcs) == VmxStatus::succeeded);
     /* Two passes: the writable fields first in the slot list, so that pull()
-     * copies only them. */
+     * copies only them. Writable are only the fields a hypervisor writes for
+     * most entries (FieldGroup::written_per_entry): the pull reads back every
+     * writable field at each emulated VMX instruction, since no record says
+     * which of them L1 wrote, and with all ~100 writable it was a third of an
+     * emulated VMRESUME. L1's VMWRITE of another field exits to the emulation,
+     * which writes the cache (and the push the shadow): L1 sees the same. */
+    const FieldSet& per_entry = field_group(FieldGroup::written_per_entry);
     uint16_t count = 0;
     for (bool writable : {true, false}) {
         for (size_t slot = 0; slot < supported_field_count(); ++slot) {
             VmcsEncoding field = supported_field(slot);
-            if ((vmx::vmcs_field_kind(field) != vmx::VmcsFieldKind::read_only) != writable)
+            if (per_entry.has(slot) != writable)
                 continue;
             if (vmx::vmwrite(uint64_t(field), 0) != VmxStatus::succeeded)
                 continue;
@@ -101,9 +108,10 @@ bool prepare(NestedState& state)
  * value changed since the last copy (Vmcs12::unpushed(): the shadow holds the
  * others' values already; after an exit that is the exit information and what
  * L2 changed, some 20 of the ~150 fields), or back every field L1 can VMWRITE
- * there (a read-only field in the shadow is the cache's value of the last push:
- * its VMWRITE bit stays set, so L1's VMWRITE of it exits to the emulation,
- * which writes the cache); after that the writable fields are the same in both.
+ * there (16, FieldGroup::written_per_entry; any other field in the shadow is
+ * the cache's value of the last push: its VMWRITE bit stays set, so L1's
+ * VMWRITE of it exits to the emulation, which writes the cache); after that
+ * the writable fields are the same in both.
  * VMCS01 is current before and after; the shadow is VMCLEARed after use, so the
  * CPU's cached copy of it is in memory when VMCS01's link pointer names it. */
 void copy(NestedState& state, bool to_shadow)
@@ -121,13 +129,10 @@ void copy(NestedState& state, bool to_shadow)
         }
         state.vmcs12.pushed();
     } else {
-        for (size_t i = 0; i < state.shadow_writable_count; ++i) {
-            size_t slot = state.shadow_slots[i];
-            VmxStatus status;
-            uint64_t value = vmx::vmread(state.shadow_encodings[i], &status);
-            KERNEL_ASSERT(status == VmxStatus::succeeded);
-            state.vmcs12.set_slot(slot, value);
-        }
+        /* VMREAD of a field gives no more bits than the field has. */
+        for (size_t i = 0; i < state.shadow_writable_count; ++i)
+            state.vmcs12.set_slot_within_width(state.shadow_slots[i],
+                                               read_field(VmcsEncoding(state.shadow_encodings[i])));
         state.vmcs12.in_step(state.shadow_writable);
     }
     KERNEL_ASSERT(vmx::vmclear(state.shadow_vmcs) == VmxStatus::succeeded);

@@ -9,8 +9,11 @@
  * writes into it before the host reads it (at the start of every emulated VMX
  * instruction, before part 2 builds VMCS02), push() gives the shadow the cache's
  * values after the host changed them (VMPTRLD, a VMfailValid error number, exit
- * information from part 2). Fields the shadow does not hold, read-only fields
- * for VMWRITE (IA32_VMX_MISC bit 29 is not offered to L1) and unsupported
+ * information from part 2). VMREAD of every field the shadow holds is let
+ * through, VMWRITE only of the fields a hypervisor writes for most entries
+ * (FieldGroup::written_per_entry, so that the pull reads back 16 fields, not
+ * ~100); VMWRITE of the others (read-only fields too: IA32_VMX_MISC bit 29 is
+ * not offered to L1), fields the shadow does not hold and unsupported
  * encodings keep exiting, to the emulation. vm_nested_shadow=off, a host without
  * the control or a page the host cannot spare: every VMREAD/VMWRITE exits. */
 #pragma once

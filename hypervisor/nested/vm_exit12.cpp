@@ -147,6 +147,12 @@ size_t l1_state_after_exit(const Vmcs12& vmcs12, const L1StateBefore& before, Fi
     return n;
 }
 
+bool changes_l1_state_after_exit(const FieldSet& changed)
+{
+    static const int exit_controls = field_slot(uint64_t(E::exit_controls));
+    return changed.has(size_t(exit_controls)) || changed.intersects(field_group(FieldGroup::host_state));
+}
+
 uint32_t load_msr_area(guest_paging::GuestPhysicalReader& l1_memory, uint64_t area, uint32_t count, MsrSink& sink)
 {
     for (uint32_t i = 0; i < count; ++i) {

@@ -55,12 +55,17 @@ struct FieldValue {
 /* L1's registers that "Loading Host State" keeps partly or wholly. */
 struct L1StateBefore {
     uint64_t cr0 = 0, efer = 0, pat = 0;
+
+    bool operator==(const L1StateBefore&) const = default;
 };
 constexpr size_t L1_STATE_FIELD_COUNT = 50;
 /* L1's state after the exit, from VMCS12's host-state area, into
  * out[0, L1_STATE_FIELD_COUNT); `l1_ia32e` says whether L1 continues in IA-32e
  * mode (VMCS01's "IA-32e mode guest"). Returns the number of fields written. */
 size_t l1_state_after_exit(const Vmcs12& vmcs12, const L1StateBefore& before, FieldValue* out, bool& l1_ia32e);
+/* Whether a change of these VMCS12 fields changes l1_state_after_exit(): it
+ * reads the host-state fields and the VM-exit controls, nothing else. */
+bool changes_l1_state_after_exit(const FieldSet& changed);
 
 /* Where the MSRs of an MSR-load area go: L0's model of the level that gets them
  * (L2's on entry, L1's on exit), never the host's own. False: the write would

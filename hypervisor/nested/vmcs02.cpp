@@ -3,6 +3,8 @@
 
 #include "arch/x86_64/control_registers.h"
 
+#include <initializer_list>
+
 namespace nested {
 
 using vmx::EntryControl;
@@ -162,6 +164,38 @@ const FieldSet& copied_guest_fields()
     return fields;
 }
 
+namespace {
+
+FieldSet fields_of(std::initializer_list<E> fields)
+{
+    FieldSet set;
+    for (E field : fields)
+        set.add(size_t(field_slot(uint64_t(field))));
+    return set;
+}
+
+/* What each group of entry checks reads besides its own group (entry_checks.h). */
+struct CheckInputs {
+    FieldSet host_controls;  /* the host-state checks: VM-exit and VM-entry controls */
+    FieldSet guest_controls; /* the guest-state checks: VM-entry and secondary controls (active or not by the primary) */
+    FieldSet registers;      /* check_guest_registers()'s guest fields */
+    FieldSet pdptes;         /* check_guest_pdptes()'s */
+};
+
+const CheckInputs& check_inputs()
+{
+    static const CheckInputs inputs = {
+        fields_of({E::exit_controls, E::entry_controls}),
+        fields_of({E::entry_controls, E::primary_processor_controls, E::secondary_processor_controls}),
+        fields_of({E::guest_cr0, E::guest_cr3, E::guest_cr4, E::guest_dr7, E::guest_sysenter_esp,
+                   E::guest_sysenter_eip, E::guest_pat, E::guest_efer}),
+        fields_of({E::guest_cr0, E::guest_cr4, E::guest_pdpte0, E::guest_pdpte1, E::guest_pdpte2, E::guest_pdpte3}),
+    };
+    return inputs;
+}
+
+} // namespace
+
 EntryWork entry_work(const FieldSet& changed, bool kept)
 {
     EntryWork work;
@@ -169,14 +203,19 @@ EntryWork entry_work(const FieldSet& changed, bool kept)
         work.guest_fields = copied_guest_fields();
         return work;
     }
+    const CheckInputs& inputs = check_inputs();
     bool controls = changed.intersects(field_group(FieldGroup::controls));
     work.check_control_fields = controls;
-    /* The host-state checks read the exit and entry controls as well. */
-    work.check_host_state = controls || changed.intersects(field_group(FieldGroup::host_state));
-    /* The segment checks read the segment fields, CR0.PE and the controls
-     * (IA-32e mode guest, unrestricted guest). */
-    work.segments_passed = !controls && !changed.intersects(field_group(FieldGroup::guest_segments)) &&
-                           !changed.has(size_t(field_slot(uint64_t(E::guest_cr0))));
+    work.check_host_state =
+        changed.intersects(inputs.host_controls) || changed.intersects(field_group(FieldGroup::host_state));
+    /* The guest-state groups read their fields, the controls that select their
+     * rules (IA-32e mode guest, unrestricted guest, EPT, load PAT/EFER/debug
+     * controls) and the capability MSRs, which are the VM's for its life. */
+    bool guest_controls = changed.intersects(inputs.guest_controls);
+    work.guest_passed.segments = !guest_controls && !changed.intersects(field_group(FieldGroup::guest_segments)) &&
+                                 !changed.has(size_t(field_slot(uint64_t(E::guest_cr0))));
+    work.guest_passed.registers = !guest_controls && !changed.intersects(inputs.registers);
+    work.guest_passed.pdptes = !guest_controls && !changed.intersects(inputs.pdptes);
     work.write_controls = controls;
     work.guest_fields = changed & copied_guest_fields();
     return work;

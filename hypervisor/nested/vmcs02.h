@@ -13,6 +13,7 @@
  * Port I/O and MSRs always exit from L2 (no bitmaps in VMCS02): the ports and MSRs
  * L1 lets L2 use are L1's virtual hardware, which only L0 can emulate. */
 #pragma once
+#include "hypervisor/nested/entry_checks.h"
 #include "hypervisor/nested/vmcs12.h"
 
 #include <stddef.h>
@@ -70,7 +71,7 @@ extern const size_t VMCS02_GUEST_FIELD_COUNT;
 struct EntryWork {
     bool check_control_fields = true; /* entry_checks.h; event injection is checked at every entry */
     bool check_host_state = true;
-    bool segments_passed = false;     /* check_guest_state()'s: the segment checks' inputs are unchanged */
+    GuestChecksPassed guest_passed;   /* check_guest_state()'s groups whose inputs are unchanged */
     bool write_controls = true;       /* VMCS02 controls from VMCS12's controls (and L0's, see l2_entry.cpp) */
     FieldSet guest_fields;            /* VMCS02_GUEST_FIELDS (by VMCS12 slot) to copy again */
 };

@@ -14,120 +14,17 @@ using vmx::VmcsFieldKind;
 using vmx::VmcsFieldWidth;
 using vmx::vmcs_field_kind;
 using vmx::vmcs_field_width;
+using vmcs12_fields::FIELD_COUNT;
+using vmcs12_fields::slot_of;
+using vmcs12_fields::SUPPORTED_FIELDS;
+using vmcs12_fields::width_mask;
 
-/* The fields of a Skylake-class CPU for what L1 is offered (docs/nested.md,
- * "Fields"): no posted interrupts, APIC virtualization, VM functions, PML,
- * VMCS shadowing, XSAVES, TSC scaling, PLE or CET fields. The order is the
- * layout of the region (vmcs12.h): append only, never reorder. */
-constexpr VmcsEncoding SUPPORTED_FIELDS[] = {
-    /* 16-Bit Control Fields */
-    E::vpid,
-    /* 16-Bit Guest-State Fields */
-    E::guest_es_selector, E::guest_cs_selector, E::guest_ss_selector, E::guest_ds_selector,
-    E::guest_fs_selector, E::guest_gs_selector, E::guest_ldtr_selector, E::guest_tr_selector,
-    /* 16-Bit Host-State Fields */
-    E::host_es_selector, E::host_cs_selector, E::host_ss_selector, E::host_ds_selector,
-    E::host_fs_selector, E::host_gs_selector, E::host_tr_selector,
-    /* 64-Bit Control Fields */
-    E::io_bitmap_a, E::io_bitmap_b, E::msr_bitmap, E::exit_msr_store_address, E::exit_msr_load_address,
-    E::entry_msr_load_address, E::executive_vmcs_pointer, E::tsc_offset, E::ept_pointer,
-    /* 64-Bit Read-Only Data Field */
-    E::guest_physical_address,
-    /* 64-Bit Guest-State Fields */
-    E::vmcs_link_pointer, E::guest_debugctl, E::guest_pat, E::guest_efer, E::guest_perf_global_ctrl,
-    E::guest_pdpte0, E::guest_pdpte1, E::guest_pdpte2, E::guest_pdpte3,
-    /* 64-Bit Host-State Fields */
-    E::host_pat, E::host_efer, E::host_perf_global_ctrl,
-    /* 32-Bit Control Fields */
-    E::pin_based_controls, E::primary_processor_controls, E::exception_bitmap, E::page_fault_error_code_mask,
-    E::page_fault_error_code_match, E::cr3_target_count, E::exit_controls, E::exit_msr_store_count,
-    E::exit_msr_load_count, E::entry_controls, E::entry_msr_load_count, E::entry_interruption_information,
-    E::entry_exception_error_code, E::entry_instruction_length, E::secondary_processor_controls,
-    /* 32-Bit Read-Only Data Fields */
-    E::vm_instruction_error, E::exit_reason, E::exit_interruption_information, E::exit_interruption_error_code,
-    E::idt_vectoring_information, E::idt_vectoring_error_code, E::exit_instruction_length,
-    E::exit_instruction_information,
-    /* 32-Bit Guest-State Fields */
-    E::guest_es_limit, E::guest_cs_limit, E::guest_ss_limit, E::guest_ds_limit, E::guest_fs_limit,
-    E::guest_gs_limit, E::guest_ldtr_limit, E::guest_tr_limit, E::guest_gdtr_limit, E::guest_idtr_limit,
-    E::guest_es_access_rights, E::guest_cs_access_rights, E::guest_ss_access_rights, E::guest_ds_access_rights,
-    E::guest_fs_access_rights, E::guest_gs_access_rights, E::guest_ldtr_access_rights, E::guest_tr_access_rights,
-    E::guest_interruptibility_state, E::guest_activity_state, E::guest_smbase, E::guest_sysenter_cs,
-    E::preemption_timer_value,
-    /* 32-Bit Host-State Field */
-    E::host_sysenter_cs,
-    /* Natural-Width Control Fields */
-    E::cr0_guest_host_mask, E::cr4_guest_host_mask, E::cr0_read_shadow, E::cr4_read_shadow,
-    E::cr3_target_value_0, E::cr3_target_value_1, E::cr3_target_value_2, E::cr3_target_value_3,
-    /* Natural-Width Read-Only Data Fields */
-    E::exit_qualification, E::io_rcx, E::io_rsi, E::io_rdi, E::io_rip, E::guest_linear_address,
-    /* Natural-Width Guest-State Fields */
-    E::guest_cr0, E::guest_cr3, E::guest_cr4, E::guest_es_base, E::guest_cs_base, E::guest_ss_base,
-    E::guest_ds_base, E::guest_fs_base, E::guest_gs_base, E::guest_ldtr_base, E::guest_tr_base,
-    E::guest_gdtr_base, E::guest_idtr_base, E::guest_dr7, E::guest_rsp, E::guest_rip, E::guest_rflags,
-    E::guest_pending_debug_exceptions, E::guest_sysenter_esp, E::guest_sysenter_eip,
-    /* Natural-Width Host-State Fields */
-    E::host_cr0, E::host_cr3, E::host_cr4, E::host_fs_base, E::host_gs_base, E::host_tr_base,
-    E::host_gdtr_base, E::host_idtr_base, E::host_sysenter_esp, E::host_sysenter_eip, E::host_rsp, E::host_rip,
-};
-constexpr size_t FIELD_COUNT = sizeof(SUPPORTED_FIELDS) / sizeof(SUPPORTED_FIELDS[0]);
-static_assert(FIELD_COUNT <= 256, "Vmcs12::values_ holds 256 fields");
 static_assert(VMCS12_FIELDS_OFFSET + 8 * FIELD_COUNT <= VMCS12_REGION_SIZE, "the fields fit in the region");
 
 /* Encoding bits ("Structure of VMCS Component Encoding"): 0 access type (1 =
  * high), 9:1 index, 11:10 type, 12 reserved, 14:13 width, 31:15 reserved. */
 constexpr uint64_t ACCESS_HIGH = 1;
 constexpr uint64_t RESERVED_ENCODING_BITS = ~0x6FFFull;
-
-/* Bits the field holds: a 16-bit field 16, a 32-bit one 32, others 64. */
-uint64_t width_mask(VmcsEncoding field)
-{
-    switch (vmcs_field_width(field)) {
-    case VmcsFieldWidth::bits16: return 0xFFFF;
-    case VmcsFieldWidth::bits32: return 0xFFFFFFFF;
-    case VmcsFieldWidth::bits64:
-    case VmcsFieldWidth::natural: break;
-    }
-    return ~0ull;
-}
-
-/* A full encoding's bits 14:13 (width), 11:10 (type) and 9:1 (index) as one
- * 13-bit key: every supported field has its own (bits 12 and 0 are 0). */
-constexpr uint32_t slot_key(uint32_t encoding)
-{
-    return ((encoding >> 13) & 3) << 11 | ((encoding >> 10) & 3) << 9 | ((encoding >> 1) & 0x1FF);
-}
-
-/* Slot + 1 per key, 0 for none: a VMREAD, a VMWRITE and every field VMCS02 and
- * the shadow VMCS copy look their slot up here. A search of the list cost ~100k
- * instructions per shadow sync, which made each emulated VMX instruction of L1
- * take milliseconds in Bochs (longer than L1's timer tick). */
-constexpr auto SLOT_TABLE = [] {
-    struct Table {
-        uint8_t slot_plus_one[1u << 13] = {};
-    } table;
-    for (size_t i = 0; i < FIELD_COUNT; ++i)
-        table.slot_plus_one[slot_key(uint32_t(SUPPORTED_FIELDS[i]))] = uint8_t(i + 1);
-    return table;
-}();
-
-static_assert(FIELD_COUNT < 255, "a slot + 1 fits a byte");
-static_assert([] {
-    for (size_t i = 0; i < FIELD_COUNT; ++i)
-        if (SLOT_TABLE.slot_plus_one[slot_key(uint32_t(SUPPORTED_FIELDS[i]))] != i + 1)
-            return false;
-    return true;
-}(), "no two supported fields share a key");
-
-int slot_of(VmcsEncoding field)
-{
-    auto encoding = uint32_t(field);
-    if (encoding & ~0x6FFEu)
-        return -1;
-    int slot = int(SLOT_TABLE.slot_plus_one[slot_key(encoding)]) - 1;
-    /* Two encodings that differ only in bit 12 or 0 share a key. */
-    return slot >= 0 && SUPPORTED_FIELDS[slot] == field ? slot : -1;
-}
 
 constexpr bool is_event_injection(VmcsEncoding field)
 {
@@ -145,6 +42,32 @@ constexpr bool is_guest_segment(VmcsEncoding field)
            (encoding >= 0x4814 && encoding <= 0x4822) || (encoding >= 0x6806 && encoding <= 0x6814);
 }
 
+/* FieldGroup::written_per_entry: KVM's list of fields it shadows for VMWRITE
+ * is about the same (arch/x86/kvm/vmx/vmcs_shadow_fields.h); ours adds the
+ * activity state (an L1 emulating HLT for its guest). */
+constexpr bool is_written_per_entry(VmcsEncoding field)
+{
+    switch (field) {
+    case E::guest_rip:
+    case E::guest_rsp:
+    case E::guest_rflags:
+    case E::guest_cr0:
+    case E::guest_cr3:
+    case E::guest_cr4:
+    case E::cr0_read_shadow:
+    case E::cr4_read_shadow:
+    case E::guest_interruptibility_state:
+    case E::guest_activity_state:
+    case E::entry_interruption_information:
+    case E::entry_exception_error_code:
+    case E::entry_instruction_length:
+    case E::preemption_timer_value:
+    case E::primary_processor_controls:
+    case E::exception_bitmap: return true;
+    default: return false;
+    }
+}
+
 constexpr bool in_group(VmcsEncoding field, FieldGroup group)
 {
     VmcsFieldKind kind = vmcs_field_kind(field);
@@ -155,11 +78,12 @@ constexpr bool in_group(VmcsEncoding field, FieldGroup group)
     case FieldGroup::guest_state: return kind == VmcsFieldKind::guest;
     case FieldGroup::guest_segments: return kind == VmcsFieldKind::guest && is_guest_segment(field);
     case FieldGroup::exit_information: return kind == VmcsFieldKind::read_only;
+    case FieldGroup::written_per_entry: return is_written_per_entry(field);
     }
     return false;
 }
 
-constexpr size_t GROUP_COUNT = size_t(FieldGroup::exit_information) + 1;
+constexpr size_t GROUP_COUNT = size_t(FieldGroup::written_per_entry) + 1;
 
 constexpr auto GROUPS = [] {
     struct Groups {
@@ -235,19 +159,6 @@ FieldStatus Vmcs12::write(uint64_t encoding, uint64_t value, bool writable_read_
     else
         store_value(size_t(slot), value & width_mask(field));
     return FieldStatus::ok;
-}
-
-uint64_t Vmcs12::get(VmcsEncoding field) const
-{
-    int slot = slot_of(field);
-    return slot < 0 ? 0 : values_[slot];
-}
-
-void Vmcs12::set(VmcsEncoding field, uint64_t value)
-{
-    int slot = slot_of(field);
-    if (slot >= 0)
-        store_value(size_t(slot), value & width_mask(field));
 }
 
 void Vmcs12::set_slot(size_t slot, uint64_t value) { store_value(slot, value & width_mask(SUPPORTED_FIELDS[slot])); }

@@ -9,6 +9,7 @@
  * (tests/unit/vmcs12_test.cpp). docs/nested.md describes the layout. */
 #pragma once
 #include "hypervisor/memory/guest_virtual_memory.h"
+#include "hypervisor/nested/vmcs12_fields.h"
 #include "hypervisor/vmx/vmx_constants.h"
 
 #include <stddef.h>
@@ -101,6 +102,13 @@ enum class FieldGroup : uint8_t {
     guest_state,     /* every guest-state field, the segment registers included */
     guest_segments,  /* selector, base, limit and access rights of ES ... GS, LDTR and TR */
     exit_information, /* the read-only fields */
+    /* The fields a hypervisor writes after most exits of its guest, for the next
+     * entry: guest RIP, RSP, RFLAGS, CR0/CR3/CR4 and their read shadows, the
+     * interruptibility and activity state, event injection, the preemption
+     * timer, the primary controls (interrupt and NMI windows) and the exception
+     * bitmap. The shadow VMCS takes L1's VMWRITEs of these without an exit
+     * (shadow_vmcs.h); a VMWRITE of any other field exits. */
+    written_per_entry,
 };
 const FieldSet& field_group(FieldGroup group);
 
@@ -126,13 +134,26 @@ public:
     /* The host's own access for nested2 (VMCS02 from VMCS12, exit information
      * into VMCS12): no read-only rule, the width still applies. An encoding
      * outside the supported set reads 0 and is not written. */
-    uint64_t get(VmcsEncoding field) const;
-    void set(VmcsEncoding field, uint64_t value);
+    uint64_t get(VmcsEncoding field) const
+    {
+        int slot = vmcs12_fields::slot_of(field);
+        return slot < 0 ? 0 : values_[slot];
+    }
+    void set(VmcsEncoding field, uint64_t value)
+    {
+        int slot = vmcs12_fields::slot_of(field);
+        if (slot >= 0)
+            store_value(size_t(slot), value & vmcs12_fields::width_mask(field));
+    }
     /* The same by slot (below supported_field_count(), the index of
      * supported_field()), without the encoding lookup: for the shadow VMCS copy,
      * which walks every field twice per L2 round trip. */
     uint64_t get_slot(size_t slot) const { return values_[slot]; }
     void set_slot(size_t slot, uint64_t value);
+    /* set_slot() of a value already within the field's width (a VMREAD of the
+     * same field in a hardware VMCS gives no more bits): the reflection of an
+     * exit copies 51 fields so, without the width lookup for each. */
+    void set_slot_within_width(size_t slot, uint64_t value) { store_value(slot, value); }
 
     /* The fields whose value changed since forget_changes(): every field after
      * load() and in a new cache, then those write(), set() and set_slot() gave
@@ -220,7 +241,8 @@ struct NestedState {
     bool shadow_linked = false;
     bool shadow_unavailable = false; /* a page could not be had: emulate every VMREAD/VMWRITE */
     /* The slots the shadow holds: the first `shadow_writable_count` L1 can
-     * VMWRITE without an exit, the rest (read-only fields) only VMREAD. */
+     * VMWRITE without an exit (FieldGroup::written_per_entry), the rest only
+     * VMREAD. */
     uint8_t shadow_slots[256] = {};
     uint32_t shadow_encodings[256] = {}; /* supported_field() of each of shadow_slots, for the pull's loop */
     uint16_t shadow_slot_count = 0;

@@ -24,8 +24,10 @@ VMX_L1_RULES = ["vmxon_with_cr4_vmxe_clear_raises_ud", "vmxon_with_cr0_ne_clear_
                 "invept_single_context_bad_eptp_fails_valid_28", "invvpid_non_canonical_address_fails_valid_28",
                 "vmptrld_brings_back_the_first_vmcs_fields", "vmxoff_wrote_the_current_vmcs_back"]
 # The vmx_l1 guest executes this many VMREADs and VMWRITEs (register and memory
-# forms); with the shadow VMCS only those of unsupported or read-only fields exit.
-VMX_L1_VMREADS, VMX_L1_VMWRITES = 30, 10
+# forms); with the shadow VMCS only the VMREADs of unsupported fields exit, and
+# the VMWRITEs of all but the fields a hypervisor writes per entry
+# (FieldGroup::written_per_entry): here its three of GUEST_RIP pass without one.
+VMX_L1_VMREADS, VMX_L1_VMWRITES, VMX_L1_SHADOWED_VMWRITES = 30, 10, 3
 
 
 def reports(result: RunResult) -> dict[str, str]:
@@ -73,7 +75,7 @@ def test_vmx_l1_guest_checks_every_vmx_instruction_with_the_shadow_vmcs(boot: Bo
     stats = nested_stats(result, "1")
     assert int(stats["syncs"]) > 0, explain(result)
     assert int(stats["vmreads"]) < VMX_L1_VMREADS // 2, explain(result)
-    assert int(stats["vmwrites"]) < VMX_L1_VMWRITES // 2, explain(result)
+    assert int(stats["vmwrites"]) == VMX_L1_VMWRITES - VMX_L1_SHADOWED_VMWRITES, explain(result)
     assert ended(result).get("2") == ("stopped", "powered off 0"), explain(result)
 
 

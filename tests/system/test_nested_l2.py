@@ -41,6 +41,9 @@ def test_vmx_l2_guest_runs_an_l2_and_gets_its_exits_reflected(boot: Booter) -> N
                  # L0 acting for L1 on the exits L1 lets through (docs/nested-l2.md).
                  "l2_out_and_rdmsr_l1_lets_through_run_without_exits_to_l1",
                  "l2_rdmsr_l1_lets_through_reads_l2s_sysenter_cs",
+                 # A VMWRITE the shadow VMCS no longer takes (GUEST_SYSENTER_CS) exits, reads back.
+                 "vmread_through_the_shadow_gives_an_emulated_vmwrite_back",
+                 "vmwrite_of_guest_sysenter_cs_exits_and_of_guest_rip_does_not",
                  "l2_mov_to_cr0_changing_only_l0s_ne_runs_without_exit_to_l1",
                  "l2_reads_back_cr0_ne_as_it_wrote_it", "l1_sees_l2_cr0_ne_as_l2_wrote_it",
                  "l2_hlt_without_hlt_exiting_sleeps_until_l1s_interrupt_exits",

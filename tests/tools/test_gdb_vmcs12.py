@@ -1,5 +1,5 @@
 """mx-vmcs12 (tools/gdb/matryoshka_gdb.py): the slot order of the VMCS12 cache is
-read from hypervisor/nested/vmcs12.cpp's SUPPORTED_FIELDS (never copied), named
+read from hypervisor/nested/vmcs12_fields.h's SUPPORTED_FIELDS (never copied), named
 from hypervisor/vmx/vmx_data.py, and L1's VMX state is described as docs/nested.md
 gives it."""
 from __future__ import annotations

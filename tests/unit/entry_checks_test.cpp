@@ -329,9 +329,24 @@ UNIT_TEST(entry_checks_leave_out_only_the_segment_checks_that_passed_before)
     Fixture f;
     f.vmcs12.set(E::guest_cs_access_rights, 0xA093); /* a data segment in CS */
     CHECK(check_guest_state(f.vmcs12, f.context).failure == EntryFailure::guest_state);
-    CHECK(check_guest_state(f.vmcs12, f.context, true).ok());
+    CHECK(check_guest_state(f.vmcs12, f.context, {.segments = true}).ok());
     f.vmcs12.set(E::guest_rip, 0x0000800000000000);
-    CHECK(check_guest_state(f.vmcs12, f.context, true).failure == EntryFailure::guest_state);
+    CHECK(check_guest_state(f.vmcs12, f.context, {.segments = true}).failure == EntryFailure::guest_state);
+}
+
+UNIT_TEST(entry_checks_leave_out_only_the_register_and_pdpte_checks_that_passed_before)
+{
+    /* The same for the control-register/MSR checks and the PDPTE checks
+     * (GuestChecksPassed): each left out alone, the others still run. */
+    Fixture f;
+    f.vmcs12.set(E::guest_cr3, 1ull << 60); /* beyond MAXPHYADDR */
+    CHECK(check_guest_state(f.vmcs12, f.context).failure == EntryFailure::guest_state);
+    CHECK(check_guest_state(f.vmcs12, f.context, {.registers = true}).ok());
+    CHECK(check_guest_state(f.vmcs12, f.context, {.segments = true, .pdptes = true}).failure ==
+          EntryFailure::guest_state);
+    f.vmcs12.set(E::guest_rflags, 0); /* bit 1 clear: checked at every entry */
+    CHECK(check_guest_state(f.vmcs12, f.context, {.segments = true, .registers = true, .pdptes = true}).failure ==
+          EntryFailure::guest_state);
 }
 
 UNIT_TEST(entry_checks_control_fields_and_event_injection_make_up_the_control_checks)

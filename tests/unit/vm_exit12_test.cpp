@@ -155,6 +155,46 @@ UNIT_TEST(vm_exit12_loads_l1_from_the_host_state_area)
     CHECK_EQ(value_of(fields, n, E::guest_cs_access_rights), 0xC09Bull);
 }
 
+UNIT_TEST(vm_exit12_l1_state_after_exit_reads_only_what_changes_l1_state_after_exit_names)
+{
+    /* L0 keeps l1_state_after_exit()'s result between exits until VMCS12's
+     * host fields or exit controls change (changes_l1_state_after_exit):
+     * changing any other field must leave the result as it was, and each
+     * host field or the exit controls must count as a change. */
+    Vmcs12 vmcs12;
+    for (size_t slot = 0; slot < supported_field_count(); ++slot)
+        vmcs12.set_slot(slot, 0x1000 + slot * 8);
+    vmcs12.set(E::exit_controls, uint32_t(ExitControl::host_address_space_size) | uint32_t(ExitControl::load_pat));
+    L1StateBefore before{CR0_ET | CR0_PE, EFER_SCE, 0x0007040600070406};
+    FieldValue first[L1_STATE_FIELD_COUNT], again[L1_STATE_FIELD_COUNT];
+    bool ia32e_first = false, ia32e_again = false;
+    size_t n = l1_state_after_exit(vmcs12, before, first, ia32e_first);
+    for (size_t slot = 0; slot < supported_field_count(); ++slot) {
+        FieldSet one;
+        one.add(slot);
+        if (changes_l1_state_after_exit(one))
+            continue;
+        Vmcs12 changed = vmcs12;
+        changed.set_slot(slot, ~changed.get_slot(slot));
+        CHECK_EQ(l1_state_after_exit(changed, before, again, ia32e_again), n);
+        CHECK(ia32e_again == ia32e_first);
+        for (size_t i = 0; i < n; ++i)
+            CHECK(again[i].field == first[i].field && again[i].value == first[i].value);
+    }
+    auto names = [](E field) {
+        FieldSet one;
+        one.add(size_t(field_slot(uint64_t(field))));
+        return changes_l1_state_after_exit(one);
+    };
+    CHECK(names(E::host_rip));
+    CHECK(names(E::host_cs_selector));
+    CHECK(names(E::host_pat));
+    CHECK(names(E::exit_controls));
+    CHECK(!names(E::guest_rip));
+    CHECK(!names(E::entry_controls));
+    CHECK(!names(E::exit_reason));
+}
+
 UNIT_TEST(vm_exit12_msr_load_area_names_the_failing_entry)
 {
     L1Ram l1;

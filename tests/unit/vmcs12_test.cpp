@@ -295,3 +295,40 @@ UNIT_TEST(vmcs12_unpushed_fields_are_those_the_shadow_vmcs_lacks)
     CHECK(vmcs.load(ram, 0x1000));
     CHECK(vmcs.unpushed().has(size_t(bitmap)));
 }
+
+UNIT_TEST(vmcs12_fields_written_per_entry_are_the_shadow_vmcss_writable_ones)
+{
+    /* The shadow VMCS lets L1 VMWRITE these without an exit (shadow_vmcs.h):
+     * what a hypervisor writes after an exit of its guest, and nothing else. */
+    using nested::FieldGroup;
+    using nested::field_group;
+    using F = nested::VmcsEncoding;
+    auto in = [](F field) {
+        return field_group(FieldGroup::written_per_entry).has(size_t(nested::field_slot(uint64_t(field))));
+    };
+    for (F field : {F::guest_rip, F::guest_rsp, F::guest_rflags, F::entry_interruption_information,
+                    F::preemption_timer_value, F::primary_processor_controls, F::guest_interruptibility_state})
+        CHECK(in(field));
+    for (F field : {F::host_rip, F::guest_cs_selector, F::exit_reason, F::tsc_offset, F::guest_sysenter_cs,
+                    F::ept_pointer})
+        CHECK(!in(field));
+    size_t count = 0;
+    for (size_t slot = 0; slot < nested::supported_field_count(); ++slot)
+        count += field_group(FieldGroup::written_per_entry).has(slot);
+    CHECK(count == 16);
+}
+
+UNIT_TEST(vmcs12_get_and_set_by_constant_encoding_match_read_and_write)
+{
+    /* Vmcs12::get()/set() look the slot up at compile time (vmcs12_fields.h):
+     * the same slot, width and "no such field" as VMREAD/VMWRITE's lookup. */
+    nested::Vmcs12 vmcs12;
+    vmcs12.set(nested::VmcsEncoding::guest_cs_selector, 0x12345);
+    uint64_t value = 0;
+    CHECK(vmcs12.read(GUEST_CS_SELECTOR, value) == nested::FieldStatus::ok);
+    CHECK(value == 0x2345);
+    CHECK(vmcs12.write(GUEST_RIP, 0xFFFF800000001000, false) == nested::FieldStatus::ok);
+    CHECK(vmcs12.get(nested::VmcsEncoding::guest_rip) == 0xFFFF800000001000);
+    vmcs12.set(nested::VmcsEncoding::posted_interrupt_descriptor_address, 5); /* not offered: no field */
+    CHECK(vmcs12.get(nested::VmcsEncoding::posted_interrupt_descriptor_address) == 0);
+}

@@ -217,7 +217,7 @@ def describe_exit_shadow(values: dict[str, int], data: vmx.VmxData) -> list[str]
 
 # The VMCS12 cache holds its fields in the order of SUPPORTED_FIELDS in this
 # source file (the region layout of docs/nested.md): read from there, never copied.
-VMCS12_SOURCE = Path(__file__).resolve().parents[2] / "hypervisor" / "nested" / "vmcs12.cpp"
+VMCS12_SOURCE = Path(__file__).resolve().parents[2] / "hypervisor" / "nested" / "vmcs12_fields.h"
 
 
 def vmcs12_field_order(source: str, data: vmx.VmxData) -> list[vmx.VmcsField]:
