@@ -166,14 +166,6 @@ const FieldSet& copied_guest_fields()
 
 namespace {
 
-FieldSet fields_of(std::initializer_list<E> fields)
-{
-    FieldSet set;
-    for (E field : fields)
-        set.add(size_t(field_slot(uint64_t(field))));
-    return set;
-}
-
 /* What each group of entry checks reads besides its own group (entry_checks.h). */
 struct CheckInputs {
     FieldSet host_controls;  /* the host-state checks: VM-exit and VM-entry controls */

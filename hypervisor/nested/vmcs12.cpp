@@ -124,6 +124,14 @@ int field_slot(uint64_t encoding)
     return slot_of(full);
 }
 
+FieldSet fields_of(std::initializer_list<E> fields)
+{
+    FieldSet set;
+    for (E field : fields)
+        set.add(size_t(field_slot(uint64_t(field))));
+    return set;
+}
+
 unsigned highest_field_index()
 {
     unsigned highest = 0;

@@ -12,6 +12,7 @@
 #include "hypervisor/nested/vmcs12_fields.h"
 #include "hypervisor/vmx/vmx_constants.h"
 
+#include <initializer_list>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,9 @@ struct FieldSet {
     }
     constexpr bool empty() const { return !(words[0] | words[1] | words[2] | words[3]); }
 };
+
+/* The set of these fields (each one VMCS12 holds). */
+FieldSet fields_of(std::initializer_list<vmx::VmcsEncoding> fields);
 
 /* The groups of fields VM entry to L2 looks at (l2_entry.cpp): which checks of
  * entry_checks.h must run again and which VMCS02 fields must be written again

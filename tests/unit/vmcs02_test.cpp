@@ -195,17 +195,6 @@ UNIT_TEST(vmcs02_guest_fields_are_guest_state_without_the_composed_ones)
 }
 
 /* entry_work(): what a VM entry redoes for a kept VMCS02, from the fields that changed. */
-namespace {
-
-FieldSet changed_fields(std::initializer_list<E> fields)
-{
-    FieldSet set;
-    for (E field : fields)
-        set.add(size_t(field_slot(uint64_t(field))));
-    return set;
-}
-
-} // namespace
 
 UNIT_TEST(vmcs02_entry_without_a_kept_vmcs02_checks_and_writes_everything)
 {
@@ -221,7 +210,7 @@ UNIT_TEST(vmcs02_entry_without_a_kept_vmcs02_checks_and_writes_everything)
 UNIT_TEST(vmcs02_unchanged_vmcs12_reenters_without_checks_or_writes)
 {
     /* Exit information (L0's record of the last exit) is no input of an entry. */
-    EntryWork work = entry_work(changed_fields({E::exit_reason, E::exit_qualification, E::vm_instruction_error}), true);
+    EntryWork work = entry_work(fields_of({E::exit_reason, E::exit_qualification, E::vm_instruction_error}), true);
     CHECK(!work.check_control_fields);
     CHECK(!work.check_host_state);
     CHECK(work.guest_passed.segments);
@@ -231,7 +220,7 @@ UNIT_TEST(vmcs02_unchanged_vmcs12_reenters_without_checks_or_writes)
 
 UNIT_TEST(vmcs02_changed_guest_rip_is_copied_alone_and_the_segment_checks_stay_passed)
 {
-    EntryWork work = entry_work(changed_fields({E::guest_rip, E::guest_rflags}), true);
+    EntryWork work = entry_work(fields_of({E::guest_rip, E::guest_rflags}), true);
     CHECK(!work.check_control_fields);
     CHECK(!work.check_host_state);
     CHECK(work.guest_passed.segments);
@@ -245,10 +234,10 @@ UNIT_TEST(vmcs02_control_changed_after_vmresume_is_checked_and_written_with_what
 {
     /* A secondary control changes what the segment checks accept (unrestricted
      * guest); the host-state checks read only the VM-exit and VM-entry controls. */
-    EntryWork work = entry_work(changed_fields({E::secondary_processor_controls}), true);
+    EntryWork work = entry_work(fields_of({E::secondary_processor_controls}), true);
     CHECK(work.check_control_fields);
     CHECK(!work.check_host_state);
-    CHECK(entry_work(changed_fields({E::entry_controls}), true).check_host_state);
+    CHECK(entry_work(fields_of({E::entry_controls}), true).check_host_state);
     CHECK(!work.guest_passed.segments);
     CHECK(work.write_controls);
     CHECK(work.guest_fields.empty());
@@ -256,17 +245,17 @@ UNIT_TEST(vmcs02_control_changed_after_vmresume_is_checked_and_written_with_what
 
 UNIT_TEST(vmcs02_host_and_segment_changes_rerun_their_own_checks)
 {
-    EntryWork host = entry_work(changed_fields({E::host_rip}), true);
+    EntryWork host = entry_work(fields_of({E::host_rip}), true);
     CHECK(!host.check_control_fields);
     CHECK(host.check_host_state);
     CHECK(host.guest_passed.segments);
     CHECK(!host.write_controls);
-    EntryWork segment = entry_work(changed_fields({E::guest_ss_access_rights}), true);
+    EntryWork segment = entry_work(fields_of({E::guest_ss_access_rights}), true);
     CHECK(!segment.check_host_state);
     CHECK(!segment.guest_passed.segments);
     CHECK(segment.guest_fields.has(size_t(field_slot(uint64_t(E::guest_ss_access_rights)))));
     /* CR0.PE decides which segment rules apply; CR0 is composed (written at every entry), not copied. */
-    EntryWork cr0 = entry_work(changed_fields({E::guest_cr0}), true);
+    EntryWork cr0 = entry_work(fields_of({E::guest_cr0}), true);
     CHECK(!cr0.guest_passed.segments);
     CHECK(cr0.guest_fields.empty());
 }
@@ -275,7 +264,7 @@ UNIT_TEST(vmcs02_guest_check_groups_rerun_only_when_their_inputs_changed)
 {
     /* An exit to L1 changes RIP, RSP, RFLAGS, the interruptibility state, the
      * exit information: the register and PDPTE checks stay passed. */
-    EntryWork exit = entry_work(changed_fields({E::guest_rip, E::guest_rsp, E::guest_rflags,
+    EntryWork exit = entry_work(fields_of({E::guest_rip, E::guest_rsp, E::guest_rflags,
                                                 E::guest_interruptibility_state, E::exit_reason,
                                                 E::entry_interruption_information}), true);
     CHECK(exit.guest_passed.segments);
@@ -284,33 +273,33 @@ UNIT_TEST(vmcs02_guest_check_groups_rerun_only_when_their_inputs_changed)
     CHECK(!exit.check_control_fields);
     CHECK(!exit.check_host_state);
     /* CR3 is the register checks' (MAXPHYADDR) only; CR4 both groups'. */
-    EntryWork cr3 = entry_work(changed_fields({E::guest_cr3}), true);
+    EntryWork cr3 = entry_work(fields_of({E::guest_cr3}), true);
     CHECK(!cr3.guest_passed.registers);
     CHECK(cr3.guest_passed.pdptes);
     CHECK(cr3.guest_passed.segments);
-    EntryWork cr4 = entry_work(changed_fields({E::guest_cr4}), true);
+    EntryWork cr4 = entry_work(fields_of({E::guest_cr4}), true);
     CHECK(!cr4.guest_passed.registers);
     CHECK(!cr4.guest_passed.pdptes);
-    EntryWork pdpte = entry_work(changed_fields({E::guest_pdpte2}), true);
+    EntryWork pdpte = entry_work(fields_of({E::guest_pdpte2}), true);
     CHECK(pdpte.guest_passed.registers);
     CHECK(!pdpte.guest_passed.pdptes);
     for (E field : {E::guest_dr7, E::guest_sysenter_esp, E::guest_sysenter_eip, E::guest_pat, E::guest_efer})
-        CHECK(!entry_work(changed_fields({field}), true).guest_passed.registers);
+        CHECK(!entry_work(fields_of({field}), true).guest_passed.registers);
     /* The controls select the rules of every group (IA-32e mode, unrestricted
      * guest, EPT, load PAT/EFER). */
     for (E field : {E::entry_controls, E::primary_processor_controls, E::secondary_processor_controls}) {
-        EntryWork controls = entry_work(changed_fields({field}), true);
+        EntryWork controls = entry_work(fields_of({field}), true);
         CHECK(!controls.guest_passed.segments);
         CHECK(!controls.guest_passed.registers);
         CHECK(!controls.guest_passed.pdptes);
     }
     /* The host-state checks read the VM-exit and VM-entry controls alone of
      * them: a new exception bitmap (a control) leaves them passed. */
-    EntryWork bitmap = entry_work(changed_fields({E::exception_bitmap}), true);
+    EntryWork bitmap = entry_work(fields_of({E::exception_bitmap}), true);
     CHECK(bitmap.check_control_fields);
     CHECK(!bitmap.check_host_state);
     CHECK(bitmap.guest_passed.registers);
-    CHECK(entry_work(changed_fields({E::exit_controls}), true).check_host_state);
+    CHECK(entry_work(fields_of({E::exit_controls}), true).check_host_state);
     /* Without a kept VMCS02 nothing counts as passed. */
     EntryWork fresh = entry_work(FieldSet{}, false);
     CHECK(!fresh.guest_passed.segments);
