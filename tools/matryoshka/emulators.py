@@ -196,6 +196,10 @@ def bochs_config(config: RunConfig, iso: Path, serial_log: Path, bochs_log: Path
         "clock: sync=none, time0=1",
         "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+        # The display redraws on emulated time, not the host's: with sync=none an
+        # emulated second can pass in a few milliseconds (a guest's idle sleep),
+        # and a run's last screen would otherwise depend on how busy the host was.
+        "vga: update_freq=10, realtime=0",
         f"ata0-master: type=cdrom, path={iso}, status=inserted",
         "boot: cdrom",
         (f"com1: enabled=1, mode=socket-client, dev=localhost:{config.serial_port}"
