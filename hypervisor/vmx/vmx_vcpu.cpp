@@ -557,33 +557,6 @@ ExitAction VmxVcpu::stop_vm(const char* format, uint64_t a, uint64_t b)
     return ExitAction::stop;
 }
 
-ExitAction VmxVcpu::handle_exit_for_l1(uint16_t reason, guest_paging::GuestPhysicalMemory* l2_ram)
-{
-    exit_qualification_ = vmcs_read(VmcsField::exit_qualification);
-    exit_rip_ = vmcs_read(VmcsField::guest_rip);
-    walked_ram_ = l2_ram;
-    string_io_refused_ = false;
-    ExitAction action = handle_exit(reason, false);
-    walked_ram_ = nullptr;
-    return action;
-}
-
-guest_paging::PagedGuestMemory VmxVcpu::guest_address_space()
-{
-    uint64_t pdptes[4] = {vmcs_read(VmcsField::guest_pdpte0), vmcs_read(VmcsField::guest_pdpte1),
-                          vmcs_read(VmcsField::guest_pdpte2), vmcs_read(VmcsField::guest_pdpte3)};
-    guest_paging::GuestPagingState paging{vmcs_read(VmcsField::guest_cr0), vmcs_read(VmcsField::guest_cr3),
-                                          vmcs_read(VmcsField::guest_cr4), vmcs_read(VmcsField::guest_efer), pdptes};
-    if (walked_ram_)
-        return guest_paging::PagedGuestMemory(paging, *walked_ram_);
-    return guest_paging::PagedGuestMemory(paging, vm_.memory());
-}
-
-unsigned VmxVcpu::guest_privilege_level()
-{
-    return unsigned(vmcs_read(VmcsField::guest_ss_access_rights) >> 5) & 3;
-}
-
 /* The backend entry points that hypervisor/vcpu.cpp dispatches to. */
 Vcpu* create_vmx_vcpu(Vm& vm) { return new (std::nothrow) VmxVcpu(vm); }
 
